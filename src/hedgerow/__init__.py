@@ -1,0 +1,3 @@
+"""Hedgerow: self-hosted product analytics that speaks PostHog's wire protocol."""
+
+__version__ = "0.1.0"

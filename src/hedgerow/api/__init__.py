@@ -1,0 +1,1 @@
+"""The HTTP API under /api: projects, queries, persons, events and ingestion status."""

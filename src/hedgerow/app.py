@@ -1,0 +1,120 @@
+"""Build every component from settings and wire them into one ASGI application."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import orjson
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from hedgerow.api.routes import Api
+from hedgerow.capture.routes import CaptureService, capture_routes
+from hedgerow.errors import HedgerowError
+from hedgerow.ingestion.state import IngestionState
+from hedgerow.ingestion.worker import IngestionWorker
+from hedgerow.intake.sqlite import SqliteIntakeLog
+from hedgerow.persons.sqlite import SqlitePersonStore
+from hedgerow.projects import Project, ProjectCatalog
+from hedgerow.settings import Settings
+from hedgerow.store.chdb import ChdbEventStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Components:
+    settings: Settings
+    catalog: ProjectCatalog
+    intake: SqliteIntakeLog
+    persons: SqlitePersonStore
+    events: ChdbEventStore
+    worker: IngestionWorker
+    project: Project
+    new_api_key: str | None
+
+    def close(self) -> None:
+        self.worker.stop()
+        self.intake.close()
+        self.worker.state.close()
+        self.persons.close()
+        self.events.close()
+        self.catalog.close()
+
+
+def build_components(settings: Settings) -> Components:
+    data_dir = settings.storage.data_dir
+    data_dir.mkdir(parents=True, exist_ok=True)
+    catalog = ProjectCatalog(data_dir / "meta.sqlite3")
+    project, new_key = catalog.bootstrap(
+        settings.bootstrap.project_token, settings.bootstrap.api_key
+    )
+    intake = SqliteIntakeLog(
+        data_dir / "intake.sqlite3", max_backlog=settings.intake.intake_max_backlog
+    )
+    persons = SqlitePersonStore(data_dir / "persons.sqlite3")
+    events = ChdbEventStore(data_dir / "events.chdb")
+    state = IngestionState(data_dir / "ingestion.sqlite3")
+    worker = IngestionWorker(
+        intake, state, persons, events, batch_size=settings.ingestion.batch_size
+    )
+    return Components(settings, catalog, intake, persons, events, worker, project, new_key)
+
+
+async def _error_handler(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HedgerowError)
+    return Response(orjson.dumps(exc.as_json()), exc.status, media_type="application/json")
+
+
+async def _unexpected_handler(request: Request, exc: Exception) -> Response:
+    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    body = {
+        "status": 500,
+        "code": "internal_error",
+        "error": "Something went wrong on the server; the log has the details.",
+    }
+    return Response(orjson.dumps(body), 500, media_type="application/json")
+
+
+def create_app(components: Components) -> Starlette:
+    capture = CaptureService(
+        catalog=components.catalog,
+        intake=components.intake,
+        on_append=components.worker.wake,
+        trust_forwarded_for=components.settings.server.trust_forwarded_for,
+    )
+    api = Api(components.catalog, components.persons, components.events, components.worker)
+
+    async def health(request: Request) -> Response:
+        checks = {
+            "intake": components.intake.healthy(),
+            "ingestion": components.worker.alive,
+            "event_store": components.events.healthy(),
+        }
+        ok = all(checks.values())
+        body = {"status": "ok" if ok else "unavailable", "checks": checks}
+        return Response(orjson.dumps(body), 200 if ok else 503, media_type="application/json")
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        components.worker.start()
+        try:
+            yield
+        finally:
+            components.close()
+
+    routes = [
+        Route("/_health", health, methods=["GET"]),
+        *capture_routes(capture),
+        *api.routes(),
+    ]
+    return Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={HedgerowError: _error_handler, Exception: _unexpected_handler},
+    )

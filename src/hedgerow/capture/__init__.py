@@ -1,0 +1,1 @@
+"""Capture: decoding what PostHog clients send over HTTP."""

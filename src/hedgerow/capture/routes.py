@@ -1,0 +1,206 @@
+"""Capture's HTTP endpoints: every path PostHog SDKs send events to, and the config handshake.
+
+A request is read with a size cap, decoded, normalized, checked against the projects and
+appended to the intake log; the answer is 200 `{"status": 1}` only once the append is
+durable. Any error answers with nothing of the request accepted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from hedgerow.capture.decode import DecodeLimits, decode_payload
+from hedgerow.capture.normalize import normalize_request
+from hedgerow.errors import HedgerowError, PayloadTooLarge, Unauthorized
+from hedgerow.intake.log import IntakeLog
+from hedgerow.projects import ProjectCatalog
+
+EVENT_BODY_LIMIT = 2 * 1024 * 1024
+BATCH_BODY_LIMIT = 20 * 1024 * 1024
+DECOMPRESSED_LIMIT = 100 * 1024 * 1024
+THREADPOOL_THRESHOLD = 64 * 1024
+
+CAPTURE_PATHS = ("/e", "/i/v0/e", "/capture", "/track", "/engage", "/batch")
+LEGACY_PATHS = ("/e", "/capture", "/engage", "/track")
+METHODS = ["GET", "POST", "OPTIONS"]
+
+REMOTE_CONFIG: dict[str, Any] = {
+    "supportedCompression": ["gzip", "gzip-js"],
+    "autocapture_opt_out": False,
+    "autocaptureExceptions": False,
+    "elementsChainAsString": True,
+    "analytics": {"endpoint": "/e/"},
+    "hasFeatureFlags": False,
+    "defaultIdentifiedOnly": True,
+    "sessionRecording": False,
+    "capturePerformance": False,
+    "heatmaps": False,
+    "captureDeadClicks": False,
+    "surveys": False,
+    "productTours": False,
+    "conversations": False,
+    "siteApps": [],
+    "toolbarParams": {},
+    "isAuthenticated": False,
+}
+NO_FLAGS: dict[str, Any] = {
+    "flags": {},
+    "featureFlags": {},
+    "featureFlagPayloads": {},
+    "errorsWhileComputingFlags": False,
+}
+
+OK_BODY = b'{"status":1}'
+
+
+def cors_headers(request: Request) -> dict[str, str]:
+    origin = request.headers.get("origin")
+    headers = {
+        "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+        "Access-Control-Max-Age": "86400",
+        "Vary": "Origin",
+    }
+    if origin:
+        headers["Access-Control-Allow-Origin"] = origin
+        headers["Access-Control-Allow-Credentials"] = "true"
+    else:
+        headers["Access-Control-Allow-Origin"] = "*"
+    requested = request.headers.get("access-control-request-headers")
+    headers["Access-Control-Allow-Headers"] = requested or "Content-Type"
+    return headers
+
+
+def json_response(request: Request, body: Any, status: int = 200) -> Response:
+    content = body if isinstance(body, bytes) else orjson.dumps(body)
+    return Response(
+        content, status_code=status, media_type="application/json", headers=cors_headers(request)
+    )
+
+
+@dataclass
+class CaptureService:
+    catalog: ProjectCatalog
+    intake: IntakeLog
+    on_append: Callable[[], None]
+    trust_forwarded_for: bool = False
+
+    def client_ip(self, request: Request) -> str | None:
+        if self.trust_forwarded_for:
+            forwarded = request.headers.get("x-forwarded-for")
+            if forwarded:
+                return forwarded.split(",")[0].strip()
+        return request.client.host if request.client else None
+
+    async def read_body(self, request: Request, limit: int) -> bytes:
+        declared = request.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > limit:
+            raise PayloadTooLarge(
+                f"The body is {declared} bytes; this endpoint takes at most {limit}. "
+                "Send smaller batches.",
+            )
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise PayloadTooLarge(
+                    f"The body is over {limit} bytes, the most this endpoint takes. "
+                    "Send smaller batches."
+                )
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    async def capture(self, request: Request) -> Response:
+        if request.method == "OPTIONS":
+            return json_response(request, OK_BODY)
+        path = request.url.path.rstrip("/") or "/"
+        limit = BATCH_BODY_LIMIT if path == "/batch" else EVENT_BODY_LIMIT
+        body = await self.read_body(request, limit)
+        query = dict(request.query_params)
+
+        def decode_and_normalize() -> Any:
+            payload = decode_payload(
+                body,
+                query=query,
+                content_type=request.headers.get("content-type"),
+                content_encoding=request.headers.get("content-encoding"),
+                legacy_path=path in LEGACY_PATHS,
+                limits=DecodeLimits(max_decompressed=DECOMPRESSED_LIMIT),
+            )
+            return normalize_request(
+                payload, engage=path == "/engage", query=query, ip=self.client_ip(request)
+            )
+
+        if len(body) > THREADPOOL_THRESHOLD:
+            normalized = await run_in_threadpool(decode_and_normalize)
+        else:
+            normalized = decode_and_normalize()
+        project = self.catalog.by_token(normalized.token)
+        if project is None:
+            raise Unauthorized(
+                "The project token is not known to this instance. Check the token printed by "
+                "`hedgerow serve` (or HEDGEROW_PROJECT_TOKEN).",
+                code="invalid_token",
+            )
+        payload = orjson.dumps(normalized.events)
+        await self.intake.append(project.id, len(normalized.events), payload)
+        self.on_append()
+        # Always 200, beacons too: posthog-js retries any other status, 204 included.
+        return json_response(request, OK_BODY)
+
+    async def remote_config(self, request: Request) -> Response:
+        return json_response(request, REMOTE_CONFIG)
+
+    async def remote_config_js(self, request: Request) -> Response:
+        token = request.path_params["token"]
+        config = orjson.dumps({"config": REMOTE_CONFIG, "siteApps": []}).decode()
+        script = (
+            "(function(){window._POSTHOG_REMOTE_CONFIG=window._POSTHOG_REMOTE_CONFIG||{};"
+            f"window._POSTHOG_REMOTE_CONFIG[{orjson.dumps(token).decode()}]={config};}})();"
+        )
+        return Response(
+            script, media_type="application/javascript", headers=cors_headers(request)
+        )
+
+    async def flags(self, request: Request) -> Response:
+        if request.method == "OPTIONS":
+            return json_response(request, OK_BODY)
+        body = dict(NO_FLAGS)
+        if request.url.path.startswith("/decide") or request.query_params.get("config"):
+            body.update(REMOTE_CONFIG)
+        return json_response(request, body)
+
+
+def _guard(
+    handler: Callable[[Request], Awaitable[Response]],
+) -> Callable[[Request], Awaitable[Response]]:
+    """Answer errors from capture routes with CORS headers so browsers can read them."""
+
+    async def guarded(request: Request) -> Response:
+        try:
+            return await handler(request)
+        except HedgerowError as error:
+            return json_response(request, error.as_json(), error.status)
+
+    return guarded
+
+
+def capture_routes(service: CaptureService) -> list[BaseRoute]:
+    routes: list[BaseRoute] = []
+    for path in CAPTURE_PATHS:
+        for variant in (path, path + "/"):
+            routes.append(Route(variant, _guard(service.capture), methods=METHODS))
+    for path in ("/flags", "/decide"):
+        for variant in (path, path + "/"):
+            routes.append(Route(variant, _guard(service.flags), methods=METHODS))
+    routes.append(Route("/array/{token}/config", service.remote_config, methods=["GET"]))
+    routes.append(Route("/array/{token}/config.js", service.remote_config_js, methods=["GET"]))
+    return routes

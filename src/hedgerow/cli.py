@@ -1,0 +1,127 @@
+"""The `hedgerow` command: `serve` runs the server, `project create` adds a project."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from hedgerow import __version__
+from hedgerow.settings import Settings, SettingsError, add_arguments
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from hedgerow.app import build_components, create_app
+
+    try:
+        settings = Settings.load(vars(args))
+    except SettingsError as exc:
+        print(f"hedgerow: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    components = build_components(settings)
+    app = create_app(components)
+    config = uvicorn.Config(
+        app,
+        host=settings.server.host,
+        port=settings.server.port,
+        access_log=False,
+        log_level="warning",
+        lifespan="on",
+        timeout_graceful_shutdown=10,
+    )
+    server = uvicorn.Server(config)
+
+    original_startup = server.startup
+
+    async def startup(sockets: object = None) -> None:
+        await original_startup(sockets=sockets)  # type: ignore[arg-type]
+        _print_banner(components, server)
+
+    server.startup = startup  # type: ignore[method-assign]
+    server.run()
+    return 0
+
+
+def _print_banner(components: object, server: object) -> None:
+    from hedgerow.app import Components
+
+    assert isinstance(components, Components)
+    host = components.settings.server.host
+    port = components.settings.server.port
+    for s in getattr(server, "servers", []):
+        for sock in s.sockets:
+            port = sock.getsockname()[1]
+    base = f"http://{host}:{port}"
+    lines = [
+        f"Hedgerow {__version__} is serving on {base}",
+        f"  data directory:  {components.settings.storage.data_dir.resolve()}",
+        f"  capture URL:     {base}/e/  (api_host for SDKs: {base})",
+        f"  project token:   {components.project.token}",
+    ]
+    if components.new_api_key:
+        lines.append(f"  personal API key: {components.new_api_key}")
+    else:
+        lines.append(
+            "  personal API key: printed on first start (or create one: hedgerow project key)"
+        )
+    print("\n".join(lines), flush=True)
+
+
+def _project_create(args: argparse.Namespace) -> int:
+    from hedgerow.projects import ProjectCatalog
+
+    settings = Settings.load({"data_dir": Path(args.data_dir) if args.data_dir else None})
+    settings.storage.data_dir.mkdir(parents=True, exist_ok=True)
+    catalog = ProjectCatalog(settings.storage.data_dir / "meta.sqlite3")
+    project = catalog.create_project(args.name)
+    key = catalog.create_api_key([project.id], f"for project {project.id}")
+    print(f"project id:       {project.id}")
+    print(f"project token:    {project.token}")
+    print(f"personal API key: {key}")
+    catalog.close()
+    return 0
+
+
+def _project_key(args: argparse.Namespace) -> int:
+    from hedgerow.projects import ProjectCatalog
+
+    settings = Settings.load({"data_dir": Path(args.data_dir) if args.data_dir else None})
+    catalog = ProjectCatalog(settings.storage.data_dir / "meta.sqlite3")
+    ids = [p.id for p in catalog.all()] if args.project is None else [args.project]
+    if not ids or any(catalog.by_id(i) is None for i in ids):
+        print("hedgerow: no such project; start the server once first", file=sys.stderr)
+        return 1
+    print(catalog.create_api_key(ids, "from the command line"))
+    catalog.close()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hedgerow", description="Self-hosted product analytics.")
+    parser.add_argument("--version", action="version", version=f"hedgerow {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="Run the server (capture, ingestion, API).")
+    add_arguments(serve)
+    serve.set_defaults(func=_serve)
+
+    project = commands.add_parser("project", help="Manage projects and API keys.")
+    project_commands = project.add_subparsers(dest="project_command", required=True)
+    create = project_commands.add_parser("create", help="Create a project and a key for it.")
+    create.add_argument("--name", required=True)
+    create.add_argument("--data-dir", dest="data_dir", default=None)
+    create.set_defaults(func=_project_create)
+    key = project_commands.add_parser("key", help="Create a personal API key.")
+    key.add_argument("--project", type=int, default=None, help="Only this project (default all).")
+    key.add_argument("--data-dir", dest="data_dir", default=None)
+    key.set_defaults(func=_project_key)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))

@@ -1,0 +1,39 @@
+"""The event as it travels through the ingestion steps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+EPOCH_MARKER = "1970-01-01 00:00:05.000000"
+
+
+@dataclass
+class IngestEvent:
+    team_id: int
+    uuid: str
+    event: str
+    distinct_id: str
+    properties: dict[str, Any]
+    timestamp: str
+    now: str
+    sent_at: str | None = None
+    elements_chain: str = ""
+    person_id: str = ""
+    person_properties: dict[str, Any] = field(default_factory=dict)
+    person_created_at: str = EPOCH_MARKER
+    person_mode: str = "full"
+    groups: list[str] = field(default_factory=lambda: [""] * 5)
+
+    @classmethod
+    def from_intake(cls, team_id: int, record: dict[str, Any]) -> IngestEvent:
+        return cls(
+            team_id=team_id,
+            uuid=record["uuid"],
+            event=record["event"],
+            distinct_id=record["distinct_id"],
+            properties=record["properties"],
+            timestamp=record["timestamp"],
+            now=record["now"],
+            sent_at=record.get("sent_at"),
+        )

@@ -1,0 +1,1 @@
+"""The intake log: ordered, durable storage between capture and ingestion."""

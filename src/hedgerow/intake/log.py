@@ -1,0 +1,50 @@
+"""What capture and ingestion need from an intake log.
+
+An entry is what one accepted capture request became: its project and a list of normalized
+events, encoded as one JSON blob. Offsets grow with every append; each consumer commits the
+last offset it has fully handled, and reads resume after it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class IntakeEntry:
+    offset: int
+    team_id: int
+    count: int
+    payload: bytes
+    appended_at: float
+
+
+@dataclass(frozen=True)
+class Backlog:
+    events: int
+    oldest_appended_at: float | None
+
+
+class IntakeLog(Protocol):
+    async def append(self, team_id: int, count: int, payload: bytes) -> int:
+        """Append one entry; return its offset once it is durable. Raises ServiceUnavailable."""
+        ...
+
+    def read(self, consumer: str, max_events: int) -> list[IntakeEntry]:
+        """Entries after the consumer's committed offset, at least one, about max_events."""
+        ...
+
+    def read_range(self, first: int, last: int) -> list[IntakeEntry]:
+        """Entries with first <= offset <= last (a batch being replayed)."""
+        ...
+
+    def commit(self, consumer: str, offset: int) -> None:
+        """Record that every entry up to offset is handled; they may then be discarded."""
+        ...
+
+    def committed(self, consumer: str) -> int: ...
+
+    def backlog(self, team_id: int | None = None) -> Backlog: ...
+
+    def close(self) -> None: ...

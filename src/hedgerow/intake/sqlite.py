@@ -1,0 +1,234 @@
+"""The embedded intake log: a SQLite database in WAL mode with group commit.
+
+Appends from concurrent requests go to one writer thread, which takes every append waiting
+at that moment, writes them in one transaction and commits with `synchronous=FULL` (one
+fsync for the group). Each caller is answered only after that commit. When more unprocessed
+events wait than `max_backlog`, or the disk refuses the write, appends fail with 503 so that
+clients retry instead of the server growing its memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import queue
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+from hedgerow.errors import ServiceUnavailable
+from hedgerow.intake.log import Backlog, IntakeEntry
+
+log = logging.getLogger(__name__)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS entries (
+    offset INTEGER PRIMARY KEY AUTOINCREMENT,
+    team_id INTEGER NOT NULL,
+    count INTEGER NOT NULL,
+    payload BLOB NOT NULL,
+    appended_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS consumers (
+    name TEXT PRIMARY KEY,
+    committed INTEGER NOT NULL
+);
+"""
+
+_Pending = tuple[int, int, bytes, "concurrent.futures.Future[int]"]
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("PRAGMA busy_timeout=30000")
+    return conn
+
+
+class SqliteIntakeLog:
+    def __init__(self, path: Path, *, max_backlog: int = 5_000_000) -> None:
+        self.path = path
+        self.max_backlog = max_backlog
+        self._writer = _connect(path)
+        self._writer.executescript(_SCHEMA)
+        self._reader = _connect(path)
+        self._reader_lock = threading.Lock()
+        self._queue: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._backlog = self._count_backlog()
+        self._thread = threading.Thread(target=self._write_loop, name="intake-writer", daemon=True)
+        self._thread.start()
+
+    # -- appending -----------------------------------------------------------------------
+
+    async def append(self, team_id: int, count: int, payload: bytes) -> int:
+        with self._lock:
+            if self._backlog + count > self.max_backlog:
+                raise ServiceUnavailable(
+                    f"The intake log holds {self._backlog} unprocessed events, its limit is "
+                    f"{self.max_backlog}. Retry shortly.",
+                    code="intake_full",
+                )
+            self._backlog += count
+        future: concurrent.futures.Future[int] = concurrent.futures.Future()
+        self._queue.put((team_id, count, payload, future))
+        try:
+            return await asyncio.wrap_future(future)
+        except BaseException:
+            with self._lock:
+                self._backlog -= count
+            raise
+
+    def append_blocking(self, team_id: int, count: int, payload: bytes) -> int:
+        """The same as `append`, for callers outside an event loop (tests, tools)."""
+        return asyncio.run(self.append(team_id, count, payload))
+
+    def _write_loop(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            group = [item]
+            while True:
+                try:
+                    more = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    self._commit_group(group)
+                    return
+                group.append(more)
+            self._commit_group(group)
+
+    def _commit_group(self, group: list[_Pending]) -> None:
+        now = time.time()
+        try:
+            self._writer.execute("BEGIN IMMEDIATE")
+            offsets = []
+            for team_id, count, payload, _ in group:
+                cursor = self._writer.execute(
+                    "INSERT INTO entries (team_id, count, payload, appended_at) VALUES (?,?,?,?)",
+                    (team_id, count, payload, now),
+                )
+                offsets.append(cursor.lastrowid)
+            self._writer.execute("COMMIT")
+        except sqlite3.Error as exc:
+            try:
+                self._writer.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
+            log.error("intake log append failed: %s", exc)
+            error = ServiceUnavailable(
+                f"The intake log could not store the events ({exc}). Retry shortly.",
+                code="intake_unavailable",
+            )
+            for *_, future in group:
+                future.set_exception(error)
+            return
+        for (*_, future), offset in zip(group, offsets, strict=True):
+            future.set_result(int(offset or 0))
+
+    # -- consuming -----------------------------------------------------------------------
+
+    def _rows(self, sql: str, args: tuple[object, ...]) -> list[IntakeEntry]:
+        with self._reader_lock:
+            rows = self._reader.execute(sql, args).fetchall()
+        return [IntakeEntry(*row) for row in rows]
+
+    def read(self, consumer: str, max_events: int) -> list[IntakeEntry]:
+        after = self.committed(consumer)
+        entries: list[IntakeEntry] = []
+        total = 0
+        limit = 256
+        while total < max_events:
+            rows = self._rows(
+                "SELECT offset, team_id, count, payload, appended_at FROM entries "
+                "WHERE offset > ? ORDER BY offset LIMIT ?",
+                (after, limit),
+            )
+            for row in rows:
+                if entries and total + row.count > max_events:
+                    return entries
+                entries.append(row)
+                total += row.count
+            if len(rows) < limit:
+                break
+            after = rows[-1].offset
+        return entries
+
+    def read_range(self, first: int, last: int) -> list[IntakeEntry]:
+        return self._rows(
+            "SELECT offset, team_id, count, payload, appended_at FROM entries "
+            "WHERE offset BETWEEN ? AND ? ORDER BY offset",
+            (first, last),
+        )
+
+    def committed(self, consumer: str) -> int:
+        with self._reader_lock:
+            row = self._reader.execute(
+                "SELECT committed FROM consumers WHERE name = ?", (consumer,)
+            ).fetchone()
+        return int(row[0]) if row else 0
+
+    def commit(self, consumer: str, offset: int) -> None:
+        with self._reader_lock:
+            conn = self._reader
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                before = conn.execute(
+                    "SELECT committed FROM consumers WHERE name = ?", (consumer,)
+                ).fetchone()
+                start = int(before[0]) if before else 0
+                if offset <= start:
+                    conn.execute("COMMIT")
+                    return
+                handled = conn.execute(
+                    "SELECT COALESCE(SUM(count), 0) FROM entries WHERE offset > ? AND offset <= ?",
+                    (start, offset),
+                ).fetchone()[0]
+                conn.execute(
+                    "INSERT INTO consumers (name, committed) VALUES (?, ?) "
+                    "ON CONFLICT(name) DO UPDATE SET committed = excluded.committed",
+                    (consumer, offset),
+                )
+                low = conn.execute("SELECT MIN(committed) FROM consumers").fetchone()[0]
+                conn.execute("DELETE FROM entries WHERE offset <= ?", (low,))
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        with self._lock:
+            self._backlog -= int(handled)
+
+    def _count_backlog(self) -> int:
+        row = self._reader.execute(
+            "SELECT COALESCE(SUM(count), 0) FROM entries "
+            "WHERE offset > COALESCE((SELECT MIN(committed) FROM consumers), 0)"
+        ).fetchone()
+        return int(row[0])
+
+    def backlog(self, team_id: int | None = None) -> Backlog:
+        sql = (
+            "SELECT COALESCE(SUM(count), 0), MIN(appended_at) FROM entries "
+            "WHERE offset > COALESCE((SELECT MIN(committed) FROM consumers), 0)"
+        )
+        args: tuple[object, ...] = ()
+        if team_id is not None:
+            sql += " AND team_id = ?"
+            args = (team_id,)
+        with self._reader_lock:
+            events, oldest = self._reader.execute(sql, args).fetchone()
+        return Backlog(events=int(events), oldest_appended_at=oldest)
+
+    def healthy(self) -> bool:
+        return self._thread.is_alive()
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join(timeout=10)
+        self._writer.close()
+        with self._reader_lock:
+            self._reader.close()

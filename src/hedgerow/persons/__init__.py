@@ -1,0 +1,1 @@
+"""Persons: who did it. Distinct ids map to persons; persons carry properties."""

@@ -1,0 +1,1 @@
+"""The query layer: typed queries compiled into ClickHouse SQL."""

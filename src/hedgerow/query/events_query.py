@@ -1,0 +1,189 @@
+"""`EventsQuery`: a list of events (or counts of them) with chosen columns and filters.
+
+Select items: `*` (the whole event as an object), the columns `uuid`, `event`, `distinct_id`,
+`person_id`, `timestamp`, `created_at`, `properties`, `elements_chain`, `person_properties`,
+`properties.<key>`, `person.properties.<key>`, and `count()`. With `count()`, the other
+items group the rows.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from hedgerow.errors import BadRequest
+from hedgerow.query.dates import resolve_date
+from hedgerow.query.filters import PropertyReader, compile_filter_group
+from hedgerow.query.sql import SqlParams
+from hedgerow.store.events import EventStore
+from hedgerow.store.schema import DATABASE
+
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 10_000
+
+Convert = Callable[[Any], Any]
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+def _json(value: Any) -> Any:
+    if value in ("", None):
+        return None
+    try:
+        return orjson.loads(value)
+    except orjson.JSONDecodeError:
+        return value
+
+
+def iso_timestamp(value: Any) -> Any:
+    """ClickHouse's '2026-11-24 10:00:00.123456' as ISO 8601 with a Z."""
+    if isinstance(value, str) and len(value) >= 19:
+        return value.replace(" ", "T", 1) + "Z"
+    return value
+
+
+_COLUMNS: dict[str, tuple[str, Convert]] = {
+    "uuid": ("toString(uuid)", _identity),
+    "event": ("event", _identity),
+    "distinct_id": ("distinct_id", _identity),
+    "person_id": ("toString(person_id)", _identity),
+    "timestamp": ("timestamp", iso_timestamp),
+    "created_at": ("created_at", iso_timestamp),
+    "properties": ("properties", _json),
+    "elements_chain": ("elements_chain", _identity),
+    "person_properties": ("person_properties", _json),
+    "person.properties": ("person_properties", _json),
+}
+
+_STAR = ("uuid", "event", "properties", "timestamp", "distinct_id", "elements_chain",
+         "created_at", "person_id")
+
+_ORDER = re.compile(r"^\s*(.+?)(?:\s+(ASC|DESC))?\s*$", re.IGNORECASE)
+
+
+@dataclass
+class _Item:
+    label: str
+    sql: str
+    convert: Convert
+    aggregate: bool = False
+    star: bool = False
+
+
+def _select_item(text: Any, reader: PropertyReader) -> _Item:
+    if not isinstance(text, str):
+        raise BadRequest("Each `select` item must be a string.", code="invalid_query")
+    item = text.strip()
+    if item == "*":
+        sql = "tuple(" + ", ".join(_COLUMNS[c][0] for c in _STAR) + ")"
+        return _Item(item, sql, _identity, star=True)
+    if item in _COLUMNS:
+        sql, convert = _COLUMNS[item]
+        return _Item(item, sql, convert)
+    if item == "count()":
+        return _Item(item, "count()", _identity, aggregate=True)
+    for prefix, source in (("properties.", "event"), ("person.properties.", "person")):
+        if item.startswith(prefix) and len(item) > len(prefix):
+            return _Item(item, reader.raw(source, item[len(prefix) :]), _json)
+    raise BadRequest(
+        f"Cannot select {item!r}. Use '*', a column ({', '.join(_COLUMNS)}), "
+        "'properties.<key>', 'person.properties.<key>' or 'count()'.",
+        code="invalid_query",
+    )
+
+
+def _star(row: Any) -> dict[str, Any]:
+    values = dict(zip(_STAR, row, strict=True))
+    for name in _STAR:
+        values[name] = _COLUMNS[name][1](values[name])
+    return values
+
+
+def run_events_query(
+    store: EventStore, team_id: int, query: dict[str, Any], *, uuid: str | None = None
+) -> dict[str, Any]:
+    params = SqlParams()
+    reader = PropertyReader(params, store.materialized_columns())
+    select = query.get("select") or ["*"]
+    if not isinstance(select, list):
+        raise BadRequest("`select` must be a list of strings.", code="invalid_query")
+    items = [_select_item(s, reader) for s in select]
+    where = [f"team_id = {params.integer(team_id)}"]
+    if uuid is not None:
+        where.append(f"uuid = toUUID({params.string(uuid)})")
+    event = query.get("event")
+    if event is not None:
+        if not isinstance(event, str):
+            raise BadRequest("`event` must be an event name.", code="invalid_query")
+        where.append(f"event = {params.string(event)}")
+    properties = query.get("properties")
+    if properties:
+        where.append(compile_filter_group(properties, reader))
+    for key, symbol in (("after", ">"), ("before", "<")):
+        bound = resolve_date(query.get(key))
+        if bound is not None:
+            stamp = bound.strftime("%Y-%m-%d %H:%M:%S.%f")
+            where.append(f"timestamp {symbol} toDateTime64({params.string(stamp)}, 6, 'UTC')")
+
+    grouped = any(i.aggregate for i in items)
+    group_by = [i.sql for i in items if not i.aggregate] if grouped else []
+    order = _order_by(query.get("orderBy"), items, grouped)
+    limit = query.get("limit", DEFAULT_LIMIT)
+    offset = query.get("offset", 0)
+    if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_LIMIT:
+        raise BadRequest(f"`limit` must be an integer from 1 to {MAX_LIMIT}.", code="invalid_query")
+    if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
+        raise BadRequest("`offset` must be a non-negative integer.", code="invalid_query")
+
+    sql = "SELECT " + ", ".join(i.sql for i in items)
+    sql += f" FROM {DATABASE}.events WHERE " + " AND ".join(where)
+    if group_by:
+        sql += " GROUP BY " + ", ".join(group_by)
+    if order:
+        sql += " ORDER BY " + ", ".join(order)
+    sql += f" LIMIT {limit + 1} OFFSET {offset}"
+    result = store.query(sql, params.values)
+    rows = result.rows[:limit]
+    converted = [
+        [_star(v) if i.star else i.convert(v) for i, v in zip(items, row, strict=True)]
+        for row in rows
+    ]
+    return {
+        "columns": [i.label for i in items],
+        "types": result.types,
+        "results": converted,
+        "hasMore": len(result.rows) > limit,
+        "limit": limit,
+        "offset": offset,
+    }
+
+
+def _order_by(spec: Any, items: list[_Item], grouped: bool) -> list[str]:
+    if spec is None:
+        return [] if grouped else ["timestamp DESC"]
+    if not isinstance(spec, list):
+        raise BadRequest("`orderBy` must be a list like ['timestamp DESC'].", code="invalid_query")
+    by_label = {i.label: i.sql for i in items if not i.star}
+    order = []
+    for entry in spec:
+        match = _ORDER.match(entry) if isinstance(entry, str) else None
+        if not match:
+            raise BadRequest(f"Cannot order by {entry!r}.", code="invalid_query")
+        expr, direction = match.group(1), (match.group(2) or "ASC").upper()
+        if expr in by_label:
+            sql = by_label[expr]
+        elif expr in _COLUMNS and not grouped:
+            sql = _COLUMNS[expr][0]
+        else:
+            raise BadRequest(
+                f"Cannot order by {expr!r}: order by a selected item or a column.",
+                code="invalid_query",
+            )
+        order.append(f"{sql} {direction}")
+    return order

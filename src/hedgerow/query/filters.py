@@ -1,0 +1,172 @@
+"""Property filters compiled into ClickHouse SQL conditions.
+
+A filter is `{"key", "value", "operator", "type"}` with `type` `event` (the event's
+properties) or `person` (the person's properties stamped on the event). Groups
+`{"type": "AND"|"OR", "values": [...]}` nest. A property is read as its text form (strings
+unquoted, other JSON values as JSON text), from a materialized column when there is one.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from hedgerow.errors import BadRequest
+from hedgerow.query.sql import SqlParams
+from hedgerow.store.schema import quote_identifier
+
+OPERATORS = (
+    "exact",
+    "is_not",
+    "icontains",
+    "not_icontains",
+    "regex",
+    "not_regex",
+    "gt",
+    "gte",
+    "lt",
+    "lte",
+    "is_set",
+    "is_not_set",
+    "is_date_exact",
+    "is_date_before",
+    "is_date_after",
+)
+
+_SOURCES = {"event": "properties", "person": "person_properties"}
+
+
+class PropertyReader:
+    """SQL expressions for reading a property of the event or of its person."""
+
+    def __init__(self, params: SqlParams, materialized: Mapping[str, str]) -> None:
+        self.params = params
+        self.materialized = materialized
+
+    def _column(self, source: str) -> str:
+        try:
+            return _SOURCES[source]
+        except KeyError:
+            raise BadRequest(
+                f"Unknown property type {source!r}; use one of {sorted(_SOURCES)}.",
+                code="invalid_filter",
+            ) from None
+
+    def text(self, source: str, key: str) -> str:
+        """The text form; '' when absent or null."""
+        if source == "event" and key in self.materialized:
+            return quote_identifier(self.materialized[key])
+        column = self._column(source)
+        k = self.params.string(key)
+        return (
+            f"multiIf(JSONType({column}, {k}) = 'String', JSONExtractString({column}, {k}), "
+            f"JSONType({column}, {k}) = 'Null', '', JSONExtractRaw({column}, {k}))"
+        )
+
+    def is_set(self, source: str, key: str) -> str:
+        if source == "event" and key in self.materialized:
+            return f"({quote_identifier(self.materialized[key])} != '')"
+        column = self._column(source)
+        k = self.params.string(key)
+        return f"(JSONType({column}, {k}) != 'Null')"
+
+    def raw(self, source: str, key: str) -> str:
+        """The JSON text of the value ('' when absent), for returning typed values."""
+        column = self._column(source)
+        return f"JSONExtractRaw({column}, {self.params.string(key)})"
+
+
+def _number(value: Any, operator: str) -> float:
+    if isinstance(value, bool):
+        raise BadRequest(f"`{operator}` compares numbers; got a boolean.", code="invalid_filter")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise BadRequest(
+            f"`{operator}` compares numbers; {value!r} is not one.", code="invalid_filter"
+        ) from None
+    if not math.isfinite(number):
+        raise BadRequest(f"`{operator}` needs a finite number.", code="invalid_filter")
+    return number
+
+
+def _equals(text: str, value: Any, params: SqlParams) -> str:
+    if isinstance(value, bool):
+        return f"({text} = {params.string('true' if value else 'false')})"
+    if isinstance(value, int | float):
+        return f"(toFloat64OrNull({text}) = {params.number(float(value))})"
+    if value is None:
+        return f"({text} = '')"
+    if isinstance(value, str):
+        return f"({text} = {params.string(value)})"
+    raise BadRequest(
+        f"Filter values must be strings, numbers, booleans or lists of them; got {value!r}.",
+        code="invalid_filter",
+    )
+
+
+def compile_property_filter(spec: Any, reader: PropertyReader) -> str:
+    if not isinstance(spec, dict):
+        raise BadRequest("Each property filter must be an object.", code="invalid_filter")
+    if "values" in spec and spec.get("type") in ("AND", "OR"):
+        return compile_filter_group(spec, reader)
+    key = spec.get("key")
+    if not isinstance(key, str) or not key:
+        raise BadRequest("A property filter needs a `key` string.", code="invalid_filter")
+    source = spec.get("type", "event")
+    operator = spec.get("operator", "exact")
+    value = spec.get("value")
+    if operator not in OPERATORS:
+        raise BadRequest(
+            f"Unknown operator {operator!r}; use one of {', '.join(OPERATORS)}.",
+            code="invalid_filter",
+        )
+    params = reader.params
+    if operator == "is_set":
+        return reader.is_set(source, key)
+    if operator == "is_not_set":
+        return f"(NOT {reader.is_set(source, key)})"
+    text = reader.text(source, key)
+    if operator in ("exact", "is_not"):
+        values = value if isinstance(value, list) else [value]
+        if not values:
+            raise BadRequest("`exact` needs at least one value.", code="invalid_filter")
+        match = "(" + " OR ".join(_equals(text, v, params) for v in values) + ")"
+        return match if operator == "exact" else f"(NOT {match})"
+    if operator in ("icontains", "not_icontains"):
+        needle = params.string(str(value))
+        found = f"(positionCaseInsensitiveUTF8({text}, {needle}) > 0)"
+        return found if operator == "icontains" else f"(NOT {found})"
+    if operator in ("regex", "not_regex"):
+        found = f"match({text}, {params.string(str(value))})"
+        if operator == "regex":
+            return f"({reader.is_set(source, key)} AND {found})"
+        return f"(NOT ({reader.is_set(source, key)} AND {found}))"
+    if operator in ("gt", "gte", "lt", "lte"):
+        symbol = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<="}[operator]
+        number = params.number(_number(value, operator))
+        return f"(ifNull(toFloat64OrNull({text}) {symbol} {number}, 0))"
+    when = f"parseDateTime64BestEffortOrNull({text}, 6, 'UTC')"
+    target = f"parseDateTime64BestEffort({params.string(str(value))}, 6, 'UTC')"
+    if operator == "is_date_exact":
+        return f"(ifNull(toDate({when}) = toDate({target}), 0))"
+    symbol = "<" if operator == "is_date_before" else ">"
+    return f"(ifNull({when} {symbol} {target}, 0))"
+
+
+def compile_filter_group(spec: Any, reader: PropertyReader) -> str:
+    if isinstance(spec, list):
+        spec = {"type": "AND", "values": spec}
+    if not isinstance(spec, dict):
+        raise BadRequest("`properties` must be a list or a group object.", code="invalid_filter")
+    joiner = spec.get("type", "AND")
+    if joiner not in ("AND", "OR"):
+        raise BadRequest("Filter groups have type 'AND' or 'OR'.", code="invalid_filter")
+    values = spec.get("values", [])
+    if not isinstance(values, list):
+        raise BadRequest("A filter group's `values` must be a list.", code="invalid_filter")
+    parts = [compile_property_filter(v, reader) for v in values]
+    if not parts:
+        return "1"
+    return "(" + f" {joiner} ".join(parts) + ")"

@@ -1,0 +1,1 @@
+"""The event store: where processed events live and analytics queries run."""

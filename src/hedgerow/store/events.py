@@ -1,0 +1,36 @@
+"""What ingestion and the query layer need from an event store (ClickHouse SQL)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from hedgerow.ingestion.event import IngestEvent
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    columns: list[str]
+    types: list[str]
+    rows: list[list[Any]]
+
+
+class EventStore(Protocol):
+    def insert(self, events: Sequence[IngestEvent], dedup_token: str) -> None:
+        """Insert one batch. A second insert with the same token stores nothing."""
+        ...
+
+    def query(self, sql: str, params: Mapping[str, Any] | None = None) -> QueryResult:
+        """Run read-only ClickHouse SQL with `{name:Type}` parameters."""
+        ...
+
+    def materialize(self, key: str) -> str:
+        """Add a typed column for a property key (no history rewrite); return its name."""
+        ...
+
+    def materialized_columns(self) -> dict[str, str]:
+        """Property key -> column name of every materialized property."""
+        ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,83 @@
+"""ClickHouse DDL for the events table and its materialized property columns.
+
+`properties` keeps the original JSON text so that events round-trip exactly. Hot keys get a
+`mat_<key>` String column computed at insert time (the value's text form, '' when absent or
+null), which filters read instead of parsing the JSON; adding one later with ALTER does not
+rewrite stored parts: old parts compute it when read until they merge.
+"""
+
+from __future__ import annotations
+
+DATABASE = "hedgerow"
+
+DEFAULT_MATERIALIZED = (
+    "$current_url",
+    "$pathname",
+    "$host",
+    "$browser",
+    "$os",
+    "$device_type",
+    "$referring_domain",
+    "$lib",
+    "$screen_width",
+)
+
+
+def quote_identifier(name: str) -> str:
+    return "`" + name.replace("\\", "\\\\").replace("`", "\\`") + "`"
+
+
+def quote_string(value: str) -> str:
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def materialized_column(key: str) -> str:
+    return "mat_" + key
+
+
+def text_form_expression(json_column: str, key: str) -> str:
+    """The property's value as text: strings unquoted, others as JSON, '' when absent/null."""
+    k = quote_string(key)
+    return (
+        f"multiIf(JSONType({json_column}, {k}) = 'String', JSONExtractString({json_column}, {k}), "
+        f"JSONType({json_column}, {k}) = 'Null', '', JSONExtractRaw({json_column}, {k}))"
+    )
+
+
+def materialized_ddl(key: str) -> str:
+    return (
+        f"{quote_identifier(materialized_column(key))} String "
+        f"MATERIALIZED {text_form_expression('properties', key)}"
+    )
+
+
+def events_ddl() -> str:
+    mats = ",\n    ".join(materialized_ddl(key) for key in DEFAULT_MATERIALIZED)
+    return f"""
+CREATE TABLE IF NOT EXISTS {DATABASE}.events (
+    uuid UUID,
+    team_id Int64,
+    event LowCardinality(String),
+    distinct_id String,
+    timestamp DateTime64(6, 'UTC'),
+    created_at DateTime64(6, 'UTC'),
+    properties String CODEC(ZSTD(3)),
+    elements_chain String CODEC(ZSTD(3)),
+    person_id UUID,
+    person_properties String CODEC(ZSTD(3)),
+    person_created_at DateTime64(6, 'UTC'),
+    person_mode Enum8('full' = 0, 'propertyless' = 1, 'force_upgrade' = 2),
+    `$group_0` String,
+    `$group_1` String,
+    `$group_2` String,
+    `$group_3` String,
+    `$group_4` String,
+    `$session_id` String MATERIALIZED {text_form_expression('properties', '$session_id')},
+    `$window_id` String MATERIALIZED {text_form_expression('properties', '$window_id')},
+    {mats}
+)
+ENGINE = MergeTree
+PARTITION BY toYYYYMM(timestamp)
+ORDER BY (team_id, toDate(timestamp), event, cityHash64(distinct_id), cityHash64(uuid))
+SETTINGS non_replicated_deduplication_window = 1000
+"""

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from server import Server  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """One real server shared by the tests that only add events and read them back."""
+    instance = Server(tmp_path_factory.mktemp("shared") / "data").start()
+    yield instance
+    instance.stop()
+
+
+@pytest.fixture()
+def fresh_server(tmp_path: Path) -> Iterator[Server]:
+    """A server of the test's own, for tests that count everything or restart it."""
+    instance = Server(tmp_path / "data").start()
+    yield instance
+    if instance.process is not None:
+        instance.stop()
