@@ -88,19 +88,21 @@ class Server:
         body = {"kind": "EventsQuery", "select": ["*"], "limit": 10_000, **query}
         return [row[0] for row in self.query(body)["results"]]
 
-    def status(self, project: int = 1) -> dict[str, Any]:
-        with self.api() as client:
+    def status(self, project: int = 1, key: str = API_KEY) -> dict[str, Any]:
+        with self.api(key) as client:
             response = client.get(f"/api/projects/{project}/ingestion/")
         response.raise_for_status()
         result: dict[str, Any] = response.json()
         return result
 
-    def wait_ingested(self, received: int, project: int = 1, timeout: float = 30) -> dict[str, Any]:
+    def wait_ingested(
+        self, received: int, project: int = 1, timeout: float = 30, key: str = API_KEY
+    ) -> dict[str, Any]:
         """Poll until ingestion has handled `received` events and nothing is queued."""
         deadline = time.monotonic() + timeout
-        status = self.status(project)
+        status = self.status(project, key)
         while time.monotonic() < deadline:
-            status = self.status(project)
+            status = self.status(project, key)
             if status["received"] >= received and status["queued"] == 0:
                 return status
             time.sleep(0.05)

@@ -1,0 +1,88 @@
+"""kill -9 while clients send: every acknowledged event is stored exactly once."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+from server import TOKEN, Server
+
+
+def _sender(url: str, acked: list[str], stop: threading.Event, seed: int) -> None:
+    rng = random.Random(seed)
+    with httpx.Client(timeout=5) as client:
+        while not stop.is_set():
+            batch = [
+                {
+                    "event": "crash-test",
+                    "distinct_id": f"user-{rng.randrange(200)}",
+                    "uuid": str(uuid.uuid4()),
+                    "properties": {"n": rng.random(), "tags": ["a", "b"]},
+                }
+                for _ in range(rng.choice((1, 20, 50)))
+            ]
+            try:
+                response = client.post(url + "/batch/", json={"api_key": TOKEN, "batch": batch})
+            except httpx.HTTPError:
+                continue  # the server died mid-request: not acknowledged
+            if response.status_code == 200:
+                acked.extend(e["uuid"] for e in batch)
+
+
+def _stored_uuid_counts(server: Server) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    offset = 0
+    while True:
+        page = server.query(
+            {
+                "kind": "EventsQuery",
+                "select": ["uuid", "count()"],
+                "orderBy": ["uuid ASC"],
+                "limit": 10_000,
+                "offset": offset,
+            }
+        )
+        for uuid_, count in page["results"]:
+            counts[uuid_] = count
+        if not page["hasMore"]:
+            return counts
+        offset += 10_000
+
+
+def test_sigkill_loses_no_acknowledged_event(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    server = Server(data).start()
+    acked: list[str] = []
+    rng = random.Random()
+    for round_ in range(2):
+        stop = threading.Event()
+        threads = [
+            threading.Thread(target=_sender, args=(server.url, acked, stop, round_ * 10 + i))
+            for i in range(6)
+        ]
+        for thread in threads:
+            thread.start()
+        time.sleep(rng.uniform(1.5, 3.0))  # let load build, then kill at a random moment
+        server.kill()
+        stop.set()
+        for thread in threads:
+            thread.join()
+        server = Server(data, port=server.port).start()
+    try:
+        assert len(acked) > 2000, "the clients should have sent thousands of events"
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and server.status()["queued"] > 0:
+            time.sleep(0.1)
+        counts = _stored_uuid_counts(server)
+        assert max(counts.values()) == 1, "an event was stored twice"
+        missing = [u for u in acked if u not in counts]
+        assert missing == [], f"{len(missing)} acknowledged events were lost"
+        status = server.status()
+        assert status["processed"] == len(counts)
+        assert status["received"] == status["processed"] + sum(status["discarded"].values())
+    finally:
+        server.stop()
