@@ -74,6 +74,13 @@ class _Item:
     convert: Convert
     aggregate: bool = False
     star: bool = False
+    json_value: bool = False
+
+    def order_keys(self, direction: str) -> list[str]:
+        """JSON values sort numbers as numbers first, then everything else as text."""
+        if self.json_value:
+            return [f"toFloat64OrNull({self.sql}) {direction} NULLS LAST", f"{self.sql} {direction}"]
+        return [f"{self.sql} {direction}"]
 
 
 def _select_item(text: Any, reader: PropertyReader) -> _Item:
@@ -90,7 +97,7 @@ def _select_item(text: Any, reader: PropertyReader) -> _Item:
         return _Item(item, "count()", _identity, aggregate=True)
     for prefix, source in (("properties.", "event"), ("person.properties.", "person")):
         if item.startswith(prefix) and len(item) > len(prefix):
-            return _Item(item, reader.raw(source, item[len(prefix) :]), _json)
+            return _Item(item, reader.raw(source, item[len(prefix) :]), _json, json_value=True)
     raise BadRequest(
         f"Cannot select {item!r}. Use '*', a column ({', '.join(_COLUMNS)}), "
         "'properties.<key>', 'person.properties.<key>' or 'count()'.",
@@ -169,7 +176,7 @@ def _order_by(spec: Any, items: list[_Item], grouped: bool) -> list[str]:
         return [] if grouped else ["timestamp DESC"]
     if not isinstance(spec, list):
         raise BadRequest("`orderBy` must be a list like ['timestamp DESC'].", code="invalid_query")
-    by_label = {i.label: i.sql for i in items if not i.star}
+    by_label = {i.label: i for i in items if not i.star}
     order = []
     for entry in spec:
         match = _ORDER.match(entry) if isinstance(entry, str) else None
@@ -177,13 +184,12 @@ def _order_by(spec: Any, items: list[_Item], grouped: bool) -> list[str]:
             raise BadRequest(f"Cannot order by {entry!r}.", code="invalid_query")
         expr, direction = match.group(1), (match.group(2) or "ASC").upper()
         if expr in by_label:
-            sql = by_label[expr]
+            order.extend(by_label[expr].order_keys(direction))
         elif expr in _COLUMNS and not grouped:
-            sql = _COLUMNS[expr][0]
+            order.append(f"{_COLUMNS[expr][0]} {direction}")
         else:
             raise BadRequest(
                 f"Cannot order by {expr!r}: order by a selected item or a column.",
                 code="invalid_query",
             )
-        order.append(f"{sql} {direction}")
     return order
