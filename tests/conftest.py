@@ -8,7 +8,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from server import Server  # noqa: E402
+from server import Server
 
 
 @pytest.fixture(scope="session")

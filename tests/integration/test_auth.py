@@ -9,6 +9,7 @@ import uuid
 
 import httpx
 import pytest
+
 from server import API_KEY, TOKEN, Server
 
 ROUTES = [

@@ -9,6 +9,7 @@ import uuid
 from pathlib import Path
 
 import httpx
+
 from server import TOKEN, Server
 
 

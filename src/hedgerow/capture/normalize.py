@@ -19,8 +19,8 @@ from typing import Any
 
 import orjson
 
-from hedgerow.errors import BadRequest, Unauthorized
 from hedgerow.capture.timestamps import parse_sent_at, parse_timestamp
+from hedgerow.errors import BadRequest, Unauthorized
 
 MAX_DISTINCT_ID = 200
 FUTURE_LIMIT = timedelta(hours=23)
@@ -169,10 +169,7 @@ def _timestamp(
             )
         properties = event.get("properties")
         ignore_sent_at = isinstance(properties, dict) and properties.get("$ignore_sent_at") is True
-        if sent_at is not None and not ignore_sent_at:
-            result = now + (parsed - sent_at)
-        else:
-            result = parsed
+        result = now + (parsed - sent_at) if sent_at is not None and not ignore_sent_at else parsed
     offset = event.get("offset")
     if offset is not None:
         if isinstance(offset, bool) or not isinstance(offset, int | float):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import logging
 import queue
 import sqlite3
@@ -116,10 +117,8 @@ class SqliteIntakeLog:
                 offsets.append(cursor.lastrowid)
             self._writer.execute("COMMIT")
         except sqlite3.Error as exc:
-            try:
+            with contextlib.suppress(sqlite3.Error):
                 self._writer.execute("ROLLBACK")
-            except sqlite3.Error:
-                pass
             log.error("intake log append failed: %s", exc)
             error = ServiceUnavailable(
                 f"The intake log could not store the events ({exc}). Retry shortly.",

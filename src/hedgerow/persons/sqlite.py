@@ -65,7 +65,8 @@ class SqlitePersonStore:
         with self._lock:
             row = self._conn.execute(
                 "SELECT p.team_id, p.id, p.properties, p.is_identified, p.created_at, p.version "
-                "FROM distinct_ids d JOIN persons p ON p.team_id = d.team_id AND p.id = d.person_id "
+                "FROM distinct_ids d "
+                "JOIN persons p ON p.team_id = d.team_id AND p.id = d.person_id "
                 "WHERE d.team_id = ? AND d.distinct_id = ?",
                 (team_id, distinct_id),
             ).fetchone()
@@ -102,7 +103,12 @@ class SqlitePersonStore:
         with self._lock:
             self._conn.execute(
                 "UPDATE persons SET properties = ?, version = ? WHERE team_id = ? AND id = ?",
-                (orjson.dumps(person.properties).decode(), person.version, person.team_id, person.id),
+                (
+                    orjson.dumps(person.properties).decode(),
+                    person.version,
+                    person.team_id,
+                    person.id,
+                ),
             )
 
     def distinct_ids(self, team_id: int, person_id: str) -> list[str]:

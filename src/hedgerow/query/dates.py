@@ -20,7 +20,8 @@ def _add_months(value: datetime, months: int) -> datetime:
     month_index = value.year * 12 + value.month - 1 + months
     year, month = divmod(month_index, 12)
     month += 1
-    day = min(value.day, [31, 29 if _leap(year) else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1])
+    lengths = [31, 29 if _leap(year) else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+    day = min(value.day, lengths[month - 1])
     return value.replace(year=year, month=month, day=day)
 
 

@@ -79,7 +79,8 @@ class _Item:
     def order_keys(self, direction: str) -> list[str]:
         """JSON values sort numbers as numbers first, then everything else as text."""
         if self.json_value:
-            return [f"toFloat64OrNull({self.sql}) {direction} NULLS LAST", f"{self.sql} {direction}"]
+            numeric = f"toFloat64OrNull({self.sql}) {direction} NULLS LAST"
+            return [numeric, f"{self.sql} {direction}"]
         return [f"{self.sql} {direction}"]
 
 

@@ -8,6 +8,7 @@ stored once.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 from collections.abc import Mapping, Sequence
@@ -44,7 +45,7 @@ class ChdbEventStore:
     def _conn(self) -> Any:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = chdb.connect(str(self.path))
+            conn = chdb.connect(str(self.path))  # type: ignore[no-untyped-call]
             self._local.conn = conn
             with self._lock:
                 self._connections.append(conn)
@@ -54,7 +55,7 @@ class ChdbEventStore:
         if not events:
             return
         dumps = orjson.dumps
-        table = pa.table(
+        table = pa.table(  # noqa: F841 - read by name by chDB's Python() table function
             {
                 "uuid": [e.uuid for e in events],
                 "team_id": pa.array([e.team_id for e in events], pa.int64()),
@@ -129,10 +130,8 @@ class ChdbEventStore:
     def close(self) -> None:
         with self._lock:
             for conn in self._connections:
-                try:
+                with contextlib.suppress(Exception):
                     conn.close()
-                except Exception:
-                    pass
             self._connections.clear()
         self._local = threading.local()
 
