@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import argparse
 import logging
+import socket
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING
+
+import uvicorn
 
 from hedgerow import __version__
 from hedgerow.settings import Settings, SettingsError, add_arguments
 
+if TYPE_CHECKING:
+    from hedgerow.app import Components
+
 
 def _serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
     from hedgerow.app import build_components, create_app
 
     try:
@@ -22,7 +28,9 @@ def _serve(args: argparse.Namespace) -> int:
     except SettingsError as exc:
         print(f"hedgerow: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
     components = build_components(settings)
     app = create_app(components)
     config = uvicorn.Config(
@@ -34,23 +42,33 @@ def _serve(args: argparse.Namespace) -> int:
         lifespan="on",
         timeout_graceful_shutdown=10,
     )
-    server = uvicorn.Server(config)
-
-    original_startup = server.startup
-
-    async def startup(sockets: object = None) -> None:
-        await original_startup(sockets=sockets)  # type: ignore[arg-type]
-        _print_banner(components, server)
-
-    server.startup = startup  # type: ignore[method-assign]
+    server = _Server(config, lambda srv: _print_banner(components, srv))
     server.run()
     return 0
 
 
-def _print_banner(components: object, server: object) -> None:
-    from hedgerow.app import Components
+class _Server(uvicorn.Server):
+    """uvicorn's server, printing the banner once listening and exiting 0 on SIGTERM/SIGINT.
 
-    assert isinstance(components, Components)
+    (uvicorn re-raises a captured stop signal after its graceful shutdown, which would make a
+    requested, clean stop look like a crash to supervisors and scripts.)
+    """
+
+    def __init__(self, config: uvicorn.Config, on_started: Callable[[uvicorn.Server], None]):
+        super().__init__(config)
+        self._on_started = on_started
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        if not self.should_exit:
+            self._on_started(self)
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        super().handle_exit(sig, frame)
+        self._captured_signals.clear()
+
+
+def _print_banner(components: Components, server: uvicorn.Server) -> None:
     host = components.settings.server.host
     port = components.settings.server.port
     for s in getattr(server, "servers", []):

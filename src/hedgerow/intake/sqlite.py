@@ -60,6 +60,7 @@ class SqliteIntakeLog:
         self._queue: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._backlog = self._count_backlog()
+        self.group_commits = 0  # how many transactions appends took (for tests and benchmarks)
         self._thread = threading.Thread(target=self._write_loop, name="intake-writer", daemon=True)
         self._thread.start()
 
@@ -116,6 +117,7 @@ class SqliteIntakeLog:
                 )
                 offsets.append(cursor.lastrowid)
             self._writer.execute("COMMIT")
+            self.group_commits += 1
         except sqlite3.Error as exc:
             with contextlib.suppress(sqlite3.Error):
                 self._writer.execute("ROLLBACK")

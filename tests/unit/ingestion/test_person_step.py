@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from hedgerow.ingestion.event import EPOCH_MARKER, IngestEvent
+from hedgerow.ingestion.pipeline import OK, WarningSink
+from hedgerow.ingestion.steps.person import apply_property_operations, person_step
+from hedgerow.persons.ids import person_uuid
+from hedgerow.persons.sqlite import SqlitePersonStore
+
+
+def _event(distinct_id: str, properties: dict[str, Any]) -> IngestEvent:
+    return IngestEvent(1, "u-1", "e", distinct_id, properties, "2026-01-01 00:00:00.000000",
+                       "2026-01-01 00:00:00.000000")
+
+
+def test_operations_apply_set_once_then_set_then_unset() -> None:
+    person = {"kept": 1, "gone": 2}
+    changed = apply_property_operations(person, {
+        "$set_once": {"kept": 100, "first": "a", "both": "once"},
+        "$set": {"both": "set", "plan": "pro"},
+        "$unset": ["gone", "never-there"],
+    })
+    assert changed is True
+    assert person == {"kept": 1, "first": "a", "both": "set", "plan": "pro"}
+    assert apply_property_operations(person, {"$set": {"plan": "pro"}}) is False
+
+
+def test_person_created_once_and_properties_stamped(tmp_path: Path) -> None:
+    store = SqlitePersonStore(tmp_path / "persons.sqlite3")
+    step = person_step(store, WarningSink())
+    first = _event("alice", {"$set": {"email": "a@example.com"}})
+    second = _event("alice", {"$set_once": {"email": "other"}, "$set": {"plan": "pro"}})
+    with store.transaction():
+        assert step(first) == OK
+        assert step(second) == OK
+    expected_id = person_uuid(1, "alice")
+    assert first.person_id == second.person_id == expected_id
+    assert first.person_properties == {"email": "a@example.com"}
+    assert second.person_properties == {"email": "a@example.com", "plan": "pro"}
+    stored = store.get_by_distinct_id(1, "alice")
+    assert stored is not None and stored.properties == second.person_properties
+    assert store.distinct_ids(1, expected_id) == ["alice"]
+    store.close()
+
+
+def test_personless_events_create_no_person(tmp_path: Path) -> None:
+    store = SqlitePersonStore(tmp_path / "persons.sqlite3")
+    warnings = WarningSink()
+    step = person_step(store, warnings)
+    event = _event("anon", {"$process_person_profile": False, "$set": {"a": 1}})
+    with store.transaction():
+        assert step(event) == OK
+    assert event.person_id == person_uuid(1, "anon")
+    assert event.person_mode == "propertyless"
+    assert event.person_properties == {}
+    assert event.person_created_at == EPOCH_MARKER
+    assert store.get_by_distinct_id(1, "anon") is None
+    odd = _event("odd", {"$process_person_profile": "no"})
+    with store.transaction():
+        step(odd)
+    assert [w.type for w in warnings.items] == ["invalid_process_person_profile"]
+    assert odd.person_mode == "full"
+    store.close()
