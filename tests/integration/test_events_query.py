@@ -182,3 +182,23 @@ def test_duplicate_uuid_is_stored_once_and_counted(fresh_server: Server) -> None
         warnings = client.get("/api/projects/1/ingestion/warnings/").json()["results"]
     assert [w["type"] for w in warnings] == ["duplicate_event", "duplicate_event"]
     assert {w["event_uuid"] for w in warnings} == {event["uuid"]}
+
+
+def test_materializing_a_property_later_keeps_results(
+    server: Server, dataset: dict[str, Any]
+) -> None:
+    flt = {"key": "coupon", "operator": "is_set"}
+    contains = {"key": "coupon", "value": "xm", "operator": "icontains"}
+    before = (_users(server, dataset, flt), _users(server, dataset, contains))
+    with server.api() as client:
+        added = client.post("/api/projects/1/materialized_columns/", json={"property": "coupon"})
+        assert added.status_code == 201
+        assert added.json() == {"property": "coupon", "column": "mat_coupon"}
+        listed = client.get("/api/projects/1/materialized_columns/").json()["results"]
+        assert {"property": "coupon", "column": "mat_coupon"} in listed
+        assert {"property": "$browser", "column": "mat_$browser"} in listed
+        bad = client.post("/api/projects/1/materialized_columns/", json={"property": ""})
+        assert bad.status_code == 400
+    # Events stored before the column existed are read through it, with the same answers.
+    assert (_users(server, dataset, flt), _users(server, dataset, contains)) == before
+    assert before == (["alice:pro"], ["alice:pro"])
