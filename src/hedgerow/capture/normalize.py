@@ -10,6 +10,7 @@ corrected for the client's clock skew.
 from __future__ import annotations
 
 import os
+import re
 import time
 import uuid as uuidlib
 from collections.abc import Mapping
@@ -22,6 +23,7 @@ import orjson
 from hedgerow.capture.timestamps import parse_sent_at, parse_timestamp
 from hedgerow.errors import BadRequest, Unauthorized
 
+_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 MAX_DISTINCT_ID = 200
 FUTURE_LIMIT = timedelta(hours=23)
 ILLEGAL_TOKEN_PREFIX = "phx_"
@@ -144,6 +146,8 @@ def _uuid(event: Mapping[str, Any], index: int, now_ms: int) -> str:
             f"Event {index} has a uuid that is not a string. Send a UUID string or omit it.",
             code="invalid_uuid",
         )
+    if _CANONICAL_UUID.fullmatch(value):
+        return value
     try:
         return str(uuidlib.UUID(value))
     except ValueError:
@@ -200,7 +204,10 @@ def _merge_person_ops(event: Mapping[str, Any], properties: dict[str, Any]) -> N
 
 
 def format_timestamp(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    """ClickHouse's DateTime64(6) text: 'YYYY-MM-DD HH:MM:SS.ffffff' in UTC."""
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return value.isoformat(" ", "microseconds")[:26]
 
 
 def normalize_request(
@@ -224,6 +231,8 @@ def normalize_request(
             code="invalid_token",
         )
     sent_at = parse_sent_at(batch.get("sent_at"), query)
+    now_text = format_timestamp(now)
+    sent_at_text = format_timestamp(sent_at) if sent_at else None
     normalized: list[dict[str, Any]] = []
     for index, raw in enumerate(events):
         if not isinstance(raw, dict):
@@ -260,8 +269,8 @@ def normalize_request(
                 "distinct_id": _distinct_id(raw, index),
                 "properties": properties,
                 "timestamp": format_timestamp(timestamp),
-                "now": format_timestamp(now),
-                "sent_at": format_timestamp(sent_at) if sent_at else None,
+                "now": now_text,
+                "sent_at": sent_at_text,
             }
         )
     return CaptureRequest(

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 _ZONE_HOURS = re.compile(r"([+-]\d{2})$")
-_MIN_YEAR = 1
-_MAX_YEAR = 9999
+_ZERO = timedelta(0)
 
 
 def parse_timestamp(raw: Any) -> datetime | None:
@@ -20,6 +19,14 @@ def parse_timestamp(raw: Any) -> datetime | None:
         return _from_epoch(float(raw))
     if not isinstance(raw, str):
         return None
+    try:  # the common case: ISO 8601 as SDKs send it (3.11 reads a trailing Z)
+        fast = datetime.fromisoformat(raw)
+    except ValueError:
+        pass
+    else:
+        if fast.tzinfo is None:
+            return fast.replace(tzinfo=UTC)
+        return _to_utc(fast)
     text = raw.strip()
     if not text:
         return None
@@ -33,9 +40,15 @@ def parse_timestamp(raw: Any) -> datetime | None:
     except ValueError:
         return None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
+        return parsed.replace(tzinfo=UTC)
+    return _to_utc(parsed)
+
+
+def _to_utc(value: datetime) -> datetime | None:
+    if value.utcoffset() == _ZERO:
+        return value if value.tzinfo is UTC else value.replace(tzinfo=UTC)
     try:
-        return parsed.astimezone(UTC)
+        return value.astimezone(UTC)
     except (OverflowError, ValueError):
         return None
 
