@@ -10,6 +10,7 @@ corrected for the client's clock skew.
 from __future__ import annotations
 
 import os
+import random
 import re
 import time
 import uuid as uuidlib
@@ -37,12 +38,20 @@ class CaptureRequest:
 
 
 def uuid7(now_ms: int | None = None) -> str:
-    """A time-ordered UUIDv7: 48 bits of milliseconds, then random bits."""
+    """A time-ordered UUIDv7: 48 bits of milliseconds, version 7, variant, 74 random bits.
+
+    The random bits come from a generator seeded from the OS once, not a syscall per event:
+    uuids need to be unique, not secret.
+    """
     ms = int(time.time() * 1000) if now_ms is None else now_ms
-    raw = bytearray(ms.to_bytes(6, "big") + os.urandom(10))
-    raw[6] = 0x70 | (raw[6] & 0x0F)
-    raw[8] = 0x80 | (raw[8] & 0x3F)
-    return str(uuidlib.UUID(bytes=bytes(raw)))
+    rand = _random.getrandbits(74)
+    value = (ms & 0xFFFF_FFFF_FFFF) << 80 | 0x7 << 76 | (rand >> 62) << 64 | 0b10 << 62
+    value |= rand & 0x3FFF_FFFF_FFFF_FFFF
+    h = f"{value:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+_random = random.Random(os.urandom(32))
 
 
 def _shape(payload: Any, engage: bool) -> tuple[list[Any], Mapping[str, Any]]:

@@ -8,11 +8,12 @@ durable. Any error answers with nothing of the request accepted.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+import anyio
+import anyio.to_thread
 import orjson
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -91,6 +92,9 @@ class CaptureService:
     intake: IntakeLog
     on_append: Callable[[], None]
     trust_forwarded_for: bool = False
+    _decode_limiter: anyio.CapacityLimiter = field(
+        default_factory=lambda: anyio.CapacityLimiter(1), init=False
+    )
 
     def client_ip(self, request: Request) -> str | None:
         if self.trust_forwarded_for:
@@ -140,7 +144,11 @@ class CaptureService:
             )
 
         if len(body) > THREADPOOL_THRESHOLD:
-            normalized = await run_in_threadpool(decode_and_normalize)
+            # One thread for big bodies keeps the event loop answering without adding many
+            # threads that compete with ingestion for the GIL.
+            normalized = await anyio.to_thread.run_sync(
+                decode_and_normalize, limiter=self._decode_limiter
+            )
         else:
             normalized = decode_and_normalize()
         project = self.catalog.by_token(normalized.token)

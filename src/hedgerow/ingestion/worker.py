@@ -119,6 +119,7 @@ class IngestionWorker:
         events = self._drop_duplicates(events, drops)
         self.warnings.items.clear()
         with self.persons.transaction():
+            self.persons.prefetch((e.team_id, e.distinct_id) for e in events)
             outcome = run_steps(events, self.steps)
         drops.extend(outcome.dropped)
         token = f"intake-{entries[0].offset}-{entries[-1].offset}"

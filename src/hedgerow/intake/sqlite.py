@@ -17,6 +17,7 @@ import queue
 import sqlite3
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from hedgerow.errors import ServiceUnavailable
@@ -41,6 +42,13 @@ CREATE TABLE IF NOT EXISTS consumers (
 _Pending = tuple[int, int, bytes, "concurrent.futures.Future[int]"]
 
 
+@dataclass(frozen=True)
+class _Commit:
+    consumer: str
+    offset: int
+    future: concurrent.futures.Future[int]
+
+
 def _connect(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
     conn.execute("PRAGMA journal_mode=WAL")
@@ -57,7 +65,9 @@ class SqliteIntakeLog:
         self._writer.executescript(_SCHEMA)
         self._reader = _connect(path)
         self._reader_lock = threading.Lock()
-        self._queue: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
+        # Every write (appends and consumer commits) goes through one writer thread, so
+        # that no writer ever waits on SQLite's busy handler for another.
+        self._queue: queue.SimpleQueue[_Pending | _Commit | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._backlog = self._count_backlog()
         self.group_commits = 0  # how many transactions appends took (for tests and benchmarks)
@@ -93,17 +103,23 @@ class SqliteIntakeLog:
             item = self._queue.get()
             if item is None:
                 return
-            group = [item]
-            while True:
+            group: list[_Pending] = []
+            commits: list[_Commit] = []
+            while item is not None:
+                if isinstance(item, _Commit):
+                    commits.append(item)
+                else:
+                    group.append(item)
                 try:
-                    more = self._queue.get_nowait()
+                    item = self._queue.get_nowait()
                 except queue.Empty:
                     break
-                if more is None:
-                    self._commit_group(group)
-                    return
-                group.append(more)
-            self._commit_group(group)
+            if group:
+                self._commit_group(group)
+            for commit in commits:
+                self._apply_commit(commit)
+            if item is None:
+                return
 
     def _commit_group(self, group: list[_Pending]) -> None:
         now = time.time()
@@ -175,34 +191,40 @@ class SqliteIntakeLog:
         return int(row[0]) if row else 0
 
     def commit(self, consumer: str, offset: int) -> None:
-        with self._reader_lock:
-            conn = self._reader
+        future: concurrent.futures.Future[int] = concurrent.futures.Future()
+        self._queue.put(_Commit(consumer, offset, future))
+        handled = future.result()
+        with self._lock:
+            self._backlog -= handled
+
+    def _apply_commit(self, commit: _Commit) -> None:
+        conn = self._writer
+        try:
             conn.execute("BEGIN IMMEDIATE")
-            try:
-                before = conn.execute(
-                    "SELECT committed FROM consumers WHERE name = ?", (consumer,)
-                ).fetchone()
-                start = int(before[0]) if before else 0
-                if offset <= start:
-                    conn.execute("COMMIT")
-                    return
+            before = conn.execute(
+                "SELECT committed FROM consumers WHERE name = ?", (commit.consumer,)
+            ).fetchone()
+            start = int(before[0]) if before else 0
+            handled = 0
+            if commit.offset > start:
                 handled = conn.execute(
                     "SELECT COALESCE(SUM(count), 0) FROM entries WHERE offset > ? AND offset <= ?",
-                    (start, offset),
+                    (start, commit.offset),
                 ).fetchone()[0]
                 conn.execute(
                     "INSERT INTO consumers (name, committed) VALUES (?, ?) "
                     "ON CONFLICT(name) DO UPDATE SET committed = excluded.committed",
-                    (consumer, offset),
+                    (commit.consumer, commit.offset),
                 )
                 low = conn.execute("SELECT MIN(committed) FROM consumers").fetchone()[0]
                 conn.execute("DELETE FROM entries WHERE offset <= ?", (low,))
-                conn.execute("COMMIT")
-            except BaseException:
+            conn.execute("COMMIT")
+        except BaseException as exc:
+            with contextlib.suppress(sqlite3.Error):
                 conn.execute("ROLLBACK")
-                raise
-        with self._lock:
-            self._backlog -= int(handled)
+            commit.future.set_exception(exc)
+            return
+        commit.future.set_result(int(handled))
 
     def _count_backlog(self) -> int:
         row = self._reader.execute(

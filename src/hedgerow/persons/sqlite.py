@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -54,6 +54,7 @@ class SqlitePersonStore:
         self._new_ids: list[tuple[int, str, str]] = []
         self._dirty: dict[tuple[int, str], Person] = {}
         self._writer_thread: int | None = None
+        self._absent: set[tuple[int, str]] = set()
         # Readers outside ingestion (the API) use their own connection and see committed rows.
         self._reader = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._reader_lock = threading.Lock()
@@ -75,6 +76,7 @@ class SqlitePersonStore:
                 self._new_ids.clear()
                 self._dirty.clear()
                 self._writer_thread = None
+                self._absent.clear()
             if len(self._cache) > CACHE_SIZE:
                 self._cache.clear()
 
@@ -116,10 +118,44 @@ class SqlitePersonStore:
         with self._reader_lock:
             return self._reader.execute(sql, args).fetchall()
 
+    def prefetch(self, keys: Iterable[tuple[int, str]]) -> None:
+        """Load the persons of a batch's distinct ids in a few queries (inside a transaction).
+
+        Afterwards a lookup of any of them is a dictionary lookup, found or known absent. Few
+        SQLite calls per batch also matter for the GIL: each call releases it, and getting it
+        back can take a switch interval while capture threads are busy.
+        """
+        wanted: dict[int, list[str]] = {}
+        for team_id, distinct_id in keys:
+            if (team_id, distinct_id) not in self._cache:
+                wanted.setdefault(team_id, []).append(distinct_id)
+        for team_id, ids in wanted.items():
+            unique = list(dict.fromkeys(ids))
+            for start in range(0, len(unique), 500):
+                chunk = unique[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                rows = self._conn.execute(
+                    "SELECT d.distinct_id, p.team_id, p.id, p.properties, p.is_identified, "
+                    "p.created_at, p.version FROM distinct_ids d "
+                    "JOIN persons p ON p.team_id = d.team_id AND p.id = d.person_id "
+                    f"WHERE d.team_id = ? AND d.distinct_id IN ({marks})",
+                    (team_id, *chunk),
+                ).fetchall()
+                found = set()
+                for distinct_id, *row in rows:
+                    person = self._person(tuple(row))
+                    if person is not None:
+                        self._cache[(team_id, distinct_id)] = person
+                        found.add(distinct_id)
+                self._absent.update((team_id, d) for d in chunk if d not in found)
+
     def get_by_distinct_id(self, team_id: int, distinct_id: str) -> Person | None:
         in_batch = self._writer_thread == threading.get_ident()
-        if in_batch and (cached := self._cache.get((team_id, distinct_id))) is not None:
-            return cached
+        if in_batch:
+            if (cached := self._cache.get((team_id, distinct_id))) is not None:
+                return cached
+            if (team_id, distinct_id) in self._absent:
+                return None
         rows = self._fetch(
             "SELECT p.team_id, p.id, p.properties, p.is_identified, p.created_at, p.version "
             "FROM distinct_ids d "
@@ -148,6 +184,7 @@ class SqlitePersonStore:
             self._dirty[(team_id, person.id)] = person
             self._new_ids.append((team_id, distinct_id, person.id))
             self._cache[(team_id, distinct_id)] = person
+            self._absent.discard((team_id, distinct_id))
         return person
 
     def update_properties(self, person: Person) -> None:

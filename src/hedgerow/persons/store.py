@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -22,6 +22,10 @@ class Person:
 class PersonStore(Protocol):
     def transaction(self) -> AbstractContextManager[None]:
         """Group the writes of one ingestion batch; commit on exit."""
+        ...
+
+    def prefetch(self, keys: Iterable[tuple[int, str]]) -> None:
+        """Within a transaction: load the persons of these (project, distinct_id) pairs."""
         ...
 
     def get_by_distinct_id(self, team_id: int, distinct_id: str) -> Person | None: ...
