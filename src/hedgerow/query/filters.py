@@ -14,7 +14,7 @@ from typing import Any
 
 from hedgerow.errors import BadRequest
 from hedgerow.query.sql import SqlParams
-from hedgerow.store.schema import quote_identifier
+from hedgerow.store.schema import quote_identifier, text_form_expression
 
 OPERATORS = (
     "exact",
@@ -57,12 +57,7 @@ class PropertyReader:
         """The text form; '' when absent or null."""
         if source == "event" and key in self.materialized:
             return quote_identifier(self.materialized[key])
-        column = self._column(source)
-        k = self.params.string(key)
-        return (
-            f"multiIf(JSONType({column}, {k}) = 'String', JSONExtractString({column}, {k}), "
-            f"JSONType({column}, {k}) = 'Null', '', JSONExtractRaw({column}, {k}))"
-        )
+        return text_form_expression(self._column(source), self.params.string(key))
 
     def is_set(self, source: str, key: str) -> str:
         if source == "event" and key in self.materialized:
