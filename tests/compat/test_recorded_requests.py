@@ -29,6 +29,7 @@ import pytest
 
 from hedgerow.capture.lzstring import compress_to_base64
 
+from readback import as_json, parse_time
 from server import Server
 
 HERE = Path(__file__).resolve().parent
@@ -47,16 +48,6 @@ def load(path: Path) -> dict[str, Any]:
 
 def body_of(fixture: dict[str, Any]) -> bytes:
     return base64.b64decode(fixture["body_base64"])
-
-
-def parse_time(text: str) -> datetime:
-    parsed = datetime.fromisoformat(text)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def as_json(value: Any) -> str:
-    """JSON text that tells 1, 1.0 and True apart, so comparisons check types as well."""
-    return json.dumps(value, sort_keys=True, ensure_ascii=False)
 
 
 @pytest.fixture(scope="module")

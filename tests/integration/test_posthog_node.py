@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,6 +16,14 @@ from typing import Any
 
 import pytest
 
+from readback import (
+    as_json,
+    assert_close,
+    assert_properties,
+    unique,
+    wait_for_events,
+    wait_for_person,
+)
 from server import TOKEN, Server
 
 NODE_DIR = Path(__file__).resolve().parents[1] / "node"
@@ -56,10 +63,6 @@ RICH_PROPERTIES: dict[str, Any] = {
 }
 
 
-def unique(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex}"
-
-
 def iso_ms(value: datetime) -> str:
     """A JavaScript Date's precision and format: milliseconds, `Z`."""
     return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
@@ -78,58 +81,6 @@ def send_with_node(server: Server, events: list[dict[str, Any]], **options: Any)
     )
     assert result.returncode == 0, f"node failed: {result.stdout}\n{result.stderr}"
     assert json.loads(result.stdout) == {"sent": len(events), "errors": []}
-
-
-def wait_for_events(
-    server: Server, event: str, count: int, distinct_id: str | None = None, timeout: float = 30
-) -> list[dict[str, Any]]:
-    """Stored events named `event` (of `distinct_id`, if given), once there are `count`."""
-    deadline = time.monotonic() + timeout
-    while True:
-        rows = server.events(event=event)
-        if distinct_id is not None:
-            rows = [row for row in rows if row["distinct_id"] == distinct_id]
-        if len(rows) >= count or time.monotonic() > deadline:
-            assert len(rows) == count, f"expected {count} {event!r} events, found {len(rows)}"
-            return rows
-        time.sleep(0.05)
-
-
-def person_of(server: Server, distinct_id: str, expected: dict[str, Any]) -> dict[str, Any]:
-    """The person of `distinct_id`, polled until its properties include `expected`."""
-    deadline = time.monotonic() + 30
-    while True:
-        with server.api() as api:
-            response = api.get("/api/projects/1/persons/", params={"distinct_id": distinct_id})
-        response.raise_for_status()
-        people = response.json()["results"]
-        if people and as_json(subset(people[0]["properties"], expected)) == as_json(expected):
-            return dict(people[0])
-        if time.monotonic() > deadline:
-            raise AssertionError(f"person of {distinct_id!r} never had {expected}: {people}")
-        time.sleep(0.05)
-
-
-def subset(properties: dict[str, Any], keys: dict[str, Any]) -> dict[str, Any]:
-    return {key: properties[key] for key in keys if key in properties}
-
-
-def as_json(value: Any) -> str:
-    """JSON text that tells 1, 1.0 and True apart, so comparisons check types as well."""
-    return json.dumps(value, sort_keys=True, ensure_ascii=False)
-
-
-def assert_properties(stored: dict[str, Any], sent: dict[str, Any]) -> None:
-    assert as_json(subset(stored, sent)) == as_json(sent)
-    assert as_json(subset(stored, SDK_PROPERTIES)) == as_json(SDK_PROPERTIES)
-    extra = set(stored) - set(sent)
-    assert all(key.startswith("$") for key in extra), f"unexpected keys {extra}"
-
-
-def assert_close(stored: str, expected: datetime, tolerance: float = 2.0) -> None:
-    assert stored.endswith("Z"), stored
-    difference = abs((datetime.fromisoformat(stored) - expected).total_seconds())
-    assert difference <= tolerance, f"stored {stored}, expected {expected.isoformat()}"
 
 
 @pytest.mark.parametrize(
@@ -169,7 +120,7 @@ def test_capture_round_trips_every_json_type(server: Server, options: dict[str, 
         assert row["distinct_id"] == distinct_id
         assert row["elements_chain"] == ""
         assert row["person_id"]
-        assert_properties(row["properties"], {**RICH_PROPERTIES, "index": index})
+        assert_properties(row["properties"], {**RICH_PROPERTIES, "index": index}, SDK_PROPERTIES)
         assert_close(row["timestamp"], timestamp)
 
 
@@ -192,7 +143,7 @@ def test_generated_uuids_and_times_are_kept(server: Server) -> None:
         assert uuid.UUID(row["uuid"]).version == 7
         stamp = datetime.fromisoformat(row["timestamp"])
         assert before - timedelta(seconds=2) <= stamp <= after + timedelta(seconds=2)
-        assert_properties(row["properties"], {"n": row["properties"]["n"]})
+        assert_properties(row["properties"], {"n": row["properties"]["n"]}, SDK_PROPERTIES)
 
 
 def test_identify_sets_person_properties(server: Server) -> None:
@@ -217,7 +168,7 @@ def test_identify_sets_person_properties(server: Server) -> None:
         flushAt=20,
     )
 
-    person = person_of(server, distinct_id, person_properties)
+    person = wait_for_person(server, distinct_id, person_properties)
     assert distinct_id in person["distinct_ids"]
     [identify] = wait_for_events(server, "$identify", 1, distinct_id=distinct_id)
     assert as_json(identify["properties"]["$set"]) == as_json(person_properties)

@@ -7,8 +7,6 @@ Also checks, with a raw request, that the server corrects a client clock that is
 
 from __future__ import annotations
 
-import json
-import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
@@ -19,6 +17,16 @@ import pytest
 from posthog import Posthog
 from posthog.version import VERSION
 
+from readback import (
+    as_json,
+    assert_close,
+    assert_properties,
+    parse_time,
+    subset,
+    unique,
+    wait_for_events,
+    wait_for_person,
+)
 from server import TOKEN, Server
 
 # Keys posthog-python adds to every event, with the values they must have.
@@ -62,81 +70,6 @@ RICH_PROPERTIES: dict[str, Any] = {
 }
 
 
-def unique(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex}"
-
-
-def wait_for_events(
-    server: Server, event: str, count: int, timeout: float = 30
-) -> list[dict[str, Any]]:
-    """The stored events named `event`, once there are `count` of them (or fail at the deadline)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        rows = server.events(event=event)
-        if len(rows) >= count or time.monotonic() > deadline:
-            assert len(rows) == count, f"expected {count} {event!r} events, found {len(rows)}"
-            return rows
-        time.sleep(0.05)
-
-
-def wait_for_events_of(
-    server: Server, event: str, distinct_id: str, count: int, timeout: float = 30
-) -> list[dict[str, Any]]:
-    """Events with a shared name (like `$set`) are told apart by their distinct_id."""
-    deadline = time.monotonic() + timeout
-    while True:
-        rows = [row for row in server.events(event=event) if row["distinct_id"] == distinct_id]
-        if len(rows) >= count or time.monotonic() > deadline:
-            assert len(rows) == count, f"expected {count} {event!r} for {distinct_id}: {rows}"
-            return rows
-        time.sleep(0.05)
-
-
-def wait_for_person(
-    server: Server, distinct_id: str, expected: dict[str, Any], timeout: float = 30
-) -> dict[str, Any]:
-    """The person of `distinct_id`, once its properties include `expected`."""
-    deadline = time.monotonic() + timeout
-    while True:
-        with server.api() as api:
-            response = api.get("/api/projects/1/persons/", params={"distinct_id": distinct_id})
-        response.raise_for_status()
-        people = response.json()["results"]
-        person = people[0] if people else None
-        if person is not None and subset(person["properties"], expected) == expected:
-            return person
-        if time.monotonic() > deadline:
-            raise AssertionError(f"person of {distinct_id!r} never had {expected}: {people}")
-        time.sleep(0.05)
-
-
-def subset(properties: dict[str, Any], keys: dict[str, Any]) -> dict[str, Any]:
-    return {key: properties[key] for key in keys if key in properties}
-
-
-def as_json(value: Any) -> str:
-    """JSON text that tells 1, 1.0 and True apart, so comparisons check types as well."""
-    return json.dumps(value, sort_keys=True, ensure_ascii=False)
-
-
-def assert_properties(stored: dict[str, Any], sent: dict[str, Any]) -> None:
-    """Every sent property is stored with the same value and JSON type; extras are SDK keys."""
-    assert as_json(subset(stored, sent)) == as_json(sent)
-    assert as_json(subset(stored, SDK_PROPERTIES)) == as_json(SDK_PROPERTIES)
-    extra = set(stored) - set(sent)
-    assert all(key.startswith("$") for key in extra), f"unexpected keys {extra}"
-
-
-def parse_time(text: str) -> datetime:
-    assert text.endswith("Z"), text
-    return datetime.fromisoformat(text)
-
-
-def assert_close(stored: str, expected: datetime, tolerance: float = 2.0) -> None:
-    difference = abs((parse_time(stored) - expected).total_seconds())
-    assert difference <= tolerance, f"stored {stored}, expected {expected.isoformat()}"
-
-
 @pytest.fixture(params=[False, True], ids=["json", "gzip"])
 def client(request: pytest.FixtureRequest, server: Server) -> Iterator[Posthog]:
     """posthog-python sending one request per call, plain JSON or `Content-Encoding: gzip`."""
@@ -171,7 +104,7 @@ def test_capture_round_trips_every_json_type(server: Server, client: Posthog) ->
     assert stored["distinct_id"] == distinct_id
     assert stored["elements_chain"] == ""
     assert stored["person_id"]
-    assert_properties(stored["properties"], RICH_PROPERTIES)
+    assert_properties(stored["properties"], RICH_PROPERTIES, SDK_PROPERTIES)
     assert_close(stored["timestamp"], sent_time)
     person = wait_for_person(server, distinct_id, RICH_PROPERTIES["$set"])
     assert person["id"] == stored["person_id"]
@@ -214,7 +147,7 @@ def test_uuid_returned_by_capture_is_the_stored_one(server: Server, client: Post
     [stored] = wait_for_events(server, event, 1)
     assert returned is not None
     assert stored["uuid"] == returned
-    assert_properties(stored["properties"], {"plain": "event"})
+    assert_properties(stored["properties"], {"plain": "event"}, SDK_PROPERTIES)
     stamp = parse_time(stored["timestamp"])
     assert before - timedelta(seconds=2) <= stamp <= after + timedelta(seconds=2)
 
@@ -238,9 +171,9 @@ def test_set_updates_the_person(server: Server, client: Posthog) -> None:
     person = wait_for_person(server, distinct_id, person_properties)
     assert distinct_id in person["distinct_ids"]
     assert as_json(subset(person["properties"], person_properties)) == as_json(person_properties)
-    [set_event] = wait_for_events_of(server, "$set", distinct_id, 1)
+    [set_event] = wait_for_events(server, "$set", 1, distinct_id=distinct_id)
     assert as_json(set_event["properties"]["$set"]) == as_json(person_properties)
-    assert_properties(set_event["properties"], {"$set": person_properties})
+    assert_properties(set_event["properties"], {"$set": person_properties}, SDK_PROPERTIES)
     [after] = wait_for_events(server, event_name, 1)
     assert after["person_id"] == person["id"]
 
