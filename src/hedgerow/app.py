@@ -19,6 +19,7 @@ from hedgerow.errors import HedgerowError
 from hedgerow.ingestion.state import IngestionState
 from hedgerow.ingestion.worker import IngestionWorker
 from hedgerow.intake.sqlite import SqliteIntakeLog
+from hedgerow.persons.groups import SqliteGroupStore
 from hedgerow.persons.sqlite import SqlitePersonStore
 from hedgerow.projects import Project, ProjectCatalog
 from hedgerow.settings import Settings
@@ -43,6 +44,7 @@ class Components:
         self.intake.close()
         self.worker.state.close()
         self.persons.close()
+        self.worker.groups.close()
         self.events.close()
         self.catalog.close()
 
@@ -60,8 +62,15 @@ def build_components(settings: Settings) -> Components:
     persons = SqlitePersonStore(data_dir / "persons.sqlite3")
     events = ChdbEventStore(data_dir / "events.chdb")
     state = IngestionState(data_dir / "ingestion.sqlite3")
+    groups = SqliteGroupStore(data_dir / "groups.sqlite3")
     worker = IngestionWorker(
-        intake, state, persons, events, batch_size=settings.ingestion.batch_size
+        intake,
+        state,
+        persons,
+        events,
+        groups,
+        batch_size=settings.ingestion.batch_size,
+        squash_interval=settings.ingestion.squash_interval,
     )
     return Components(settings, catalog, intake, persons, events, worker, project, new_key)
 

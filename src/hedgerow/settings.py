@@ -88,6 +88,13 @@ OPTIONS: tuple[Option, ...] = (
         "Most events the ingestion worker takes from the intake log per store insert.",
     ),
     Option(
+        "ingestion",
+        "squash_interval",
+        _non_negative_float,
+        600.0,
+        "Seconds between rewrites of stored events after person merges (0 disables).",
+    ),
+    Option(
         "intake",
         "intake_max_backlog",
         _positive_int,
@@ -127,6 +134,7 @@ class StorageSettings:
 class IngestionSettings:
     buffer_delay: float = 60.0
     batch_size: int = 5000
+    squash_interval: float = 600.0
 
 
 @dataclass(frozen=True)

@@ -156,7 +156,9 @@ def test_event_by_uuid_and_persons(server: Server, dataset: dict[str, Any]) -> N
         assert len(people) == 1
         person = people[0]
         assert person["distinct_ids"] == [first["distinct_id"]]
-        assert person["properties"] == {"name": "Alice"}
+        # $set from the events, plus the latest and initial browser lifted from them.
+        assert person["properties"] == {"name": "Alice", "$browser": "Chrome",
+                                        "$initial_browser": "Chrome"}
         assert person["is_identified"] is False
         assert person["id"] == event["person_id"]
         again = client.get(f"/api/projects/1/persons/{person['id']}/").json()

@@ -100,7 +100,7 @@ class Api:
             people = [found] if found else []
         else:
             limit, offset = _page(request)
-            people = list(self.persons.list(project.id, limit, offset))
+            people = list(self.persons.recent(project.id, limit, offset))
         return json({"results": [_person_json(self._with_ids(p)) for p in people]})
 
     async def person(self, request: Request) -> Response:

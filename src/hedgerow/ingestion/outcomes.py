@@ -18,9 +18,16 @@ class DiscardReason(StrEnum):
     DUPLICATE_EVENT = "duplicate_event"
     """An event with the same uuid is already stored for this project."""
 
+    PERSONLESS_IDENTITY = "invalid_event_when_process_person_profile_is_false"
+    """An identity or group event sent with `$process_person_profile: false`."""
+
 
 class WarningType(StrEnum):
     """Ingestion warnings that do not discard the event."""
 
     EVENT_NAME_TRUNCATED = "event_name_truncated"
     INVALID_PROCESS_PERSON_PROFILE = "invalid_process_person_profile"
+    CANNOT_MERGE_WITH_ILLEGAL_DISTINCT_ID = "cannot_merge_with_illegal_distinct_id"
+    CANNOT_MERGE_ALREADY_IDENTIFIED = "cannot_merge_already_identified"
+    GROUP_TYPE_LIMIT = "group_type_limit"
+    INVALID_GROUP_IDENTIFY = "invalid_group_identify"

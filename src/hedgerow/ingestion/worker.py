@@ -21,10 +21,13 @@ from hedgerow.ingestion.event import IngestEvent
 from hedgerow.ingestion.outcomes import DiscardReason
 from hedgerow.ingestion.pipeline import Drop, Step, Warning, WarningSink, run_steps
 from hedgerow.ingestion.state import IngestionState
+from hedgerow.ingestion.steps.groups import groups_step
+from hedgerow.ingestion.steps.initial_properties import initial_properties_step
 from hedgerow.ingestion.steps.normalize import normalize_step
 from hedgerow.ingestion.steps.person import person_step
 from hedgerow.ingestion.steps.validate import validate_step
 from hedgerow.intake.log import IntakeEntry, IntakeLog
+from hedgerow.persons.groups import GroupStore
 from hedgerow.persons.store import PersonStore
 from hedgerow.store.events import EventStore
 
@@ -40,19 +43,26 @@ class IngestionWorker:
         state: IngestionState,
         persons: PersonStore,
         events: EventStore,
+        groups: GroupStore,
         *,
         batch_size: int = 5000,
+        squash_interval: float = 600.0,
     ) -> None:
         self.intake = intake
         self.state = state
         self.persons = persons
         self.events = events
         self.batch_size = batch_size
+        self.squash_interval = squash_interval
+        self._next_squash = time.monotonic() + squash_interval
         self.warnings = WarningSink()
+        self.groups = groups
         self.steps: list[tuple[str, Step]] = [
             ("validate", validate_step()),
             ("normalize", normalize_step(self.warnings)),
+            ("initial_properties", initial_properties_step()),
             ("person", person_step(persons, self.warnings)),
+            ("groups", groups_step(groups, self.warnings)),
         ]
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -89,6 +99,10 @@ class IngestionWorker:
                 self._stop.wait(1.0)
                 continue
             if handled == 0:
+                try:
+                    self.squash_due()
+                except Exception:
+                    log.exception("squashing person overrides failed; will retry")
                 self._wake.wait(0.05)
                 self._wake.clear()
 
@@ -118,9 +132,10 @@ class IngestionWorker:
         events = self._decode(entries, counts, drops)
         events = self._drop_duplicates(events, drops)
         self.warnings.items.clear()
-        with self.persons.transaction():
+        with self.persons.transaction(), self.groups.transaction():
             self.persons.prefetch((e.team_id, e.distinct_id) for e in events)
             outcome = run_steps(events, self.steps)
+        self.publish_overrides()
         drops.extend(outcome.dropped)
         token = f"intake-{entries[0].offset}-{entries[-1].offset}"
         self.events.insert(outcome.kept, token)
@@ -135,6 +150,22 @@ class IngestionWorker:
         )
         self.intake.commit(CONSUMER, entries[-1].offset)
         return sum(entry.count for entry in entries)
+
+    def publish_overrides(self) -> None:
+        """Move overrides from the person store's outbox into the event store."""
+        while pending := self.persons.pending_overrides():
+            self.events.insert_overrides([override for _, override in pending])
+            self.persons.clear_overrides(pending[-1][0])
+
+    def squash_due(self) -> int:
+        """Rewrite stored events for pending overrides when the squash interval has passed."""
+        if self.squash_interval <= 0 or time.monotonic() < self._next_squash:
+            return 0
+        squashed = 0
+        while batch := self.events.squash_overrides():
+            squashed += batch
+        self._next_squash = time.monotonic() + self.squash_interval
+        return squashed
 
     def _decode(
         self,
@@ -187,6 +218,7 @@ class IngestionWorker:
             "processed": outcomes["stored"],
             "discarded": outcomes["discarded"],
             "lag_seconds": round(lag, 3),
+            "person_overrides": self.events.override_count(team_id),
             "healthy": self.alive and self.last_error is None,
             "last_error": self.last_error,
         }

@@ -3,6 +3,11 @@
 Ingestion is the only writer, so the store keeps a bounded cache of distinct_id → person and
 holds a batch's writes in memory until its transaction ends, then writes them with a few
 `executemany` calls: per event, a known person costs a dictionary lookup, not a query.
+Merges are rare; they write through at once, inside the same transaction.
+
+Overrides (distinct_id → person id for events already stored under another person) are
+written to an outbox table in the transaction that caused them, so that a crash can never
+lose one; ingestion moves them from the outbox to the event store.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from typing import Any
 import orjson
 
 from hedgerow.persons.ids import person_uuid
-from hedgerow.persons.store import Person
+from hedgerow.persons.store import Override, Person
 
 CACHE_SIZE = 500_000
 
@@ -39,7 +44,21 @@ CREATE TABLE IF NOT EXISTS distinct_ids (
     PRIMARY KEY (team_id, distinct_id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS distinct_ids_by_person ON distinct_ids (team_id, person_id);
+CREATE TABLE IF NOT EXISTS personless_ids (
+    team_id INTEGER NOT NULL,
+    distinct_id TEXT NOT NULL,
+    PRIMARY KEY (team_id, distinct_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS override_outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    team_id INTEGER NOT NULL,
+    distinct_id TEXT NOT NULL,
+    person_id TEXT NOT NULL,
+    version INTEGER NOT NULL
+);
 """
+
+_PERSON_COLUMNS = "p.team_id, p.id, p.properties, p.is_identified, p.created_at, p.version"
 
 
 class SqlitePersonStore:
@@ -51,13 +70,17 @@ class SqlitePersonStore:
         self._conn.executescript(_SCHEMA)
         self._lock = threading.RLock()
         self._cache: dict[tuple[int, str], Person] = {}
-        self._new_ids: list[tuple[int, str, str]] = []
+        self._absent: set[tuple[int, str]] = set()
+        self._personless: set[tuple[int, str]] = set()
+        self._new_ids: list[tuple[int, str, str, int]] = []
+        self._new_personless: list[tuple[int, str]] = []
         self._dirty: dict[tuple[int, str], Person] = {}
         self._writer_thread: int | None = None
-        self._absent: set[tuple[int, str]] = set()
         # Readers outside ingestion (the API) use their own connection and see committed rows.
         self._reader = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._reader_lock = threading.Lock()
+
+    # -- the batch transaction -----------------------------------------------------------
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -71,14 +94,18 @@ class SqlitePersonStore:
             except BaseException:
                 self._conn.execute("ROLLBACK")
                 self._cache.clear()
+                self._personless.clear()
                 raise
             finally:
                 self._new_ids.clear()
+                self._new_personless.clear()
                 self._dirty.clear()
-                self._writer_thread = None
                 self._absent.clear()
+                self._writer_thread = None
             if len(self._cache) > CACHE_SIZE:
                 self._cache.clear()
+            if len(self._personless) > CACHE_SIZE:
+                self._personless.clear()
 
     def _flush(self) -> None:
         rows = [
@@ -96,27 +123,39 @@ class SqlitePersonStore:
             "INSERT INTO persons (team_id, id, properties, is_identified, created_at, version) "
             "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (team_id, id) DO UPDATE SET "
             "properties = excluded.properties, is_identified = excluded.is_identified, "
-            "version = excluded.version",
+            "created_at = excluded.created_at, version = excluded.version",
             rows,
         )
         self._conn.executemany(
             "INSERT INTO distinct_ids (team_id, distinct_id, person_id, version) "
-            "VALUES (?, ?, ?, 0) ON CONFLICT DO NOTHING",
+            "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
             self._new_ids,
         )
+        self._conn.executemany(
+            "INSERT OR IGNORE INTO personless_ids (team_id, distinct_id) VALUES (?, ?)",
+            self._new_personless,
+        )
+        self._new_ids.clear()
+        self._new_personless.clear()
+        self._dirty.clear()
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def _in_batch(self) -> bool:
+        return self._writer_thread == threading.get_ident()
+
+    def _fetch(self, sql: str, args: tuple[Any, ...]) -> list[Any]:
+        """Rows from the writer inside ingestion's transaction, else from the reader."""
+        if self._in_batch():
+            return self._conn.execute(sql, args).fetchall()
+        with self._reader_lock:
+            return self._reader.execute(sql, args).fetchall()
 
     def _person(self, row: tuple[Any, ...] | None) -> Person | None:
         if row is None:
             return None
         team_id, pid, properties, identified, created_at, version = row
         return Person(team_id, pid, orjson.loads(properties), bool(identified), created_at, version)
-
-    def _fetch(self, sql: str, args: tuple[Any, ...]) -> list[Any]:
-        """Rows from the writer inside ingestion's transaction, else from the reader."""
-        if self._writer_thread == threading.get_ident():
-            return self._conn.execute(sql, args).fetchall()
-        with self._reader_lock:
-            return self._reader.execute(sql, args).fetchall()
 
     def prefetch(self, keys: Iterable[tuple[int, str]]) -> None:
         """Load the persons of a batch's distinct ids in a few queries (inside a transaction).
@@ -135,8 +174,7 @@ class SqlitePersonStore:
                 chunk = unique[start : start + 500]
                 marks = ",".join("?" * len(chunk))
                 rows = self._conn.execute(
-                    "SELECT d.distinct_id, p.team_id, p.id, p.properties, p.is_identified, "
-                    "p.created_at, p.version FROM distinct_ids d "
+                    f"SELECT d.distinct_id, {_PERSON_COLUMNS} FROM distinct_ids d "
                     "JOIN persons p ON p.team_id = d.team_id AND p.id = d.person_id "
                     f"WHERE d.team_id = ? AND d.distinct_id IN ({marks})",
                     (team_id, *chunk),
@@ -150,15 +188,14 @@ class SqlitePersonStore:
                 self._absent.update((team_id, d) for d in chunk if d not in found)
 
     def get_by_distinct_id(self, team_id: int, distinct_id: str) -> Person | None:
-        in_batch = self._writer_thread == threading.get_ident()
+        in_batch = self._in_batch()
         if in_batch:
             if (cached := self._cache.get((team_id, distinct_id))) is not None:
                 return cached
             if (team_id, distinct_id) in self._absent:
                 return None
         rows = self._fetch(
-            "SELECT p.team_id, p.id, p.properties, p.is_identified, p.created_at, p.version "
-            "FROM distinct_ids d "
+            f"SELECT {_PERSON_COLUMNS} FROM distinct_ids d "
             "JOIN persons p ON p.team_id = d.team_id AND p.id = d.person_id "
             "WHERE d.team_id = ? AND d.distinct_id = ?",
             (team_id, distinct_id),
@@ -176,22 +213,6 @@ class SqlitePersonStore:
         )
         return self._person(rows[0] if rows else None)
 
-    def create(
-        self, team_id: int, distinct_id: str, *, properties: dict[str, Any], created_at: str
-    ) -> Person:
-        person = Person(team_id, person_uuid(team_id, distinct_id), properties, False, created_at)
-        with self._lock:
-            self._dirty[(team_id, person.id)] = person
-            self._new_ids.append((team_id, distinct_id, person.id))
-            self._cache[(team_id, distinct_id)] = person
-            self._absent.discard((team_id, distinct_id))
-        return person
-
-    def update_properties(self, person: Person) -> None:
-        person.version += 1
-        with self._lock:
-            self._dirty[(person.team_id, person.id)] = person
-
     def distinct_ids(self, team_id: int, person_id: str) -> list[str]:
         rows = self._fetch(
             "SELECT distinct_id FROM distinct_ids WHERE team_id = ? AND person_id = ? "
@@ -200,7 +221,7 @@ class SqlitePersonStore:
         )
         return [r[0] for r in rows]
 
-    def list(self, team_id: int, limit: int, offset: int) -> Iterator[Person]:
+    def recent(self, team_id: int, limit: int, offset: int) -> Iterator[Person]:
         rows = self._fetch(
             "SELECT team_id, id, properties, is_identified, created_at, version FROM persons "
             "WHERE team_id = ? ORDER BY created_at DESC LIMIT ? OFFSET ?",
@@ -210,6 +231,104 @@ class SqlitePersonStore:
             person = self._person(row)
             if person is not None:
                 yield person
+
+    # -- writing (inside a transaction) ----------------------------------------------------
+
+    def create(
+        self,
+        team_id: int,
+        distinct_id: str,
+        *,
+        properties: dict[str, Any],
+        created_at: str,
+        person_id: str | None = None,
+        is_identified: bool = False,
+    ) -> Person:
+        pid = person_id or person_uuid(team_id, distinct_id)
+        person = Person(team_id, pid, properties, is_identified, created_at)
+        with self._lock:
+            self._dirty[(team_id, person.id)] = person
+        self.attach(person, distinct_id)
+        return person
+
+    def attach(self, person: Person, distinct_id: str, version: int = 0) -> None:
+        """Map a distinct id that has no person yet to `person`."""
+        with self._lock:
+            self._new_ids.append((person.team_id, distinct_id, person.id, version))
+            self._cache[(person.team_id, distinct_id)] = person
+            self._absent.discard((person.team_id, distinct_id))
+
+    def update_properties(self, person: Person) -> None:
+        person.version += 1
+        with self._lock:
+            self._dirty[(person.team_id, person.id)] = person
+
+    def merge(self, source: Person, target: Person) -> list[Override]:
+        """Move every distinct id of `source` to `target`, delete `source`, and return the
+        overrides that make events stored under `source` count as `target`."""
+        with self._lock:
+            self._flush()
+            rows = self._conn.execute(
+                "SELECT distinct_id, version FROM distinct_ids WHERE team_id = ? AND person_id = ?",
+                (source.team_id, source.id),
+            ).fetchall()
+            moved = [Override(target.team_id, did, target.id, version + 1) for did, version in rows]
+            self._conn.executemany(
+                "UPDATE distinct_ids SET person_id = ?, version = ? "
+                "WHERE team_id = ? AND distinct_id = ?",
+                [(o.person_id, o.version, o.team_id, o.distinct_id) for o in moved],
+            )
+            self._conn.execute(
+                "DELETE FROM persons WHERE team_id = ? AND id = ?", (source.team_id, source.id)
+            )
+            target.properties = {**source.properties, **target.properties}
+            target.created_at = min(target.created_at, source.created_at)
+            target.is_identified = True
+            target.version = max(target.version, source.version) + 1
+            self._dirty[(target.team_id, target.id)] = target
+            for override in moved:
+                self._cache[(override.team_id, override.distinct_id)] = target
+            self.record_overrides(moved)
+            return moved
+
+    def mark_personless(self, team_id: int, distinct_id: str) -> None:
+        key = (team_id, distinct_id)
+        if key not in self._personless:
+            with self._lock:
+                self._personless.add(key)
+                self._new_personless.append(key)
+
+    def was_personless(self, team_id: int, distinct_id: str) -> bool:
+        if (team_id, distinct_id) in self._personless:
+            return True
+        rows = self._fetch(
+            "SELECT 1 FROM personless_ids WHERE team_id = ? AND distinct_id = ?",
+            (team_id, distinct_id),
+        )
+        return bool(rows)
+
+    def record_overrides(self, overrides: Iterable[Override]) -> None:
+        with self._lock:
+            self._conn.executemany(
+                "INSERT INTO override_outbox (team_id, distinct_id, person_id, version) "
+                "VALUES (?, ?, ?, ?)",
+                [(o.team_id, o.distinct_id, o.person_id, o.version) for o in overrides],
+            )
+
+    # -- the override outbox ---------------------------------------------------------------
+
+    def pending_overrides(self, limit: int = 10_000) -> list[tuple[int, Override]]:
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT id, team_id, distinct_id, person_id, version FROM override_outbox "
+                "ORDER BY id LIMIT ?",
+                (limit,),
+            ).fetchall()
+        return [(row[0], Override(*row[1:])) for row in rows]
+
+    def clear_overrides(self, up_to_id: int) -> None:
+        with self._lock:
+            self._conn.execute("DELETE FROM override_outbox WHERE id <= ?", (up_to_id,))
 
     def close(self) -> None:
         with self._lock:

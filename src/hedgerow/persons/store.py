@@ -19,6 +19,16 @@ class Person:
     distinct_ids: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Override:
+    """Events of `distinct_id` stored before now count as `person_id` (highest version wins)."""
+
+    team_id: int
+    distinct_id: str
+    person_id: str
+    version: int
+
+
 class PersonStore(Protocol):
     def transaction(self) -> AbstractContextManager[None]:
         """Group the writes of one ingestion batch; commit on exit."""
@@ -33,13 +43,34 @@ class PersonStore(Protocol):
     def get(self, team_id: int, person_id: str) -> Person | None: ...
 
     def create(
-        self, team_id: int, distinct_id: str, *, properties: dict[str, Any], created_at: str
+        self,
+        team_id: int,
+        distinct_id: str,
+        *,
+        properties: dict[str, Any],
+        created_at: str,
+        person_id: str | None = None,
+        is_identified: bool = False,
     ) -> Person: ...
+
+    def attach(self, person: Person, distinct_id: str, version: int = 0) -> None: ...
 
     def update_properties(self, person: Person) -> None: ...
 
+    def merge(self, source: Person, target: Person) -> list[Override]: ...
+
+    def mark_personless(self, team_id: int, distinct_id: str) -> None: ...
+
+    def was_personless(self, team_id: int, distinct_id: str) -> bool: ...
+
+    def record_overrides(self, overrides: Iterable[Override]) -> None: ...
+
+    def pending_overrides(self, limit: int = 10_000) -> list[tuple[int, Override]]: ...
+
+    def clear_overrides(self, up_to_id: int) -> None: ...
+
     def distinct_ids(self, team_id: int, person_id: str) -> list[str]: ...
 
-    def list(self, team_id: int, limit: int, offset: int) -> Iterator[Person]: ...
+    def recent(self, team_id: int, limit: int, offset: int) -> Iterator[Person]: ...
 
     def close(self) -> None: ...

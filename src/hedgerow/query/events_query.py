@@ -2,8 +2,9 @@
 
 Select items: `*` (the whole event as an object), the columns `uuid`, `event`, `distinct_id`,
 `person_id`, `timestamp`, `created_at`, `properties`, `elements_chain`, `person_properties`,
-`properties.<key>`, `person.properties.<key>`, and `count()`. With `count()`, the other
-items group the rows.
+`properties.<key>`, `person.properties.<key>`, `count()` and `count(DISTINCT person_id)`.
+With a count, the other items group the rows. `person_id` is the person after merges: an
+override recorded for the event's distinct_id wins over the id stamped at ingestion.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from hedgerow.query.dates import resolve_date
 from hedgerow.query.filters import PropertyReader, compile_filter_group
 from hedgerow.query.sql import SqlParams
 from hedgerow.store.events import EventStore
-from hedgerow.store.schema import DATABASE
+from hedgerow.store.schema import DATABASE, EFFECTIVE_PERSON_ID, effective_person_join
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 10_000
@@ -52,7 +53,7 @@ _COLUMNS: dict[str, tuple[str, Convert]] = {
     "uuid": ("toString(uuid)", _identity),
     "event": ("event", _identity),
     "distinct_id": ("distinct_id", _identity),
-    "person_id": ("toString(person_id)", _identity),
+    "person_id": (f"toString({EFFECTIVE_PERSON_ID})", _identity),
     "timestamp": ("timestamp", iso_timestamp),
     "created_at": ("created_at", iso_timestamp),
     "properties": ("properties", _json),
@@ -96,12 +97,15 @@ def _select_item(text: Any, reader: PropertyReader) -> _Item:
         return _Item(item, sql, convert)
     if item == "count()":
         return _Item(item, "count()", _identity, aggregate=True)
+    if item == "count(DISTINCT person_id)":
+        return _Item(item, f"uniqExact({EFFECTIVE_PERSON_ID})", _identity, aggregate=True)
     for prefix, source in (("properties.", "event"), ("person.properties.", "person")):
         if item.startswith(prefix) and len(item) > len(prefix):
             return _Item(item, reader.raw(source, item[len(prefix) :]), _json, json_value=True)
     raise BadRequest(
         f"Cannot select {item!r}. Use '*', a column ({', '.join(_COLUMNS)}), "
-        "'properties.<key>', 'person.properties.<key>' or 'count()'.",
+        "'properties.<key>', 'person.properties.<key>', 'count()' or "
+        "'count(DISTINCT person_id)'.",
         code="invalid_query",
     )
 
@@ -150,7 +154,10 @@ def run_events_query(
         raise BadRequest("`offset` must be a non-negative integer.", code="invalid_query")
 
     sql = "SELECT " + ", ".join(i.sql for i in items)
-    sql += f" FROM {DATABASE}.events WHERE " + " AND ".join(where)
+    sql += f" FROM {DATABASE}.events"
+    if any("o_person_id" in part for part in [*(i.sql for i in items), *order]):
+        sql += " " + effective_person_join(params.integer(team_id))
+    sql += " WHERE " + " AND ".join(where)
     if group_by:
         sql += " GROUP BY " + ", ".join(group_by)
     if order:

@@ -20,13 +20,16 @@ import orjson
 import pyarrow as pa
 
 from hedgerow.ingestion.event import IngestEvent
+from hedgerow.persons.store import Override
 from hedgerow.store.events import QueryResult
 from hedgerow.store.schema import (
     DATABASE,
     events_ddl,
     materialized_column,
     materialized_ddl,
+    overrides_ddl,
     quote_identifier,
+    quote_string,
 )
 
 _MAT_PREFIX = "mat_"
@@ -40,6 +43,7 @@ class ChdbEventStore:
         self._connections: list[Any] = []
         self._conn().query(f"CREATE DATABASE IF NOT EXISTS {DATABASE}")
         self._conn().query(events_ddl())
+        self._conn().query(overrides_ddl())
         self._materialized = self._load_materialized()
 
     def _conn(self) -> Any:
@@ -87,6 +91,59 @@ class ChdbEventStore:
             "elements_chain, person_id, person_properties, person_created_at, person_mode, "
             "group_0, group_1, group_2, group_3, group_4 FROM Python(table)"
         )
+
+    def insert_overrides(self, overrides: Sequence[Override]) -> None:
+        if not overrides:
+            return
+        table = pa.table(  # noqa: F841 - read by name by chDB's Python() table function
+            {
+                "team_id": pa.array([o.team_id for o in overrides], pa.int64()),
+                "distinct_id": [o.distinct_id for o in overrides],
+                "person_id": [o.person_id for o in overrides],
+                "version": pa.array([o.version for o in overrides], pa.int64()),
+            }
+        )
+        self._conn().query(
+            f"INSERT INTO {DATABASE}.person_overrides (team_id, distinct_id, person_id, version) "
+            "SELECT team_id, distinct_id, person_id, version FROM Python(table)"
+        )
+
+    def override_count(self, team_id: int) -> int:
+        result = self.query(
+            f"SELECT uniqExact(distinct_id) FROM {DATABASE}.person_overrides "
+            "WHERE team_id = {team:Int64}",
+            {"team": team_id},
+        )
+        return int(result.rows[0][0])
+
+    def squash_overrides(self, limit: int = 1000) -> int:
+        """Rewrite `person_id` on stored events for up to `limit` overrides, then drop those
+        overrides (only the versions read: one that changed meanwhile stays). Returns how many
+        were squashed."""
+        pending = self.query(
+            f"SELECT team_id, distinct_id, toString(argMax(person_id, version)), max(version) "
+            f"FROM {DATABASE}.person_overrides GROUP BY team_id, distinct_id "
+            "ORDER BY team_id LIMIT {limit:UInt32}",
+            {"limit": limit},
+        ).rows
+        by_team: dict[int, list[tuple[str, str, int]]] = {}
+        for team_id, distinct_id, person_id, version in pending:
+            by_team.setdefault(int(team_id), []).append((distinct_id, person_id, int(version)))
+        for team_id, rows in by_team.items():
+            ids = ", ".join(quote_string(d) for d, _, _ in rows)
+            people = ", ".join(quote_string(p) for _, p, _ in rows)
+            self._conn().query(
+                f"ALTER TABLE {DATABASE}.events UPDATE person_id = "
+                f"toUUID(transform(distinct_id, [{ids}], [{people}], toString(person_id))) "
+                f"WHERE team_id = {team_id} AND distinct_id IN ({ids}) "
+                "SETTINGS mutations_sync = 2"
+            )
+            versions = ", ".join(f"({quote_string(d)}, {v})" for d, _, v in rows)
+            self._conn().query(
+                f"DELETE FROM {DATABASE}.person_overrides WHERE team_id = {team_id} "
+                f"AND (distinct_id, version) IN ({versions})"
+            )
+        return len(pending)
 
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> QueryResult:
         result = self._conn().query(sql, "JSONCompact", params=dict(params or {}))

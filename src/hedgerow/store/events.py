@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from hedgerow.ingestion.event import IngestEvent
+from hedgerow.persons.store import Override
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,16 @@ class QueryResult:
 class EventStore(Protocol):
     def insert(self, events: Sequence[IngestEvent], dedup_token: str) -> None:
         """Insert one batch. A second insert with the same token stores nothing."""
+        ...
+
+    def insert_overrides(self, overrides: Sequence[Override]) -> None:
+        """Record that events of these distinct ids now count as other persons."""
+        ...
+
+    def override_count(self, team_id: int) -> int: ...
+
+    def squash_overrides(self, limit: int = 1000) -> int:
+        """Rewrite stored events for some overrides and drop them; return how many."""
         ...
 
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> QueryResult:

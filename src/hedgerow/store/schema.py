@@ -88,3 +88,30 @@ PARTITION BY toYYYYMM(timestamp)
 ORDER BY (team_id, toDate(timestamp), event, cityHash64(distinct_id), cityHash64(uuid))
 SETTINGS non_replicated_deduplication_window = 1000
 """
+
+
+def overrides_ddl() -> str:
+    """distinct_id → person for events stored before a merge; the highest version wins."""
+    return f"""
+CREATE TABLE IF NOT EXISTS {DATABASE}.person_overrides (
+    team_id Int64,
+    distinct_id String,
+    person_id UUID,
+    version Int64
+)
+ENGINE = ReplacingMergeTree(version)
+ORDER BY (team_id, distinct_id)
+"""
+
+
+def effective_person_join(team_sql: str) -> str:
+    """The LEFT JOIN that gives each event its person after merges: `o_person_id` when an
+    override exists for its distinct_id (`o_distinct_id != ''`), else its own `person_id`."""
+    return (
+        "LEFT JOIN (SELECT distinct_id AS o_distinct_id, argMax(person_id, version) AS "
+        f"o_person_id FROM {DATABASE}.person_overrides WHERE team_id = {team_sql} "
+        "GROUP BY distinct_id) AS overrides ON distinct_id = overrides.o_distinct_id"
+    )
+
+
+EFFECTIVE_PERSON_ID = "if(o_distinct_id != '', o_person_id, person_id)"

@@ -1,8 +1,11 @@
-"""person: find or create the event's person, apply its property operations, stamp it.
+"""person: apply identity events, find or create the event's person, apply its property
+operations, and stamp the person on the event.
 
-This is the simple form: a person per distinct_id, created on first sight with a
-deterministic id, `$set_once` / `$set` / `$unset` applied in event order. Events with
-`$process_person_profile: false` get the deterministic id and no person.
+Identity events (`$identify`, `$create_alias`, `$merge_dangerously`) first unite their two
+distinct ids (see `persons/identity.py`); a refused merge leaves a warning and the event goes
+on. Then `$set_once`, `$set` and `$unset` apply, in event order. Events with
+`$process_person_profile: false` create no person: they carry the deterministic id (or the
+person the id already has), and identity events sent that way are discarded.
 """
 
 from __future__ import annotations
@@ -10,10 +13,13 @@ from __future__ import annotations
 from typing import Any
 
 from hedgerow.ingestion.event import EPOCH_MARKER, IngestEvent
-from hedgerow.ingestion.outcomes import WarningType
-from hedgerow.ingestion.pipeline import OK, Step, StepResult, WarningSink
+from hedgerow.ingestion.outcomes import DiscardReason, WarningType
+from hedgerow.ingestion.pipeline import OK, Drop, Step, StepResult, WarningSink
+from hedgerow.persons.identity import IDENTITY_EVENTS, other_id, unite
 from hedgerow.persons.ids import person_uuid
 from hedgerow.persons.store import PersonStore
+
+PERSONLESS_REFUSED = IDENTITY_EVENTS | {"$groupidentify"}
 
 
 def apply_property_operations(current: dict[str, Any], properties: dict[str, Any]) -> bool:
@@ -41,17 +47,48 @@ def apply_property_operations(current: dict[str, Any], properties: dict[str, Any
 
 
 def person_step(persons: PersonStore, warnings: WarningSink) -> Step:
+    def personless(event: IngestEvent) -> StepResult:
+        if event.event in PERSONLESS_REFUSED:
+            return Drop(DiscardReason.PERSONLESS_IDENTITY, {"event": event.event})
+        existing = persons.get_by_distinct_id(event.team_id, event.distinct_id)
+        if existing is not None:
+            # The id already has a person: count the event there, change nothing on it.
+            event.person_id = existing.id
+            event.person_properties = dict(existing.properties)
+            event.person_created_at = existing.created_at
+            event.person_mode = "force_upgrade"
+            return OK
+        persons.mark_personless(event.team_id, event.distinct_id)
+        event.person_id = person_uuid(event.team_id, event.distinct_id)
+        event.person_properties = {}
+        event.person_created_at = EPOCH_MARKER
+        event.person_mode = "propertyless"
+        return OK
+
     def person(event: IngestEvent) -> StepResult:
         flag = event.properties.get("$process_person_profile", True)
         if not isinstance(flag, bool):
             warnings.warn(event, WarningType.INVALID_PROCESS_PERSON_PROFILE, value=str(flag))
             flag = True
         if flag is False:
-            event.person_id = person_uuid(event.team_id, event.distinct_id)
-            event.person_properties = {}
-            event.person_created_at = EPOCH_MARKER
-            event.person_mode = "propertyless"
-            return OK
+            return personless(event)
+        other = other_id(event.event, event.properties)
+        if other is not None:
+            outcome = unite(
+                persons,
+                event.team_id,
+                event.distinct_id,
+                other,
+                dangerous=event.event == "$merge_dangerously",
+                created_at=event.timestamp,
+            )
+            if outcome.refusal is not None:
+                warnings.warn(
+                    event,
+                    WarningType(outcome.refusal.value),
+                    distinct_id=event.distinct_id,
+                    other_distinct_id=other,
+                )
         found = persons.get_by_distinct_id(event.team_id, event.distinct_id)
         if found is None:
             properties: dict[str, Any] = {}
