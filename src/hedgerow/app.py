@@ -71,6 +71,7 @@ def build_components(settings: Settings) -> Components:
         groups,
         batch_size=settings.ingestion.batch_size,
         squash_interval=settings.ingestion.squash_interval,
+        buffer_delay=settings.ingestion.buffer_delay,
     )
     return Components(settings, catalog, intake, persons, events, worker, project, new_key)
 

@@ -24,9 +24,24 @@ class IngestEvent:
     person_created_at: str = EPOCH_MARKER
     person_mode: str = "full"
     groups: list[str] = field(default_factory=lambda: [""] * 5)
+    released: bool = False  # comes out of the event buffer: not to be held again
+
+    def to_record(self) -> dict[str, Any]:
+        """The intake record this event came from (what the event buffer keeps)."""
+        return {
+            "uuid": self.uuid,
+            "event": self.event,
+            "distinct_id": self.distinct_id,
+            "properties": self.properties,
+            "timestamp": self.timestamp,
+            "now": self.now,
+            "sent_at": self.sent_at,
+        }
 
     @classmethod
-    def from_intake(cls, team_id: int, record: dict[str, Any]) -> IngestEvent:
+    def from_intake(
+        cls, team_id: int, record: dict[str, Any], *, released: bool = False
+    ) -> IngestEvent:
         return cls(
             team_id=team_id,
             uuid=record["uuid"],
@@ -36,4 +51,5 @@ class IngestEvent:
             timestamp=record["timestamp"],
             now=record["now"],
             sent_at=record.get("sent_at"),
+            released=released,
         )

@@ -5,6 +5,9 @@
   replayed with exactly the same range (and therefore the same store dedup token).
 - `outcomes`: counts of received, stored and discarded (by reason) events per project.
 - `warnings`: one row per discarded event and per non-discarding warning.
+- `buffer`: events the event buffer holds back, with the time each is due; an event is
+  buffered once (unique uuid per project), and leaves the table in the transaction that
+  records it stored.
 """
 
 from __future__ import annotations
@@ -14,12 +17,30 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import orjson
 
 from hedgerow.ingestion.pipeline import Warning
+
+
+@dataclass(frozen=True)
+class PendingBatch:
+    first_offset: int
+    last_offset: int
+    buffer_ids: list[int]
+    done: bool
+
+
+@dataclass(frozen=True)
+class Buffered:
+    team_id: int
+    uuid: str
+    distinct_id: str
+    release_at: float
+    record: bytes
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS seen_uuids (
@@ -31,8 +52,20 @@ CREATE TABLE IF NOT EXISTS batch (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     first_offset INTEGER NOT NULL,
     last_offset INTEGER NOT NULL,
+    buffer_ids TEXT NOT NULL DEFAULT '[]',
     done INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS buffer (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    team_id INTEGER NOT NULL,
+    uuid TEXT NOT NULL,
+    distinct_id TEXT NOT NULL,
+    release_at REAL NOT NULL,
+    buffered_at REAL NOT NULL,
+    record BLOB NOT NULL,
+    UNIQUE (team_id, uuid)
+);
+CREATE INDEX IF NOT EXISTS buffer_by_release ON buffer (release_at);
 CREATE TABLE IF NOT EXISTS outcomes (
     team_id INTEGER NOT NULL,
     outcome TEXT NOT NULL,
@@ -61,21 +94,65 @@ class IngestionState:
         self._conn.executescript(_SCHEMA)
         self._lock = threading.Lock()
 
-    def batch(self) -> tuple[int, int, bool] | None:
+    def batch(self) -> PendingBatch | None:
         with self._lock:
             row = self._conn.execute(
-                "SELECT first_offset, last_offset, done FROM batch WHERE id = 1"
+                "SELECT first_offset, last_offset, buffer_ids, done FROM batch WHERE id = 1"
             ).fetchone()
-        return (int(row[0]), int(row[1]), bool(row[2])) if row else None
+        if row is None:
+            return None
+        return PendingBatch(int(row[0]), int(row[1]), orjson.loads(row[2]), bool(row[3]))
 
-    def start_batch(self, first: int, last: int) -> None:
+    def start_batch(self, first: int, last: int, buffer_ids: Sequence[int] = ()) -> None:
+        """Remember what a batch is made of before writing it, for an exact replay."""
         with self._lock:
             self._conn.execute(
-                "INSERT INTO batch (id, first_offset, last_offset, done) VALUES (1, ?, ?, 0) "
+                "INSERT INTO batch (id, first_offset, last_offset, buffer_ids, done) "
+                "VALUES (1, ?, ?, ?, 0) "
                 "ON CONFLICT(id) DO UPDATE SET first_offset = excluded.first_offset, "
-                "last_offset = excluded.last_offset, done = 0",
-                (first, last),
+                "last_offset = excluded.last_offset, buffer_ids = excluded.buffer_ids, done = 0",
+                (first, last, orjson.dumps(list(buffer_ids)).decode()),
             )
+
+    # -- the event buffer ------------------------------------------------------------------
+
+    def due(self, now: float, limit: int) -> list[tuple[int, int, bytes]]:
+        """(buffer id, project, record) of held events due by `now`, oldest first."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT id, team_id, record FROM buffer WHERE release_at <= ? "
+                "ORDER BY release_at, id LIMIT ?",
+                (now, limit),
+            ).fetchall()
+        return [(int(r[0]), int(r[1]), bytes(r[2])) for r in rows]
+
+    def buffered_rows(self, ids: Sequence[int]) -> list[tuple[int, int, bytes]]:
+        with self._lock:
+            rows = self._conn.execute(
+                f"SELECT id, team_id, record FROM buffer WHERE id IN ({','.join('?' * len(ids))}) "
+                "ORDER BY release_at, id",
+                tuple(ids),
+            ).fetchall()
+        return [(int(r[0]), int(r[1]), bytes(r[2])) for r in rows]
+
+    def buffer_index(self) -> dict[tuple[int, str], tuple[int, float]]:
+        """(project, distinct_id) -> (events held, latest release time), to keep order."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT team_id, distinct_id, count(*), max(release_at) FROM buffer "
+                "GROUP BY team_id, distinct_id"
+            ).fetchall()
+        return {(int(t), d): (int(n), float(r)) for t, d, n, r in rows}
+
+    def buffer_status(self, team_id: int) -> tuple[int, float | None, float | None]:
+        """Events held for a project, when the oldest was buffered, when the next is due."""
+        with self._lock:
+            count, oldest, next_due = self._conn.execute(
+                "SELECT count(*), min(buffered_at), min(release_at) FROM buffer "
+                "WHERE team_id = ?",
+                (team_id,),
+            ).fetchone()
+        return int(count), oldest, next_due
 
     def unseen(self, keys: Sequence[tuple[int, str]]) -> set[tuple[int, str]]:
         """The (team, uuid) pairs among keys that are not stored yet."""
@@ -100,8 +177,12 @@ class IngestionState:
         stored: Iterable[tuple[int, str]],
         counts: Counter[tuple[int, str, str]],
         warnings: Sequence[Warning],
+        *,
+        buffered: Sequence[Buffered] = (),
+        released: Sequence[int] = (),
     ) -> None:
-        """Record a written batch in one transaction: seen uuids, counts, warnings, done."""
+        """Record a written batch in one transaction: seen uuids, counts, warnings, events
+        newly held by the buffer and those released from it, done."""
         now = time.time()
         with self._lock:
             conn = self._conn
@@ -123,6 +204,13 @@ class IngestionState:
                         for w in warnings
                     ],
                 )
+                conn.executemany(
+                    "INSERT OR IGNORE INTO buffer (team_id, uuid, distinct_id, release_at, "
+                    "buffered_at, record) VALUES (?, ?, ?, ?, ?, ?)",
+                    [(b.team_id, b.uuid, b.distinct_id, b.release_at, now, b.record)
+                     for b in buffered],
+                )
+                conn.executemany("DELETE FROM buffer WHERE id = ?", [(i,) for i in released])
                 conn.execute("UPDATE batch SET done = 1 WHERE id = 1")
                 conn.execute("COMMIT")
             except BaseException:

@@ -13,6 +13,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -20,7 +21,8 @@ import orjson
 from hedgerow.ingestion.event import IngestEvent
 from hedgerow.ingestion.outcomes import DiscardReason
 from hedgerow.ingestion.pipeline import Drop, Step, Warning, WarningSink, run_steps
-from hedgerow.ingestion.state import IngestionState
+from hedgerow.ingestion.state import Buffered, IngestionState
+from hedgerow.ingestion.steps.buffer import BufferIndex, buffer_step
 from hedgerow.ingestion.steps.groups import groups_step
 from hedgerow.ingestion.steps.initial_properties import initial_properties_step
 from hedgerow.ingestion.steps.normalize import normalize_step
@@ -36,6 +38,32 @@ log = logging.getLogger(__name__)
 CONSUMER = "ingestion"
 
 
+@dataclass(frozen=True)
+class _Batch:
+    """Intake entries after `committed`, preceded by events released from the buffer."""
+
+    entries: list[IntakeEntry]
+    released: list[tuple[int, int, bytes]]  # (buffer id, project, record)
+    committed: int
+
+    @property
+    def first(self) -> int:
+        return self.entries[0].offset if self.entries else self.committed
+
+    @property
+    def last(self) -> int:
+        return self.entries[-1].offset if self.entries else self.committed
+
+    @property
+    def token(self) -> str:
+        """The store's deduplication token: the same batch replayed gets the same one."""
+        token = f"intake-{self.first}-{self.last}"
+        if self.released:
+            ids = [row[0] for row in self.released]
+            token += f"-buffer-{min(ids)}-{max(ids)}-{len(ids)}"
+        return token
+
+
 class IngestionWorker:
     def __init__(
         self,
@@ -47,6 +75,7 @@ class IngestionWorker:
         *,
         batch_size: int = 5000,
         squash_interval: float = 600.0,
+        buffer_delay: float = 0.0,
     ) -> None:
         self.intake = intake
         self.state = state
@@ -57,9 +86,12 @@ class IngestionWorker:
         self._next_squash = time.monotonic() + squash_interval
         self.warnings = WarningSink()
         self.groups = groups
+        self.buffer_delay = buffer_delay
+        self.buffer_index: BufferIndex = state.buffer_index()
         self.steps: list[tuple[str, Step]] = [
             ("validate", validate_step()),
             ("normalize", normalize_step(self.warnings)),
+            ("buffer", buffer_step(persons, buffer_delay, self.buffer_index)),
             ("initial_properties", initial_properties_step()),
             ("person", person_step(persons, self.warnings)),
             ("groups", groups_step(groups, self.warnings)),
@@ -108,28 +140,49 @@ class IngestionWorker:
 
     # -- one batch -----------------------------------------------------------------------
 
-    def _next_entries(self) -> list[IntakeEntry]:
+    def _next_batch(self) -> _Batch | None:
+        """What to process next: a batch interrupted by a crash (exactly as it was), or due
+        buffered events followed by new intake entries."""
         committed = self.intake.committed(CONSUMER)
         pending = self.state.batch()
-        if pending is not None:
-            first, last, done = pending
-            if last > committed:
-                if done:
-                    self.intake.commit(CONSUMER, last)
-                    return []
-                return self.intake.read_range(max(first, committed + 1), last)
-        entries = self.intake.read(CONSUMER, self.batch_size)
-        if entries:
-            self.state.start_batch(entries[0].offset, entries[-1].offset)
-        return entries
+        if pending is not None and not pending.done:
+            entries = []
+            if pending.last_offset > committed:
+                first = max(pending.first_offset, committed + 1)
+                entries = self.intake.read_range(first, pending.last_offset)
+            released = self.state.buffered_rows(pending.buffer_ids) if pending.buffer_ids else []
+            if entries or released:
+                return _Batch(entries, released, committed)
+        elif pending is not None and pending.last_offset > committed:
+            self.intake.commit(CONSUMER, pending.last_offset)
+            return None
+        released = self.state.due(time.time(), self.batch_size) if self.buffer_delay > 0 else []
+        entries = self.intake.read(CONSUMER, max(1, self.batch_size - len(released)))
+        if not entries and not released:
+            return None
+        batch = _Batch(entries, released, committed)
+        self.state.start_batch(batch.first, batch.last, [row[0] for row in released])
+        return batch
 
     def run_once(self) -> int:
-        entries = self._next_entries()
-        if not entries:
+        try:
+            return self._run_once()
+        except BaseException:
+            self.buffer_index.clear()
+            self.buffer_index.update(self.state.buffer_index())
+            raise
+
+    def _run_once(self) -> int:
+        batch = self._next_batch()
+        if batch is None:
             return 0
         counts: Counter[tuple[int, str, str]] = Counter()
         drops: list[tuple[IngestEvent, Drop]] = []
-        events = self._decode(entries, counts, drops)
+        released = [
+            IngestEvent.from_intake(team_id, orjson.loads(record), released=True)
+            for _, team_id, record in batch.released
+        ]
+        events = released + self._decode(batch.entries, counts, drops)
         events = self._drop_duplicates(events, drops)
         self.warnings.items.clear()
         with self.persons.transaction(), self.groups.transaction():
@@ -137,19 +190,38 @@ class IngestionWorker:
             outcome = run_steps(events, self.steps)
         self.publish_overrides()
         drops.extend(outcome.dropped)
-        token = f"intake-{entries[0].offset}-{entries[-1].offset}"
-        self.events.insert(outcome.kept, token)
+        self.events.insert(outcome.kept, batch.token)
         for event in outcome.kept:
             counts[(event.team_id, "stored", "")] += 1
         warnings: list[Warning] = list(self.warnings.items)
         for event, drop in drops:
             counts[(event.team_id, "discarded", drop.reason.value)] += 1
             warnings.append(Warning(event.team_id, drop.reason.value, event.uuid, drop.details))
+        held = [
+            Buffered(e.team_id, e.uuid, e.distinct_id, delay.until,
+                     orjson.dumps(e.to_record()))
+            for e, delay in outcome.delayed
+        ]
         self.state.finish_batch(
-            [(e.team_id, e.uuid) for e in outcome.kept], counts, warnings
+            [(e.team_id, e.uuid) for e in outcome.kept],
+            counts,
+            warnings,
+            buffered=held,
+            released=[row[0] for row in batch.released],
         )
-        self.intake.commit(CONSUMER, entries[-1].offset)
-        return sum(entry.count for entry in entries)
+        for event in released:
+            self._forget_held(event)
+        if batch.entries:
+            self.intake.commit(CONSUMER, batch.last)
+        return sum(entry.count for entry in batch.entries) + len(released)
+
+    def _forget_held(self, event: IngestEvent) -> None:
+        key = (event.team_id, event.distinct_id)
+        count, latest = self.buffer_index.get(key, (0, 0.0))
+        if count <= 1:
+            self.buffer_index.pop(key, None)
+        else:
+            self.buffer_index[key] = (count - 1, latest)
 
     def publish_overrides(self) -> None:
         """Move overrides from the person store's outbox into the event store."""
@@ -211,9 +283,16 @@ class IngestionWorker:
         lag = 0.0
         if backlog.oldest_appended_at is not None:
             lag = max(0.0, time.time() - backlog.oldest_appended_at)
+        buffered, oldest, next_due = self.state.buffer_status(team_id)
+        now = time.time()
         return {
             "queued": backlog.events,
-            "buffered": 0,
+            "buffered": buffered,
+            "buffer_delay_seconds": self.buffer_delay,
+            "buffered_oldest_age_seconds": round(now - oldest, 3) if oldest else 0.0,
+            "buffered_next_release_seconds": round(max(0.0, next_due - now), 3)
+            if next_due
+            else None,
             "received": outcomes["received"],
             "processed": outcomes["stored"],
             "discarded": outcomes["discarded"],
