@@ -224,10 +224,14 @@ class IngestionWorker:
             self.buffer_index[key] = (count - 1, latest)
 
     def publish_overrides(self) -> None:
-        """Move overrides from the person store's outbox into the event store."""
+        """Move overrides and person changes from the person store's outboxes into the event
+        store (inserting twice after a crash is harmless: the highest version wins)."""
         while pending := self.persons.pending_overrides():
             self.events.insert_overrides([override for _, override in pending])
             self.persons.clear_overrides(pending[-1][0])
+        while mirror := self.persons.pending_mirror():
+            self.events.mirror_persons([row for _, row in mirror])
+            self.persons.clear_mirror(mirror[-1][0])
 
     def squash_due(self) -> int:
         """Rewrite stored events for pending overrides when the squash interval has passed."""

@@ -5,9 +5,10 @@ holds a batch's writes in memory until its transaction ends, then writes them wi
 `executemany` calls: per event, a known person costs a dictionary lookup, not a query.
 Merges are rare; they write through at once, inside the same transaction.
 
-Overrides (distinct_id → person id for events already stored under another person) are
-written to an outbox table in the transaction that caused them, so that a crash can never
-lose one; ingestion moves them from the outbox to the event store.
+Overrides (distinct_id → person id for events already stored under another person) and the
+changes to mirror into the event store's person tables are written to outbox tables in the
+transaction that caused them, so that a crash can never lose one; ingestion moves them from
+the outboxes to the event store.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any
 import orjson
 
 from hedgerow.persons.ids import person_uuid
-from hedgerow.persons.store import Override, Person
+from hedgerow.persons.store import MirrorRow, Override, Person
 
 CACHE_SIZE = 500_000
 
@@ -49,6 +50,10 @@ CREATE TABLE IF NOT EXISTS personless_ids (
     distinct_id TEXT NOT NULL,
     PRIMARY KEY (team_id, distinct_id)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS mirror_outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    row TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS override_outbox (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     team_id INTEGER NOT NULL,
@@ -135,6 +140,23 @@ class SqlitePersonStore:
             "INSERT OR IGNORE INTO personless_ids (team_id, distinct_id) VALUES (?, ?)",
             self._new_personless,
         )
+        mirror = [
+            MirrorRow(
+                "person",
+                team,
+                pid,
+                version,
+                properties=props,
+                is_identified=bool(identified),
+                created_at=created,
+            )
+            for team, pid, props, identified, created, version in rows
+        ]
+        mirror += [
+            MirrorRow("distinct_id", team, pid, version, distinct_id=did)
+            for team, did, pid, version in self._new_ids
+        ]
+        self._write_mirror(mirror)
         self._new_ids.clear()
         self._new_personless.clear()
         self._dirty.clear()
@@ -281,6 +303,28 @@ class SqlitePersonStore:
             self._conn.execute(
                 "DELETE FROM persons WHERE team_id = ? AND id = ?", (source.team_id, source.id)
             )
+            self._write_mirror(
+                [
+                    MirrorRow(
+                        "person",
+                        source.team_id,
+                        source.id,
+                        source.version + 100,
+                        created_at=source.created_at,
+                        is_deleted=True,
+                    ),
+                    *(
+                        MirrorRow(
+                            "distinct_id",
+                            o.team_id,
+                            o.person_id,
+                            o.version,
+                            distinct_id=o.distinct_id,
+                        )
+                        for o in moved
+                    ),
+                ]
+            )
             target.properties = {**source.properties, **target.properties}
             target.created_at = min(target.created_at, source.created_at)
             target.is_identified = True
@@ -315,7 +359,24 @@ class SqlitePersonStore:
                 [(o.team_id, o.distinct_id, o.person_id, o.version) for o in overrides],
             )
 
-    # -- the override outbox ---------------------------------------------------------------
+    # -- the outboxes ----------------------------------------------------------------------
+
+    def _write_mirror(self, rows: list[MirrorRow]) -> None:
+        self._conn.executemany(
+            "INSERT INTO mirror_outbox (row) VALUES (?)",
+            [(orjson.dumps(row).decode(),) for row in rows],
+        )
+
+    def pending_mirror(self, limit: int = 10_000) -> list[tuple[int, MirrorRow]]:
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT id, row FROM mirror_outbox ORDER BY id LIMIT ?", (limit,)
+            ).fetchall()
+        return [(row[0], MirrorRow(**orjson.loads(row[1]))) for row in rows]
+
+    def clear_mirror(self, up_to_id: int) -> None:
+        with self._lock:
+            self._conn.execute("DELETE FROM mirror_outbox WHERE id <= ?", (up_to_id,))
 
     def pending_overrides(self, limit: int = 10_000) -> list[tuple[int, Override]]:
         with self._lock:

@@ -29,6 +29,22 @@ class Override:
     version: int
 
 
+@dataclass(frozen=True)
+class MirrorRow:
+    """One change to mirror into the event store: a person's state or a distinct id's
+    mapping (by `kind`)."""
+
+    kind: str  # "person" or "distinct_id"
+    team_id: int
+    person_id: str
+    version: int
+    distinct_id: str = ""
+    properties: str = "{}"
+    is_identified: bool = False
+    created_at: str = ""
+    is_deleted: bool = False
+
+
 class PersonStore(Protocol):
     def transaction(self) -> AbstractContextManager[None]:
         """Group the writes of one ingestion batch; commit on exit."""
@@ -68,6 +84,10 @@ class PersonStore(Protocol):
     def pending_overrides(self, limit: int = 10_000) -> list[tuple[int, Override]]: ...
 
     def clear_overrides(self, up_to_id: int) -> None: ...
+
+    def pending_mirror(self, limit: int = 10_000) -> list[tuple[int, MirrorRow]]: ...
+
+    def clear_mirror(self, up_to_id: int) -> None: ...
 
     def distinct_ids(self, team_id: int, person_id: str) -> list[str]: ...
 

@@ -20,7 +20,7 @@ import orjson
 import pyarrow as pa
 
 from hedgerow.ingestion.event import IngestEvent
-from hedgerow.persons.store import Override
+from hedgerow.persons.store import MirrorRow, Override
 from hedgerow.store.events import QueryResult
 from hedgerow.store.schema import (
     DATABASE,
@@ -28,6 +28,7 @@ from hedgerow.store.schema import (
     materialized_column,
     materialized_ddl,
     overrides_ddl,
+    person_mirror_ddl,
     quote_identifier,
     quote_string,
 )
@@ -44,6 +45,8 @@ class ChdbEventStore:
         self._conn().query(f"CREATE DATABASE IF NOT EXISTS {DATABASE}")
         self._conn().query(events_ddl())
         self._conn().query(overrides_ddl())
+        for ddl in person_mirror_ddl():
+            self._conn().query(ddl)
         self._materialized = self._load_materialized()
 
     def _conn(self) -> Any:
@@ -107,6 +110,39 @@ class ChdbEventStore:
             f"INSERT INTO {DATABASE}.person_overrides (team_id, distinct_id, person_id, version) "
             "SELECT team_id, distinct_id, person_id, version FROM Python(table)"
         )
+
+    def mirror_persons(self, rows: Sequence[MirrorRow]) -> None:
+        persons = [r for r in rows if r.kind == "person"]
+        ids = [r for r in rows if r.kind == "distinct_id"]
+        if persons:
+            table = pa.table(  # noqa: F841 - read by name by chDB's Python() table function
+                {
+                    "team_id": pa.array([r.team_id for r in persons], pa.int64()),
+                    "id": [r.person_id for r in persons],
+                    "properties": [r.properties for r in persons],
+                    "is_identified": pa.array([int(r.is_identified) for r in persons], pa.uint8()),
+                    "created_at": [r.created_at for r in persons],
+                    "version": pa.array([r.version for r in persons], pa.int64()),
+                    "is_deleted": pa.array([int(r.is_deleted) for r in persons], pa.uint8()),
+                }
+            )
+            self._conn().query(
+                f"INSERT INTO {DATABASE}.persons SELECT team_id, id, properties, is_identified, "
+                "created_at, version, is_deleted FROM Python(table)"
+            )
+        if ids:
+            mapping = pa.table(  # noqa: F841 - read by name by chDB's Python() table function
+                {
+                    "team_id": pa.array([r.team_id for r in ids], pa.int64()),
+                    "distinct_id": [r.distinct_id for r in ids],
+                    "person_id": [r.person_id for r in ids],
+                    "version": pa.array([r.version for r in ids], pa.int64()),
+                }
+            )
+            self._conn().query(
+                f"INSERT INTO {DATABASE}.person_distinct_ids SELECT team_id, distinct_id, "
+                "person_id, version FROM Python(mapping)"
+            )
 
     def override_count(self, team_id: int) -> int:
         result = self.query(

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from hedgerow.ingestion.event import IngestEvent
-from hedgerow.persons.store import Override
+from hedgerow.persons.store import MirrorRow, Override
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,10 @@ class EventStore(Protocol):
         ...
 
     def override_count(self, team_id: int) -> int: ...
+
+    def mirror_persons(self, rows: Sequence[MirrorRow]) -> None:
+        """Apply person and distinct-id changes to the event store's person tables."""
+        ...
 
     def squash_overrides(self, limit: int = 1000) -> int:
         """Rewrite stored events for some overrides and drop them; return how many."""

@@ -115,3 +115,33 @@ def effective_person_join(team_sql: str) -> str:
 
 
 EFFECTIVE_PERSON_ID = "if(o_distinct_id != '', o_person_id, person_id)"
+
+
+def person_mirror_ddl() -> list[str]:
+    """Current persons and distinct ids, mirrored from the person store for queries to join.
+    The highest version of a row wins; deleted (merged-away) persons keep a deleted row."""
+    return [
+        f"""
+CREATE TABLE IF NOT EXISTS {DATABASE}.persons (
+    team_id Int64,
+    id UUID,
+    properties String CODEC(ZSTD(3)),
+    is_identified UInt8,
+    created_at DateTime64(6, 'UTC'),
+    version Int64,
+    is_deleted UInt8
+)
+ENGINE = ReplacingMergeTree(version)
+ORDER BY (team_id, id)
+""",
+        f"""
+CREATE TABLE IF NOT EXISTS {DATABASE}.person_distinct_ids (
+    team_id Int64,
+    distinct_id String,
+    person_id UUID,
+    version Int64
+)
+ENGINE = ReplacingMergeTree(version)
+ORDER BY (team_id, distinct_id)
+""",
+    ]

@@ -1,0 +1,49 @@
+"""Person changes reach the event store's person tables, merges included."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hedgerow.persons.identity import unite
+from hedgerow.persons.sqlite import SqlitePersonStore
+from hedgerow.store.chdb import ChdbEventStore
+
+T = "2026-01-01 00:00:00.000000"
+
+
+def _publish(persons: SqlitePersonStore, events: ChdbEventStore) -> None:
+    while mirror := persons.pending_mirror():
+        events.mirror_persons([row for _, row in mirror])
+        persons.clear_mirror(mirror[-1][0])
+    while overrides := persons.pending_overrides():
+        events.insert_overrides([o for _, o in overrides])
+        persons.clear_overrides(overrides[-1][0])
+
+
+def test_mirror_follows_creates_updates_and_merges(tmp_path: Path) -> None:
+    persons = SqlitePersonStore(tmp_path / "persons.sqlite3")
+    events = ChdbEventStore(tmp_path / "events.chdb")
+    with persons.transaction():
+        alice = persons.create(1, "alice", properties={"plan": "pro"}, created_at=T)
+        anon = persons.create(1, "anon", properties={"seen": 1}, created_at=T)
+    with persons.transaction():
+        unite(persons, 1, "alice", "anon", dangerous=False, created_at=T)
+    _publish(persons, events)
+
+    current = events.query(
+        "SELECT toString(id), argMax(properties, version), argMax(is_identified, version), "
+        "argMax(is_deleted, version) FROM hedgerow.persons GROUP BY id ORDER BY id"
+    ).rows
+    assert sorted(current) == sorted([
+        [alice.id, '{"seen":1,"plan":"pro"}', 1, 0],
+        [anon.id, "{}", 0, 1],
+    ])
+    mapping = events.query(
+        "SELECT distinct_id, toString(argMax(person_id, version)) FROM "
+        "hedgerow.person_distinct_ids GROUP BY distinct_id ORDER BY distinct_id"
+    ).rows
+    assert mapping == [["alice", alice.id], ["anon", alice.id]]
+    assert events.override_count(1) == 1
+    assert persons.pending_mirror() == [] and persons.pending_overrides() == []
+    persons.close()
+    events.close()
