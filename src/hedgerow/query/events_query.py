@@ -60,6 +60,7 @@ _COLUMNS: dict[str, tuple[str, Convert]] = {
     "elements_chain": ("elements_chain", _identity),
     "person_properties": ("person_properties", _json),
     "person.properties": ("person_properties", _json),
+    **{f"$group_{i}": (f"`$group_{i}`", _identity) for i in range(5)},
 }
 
 _STAR = ("uuid", "event", "properties", "timestamp", "distinct_id", "elements_chain",
