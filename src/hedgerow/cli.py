@@ -28,9 +28,7 @@ def _serve(args: argparse.Namespace) -> int:
     except SettingsError as exc:
         print(f"hedgerow: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     components = build_components(settings)
     app = create_app(components)
     config = uvicorn.Config(

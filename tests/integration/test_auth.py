@@ -26,9 +26,20 @@ ROUTES = [
 
 def _create_project(server: Server, name: str) -> tuple[int, str, str]:
     out = subprocess.run(
-        [sys.executable, "-m", "hedgerow", "project", "create", "--name", name,
-         "--data-dir", str(server.data_dir)],
-        check=True, capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "hedgerow",
+            "project",
+            "create",
+            "--name",
+            name,
+            "--data-dir",
+            str(server.data_dir),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     project_id = int(re.search(r"project id:\s+(\d+)", out).group(1))  # type: ignore[union-attr]
     token = re.search(r"project token:\s+(\S+)", out).group(1)  # type: ignore[union-attr]
@@ -58,8 +69,8 @@ def test_a_key_sees_only_its_projects(server: Server) -> None:
     marker = str(uuid.uuid4())
     for token, distinct_id in ((TOKEN, f"one-{marker}"), (other_token, f"two-{marker}")):
         response = httpx.post(
-            server.url + "/e/", json={"event": "isolation", "distinct_id": distinct_id,
-                                      "token": token}
+            server.url + "/e/",
+            json={"event": "isolation", "distinct_id": distinct_id, "token": token},
         )
         assert response.status_code == 200
     server.wait_ingested(1, project=other_id, key=other_key)
@@ -73,8 +84,9 @@ def test_a_key_sees_only_its_projects(server: Server) -> None:
             assert refused.json()["code"] == "permission_denied"
         own = other.post(
             f"/api/projects/{other_id}/query/",
-            json={"query": {"kind": "EventsQuery", "select": ["distinct_id"],
-                            "event": "isolation"}},
+            json={
+                "query": {"kind": "EventsQuery", "select": ["distinct_id"], "event": "isolation"}
+            },
         ).json()
         assert own["results"] == [[f"two-{marker}"]]
 
@@ -82,9 +94,14 @@ def test_a_key_sees_only_its_projects(server: Server) -> None:
         assert first.get(f"/api/projects/{other_id}/").status_code == 403
         mine = first.post(
             "/api/projects/1/query/",
-            json={"query": {"kind": "EventsQuery", "select": ["distinct_id"],
-                            "event": "isolation",
-                            "properties": [{"key": "$ip", "operator": "is_set"}]}},
+            json={
+                "query": {
+                    "kind": "EventsQuery",
+                    "select": ["distinct_id"],
+                    "event": "isolation",
+                    "properties": [{"key": "$ip", "operator": "is_set"}],
+                }
+            },
         ).json()
         assert [f"two-{marker}"] not in mine["results"]
         assert [f"one-{marker}"] in mine["results"]

@@ -47,39 +47,100 @@ CASES: list[tuple[str, str, dict[str, Any], int, str]] = [
     ("$set not an object", "/e/", {"json": _event(**{"$set": "x"})}, 400, "invalid_event"),
     ("empty batch", "/batch/", {"json": {"api_key": TOKEN, "batch": []}}, 400, "empty_batch"),
     ("empty array", "/e/", {"json": []}, 400, "empty_batch"),
-    ("batch not a list", "/batch/", {"json": {"api_key": TOKEN, "batch": {}}}, 400,
-     "request_hydration_error"),
+    (
+        "batch not a list",
+        "/batch/",
+        {"json": {"api_key": TOKEN, "batch": {}}},
+        400,
+        "request_hydration_error",
+    ),
     ("event not an object", "/e/", {"json": [_event(), 7]}, 400, "invalid_event"),
-    ("one bad event spoils the batch", "/batch/",
-     {"json": {"api_key": TOKEN, "batch": [_event(), _event(distinct_id=_DROP)]}}, 400,
-     "missing_distinct_id"),
+    (
+        "one bad event spoils the batch",
+        "/batch/",
+        {"json": {"api_key": TOKEN, "batch": [_event(), _event(distinct_id=_DROP)]}},
+        400,
+        "missing_distinct_id",
+    ),
     ("missing token", "/e/", {"json": _event(token=_DROP)}, 401, "missing_token"),
     ("unknown token", "/e/", {"json": _event(token="phc_nobody")}, 401, "invalid_token"),
     ("personal key as token", "/e/", {"json": _event(token="phx_secret")}, 401, "invalid_token"),
-    ("different tokens", "/e/", {"json": [_event(), _event(token="phc_other")]}, 400,
-     "multiple_tokens"),
-    ("unparseable timestamp", "/e/", {"json": _event(timestamp="yesterday-ish")}, 400,
-     "invalid_timestamp"),
-    ("absurd year", "/e/", {"json": _event(timestamp="99999-01-01T00:00:00Z")}, 400,
-     "invalid_timestamp"),
+    (
+        "different tokens",
+        "/e/",
+        {"json": [_event(), _event(token="phc_other")]},
+        400,
+        "multiple_tokens",
+    ),
+    (
+        "unparseable timestamp",
+        "/e/",
+        {"json": _event(timestamp="yesterday-ish")},
+        400,
+        "invalid_timestamp",
+    ),
+    (
+        "absurd year",
+        "/e/",
+        {"json": _event(timestamp="99999-01-01T00:00:00Z")},
+        400,
+        "invalid_timestamp",
+    ),
     ("timestamp an object", "/e/", {"json": _event(timestamp={"t": 1})}, 400, "invalid_timestamp"),
     ("offset not a number", "/e/", {"json": _event(offset="soon")}, 400, "invalid_timestamp"),
-    ("deeply nested properties", "/e/",
-     {"content": ('{"event":"x","distinct_id":"u","token":"' + TOKEN + '","properties":'
-                  + _nested(5000) + "}").encode()}, 400, "request_parsing_error"),
-    ("oversize body", "/e/", {"content": b'{"event":"x","pad":"' + b"a" * (2 * 1024 * 1024)
-                              + b'"}'}, 413, "payload_too_large"),
-    ("gzip bomb", "/e/", {"content": gzip.compress(b" " * (101 * 1024 * 1024), 9)}, 413,
-     "payload_too_large"),
-    ("truncated gzip", "/e/",
-     {"content": gzip.compress(json.dumps(_event()).encode())[:-12]}, 400,
-     "request_decoding_error"),
-    ("bad base64 with hint", "/e/?compression=base64", {"content": b"!!!not base64!!!"}, 400,
-     "request_decoding_error"),
-    ("bad lz64 with hint", "/e/?compression=lz64",
-     {"content": b"data=" + base64.b64encode(b"\x00\x01garbage"),
-      "headers": {"content-type": "application/x-www-form-urlencoded"}}, 400,
-     "request_decoding_error"),
+    (
+        "deeply nested properties",
+        "/e/",
+        {
+            "content": (
+                '{"event":"x","distinct_id":"u","token":"'
+                + TOKEN
+                + '","properties":'
+                + _nested(5000)
+                + "}"
+            ).encode()
+        },
+        400,
+        "request_parsing_error",
+    ),
+    (
+        "oversize body",
+        "/e/",
+        {"content": b'{"event":"x","pad":"' + b"a" * (2 * 1024 * 1024) + b'"}'},
+        413,
+        "payload_too_large",
+    ),
+    (
+        "gzip bomb",
+        "/e/",
+        {"content": gzip.compress(b" " * (101 * 1024 * 1024), 9)},
+        413,
+        "payload_too_large",
+    ),
+    (
+        "truncated gzip",
+        "/e/",
+        {"content": gzip.compress(json.dumps(_event()).encode())[:-12]},
+        400,
+        "request_decoding_error",
+    ),
+    (
+        "bad base64 with hint",
+        "/e/?compression=base64",
+        {"content": b"!!!not base64!!!"},
+        400,
+        "request_decoding_error",
+    ),
+    (
+        "bad lz64 with hint",
+        "/e/?compression=lz64",
+        {
+            "content": b"data=" + base64.b64encode(b"\x00\x01garbage"),
+            "headers": {"content-type": "application/x-www-form-urlencoded"},
+        },
+        400,
+        "request_decoding_error",
+    ),
 ]
 
 
@@ -90,8 +151,9 @@ def quiet_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     instance.stop()
 
 
-@pytest.mark.parametrize(("name", "path", "kwargs", "status", "code"), CASES,
-                         ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("name", "path", "kwargs", "status", "code"), CASES, ids=[c[0] for c in CASES]
+)
 def test_malformed_request_is_refused(
     quiet_server: Server, name: str, path: str, kwargs: dict[str, Any], status: int, code: str
 ) -> None:

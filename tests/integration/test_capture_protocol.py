@@ -80,12 +80,19 @@ def test_remote_config_turns_autocapture_on(server: Server) -> None:
 
 @pytest.mark.parametrize(
     ("path", "with_config"),
-    [("/flags/?v=2", False), ("/flags/?v=2&config=true", True), ("/decide/?v=3", True),
-     ("/flags", False)],
+    [
+        ("/flags/?v=2", False),
+        ("/flags/?v=2&config=true", True),
+        ("/decide/?v=3", True),
+        ("/flags", False),
+    ],
 )
 def test_flags_and_decide_answer_no_flags(server: Server, path: str, with_config: bool) -> None:
-    response = httpx.post(server.url + path, content=b"data=eyJ0b2tlbiI6IngifQ%3D%3D",
-                          headers={"Content-Type": "application/x-www-form-urlencoded"})
+    response = httpx.post(
+        server.url + path,
+        content=b"data=eyJ0b2tlbiI6IngifQ%3D%3D",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert response.status_code == 200
     body = response.json()
     assert body["flags"] == {} and body["featureFlags"] == {}

@@ -21,8 +21,13 @@ DELAY = 2.0
 
 def _post(server: Server, event: str, distinct_id: str, **properties: object) -> str:
     event_uuid = str(uuid.uuid4())
-    body = {"event": event, "distinct_id": distinct_id, "uuid": event_uuid, "token": TOKEN,
-            "properties": properties}
+    body = {
+        "event": event,
+        "distinct_id": distinct_id,
+        "uuid": event_uuid,
+        "token": TOKEN,
+        "properties": properties,
+    }
     assert httpx.post(server.url + "/e/", json=body).status_code == 200
     return event_uuid
 
@@ -43,7 +48,8 @@ def _wait(
 def _balanced(status: dict[str, Any]) -> bool:
     discarded = status["discarded"]
     return status["received"] == (
-        status["processed"] + status["buffered"] + sum(discarded.values()))
+        status["processed"] + status["buffered"] + sum(discarded.values())
+    )
 
 
 def test_scenario_with_buffer_lands_every_event_on_one_person(tmp_path: Path) -> None:
@@ -62,16 +68,19 @@ def test_scenario_with_buffer_lands_every_event_on_one_person(tmp_path: Path) ->
         status = _wait(server, lambda s: s["buffered"] == 1 and s["processed"] == 2)
         assert _balanced(status)
         assert 0 < status["buffered_next_release_seconds"] <= DELAY
-        uuids.append(_post(server, "$identify", user, **{"$anon_distinct_id": anon,
-                                                         "$device_id": anon}))
+        uuids.append(
+            _post(server, "$identify", user, **{"$anon_distinct_id": anon, "$device_id": anon})
+        )
         status = _wait(server, lambda s: s["processed"] == 4 and s["buffered"] == 0)
         assert _balanced(status)
-        rows = server.query({"kind": "EventsQuery", "select": ["uuid", "person_id"],
-                             "limit": 100})["results"]
+        rows = server.query({"kind": "EventsQuery", "select": ["uuid", "person_id"], "limit": 100})[
+            "results"
+        ]
         persons = {u: p for u, p in rows if u in uuids}
         assert len(persons) == 4 and len(set(persons.values())) == 1
-        assert server.query({"kind": "EventsQuery",
-                             "select": ["count(DISTINCT person_id)"]})["results"] == [[1]]
+        assert server.query({"kind": "EventsQuery", "select": ["count(DISTINCT person_id)"]})[
+            "results"
+        ] == [[1]]
         # The buffer made the merge unnecessary: nothing needs an override.
         assert status["person_overrides"] == 0
     finally:
@@ -96,8 +105,14 @@ def test_buffered_events_survive_kill_and_keep_their_order(tmp_path: Path) -> No
         released_by = time.time()
         assert released_by - sent_at >= delay  # not released early
         assert _balanced(status)
-        rows = server.query({"kind": "EventsQuery", "select": ["uuid", "properties.n"],
-                             "orderBy": ["created_at ASC"], "limit": 100})["results"]
+        rows = server.query(
+            {
+                "kind": "EventsQuery",
+                "select": ["uuid", "properties.n"],
+                "orderBy": ["created_at ASC"],
+                "limit": 100,
+            }
+        )["results"]
         assert sorted(r[0] for r in rows) == sorted(uuids)  # each once
         stored = server.events()
         assert len(stored) == 5
@@ -118,6 +133,10 @@ def test_known_and_anonymous_users_are_not_held(tmp_path: Path) -> None:
         assert status["buffered"] == 1
         assert _balanced(status)
         assert sorted(e["event"] for e in server.events()) == [
-            "$identify", "$pageview", "Order created", "personless"]
+            "$identify",
+            "$pageview",
+            "Order created",
+            "personless",
+        ]
     finally:
         server.stop()

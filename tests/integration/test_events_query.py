@@ -28,14 +28,16 @@ def dataset(server: Server) -> dict[str, Any]:
     ]
     events = []
     for distinct_id, plan, price, browser, days, extra in rows:
-        events.append({
-            "event": f"purchase-{run}",
-            "distinct_id": f"{distinct_id}-{run}",
-            "uuid": str(uuid.uuid4()),
-            "timestamp": (now - timedelta(days=days)).isoformat(),
-            "properties": {"planId": plan, "price": price, "$browser": browser, **extra},
-            "$set": {"name": distinct_id.title()},
-        })
+        events.append(
+            {
+                "event": f"purchase-{run}",
+                "distinct_id": f"{distinct_id}-{run}",
+                "uuid": str(uuid.uuid4()),
+                "timestamp": (now - timedelta(days=days)).isoformat(),
+                "properties": {"planId": plan, "price": price, "$browser": browser, **extra},
+                "$set": {"name": distinct_id.title()},
+            }
+        )
     response = httpx.post(server.url + "/batch/", json={"api_key": TOKEN, "batch": events})
     assert response.status_code == 200
     before = server.status()["received"]
@@ -49,20 +51,43 @@ def _select(server: Server, dataset: dict[str, Any], **query: Any) -> list[list[
 
 
 def _users(server: Server, dataset: dict[str, Any], *filters: dict[str, Any]) -> list[str]:
-    rows = _select(server, dataset, select=["distinct_id", "properties.planId"],
-                   properties=list(filters), orderBy=["timestamp ASC"])
+    rows = _select(
+        server,
+        dataset,
+        select=["distinct_id", "properties.planId"],
+        properties=list(filters),
+        orderBy=["timestamp ASC"],
+    )
     return [f"{r[0].split('-')[0]}:{r[1]}" for r in rows]
 
 
 def test_select_columns_and_properties(server: Server, dataset: dict[str, Any]) -> None:
-    rows = _select(server, dataset, select=["uuid", "event", "distinct_id", "properties.price",
-                                            "properties.planId", "person.properties.name",
-                                            "properties.missing", "timestamp"],
-                   orderBy=["timestamp DESC"])
+    rows = _select(
+        server,
+        dataset,
+        select=[
+            "uuid",
+            "event",
+            "distinct_id",
+            "properties.price",
+            "properties.planId",
+            "person.properties.name",
+            "properties.missing",
+            "timestamp",
+        ],
+        orderBy=["timestamp DESC"],
+    )
     assert len(rows) == 6
     first = dataset["events"][0]
-    assert rows[0][:7] == [first["uuid"], dataset["name"], first["distinct_id"], 1599, "pro",
-                           "Alice", None]
+    assert rows[0][:7] == [
+        first["uuid"],
+        dataset["name"],
+        first["distinct_id"],
+        1599,
+        "pro",
+        "Alice",
+        None,
+    ]
     assert rows[0][7].endswith("Z")
     assert [r[3] for r in rows] == [1599, 0, 99.5, 1599, 1599, 4999]
 
@@ -71,28 +96,51 @@ def test_select_columns_and_properties(server: Server, dataset: dict[str, Any]) 
     ("flt", "expected"),
     [
         ({"key": "planId", "value": "pro", "operator": "exact"}, ["bob:pro", "alice:pro"]),
-        ({"key": "planId", "value": ["team", "basic"], "operator": "exact"},
-         ["bob:team", "alice:basic", "carol:basic"]),
-        ({"key": "planId", "value": "pro", "operator": "is_not"},
-         ["bob:team", "carol:PRO", "alice:basic", "carol:basic"]),
-        ({"key": "planId", "value": "pr", "operator": "icontains"},
-         ["bob:pro", "carol:PRO", "alice:pro"]),
-        ({"key": "price", "value": 1000, "operator": "gt"},
-         ["bob:team", "bob:pro", "carol:PRO", "alice:pro"]),
+        (
+            {"key": "planId", "value": ["team", "basic"], "operator": "exact"},
+            ["bob:team", "alice:basic", "carol:basic"],
+        ),
+        (
+            {"key": "planId", "value": "pro", "operator": "is_not"},
+            ["bob:team", "carol:PRO", "alice:basic", "carol:basic"],
+        ),
+        (
+            {"key": "planId", "value": "pr", "operator": "icontains"},
+            ["bob:pro", "carol:PRO", "alice:pro"],
+        ),
+        (
+            {"key": "price", "value": 1000, "operator": "gt"},
+            ["bob:team", "bob:pro", "carol:PRO", "alice:pro"],
+        ),
         ({"key": "price", "value": "100", "operator": "lt"}, ["alice:basic", "carol:basic"]),
-        ({"key": "price", "value": 1599, "operator": "exact"},
-         ["bob:pro", "carol:PRO", "alice:pro"]),
+        (
+            {"key": "price", "value": 1599, "operator": "exact"},
+            ["bob:pro", "carol:PRO", "alice:pro"],
+        ),
         ({"key": "coupon", "operator": "is_set"}, ["alice:pro"]),
-        ({"key": "coupon", "operator": "is_not_set"},
-         ["bob:team", "bob:pro", "carol:PRO", "alice:basic", "carol:basic"]),
+        (
+            {"key": "coupon", "operator": "is_not_set"},
+            ["bob:team", "bob:pro", "carol:PRO", "alice:basic", "carol:basic"],
+        ),
         ({"key": "beta", "value": True, "operator": "exact"}, ["carol:basic"]),
-        ({"key": "$browser", "value": "Chrome", "operator": "exact"},
-         ["alice:basic", "carol:basic", "alice:pro"]),
-        ({"key": "name", "value": "Bob", "operator": "exact", "type": "person"},
-         ["bob:team", "bob:pro"]),
-        ({"type": "OR", "values": [{"key": "planId", "value": "team"},
-                                   {"key": "beta", "operator": "is_set"}]},
-         ["bob:team", "carol:basic"]),
+        (
+            {"key": "$browser", "value": "Chrome", "operator": "exact"},
+            ["alice:basic", "carol:basic", "alice:pro"],
+        ),
+        (
+            {"key": "name", "value": "Bob", "operator": "exact", "type": "person"},
+            ["bob:team", "bob:pro"],
+        ),
+        (
+            {
+                "type": "OR",
+                "values": [
+                    {"key": "planId", "value": "team"},
+                    {"key": "beta", "operator": "is_set"},
+                ],
+            },
+            ["bob:team", "carol:basic"],
+        ),
     ],
 )
 def test_property_filters(
@@ -102,8 +150,9 @@ def test_property_filters(
 
 
 def test_relative_and_iso_time_ranges(server: Server, dataset: dict[str, Any]) -> None:
-    recent = _select(server, dataset, select=["properties.planId"], after="-4d",
-                     orderBy=["timestamp ASC"])
+    recent = _select(
+        server, dataset, select=["properties.planId"], after="-4d", orderBy=["timestamp ASC"]
+    )
     assert [r[0] for r in recent] == ["basic", "basic", "pro"]
     since = (datetime.now(UTC) - timedelta(days=20)).date().isoformat()
     older = _select(server, dataset, select=["count()"], before=since)
@@ -113,15 +162,31 @@ def test_relative_and_iso_time_ranges(server: Server, dataset: dict[str, Any]) -
 
 
 def test_order_limit_offset_and_count(server: Server, dataset: dict[str, Any]) -> None:
-    page1 = server.query({"kind": "EventsQuery", "event": dataset["name"],
-                          "select": ["properties.price"], "orderBy": ["properties.price DESC"],
-                          "limit": 2})
+    page1 = server.query(
+        {
+            "kind": "EventsQuery",
+            "event": dataset["name"],
+            "select": ["properties.price"],
+            "orderBy": ["properties.price DESC"],
+            "limit": 2,
+        }
+    )
     assert page1["results"] == [[4999], [1599]] and page1["hasMore"] is True
-    page3 = _select(server, dataset, select=["properties.price"],
-                    orderBy=["properties.price DESC"], limit=2, offset=4)
+    page3 = _select(
+        server,
+        dataset,
+        select=["properties.price"],
+        orderBy=["properties.price DESC"],
+        limit=2,
+        offset=4,
+    )
     assert page3 == [[99.5], [0]]
-    counts = _select(server, dataset, select=["properties.planId", "count()"],
-                     orderBy=["count() DESC", "properties.planId ASC"])
+    counts = _select(
+        server,
+        dataset,
+        select=["properties.planId", "count()"],
+        orderBy=["count() DESC", "properties.planId ASC"],
+    )
     assert counts == [["basic", 2], ["pro", 2], ["PRO", 1], ["team", 1]]
 
 
@@ -151,14 +216,18 @@ def test_event_by_uuid_and_persons(server: Server, dataset: dict[str, Any]) -> N
         assert event["id"] == first["uuid"]
         assert event["properties"]["coupon"] == "XMAS"
         assert client.get(f"/api/projects/1/events/{uuid.uuid4()}/").status_code == 404
-        people = client.get("/api/projects/1/persons/",
-                            params={"distinct_id": first["distinct_id"]}).json()["results"]
+        people = client.get(
+            "/api/projects/1/persons/", params={"distinct_id": first["distinct_id"]}
+        ).json()["results"]
         assert len(people) == 1
         person = people[0]
         assert person["distinct_ids"] == [first["distinct_id"]]
         # $set from the events, plus the latest and initial browser lifted from them.
-        assert person["properties"] == {"name": "Alice", "$browser": "Chrome",
-                                        "$initial_browser": "Chrome"}
+        assert person["properties"] == {
+            "name": "Alice",
+            "$browser": "Chrome",
+            "$initial_browser": "Chrome",
+        }
         assert person["is_identified"] is False
         assert person["id"] == event["person_id"]
         again = client.get(f"/api/projects/1/persons/{person['id']}/").json()

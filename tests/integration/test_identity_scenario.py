@@ -17,66 +17,91 @@ from server import TOKEN, Server
 
 def _browser_event(server: Server, event: str, distinct_id: str, **properties: Any) -> str:
     uuid_ = str(__import__("uuid").uuid4())
-    body = {"api_key": TOKEN, "batch": [{
-        "event": event, "uuid": uuid_,
-        "properties": {"distinct_id": distinct_id, "$device_id": "XYZ-device", "$lib": "web",
-                       **properties},
-    }]}
+    body = {
+        "api_key": TOKEN,
+        "batch": [
+            {
+                "event": event,
+                "uuid": uuid_,
+                "properties": {
+                    "distinct_id": distinct_id,
+                    "$device_id": "XYZ-device",
+                    "$lib": "web",
+                    **properties,
+                },
+            }
+        ],
+    }
     assert httpx.post(server.url + "/e/", json=body).status_code == 200
     return uuid_
 
 
 def _backend_signup(server: Server, distinct_id: str) -> str:
     client = Posthog(TOKEN, host=server.url, sync_mode=True)
-    uuid_ = client.capture("User signed up", distinct_id=distinct_id,
-                           properties={"plan": "pro", "source": "backend"})
+    uuid_ = client.capture(
+        "User signed up", distinct_id=distinct_id, properties={"plan": "pro", "source": "backend"}
+    )
     client.shutdown()
     assert isinstance(uuid_, str)
     return uuid_
 
 
 def _persons_of(server: Server, uuids: list[str]) -> dict[str, str]:
-    rows = server.query({"kind": "EventsQuery", "select": ["uuid", "person_id"],
-                         "limit": 1000})["results"]
+    rows = server.query({"kind": "EventsQuery", "select": ["uuid", "person_id"], "limit": 1000})[
+        "results"
+    ]
     return {u: p for u, p in rows if u in uuids}
 
 
 def _unique_persons(server: Server, anon: str, user: str) -> int:
-    result = server.query({
-        "kind": "EventsQuery", "select": ["count(DISTINCT person_id)"],
-        "properties": {"type": "OR", "values": []},
-    })
+    result = server.query(
+        {
+            "kind": "EventsQuery",
+            "select": ["count(DISTINCT person_id)"],
+            "properties": {"type": "OR", "values": []},
+        }
+    )
     assert result["results"]
-    rows = server.query({"kind": "EventsQuery", "select": ["distinct_id", "person_id"],
-                         "limit": 1000})["results"]
+    rows = server.query(
+        {"kind": "EventsQuery", "select": ["distinct_id", "person_id"], "limit": 1000}
+    )["results"]
     return len({p for d, p in rows if d in (anon, user)})
 
 
 def _run_scenario(server: Server, anon: str, user: str) -> list[str]:
     uuids = [
         _browser_event(server, "$pageview", anon, **{"$device_id": anon}),
-        _browser_event(server, "$autocapture", anon, **{"$device_id": anon,
-                                                        "$event_type": "click"}),
+        _browser_event(
+            server, "$autocapture", anon, **{"$device_id": anon, "$event_type": "click"}
+        ),
         _backend_signup(server, user),
     ]
     server.wait_ingested(3)
-    uuids.append(_browser_event(server, "$identify", user, **{
-        "$anon_distinct_id": anon, "$device_id": anon, "$set": {"email": user}}))
+    uuids.append(
+        _browser_event(
+            server,
+            "$identify",
+            user,
+            **{"$anon_distinct_id": anon, "$device_id": anon, "$set": {"email": user}},
+        )
+    )
     server.wait_ingested(4)
     return uuids
 
 
 def test_scenario_without_buffer_counts_one_person(tmp_path: Path) -> None:
-    server = Server(tmp_path / "data", HEDGEROW_BUFFER_DELAY="0",
-                    HEDGEROW_SQUASH_INTERVAL="0").start()
+    server = Server(
+        tmp_path / "data", HEDGEROW_BUFFER_DELAY="0", HEDGEROW_SQUASH_INTERVAL="0"
+    ).start()
     try:
         anon, user = unique("XYZ"), unique("alice") + "@example.com"
         uuids = _run_scenario(server, anon, user)
         persons = _persons_of(server, uuids)
         assert len(persons) == 4
         assert len(set(persons.values())) == 1
-        unique_count = server.query({"kind": "EventsQuery",
-                                     "select": ["count(DISTINCT person_id)"]})["results"]
+        unique_count = server.query(
+            {"kind": "EventsQuery", "select": ["count(DISTINCT person_id)"]}
+        )["results"]
         assert unique_count == [[1]]
         # Without the buffer, the signup made a person for alice first; the browser's person
         # was merged into it, and its earlier events count through the override map.
@@ -94,8 +119,9 @@ def test_scenario_without_buffer_counts_one_person(tmp_path: Path) -> None:
 
 
 def test_squash_rewrites_stored_events_and_empties_the_map(tmp_path: Path) -> None:
-    server = Server(tmp_path / "data", HEDGEROW_BUFFER_DELAY="0",
-                    HEDGEROW_SQUASH_INTERVAL="0.5").start()
+    server = Server(
+        tmp_path / "data", HEDGEROW_BUFFER_DELAY="0", HEDGEROW_SQUASH_INTERVAL="0.5"
+    ).start()
     try:
         anon, user = unique("XYZ"), unique("alice")
         uuids = _run_scenario(server, anon, user)
@@ -105,29 +131,45 @@ def test_squash_rewrites_stored_events_and_empties_the_map(tmp_path: Path) -> No
         assert server.status()["person_overrides"] == 0
         persons = _persons_of(server, uuids)
         assert len(persons) == 4 and len(set(persons.values())) == 1
-        assert server.query({"kind": "EventsQuery",
-                             "select": ["count(DISTINCT person_id)"]})["results"] == [[1]]
+        assert server.query({"kind": "EventsQuery", "select": ["count(DISTINCT person_id)"]})[
+            "results"
+        ] == [[1]]
     finally:
         server.stop()
 
 
 @pytest.mark.parametrize("event", ["$identify", "$create_alias", "$groupidentify"])
 def test_personless_identity_events_are_discarded(fresh_server: Server, event: str) -> None:
-    body = {"event": event, "distinct_id": "p1", "token": TOKEN,
-            "properties": {"$process_person_profile": False, "$anon_distinct_id": "p0",
-                           "alias": "p0", "$group_type": "company", "$group_key": "acme"}}
+    body = {
+        "event": event,
+        "distinct_id": "p1",
+        "token": TOKEN,
+        "properties": {
+            "$process_person_profile": False,
+            "$anon_distinct_id": "p0",
+            "alias": "p0",
+            "$group_type": "company",
+            "$group_key": "acme",
+        },
+    }
     assert httpx.post(fresh_server.url + "/e/", json=body).status_code == 200
     status = fresh_server.wait_ingested(1)
     assert status["discarded"] == {"invalid_event_when_process_person_profile_is_false": 1}
     assert fresh_server.events() == []
     with fresh_server.api() as api:
-        assert api.get("/api/projects/1/persons/",
-                       params={"distinct_id": "p1"}).json()["results"] == []
+        assert (
+            api.get("/api/projects/1/persons/", params={"distinct_id": "p1"}).json()["results"]
+            == []
+        )
 
 
 def test_refused_merge_leaves_a_warning_and_keeps_the_event(fresh_server: Server) -> None:
-    body = {"event": "$identify", "distinct_id": "carol", "token": TOKEN,
-            "properties": {"$anon_distinct_id": "null"}}
+    body = {
+        "event": "$identify",
+        "distinct_id": "carol",
+        "token": TOKEN,
+        "properties": {"$anon_distinct_id": "null"},
+    }
     assert httpx.post(fresh_server.url + "/e/", json=body).status_code == 200
     status = fresh_server.wait_ingested(1)
     assert status["processed"] == 1
@@ -135,5 +177,7 @@ def test_refused_merge_leaves_a_warning_and_keeps_the_event(fresh_server: Server
         warnings = api.get("/api/projects/1/ingestion/warnings/").json()["results"]
         assert [w["type"] for w in warnings] == ["cannot_merge_with_illegal_distinct_id"]
         assert warnings[0]["details"] == {"distinct_id": "carol", "other_distinct_id": "null"}
-        assert api.get("/api/projects/1/persons/",
-                       params={"distinct_id": "null"}).json()["results"] == []
+        assert (
+            api.get("/api/projects/1/persons/", params={"distinct_id": "null"}).json()["results"]
+            == []
+        )

@@ -19,18 +19,36 @@ def test_set_once_set_unset_in_order_and_initial_properties_stick(server: Server
     def event(**properties: object) -> dict[str, object]:
         return {"event": "step", "distinct_id": user, "properties": properties}
 
-    _batch(server, [
-        event(**{"$set": {"plan": "a"}, "$current_url": "https://x.test/first",
-                 "$browser": "Firefox", "utm_source": "news"}),
-        event(**{"$set": {"plan": "b"}, "$set_once": {"first_plan": "b"}}),
-        event(**{"$set_once": {"first_plan": "z"}, "$set": {"temp": 1}}),
-    ])
+    _batch(
+        server,
+        [
+            event(
+                **{
+                    "$set": {"plan": "a"},
+                    "$current_url": "https://x.test/first",
+                    "$browser": "Firefox",
+                    "utm_source": "news",
+                }
+            ),
+            event(**{"$set": {"plan": "b"}, "$set_once": {"first_plan": "b"}}),
+            event(**{"$set_once": {"first_plan": "z"}, "$set": {"temp": 1}}),
+        ],
+    )
     wait_for_person(server, user, {"plan": "b", "temp": 1})
-    _batch(server, [
-        event(**{"$set": {"plan": "c"}, "$current_url": "https://x.test/second",
-                 "$browser": "Chrome", "utm_source": "ads"}),
-        event(**{"$unset": ["temp"], "$set_once": {"first_plan": "y"}}),
-    ])
+    _batch(
+        server,
+        [
+            event(
+                **{
+                    "$set": {"plan": "c"},
+                    "$current_url": "https://x.test/second",
+                    "$browser": "Chrome",
+                    "utm_source": "ads",
+                }
+            ),
+            event(**{"$unset": ["temp"], "$set_once": {"first_plan": "y"}}),
+        ],
+    )
     person = wait_for_person(server, user, {"plan": "c", "utm_source": "ads"})
     properties = person["properties"]
     assert "temp" not in properties
@@ -47,20 +65,32 @@ def test_groups_fill_their_slots_in_order_of_first_appearance(fresh_server: Serv
     def event(name: str, groups: dict[str, str]) -> dict[str, object]:
         return {"event": name, "distinct_id": "g-user", "properties": {"$groups": groups}}
 
-    _batch(fresh_server, [
-        event("first", {"company": "acme"}),
-        event("second", {"project": "apollo", "company": "initech"}),
-        {"event": "$groupidentify", "distinct_id": "g-user",
-         "properties": {"$group_type": "team", "$group_key": "core",
-                        "$group_set": {"size": 4}}},
-        event("too many", {"a": "1", "b": "2", "c": "3"}),
-    ])
+    _batch(
+        fresh_server,
+        [
+            event("first", {"company": "acme"}),
+            event("second", {"project": "apollo", "company": "initech"}),
+            {
+                "event": "$groupidentify",
+                "distinct_id": "g-user",
+                "properties": {
+                    "$group_type": "team",
+                    "$group_key": "core",
+                    "$group_set": {"size": 4},
+                },
+            },
+            event("too many", {"a": "1", "b": "2", "c": "3"}),
+        ],
+    )
     fresh_server.wait_ingested(4)
-    rows = fresh_server.query({
-        "kind": "EventsQuery",
-        "select": ["event", "$group_0", "$group_1", "$group_2", "$group_3", "$group_4"],
-        "orderBy": ["timestamp ASC", "event ASC"], "limit": 10,
-    })["results"]
+    rows = fresh_server.query(
+        {
+            "kind": "EventsQuery",
+            "select": ["event", "$group_0", "$group_1", "$group_2", "$group_3", "$group_4"],
+            "orderBy": ["timestamp ASC", "event ASC"],
+            "limit": 10,
+        }
+    )["results"]
     by_event = {row[0]: row[1:] for row in rows}
     assert by_event["first"] == ["acme", "", "", "", ""]
     assert by_event["second"] == ["initech", "apollo", "", "", ""]
@@ -69,4 +99,5 @@ def test_groups_fill_their_slots_in_order_of_first_appearance(fresh_server: Serv
     with fresh_server.api() as api:
         warnings = api.get("/api/projects/1/ingestion/warnings/").json()["results"]
     assert [(w["type"], w["details"]) for w in warnings] == [
-        ("group_type_limit", {"group_type": "c"})]
+        ("group_type_limit", {"group_type": "c"})
+    ]

@@ -35,8 +35,13 @@ def test_make_serve_takes_settings_from_the_environment(tmp_path: Path) -> None:
     env.pop("HEDGEROW_PROJECT_TOKEN", None)
     env.pop("HEDGEROW_API_KEY", None)
     process = subprocess.Popen(
-        ["make", "--no-print-directory", "serve"], cwd=ROOT, env=env, text=True,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+        ["make", "--no-print-directory", "serve"],
+        cwd=ROOT,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     try:
         _wait_healthy(f"http://127.0.0.1:{port}", process)
@@ -52,8 +57,9 @@ def test_make_serve_takes_settings_from_the_environment(tmp_path: Path) -> None:
 
 def test_sigterm_stops_cleanly_and_data_survives(tmp_path: Path) -> None:
     server = Server(tmp_path / "data").start()
-    response = httpx.post(server.url + "/e/", json={"event": "kept", "distinct_id": "u",
-                                                    "token": TOKEN})
+    response = httpx.post(
+        server.url + "/e/", json={"event": "kept", "distinct_id": "u", "token": TOKEN}
+    )
     assert response.status_code == 200
     server.wait_ingested(1)
     assert server.stop(signal.SIGTERM) == 0

@@ -24,8 +24,12 @@ def test_defaults() -> None:
 
 
 def test_environment_then_flags() -> None:
-    env = {"HEDGEROW_PORT": "9000", "HEDGEROW_DATA_DIR": "/tmp/x", "HEDGEROW_BUFFER_DELAY": "0",
-           "HEDGEROW_TRUST_FORWARDED_FOR": "yes"}
+    env = {
+        "HEDGEROW_PORT": "9000",
+        "HEDGEROW_DATA_DIR": "/tmp/x",
+        "HEDGEROW_BUFFER_DELAY": "0",
+        "HEDGEROW_TRUST_FORWARDED_FOR": "yes",
+    }
     settings = Settings.load(_parse(), env=env)
     assert settings.server.port == 9000
     assert settings.storage.data_dir == Path("/tmp/x")
@@ -39,8 +43,13 @@ def test_environment_then_flags() -> None:
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("HEDGEROW_PORT", "eighty"), ("HEDGEROW_PORT", "70000"), ("HEDGEROW_BUFFER_DELAY", "-1"),
-     ("HEDGEROW_BATCH_SIZE", "0"), ("HEDGEROW_TRUST_FORWARDED_FOR", "maybe")],
+    [
+        ("HEDGEROW_PORT", "eighty"),
+        ("HEDGEROW_PORT", "70000"),
+        ("HEDGEROW_BUFFER_DELAY", "-1"),
+        ("HEDGEROW_BATCH_SIZE", "0"),
+        ("HEDGEROW_TRUST_FORWARDED_FOR", "maybe"),
+    ],
 )
 def test_bad_environment_values_name_the_variable(name: str, value: str) -> None:
     with pytest.raises(SettingsError, match=name):

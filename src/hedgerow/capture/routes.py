@@ -174,9 +174,7 @@ class CaptureService:
             "(function(){window._POSTHOG_REMOTE_CONFIG=window._POSTHOG_REMOTE_CONFIG||{};"
             f"window._POSTHOG_REMOTE_CONFIG[{orjson.dumps(token).decode()}]={config};}})();"
         )
-        return Response(
-            script, media_type="application/javascript", headers=cors_headers(request)
-        )
+        return Response(script, media_type="application/javascript", headers=cors_headers(request))
 
     async def flags(self, request: Request) -> Response:
         if request.method == "OPTIONS":

@@ -42,6 +42,7 @@ class Buffered:
     release_at: float
     record: bytes
 
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS seen_uuids (
     team_id INTEGER NOT NULL,
@@ -148,8 +149,7 @@ class IngestionState:
         """Events held for a project, when the oldest was buffered, when the next is due."""
         with self._lock:
             count, oldest, next_due = self._conn.execute(
-                "SELECT count(*), min(buffered_at), min(release_at) FROM buffer "
-                "WHERE team_id = ?",
+                "SELECT count(*), min(buffered_at), min(release_at) FROM buffer WHERE team_id = ?",
                 (team_id,),
             ).fetchone()
         return int(count), oldest, next_due
@@ -207,8 +207,10 @@ class IngestionState:
                 conn.executemany(
                     "INSERT OR IGNORE INTO buffer (team_id, uuid, distinct_id, release_at, "
                     "buffered_at, record) VALUES (?, ?, ?, ?, ?, ?)",
-                    [(b.team_id, b.uuid, b.distinct_id, b.release_at, now, b.record)
-                     for b in buffered],
+                    [
+                        (b.team_id, b.uuid, b.distinct_id, b.release_at, now, b.record)
+                        for b in buffered
+                    ],
                 )
                 conn.executemany("DELETE FROM buffer WHERE id = ?", [(i,) for i in released])
                 conn.execute("UPDATE batch SET done = 1 WHERE id = 1")

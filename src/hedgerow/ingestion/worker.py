@@ -198,8 +198,7 @@ class IngestionWorker:
             counts[(event.team_id, "discarded", drop.reason.value)] += 1
             warnings.append(Warning(event.team_id, drop.reason.value, event.uuid, drop.details))
         held = [
-            Buffered(e.team_id, e.uuid, e.distinct_id, delay.until,
-                     orjson.dumps(e.to_record()))
+            Buffered(e.team_id, e.uuid, e.distinct_id, delay.until, orjson.dumps(e.to_record()))
             for e, delay in outcome.delayed
         ]
         self.state.finish_batch(

@@ -91,9 +91,7 @@ def unite(
         # One person for both. Its id is the identified id's, unless only the other id has
         # events already (stored personless), which then keep their person id.
         primary = distinct_id
-        if store.was_personless(team_id, other) and not store.was_personless(
-            team_id, distinct_id
-        ):
+        if store.was_personless(team_id, other) and not store.was_personless(team_id, distinct_id):
             primary = other
         person = store.create(
             team_id,

@@ -63,8 +63,16 @@ _COLUMNS: dict[str, tuple[str, Convert]] = {
     **{f"$group_{i}": (f"`$group_{i}`", _identity) for i in range(5)},
 }
 
-_STAR = ("uuid", "event", "properties", "timestamp", "distinct_id", "elements_chain",
-         "created_at", "person_id")
+_STAR = (
+    "uuid",
+    "event",
+    "properties",
+    "timestamp",
+    "distinct_id",
+    "elements_chain",
+    "created_at",
+    "person_id",
+)
 
 _ORDER = re.compile(r"^\s*(.+?)(?:\s+(ASC|DESC))?\s*$", re.IGNORECASE)
 

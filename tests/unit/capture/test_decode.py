@@ -366,6 +366,7 @@ def test_errors_are_all_hedgerow_errors() -> None:
 def test_json_body_with_form_content_type_is_json() -> None:
     """`curl -d '{...}'` labels JSON as a form; the body is still read as JSON."""
     body = b'{"event": "x", "distinct_id": "u"}'
-    decoded = decode_payload(body, query={}, content_type=FORM, content_encoding=None,
-                             legacy_path=True)
+    decoded = decode_payload(
+        body, query={}, content_type=FORM, content_encoding=None, legacy_path=True
+    )
     assert decoded == {"event": "x", "distinct_id": "u"}

@@ -12,10 +12,16 @@ from hedgerow.ingestion.steps.groups import group_string, groups_step
 from hedgerow.persons.groups import Group, SqliteGroupStore
 
 
-def _event(properties: dict[str, Any], name: str = "$pageview", team_id: int = 1,
-           uuid: str = "u-1", timestamp: str = "2026-01-01 00:00:00.000000") -> IngestEvent:
-    return IngestEvent(team_id, uuid, name, "alice", properties, timestamp,
-                       "2026-01-01 00:00:00.000000")
+def _event(
+    properties: dict[str, Any],
+    name: str = "$pageview",
+    team_id: int = 1,
+    uuid: str = "u-1",
+    timestamp: str = "2026-01-01 00:00:00.000000",
+) -> IngestEvent:
+    return IngestEvent(
+        team_id, uuid, name, "alice", properties, timestamp, "2026-01-01 00:00:00.000000"
+    )
 
 
 @pytest.fixture()
@@ -71,10 +77,20 @@ def test_sixth_type_warns_and_gets_no_slot(
 def test_empty_types_and_keys_are_skipped_and_scalars_coerced(
     step: Step, store: SqliteGroupStore, warnings: WarningSink
 ) -> None:
-    event = _event({"$groups": {
-        "": "nobody", "company": "", "org": None, "nested": {"a": 1},
-        "account": 42, "flag": True, "ratio": 2.0, "half": 0.5,
-    }})
+    event = _event(
+        {
+            "$groups": {
+                "": "nobody",
+                "company": "",
+                "org": None,
+                "nested": {"a": 1},
+                "account": 42,
+                "flag": True,
+                "ratio": 2.0,
+                "half": 0.5,
+            }
+        }
+    )
     _run(step, store, event)
     assert event.groups == ["42", "true", "2", "0.5", ""]
     assert store.types(1) == {"account": 0, "flag": 1, "ratio": 2, "half": 3}
@@ -92,8 +108,15 @@ def test_personless_events_get_no_groups(
     step: Step, store: SqliteGroupStore, warnings: WarningSink
 ) -> None:
     event = _event({"$process_person_profile": False, "$groups": {"company": "acme"}})
-    identify = _event({"$process_person_profile": False, "$group_type": "company",
-                       "$group_key": "acme", "$group_set": {"a": 1}}, name="$groupidentify")
+    identify = _event(
+        {
+            "$process_person_profile": False,
+            "$group_type": "company",
+            "$group_key": "acme",
+            "$group_set": {"a": 1},
+        },
+        name="$groupidentify",
+    )
     _run(step, store, event, identify)
     assert event.groups == identify.groups == ["", "", "", "", ""]
     assert store.types(1) == {}
@@ -106,24 +129,37 @@ def test_groupidentify_creates_then_merges(
 ) -> None:
     _run(step, store, _event({"$groups": {"project": "p1"}}))
     created = _event(
-        {"$group_type": "company", "$group_key": "acme",
-         "$group_set": {"name": "Acme", "plan": "free"}},
-        name="$groupidentify", timestamp="2026-01-02 10:00:00.000000",
+        {
+            "$group_type": "company",
+            "$group_key": "acme",
+            "$group_set": {"name": "Acme", "plan": "free"},
+        },
+        name="$groupidentify",
+        timestamp="2026-01-02 10:00:00.000000",
     )
     _run(step, store, created)
     assert created.groups == ["", "acme", "", "", ""]
-    assert store.get(1, 1, "acme") == Group(1, 1, "acme", {"name": "Acme", "plan": "free"},
-                                            "2026-01-02 10:00:00.000000", 0)
+    assert store.get(1, 1, "acme") == Group(
+        1, 1, "acme", {"name": "Acme", "plan": "free"}, "2026-01-02 10:00:00.000000", 0
+    )
     updated = _event(
-        {"$group_type": "company", "$group_key": "acme",
-         "$group_set": {"plan": "pro", "seats": 12}},
-        name="$groupidentify", timestamp="2026-01-03 10:00:00.000000",
+        {
+            "$group_type": "company",
+            "$group_key": "acme",
+            "$group_set": {"plan": "pro", "seats": 12},
+        },
+        name="$groupidentify",
+        timestamp="2026-01-03 10:00:00.000000",
     )
     _run(step, store, updated)
     assert updated.groups == ["", "acme", "", "", ""]
     assert store.get(1, 1, "acme") == Group(
-        1, 1, "acme", {"name": "Acme", "plan": "pro", "seats": 12},
-        "2026-01-02 10:00:00.000000", 1,
+        1,
+        1,
+        "acme",
+        {"name": "Acme", "plan": "pro", "seats": 12},
+        "2026-01-02 10:00:00.000000",
+        1,
     )
     assert warnings.items == []
 
@@ -132,21 +168,27 @@ def test_groupidentify_without_group_set_creates_an_empty_group(
     step: Step, store: SqliteGroupStore
 ) -> None:
     bare = _event({"$group_type": "company", "$group_key": "acme"}, name="$groupidentify")
-    odd = _event({"$group_type": "company", "$group_key": "globex", "$group_set": "x"},
-                 name="$groupidentify")
+    odd = _event(
+        {"$group_type": "company", "$group_key": "globex", "$group_set": "x"}, name="$groupidentify"
+    )
     _run(step, store, bare, odd)
     assert store.get(1, 0, "acme") == Group(1, 0, "acme", {}, "2026-01-01 00:00:00.000000")
-    assert store.get(1, 0, "globex") == Group(1, 0, "globex", {},
-                                              "2026-01-01 00:00:00.000000")
+    assert store.get(1, 0, "globex") == Group(1, 0, "globex", {}, "2026-01-01 00:00:00.000000")
 
 
 def test_groupidentify_also_fills_groups_of_the_event(step: Step, store: SqliteGroupStore) -> None:
-    event = _event({"$groups": {"company": "acme", "team": "core"}, "$group_type": "company",
-                    "$group_key": "acme", "$group_set": {"a": 1}}, name="$groupidentify")
+    event = _event(
+        {
+            "$groups": {"company": "acme", "team": "core"},
+            "$group_type": "company",
+            "$group_key": "acme",
+            "$group_set": {"a": 1},
+        },
+        name="$groupidentify",
+    )
     _run(step, store, event)
     assert event.groups == ["acme", "core", "", "", ""]
-    assert store.get(1, 0, "acme") == Group(1, 0, "acme", {"a": 1},
-                                            "2026-01-01 00:00:00.000000")
+    assert store.get(1, 0, "acme") == Group(1, 0, "acme", {"a": 1}, "2026-01-01 00:00:00.000000")
 
 
 @pytest.mark.parametrize(
@@ -155,13 +197,18 @@ def test_groupidentify_also_fills_groups_of_the_event(step: Step, store: SqliteG
         ({"$group_key": "acme"}, {"field": "$group_type", "value": None}),
         ({"$group_type": "", "$group_key": "acme"}, {"field": "$group_type", "value": ""}),
         ({"$group_type": "company"}, {"field": "$group_key", "value": None}),
-        ({"$group_type": "company", "$group_key": {"id": 1}},
-         {"field": "$group_key", "value": {"id": 1}}),
+        (
+            {"$group_type": "company", "$group_key": {"id": 1}},
+            {"field": "$group_key", "value": {"id": 1}},
+        ),
     ],
 )
 def test_invalid_groupidentify_warns_and_keeps_the_event(
-    step: Step, store: SqliteGroupStore, warnings: WarningSink,
-    properties: dict[str, Any], details: dict[str, Any],
+    step: Step,
+    store: SqliteGroupStore,
+    warnings: WarningSink,
+    properties: dict[str, Any],
+    details: dict[str, Any],
 ) -> None:
     event = _event({**properties, "$group_set": {"a": 1}}, name="$groupidentify")
     _run(step, store, event)
@@ -174,8 +221,11 @@ def test_groupidentify_of_a_sixth_type_warns_and_stores_nothing(
     step: Step, store: SqliteGroupStore, warnings: WarningSink
 ) -> None:
     five = _event({"$groups": {f"t{i}": "k" for i in range(5)}})
-    identify = _event({"$group_type": "extra", "$group_key": "x", "$group_set": {"a": 1}},
-                      name="$groupidentify", uuid="u-2")
+    identify = _event(
+        {"$group_type": "extra", "$group_key": "x", "$group_set": {"a": 1}},
+        name="$groupidentify",
+        uuid="u-2",
+    )
     _run(step, store, five, identify)
     assert identify.groups == ["", "", "", "", ""]
     assert warnings.items == [Warning(1, "group_type_limit", "u-2", {"group_type": "extra"})]
@@ -185,8 +235,10 @@ def test_groupidentify_of_a_sixth_type_warns_and_stores_nothing(
 def test_nothing_persisted_when_the_batch_fails(tmp_path: Path) -> None:
     store = SqliteGroupStore(tmp_path / "groups.sqlite3")
     step = groups_step(store, WarningSink())
-    identify = _event({"$group_type": "company", "$group_key": "acme", "$group_set": {"a": 1}},
-                      name="$groupidentify")
+    identify = _event(
+        {"$group_type": "company", "$group_key": "acme", "$group_set": {"a": 1}},
+        name="$groupidentify",
+    )
     with pytest.raises(RuntimeError), store.transaction():
         assert step(identify) == OK
         raise RuntimeError("batch failed")
@@ -199,5 +251,13 @@ def test_nothing_persisted_when_the_batch_fails(tmp_path: Path) -> None:
 
 def test_group_string() -> None:
     assert [group_string(v) for v in ["a", 7, -1, 3.0, 1.25, False, None, [1], {}]] == [
-        "a", "7", "-1", "3", "1.25", "false", "", "", "",
+        "a",
+        "7",
+        "-1",
+        "3",
+        "1.25",
+        "false",
+        "",
+        "",
+        "",
     ]

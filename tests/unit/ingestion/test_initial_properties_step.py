@@ -14,8 +14,15 @@ from hedgerow.ingestion.steps.initial_properties import (
 
 
 def _event(properties: dict[str, Any], name: str = "$pageview") -> IngestEvent:
-    return IngestEvent(1, "u-1", name, "alice", properties, "2026-01-01 00:00:00.000000",
-                       "2026-01-01 00:00:00.000000")
+    return IngestEvent(
+        1,
+        "u-1",
+        name,
+        "alice",
+        properties,
+        "2026-01-01 00:00:00.000000",
+        "2026-01-01 00:00:00.000000",
+    )
 
 
 def _lift(properties: dict[str, Any], name: str = "$pageview") -> dict[str, Any]:
@@ -26,25 +33,64 @@ def _lift(properties: dict[str, Any], name: str = "$pageview") -> dict[str, Any]
 
 def test_the_list_is_posthogs() -> None:
     assert PERSON_PROPERTIES == (
-        "$app_build", "$app_name", "$app_namespace", "$app_version", "$browser",
-        "$browser_version", "$device_type", "$current_url", "$pathname", "$os", "$os_name",
-        "$os_version", "$referring_domain", "$referrer", "$screen_height", "$screen_width",
-        "$viewport_height", "$viewport_width", "$raw_user_agent", "utm_source", "utm_medium",
-        "utm_campaign", "utm_content", "utm_name", "utm_term", "gclid", "gad_source", "gclsrc",
-        "dclid", "gbraid", "wbraid", "fbclid", "msclkid", "twclid", "li_fat_id", "mc_cid",
-        "igshid", "ttclid", "rdt_cid", "irclid", "_kx", "epik", "qclid", "sccid",
+        "$app_build",
+        "$app_name",
+        "$app_namespace",
+        "$app_version",
+        "$browser",
+        "$browser_version",
+        "$device_type",
+        "$current_url",
+        "$pathname",
+        "$os",
+        "$os_name",
+        "$os_version",
+        "$referring_domain",
+        "$referrer",
+        "$screen_height",
+        "$screen_width",
+        "$viewport_height",
+        "$viewport_width",
+        "$raw_user_agent",
+        "utm_source",
+        "utm_medium",
+        "utm_campaign",
+        "utm_content",
+        "utm_name",
+        "utm_term",
+        "gclid",
+        "gad_source",
+        "gclsrc",
+        "dclid",
+        "gbraid",
+        "wbraid",
+        "fbclid",
+        "msclkid",
+        "twclid",
+        "li_fat_id",
+        "mc_cid",
+        "igshid",
+        "ttclid",
+        "rdt_cid",
+        "irclid",
+        "_kx",
+        "epik",
+        "qclid",
+        "sccid",
     )
 
 
 def test_listed_properties_go_to_set_and_initial_to_set_once() -> None:
-    properties = _lift({
-        "$browser": "Chrome",
-        "$current_url": "https://example.com/pricing",
-        "utm_source": "newsletter",
-        "_kx": "k",
-        "$screen_width": 1440,
-        "plan": "pro",
-    })
+    properties = _lift(
+        {
+            "$browser": "Chrome",
+            "$current_url": "https://example.com/pricing",
+            "utm_source": "newsletter",
+            "_kx": "k",
+            "$screen_width": 1440,
+            "plan": "pro",
+        }
+    )
     assert properties == {
         "$browser": "Chrome",
         "$current_url": "https://example.com/pricing",
@@ -77,12 +123,14 @@ def test_every_listed_property_is_lifted(key: str) -> None:
 
 
 def test_what_the_event_sets_itself_wins() -> None:
-    properties = _lift({
-        "$browser": "Chrome",
-        "utm_source": "ads",
-        "$set": {"$browser": "Firefox", "email": "a@example.com"},
-        "$set_once": {"$initial_utm_source": "earlier", "first": 1},
-    })
+    properties = _lift(
+        {
+            "$browser": "Chrome",
+            "utm_source": "ads",
+            "$set": {"$browser": "Firefox", "email": "a@example.com"},
+            "$set_once": {"$initial_utm_source": "earlier", "first": 1},
+        }
+    )
     assert properties["$set"] == {
         "$browser": "Firefox",
         "email": "a@example.com",
@@ -142,13 +190,15 @@ def test_os_name_alone_and_null_is_not_lifted() -> None:
 
 
 def test_server_events_do_not_lift_the_servers_os() -> None:
-    properties = _lift({
-        "$is_server": True,
-        "$os": "Linux",
-        "$os_version": "6.1",
-        "$os_name": "Linux",
-        "$browser": "Chrome",
-    })
+    properties = _lift(
+        {
+            "$is_server": True,
+            "$os": "Linux",
+            "$os_version": "6.1",
+            "$os_name": "Linux",
+            "$browser": "Chrome",
+        }
+    )
     assert properties["$set"] == {"$browser": "Chrome"}
     assert properties["$set_once"] == {"$initial_browser": "Chrome"}
 

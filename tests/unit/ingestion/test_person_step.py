@@ -11,17 +11,27 @@ from hedgerow.persons.sqlite import SqlitePersonStore
 
 
 def _event(distinct_id: str, properties: dict[str, Any]) -> IngestEvent:
-    return IngestEvent(1, "u-1", "e", distinct_id, properties, "2026-01-01 00:00:00.000000",
-                       "2026-01-01 00:00:00.000000")
+    return IngestEvent(
+        1,
+        "u-1",
+        "e",
+        distinct_id,
+        properties,
+        "2026-01-01 00:00:00.000000",
+        "2026-01-01 00:00:00.000000",
+    )
 
 
 def test_operations_apply_set_once_then_set_then_unset() -> None:
     person = {"kept": 1, "gone": 2}
-    changed = apply_property_operations(person, {
-        "$set_once": {"kept": 100, "first": "a", "both": "once"},
-        "$set": {"both": "set", "plan": "pro"},
-        "$unset": ["gone", "never-there"],
-    })
+    changed = apply_property_operations(
+        person,
+        {
+            "$set_once": {"kept": 100, "first": "a", "both": "once"},
+            "$set": {"both": "set", "plan": "pro"},
+            "$unset": ["gone", "never-there"],
+        },
+    )
     assert changed is True
     assert person == {"kept": 1, "first": "a", "both": "set", "plan": "pro"}
     assert apply_property_operations(person, {"$set": {"plan": "pro"}}) is False

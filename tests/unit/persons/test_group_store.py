@@ -72,21 +72,29 @@ def test_types_survive_reopening(tmp_path: Path) -> None:
 
 def test_upsert_creates_then_merges_with_set_semantics(store: SqliteGroupStore) -> None:
     with store.transaction():
-        created = store.upsert(1, 0, "acme", {"name": "Acme", "plan": "free"},
-                               "2026-01-02 00:00:00.000000")
-        assert created == Group(1, 0, "acme", {"name": "Acme", "plan": "free"},
-                                "2026-01-02 00:00:00.000000", 0)
-        merged = store.upsert(1, 0, "acme", {"plan": "pro", "seats": 5},
-                              "2026-01-03 00:00:00.000000")
-    assert merged == Group(1, 0, "acme", {"name": "Acme", "plan": "pro", "seats": 5},
-                           "2026-01-02 00:00:00.000000", 1)
+        created = store.upsert(
+            1, 0, "acme", {"name": "Acme", "plan": "free"}, "2026-01-02 00:00:00.000000"
+        )
+        assert created == Group(
+            1, 0, "acme", {"name": "Acme", "plan": "free"}, "2026-01-02 00:00:00.000000", 0
+        )
+        merged = store.upsert(
+            1, 0, "acme", {"plan": "pro", "seats": 5}, "2026-01-03 00:00:00.000000"
+        )
+    assert merged == Group(
+        1, 0, "acme", {"name": "Acme", "plan": "pro", "seats": 5}, "2026-01-02 00:00:00.000000", 1
+    )
     assert store.get(1, 0, "acme") == merged
     with store.transaction():
         again = store.upsert(1, 0, "acme", {"seats": 6}, "2026-01-04 00:00:00.000000")
     assert again.version == 2
     assert store.get(1, 0, "acme") == Group(
-        1, 0, "acme", {"name": "Acme", "plan": "pro", "seats": 6},
-        "2026-01-02 00:00:00.000000", 2,
+        1,
+        0,
+        "acme",
+        {"name": "Acme", "plan": "pro", "seats": 6},
+        "2026-01-02 00:00:00.000000",
+        2,
     )
     store.close()
 
@@ -135,12 +143,20 @@ def test_group_properties_survive_reopening(tmp_path: Path) -> None:
     with store.transaction():
         index = store.type_index(1, "company", True)
         assert index == 0
-        store.upsert(1, index, "acme", {"name": "Acme", "tags": ["a", "b"], "n": None},
-                     "2026-01-01 00:00:00.000000")
+        store.upsert(
+            1,
+            index,
+            "acme",
+            {"name": "Acme", "tags": ["a", "b"], "n": None},
+            "2026-01-01 00:00:00.000000",
+        )
     store.close()
     reopened = SqliteGroupStore(tmp_path / "groups.sqlite3")
     assert reopened.get(1, 0, "acme") == Group(
-        1, 0, "acme", {"name": "Acme", "tags": ["a", "b"], "n": None},
+        1,
+        0,
+        "acme",
+        {"name": "Acme", "tags": ["a", "b"], "n": None},
         "2026-01-01 00:00:00.000000",
     )
     reopened.close()
@@ -157,8 +173,9 @@ def test_writes_wait_for_the_end_of_the_transaction(tmp_path: Path) -> None:
     with store.transaction():
         store.type_index(1, "company", True)
         store.upsert(1, 0, "acme", {"name": "Acme"}, "2026-01-01 00:00:00.000000")
-        assert store.get(1, 0, "acme") == Group(1, 0, "acme", {"name": "Acme"},
-                                                "2026-01-01 00:00:00.000000")
+        assert store.get(1, 0, "acme") == Group(
+            1, 0, "acme", {"name": "Acme"}, "2026-01-01 00:00:00.000000"
+        )
         assert store.types(1) == {"company": 0}
         reader = threading.Thread(target=read_from_elsewhere)
         reader.start()
@@ -178,8 +195,9 @@ def test_nothing_is_persisted_when_the_transaction_raises(tmp_path: Path) -> Non
         store.upsert(1, 0, "acme", {"plan": "pro"}, "2026-01-02 00:00:00.000000")
         store.upsert(1, 1, "p1", {"x": 1}, "2026-01-02 00:00:00.000000")
         raise RuntimeError("batch failed")
-    assert store.get(1, 0, "acme") == Group(1, 0, "acme", {"plan": "free"},
-                                            "2026-01-01 00:00:00.000000")
+    assert store.get(1, 0, "acme") == Group(
+        1, 0, "acme", {"plan": "free"}, "2026-01-01 00:00:00.000000"
+    )
     assert store.get(1, 1, "p1") is None
     assert store.types(1) == {"company": 0}
     with store.transaction():
@@ -187,8 +205,9 @@ def test_nothing_is_persisted_when_the_transaction_raises(tmp_path: Path) -> Non
     store.close()
     reopened = SqliteGroupStore(tmp_path / "groups.sqlite3")
     assert reopened.types(1) == {"company": 0, "team": 1}
-    assert reopened.get(1, 0, "acme") == Group(1, 0, "acme", {"plan": "free"},
-                                               "2026-01-01 00:00:00.000000")
+    assert reopened.get(1, 0, "acme") == Group(
+        1, 0, "acme", {"plan": "free"}, "2026-01-01 00:00:00.000000"
+    )
     assert reopened.get(1, 1, "p1") is None
     reopened.close()
 
@@ -200,8 +219,9 @@ def test_writes_outside_a_transaction_commit_at_once(tmp_path: Path) -> None:
     store.close()
     reopened = SqliteGroupStore(tmp_path / "groups.sqlite3")
     assert reopened.types(1) == {"company": 0}
-    assert reopened.get(1, 0, "acme") == Group(1, 0, "acme", {"name": "Acme"},
-                                               "2026-01-01 00:00:00.000000")
+    assert reopened.get(1, 0, "acme") == Group(
+        1, 0, "acme", {"name": "Acme"}, "2026-01-01 00:00:00.000000"
+    )
     reopened.close()
 
 
@@ -212,6 +232,5 @@ def test_returned_groups_are_copies(store: SqliteGroupStore) -> None:
         fetched = store.get(1, 0, "acme")
         assert fetched is not None and fetched.properties == {"a": 1}
         fetched.properties["b"] = 3
-    assert store.get(1, 0, "acme") == Group(1, 0, "acme", {"a": 1},
-                                            "2026-01-01 00:00:00.000000")
+    assert store.get(1, 0, "acme") == Group(1, 0, "acme", {"a": 1}, "2026-01-01 00:00:00.000000")
     store.close()

@@ -82,8 +82,9 @@ def test_personless_id_that_joins_a_person_gets_an_override(store: SqlitePersonS
 
 @pytest.mark.parametrize("direction", ["anon into identified", "identified into anon"])
 def test_two_persons_merge_into_the_events_person(store: SqlitePersonStore, direction: str) -> None:
-    mine_id, theirs_id = ("alice", "anon-1") if direction == "anon into identified" else (
-        "anon-1", "alice")
+    mine_id, theirs_id = (
+        ("alice", "anon-1") if direction == "anon into identified" else ("anon-1", "alice")
+    )
     mine = _person(store, mine_id, "2026-02-01 00:00:00.000000", plan="pro", shared="mine")
     theirs = _person(store, theirs_id, "2026-01-15 00:00:00.000000", seen=3, shared="theirs")
     assert _unite(store, mine_id, theirs_id) is None
@@ -129,9 +130,30 @@ def test_same_id_on_both_sides_does_nothing(store: SqlitePersonStore) -> None:
 
 
 ILLEGAL = [
-    "anonymous", "ANONYMOUS", "Guest", "distinctid", "DISTINCT_ID", "id", "not_authenticated",
-    "email", "undefined", "True", "false", "[object Object]", "NaN", "None", "none", "null",
-    "0", "", "   ", '"null"', "'undefined'", '"anonymous"', "'0'", '"[object Object]"',
+    "anonymous",
+    "ANONYMOUS",
+    "Guest",
+    "distinctid",
+    "DISTINCT_ID",
+    "id",
+    "not_authenticated",
+    "email",
+    "undefined",
+    "True",
+    "false",
+    "[object Object]",
+    "NaN",
+    "None",
+    "none",
+    "null",
+    "0",
+    "",
+    "   ",
+    '"null"',
+    "'undefined'",
+    '"anonymous"',
+    "'0'",
+    '"[object Object]"',
 ]
 
 

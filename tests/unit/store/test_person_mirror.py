@@ -34,10 +34,12 @@ def test_mirror_follows_creates_updates_and_merges(tmp_path: Path) -> None:
         "SELECT toString(id), argMax(properties, version), argMax(is_identified, version), "
         "argMax(is_deleted, version) FROM hedgerow.persons GROUP BY id ORDER BY id"
     ).rows
-    assert sorted(current) == sorted([
-        [alice.id, '{"seen":1,"plan":"pro"}', 1, 0],
-        [anon.id, "{}", 0, 1],
-    ])
+    assert sorted(current) == sorted(
+        [
+            [alice.id, '{"seen":1,"plan":"pro"}', 1, 0],
+            [anon.id, "{}", 0, 1],
+        ]
+    )
     mapping = events.query(
         "SELECT distinct_id, toString(argMax(person_id, version)) FROM "
         "hedgerow.person_distinct_ids GROUP BY distinct_id ORDER BY distinct_id"
