@@ -182,6 +182,8 @@ class IngestionWorker:
             IngestEvent.from_intake(team_id, orjson.loads(record), released=True)
             for _, team_id, record in batch.released
         ]
+        for event in released:  # they run first: later events of their ids need not wait
+            self._forget_held(event)
         events = released + self._decode(batch.entries, counts, drops)
         events = self._drop_duplicates(events, drops)
         self.warnings.items.clear()
@@ -208,8 +210,6 @@ class IngestionWorker:
             buffered=held,
             released=[row[0] for row in batch.released],
         )
-        for event in released:
-            self._forget_held(event)
         if batch.entries:
             self.intake.commit(CONSUMER, batch.last)
         return sum(entry.count for entry in batch.entries) + len(released)
