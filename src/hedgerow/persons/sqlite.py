@@ -5,10 +5,12 @@ holds a batch's writes in memory until its transaction ends, then writes them wi
 `executemany` calls: per event, a known person costs a dictionary lookup, not a query.
 Merges are rare; they write through at once, inside the same transaction.
 
-Overrides (distinct_id → person id for events already stored under another person) and the
-changes to mirror into the event store's person tables are written to outbox tables in the
-transaction that caused them, so that a crash can never lose one; ingestion moves them from
-the outboxes to the event store.
+Overrides (distinct_id → person id for events already stored under another person) are
+written to an outbox table in the transaction that caused them, so that a crash can never
+lose one; ingestion moves them to the event store. Changes to mirror into the event store's
+person tables are handed over in memory after each committed transaction (`take_mirror`):
+a crash between the commit and the mirror insert leaves those persons' mirror rows behind
+until their next change (the mirror serves queries; this store is the authority).
 """
 
 from __future__ import annotations
@@ -50,10 +52,6 @@ CREATE TABLE IF NOT EXISTS personless_ids (
     distinct_id TEXT NOT NULL,
     PRIMARY KEY (team_id, distinct_id)
 ) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS mirror_outbox (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    row TEXT NOT NULL
-);
 CREATE TABLE IF NOT EXISTS override_outbox (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     team_id INTEGER NOT NULL,
@@ -81,6 +79,8 @@ class SqlitePersonStore:
         self._new_personless: list[tuple[int, str]] = []
         self._dirty: dict[tuple[int, str], Person] = {}
         self._writer_thread: int | None = None
+        self._mirror: list[MirrorRow] = []  # committed changes not yet mirrored
+        self._pending_mirror: list[MirrorRow] = []  # changes of the open transaction
         # Readers outside ingestion (the API) use their own connection and see committed rows.
         self._reader = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._reader_lock = threading.Lock()
@@ -96,6 +96,7 @@ class SqlitePersonStore:
                 yield
                 self._flush()
                 self._conn.execute("COMMIT")
+                self._mirror.extend(self._pending_mirror)
             except BaseException:
                 self._conn.execute("ROLLBACK")
                 self._cache.clear()
@@ -362,21 +363,13 @@ class SqlitePersonStore:
     # -- the outboxes ----------------------------------------------------------------------
 
     def _write_mirror(self, rows: list[MirrorRow]) -> None:
-        self._conn.executemany(
-            "INSERT INTO mirror_outbox (row) VALUES (?)",
-            [(orjson.dumps(row).decode(),) for row in rows],
-        )
+        self._pending_mirror.extend(rows)
 
-    def pending_mirror(self, limit: int = 10_000) -> list[tuple[int, MirrorRow]]:
+    def take_mirror(self) -> list[MirrorRow]:
+        """The person and distinct-id changes of committed transactions, once."""
         with self._lock:
-            rows = self._conn.execute(
-                "SELECT id, row FROM mirror_outbox ORDER BY id LIMIT ?", (limit,)
-            ).fetchall()
-        return [(row[0], MirrorRow(**orjson.loads(row[1]))) for row in rows]
-
-    def clear_mirror(self, up_to_id: int) -> None:
-        with self._lock:
-            self._conn.execute("DELETE FROM mirror_outbox WHERE id <= ?", (up_to_id,))
+            rows, self._mirror = self._mirror, []
+        return rows
 
     def pending_overrides(self, limit: int = 10_000) -> list[tuple[int, Override]]:
         with self._lock:

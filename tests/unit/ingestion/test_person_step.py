@@ -32,9 +32,9 @@ def test_operations_apply_set_once_then_set_then_unset() -> None:
             "$unset": ["gone", "never-there"],
         },
     )
-    assert changed is True
+    assert changed == {"first", "both", "plan", "gone"}
     assert person == {"kept": 1, "first": "a", "both": "set", "plan": "pro"}
-    assert apply_property_operations(person, {"$set": {"plan": "pro"}}) is False
+    assert apply_property_operations(person, {"$set": {"plan": "pro"}}) == set()
 
 
 def test_person_created_once_and_properties_stamped(tmp_path: Path) -> None:
@@ -72,4 +72,25 @@ def test_personless_events_create_no_person(tmp_path: Path) -> None:
         step(odd)
     assert [w.type for w in warnings.items] == ["invalid_process_person_profile"]
     assert odd.person_mode == "full"
+    store.close()
+
+
+def test_noisy_changes_alone_are_not_written(tmp_path: Path) -> None:
+    store = SqlitePersonStore(tmp_path / "persons.sqlite3")
+    step = person_step(store, WarningSink())
+    with store.transaction():
+        step(_event("zoe", {"$set": {"$current_url": "/a", "plan": "free"}}))
+    with store.transaction():
+        later = _event("zoe", {"$set": {"$current_url": "/b"}})
+        step(later)
+    assert later.person_properties["$current_url"] == "/b"  # on the event, as of now
+    other = SqlitePersonStore(tmp_path / "persons.sqlite3")  # what was written
+    written = other.get_by_distinct_id(1, "zoe")
+    assert written is not None and written.properties["$current_url"] == "/a"
+    with store.transaction():
+        step(_event("zoe", {"$set": {"$current_url": "/c", "plan": "pro"}}))
+    written = other.get_by_distinct_id(1, "zoe")
+    assert written is not None
+    assert written.properties == {"$current_url": "/c", "plan": "pro"}
+    other.close()
     store.close()

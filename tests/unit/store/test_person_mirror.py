@@ -12,9 +12,7 @@ T = "2026-01-01 00:00:00.000000"
 
 
 def _publish(persons: SqlitePersonStore, events: ChdbEventStore) -> None:
-    while mirror := persons.pending_mirror():
-        events.mirror_persons([row for _, row in mirror])
-        persons.clear_mirror(mirror[-1][0])
+    events.mirror_persons(persons.take_mirror())
     while overrides := persons.pending_overrides():
         events.insert_overrides([o for _, o in overrides])
         persons.clear_overrides(overrides[-1][0])
@@ -46,6 +44,6 @@ def test_mirror_follows_creates_updates_and_merges(tmp_path: Path) -> None:
     ).rows
     assert mapping == [["alice", alice.id], ["anon", alice.id]]
     assert events.override_count(1) == 1
-    assert persons.pending_mirror() == [] and persons.pending_overrides() == []
+    assert persons.take_mirror() == [] and persons.pending_overrides() == []
     persons.close()
     events.close()

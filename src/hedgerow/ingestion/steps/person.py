@@ -22,27 +22,51 @@ from hedgerow.persons.store import PersonStore
 PERSONLESS_REFUSED = IDENTITY_EVENTS | {"$groupidentify"}
 
 
-def apply_property_operations(current: dict[str, Any], properties: dict[str, Any]) -> bool:
-    """Apply `$set_once`, `$set` then `$unset` from event properties; return whether changed."""
-    changed = False
+# Properties that change on nearly every event of a browsing person. A change to these alone
+# updates the person in memory (and on the event) without writing it, as PostHog does; the
+# next other change, or an identity or `$set` event, writes them too.
+NOISY = frozenset(
+    {
+        "$current_url",
+        "$pathname",
+        "$referrer",
+        "$referring_domain",
+        "$screen_height",
+        "$screen_width",
+        "$viewport_height",
+        "$viewport_width",
+        "$browser",
+        "$browser_version",
+        "$device_type",
+        "$os",
+        "$os_version",
+        "$raw_user_agent",
+    }
+)
+ALWAYS_WRITTEN = IDENTITY_EVENTS | {"$set"}
+
+
+def apply_property_operations(current: dict[str, Any], properties: dict[str, Any]) -> set[str]:
+    """Apply `$set_once`, `$set` then `$unset` from event properties; return the keys changed."""
+    changed: set[str] = set()
     set_once = properties.get("$set_once")
     if isinstance(set_once, dict):
         for key, value in set_once.items():
             if key not in current:
                 current[key] = value
-                changed = True
+                changed.add(key)
     set_ = properties.get("$set")
     if isinstance(set_, dict):
         for key, value in set_.items():
             if key not in current or current[key] != value:
                 current[key] = value
-                changed = True
+                changed.add(key)
     unset = properties.get("$unset")
     keys = list(unset) if isinstance(unset, list | dict) else []
     for key in keys:
         if isinstance(key, str) and key in current:
             del current[key]
-            changed = True
+            changed.add(key)
     return changed
 
 
@@ -99,8 +123,10 @@ def person_step(persons: PersonStore, warnings: WarningSink) -> Step:
                 properties=properties,
                 created_at=event.timestamp,
             )
-        elif apply_property_operations(found.properties, event.properties):
-            persons.update_properties(found)
+        else:
+            changed = apply_property_operations(found.properties, event.properties)
+            if changed and (event.event in ALWAYS_WRITTEN or not changed <= NOISY):
+                persons.update_properties(found)
         event.person_id = found.id
         event.person_properties = dict(found.properties)
         event.person_created_at = found.created_at
