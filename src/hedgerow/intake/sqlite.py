@@ -33,6 +33,8 @@ CREATE TABLE IF NOT EXISTS entries (
     payload BLOB NOT NULL,
     appended_at REAL NOT NULL
 );
+-- Backlog sums read this index only, never the payload blobs.
+CREATE INDEX IF NOT EXISTS entries_backlog ON entries (offset, team_id, count, appended_at);
 CREATE TABLE IF NOT EXISTS consumers (
     name TEXT PRIMARY KEY,
     committed INTEGER NOT NULL
