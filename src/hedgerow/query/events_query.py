@@ -164,8 +164,12 @@ def run_events_query(
 
     sql = "SELECT " + ", ".join(i.sql for i in items)
     sql += f" FROM {DATABASE}.events"
-    if any("o_person_id" in part for part in [*(i.sql for i in items), *order]):
-        sql += " " + effective_person_join(params.integer(team_id))
+    if any(EFFECTIVE_PERSON_ID in part for part in [*(i.sql for i in items), *order]):
+        if store.override_count(team_id):
+            sql += " " + effective_person_join(params.integer(team_id))
+        else:  # no merge waits for its rewrite: the stored person_id is the effective one
+            sql = sql.replace(EFFECTIVE_PERSON_ID, "person_id")
+            order = [part.replace(EFFECTIVE_PERSON_ID, "person_id") for part in order]
     sql += " WHERE " + " AND ".join(where)
     if group_by:
         sql += " GROUP BY " + ", ".join(group_by)
