@@ -71,14 +71,27 @@ end
 def single_body(factory: EventFactory) -> bytes:
     now = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
     distinct_id = factory.distinct_id()
-    props = {**factory.properties(device_id=distinct_id), "token": TOKEN,
-             "distinct_id": distinct_id, "$session_id": "0190c0de-aaaa-7bbb-8ccc-0123456789ab"}
+    props = {
+        **factory.properties(device_id=distinct_id),
+        "token": TOKEN,
+        "distinct_id": distinct_id,
+        "$session_id": "0190c0de-aaaa-7bbb-8ccc-0123456789ab",
+    }
     return orjson.dumps({"event": "$pageview", "properties": props, "timestamp": now})
 
 
 def wrk(server: Server, script: Path, seconds: float, args: argparse.Namespace) -> dict[str, Any]:
-    command = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{round(seconds)}s",
-               "--timeout", "10s", "-s", str(script), server.url]
+    command = [
+        "wrk",
+        f"-t{args.threads}",
+        f"-c{args.connections}",
+        f"-d{round(seconds)}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(script),
+        server.url,
+    ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
     line = next((ln for ln in done.stdout.splitlines() if ln.startswith("BENCH ")), None)
     if line is None:
@@ -108,13 +121,24 @@ def main() -> None:
     version = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.split()[1]
 
     factory = EventFactory(seed=7)
-    rows, data = [], {"scenarios": {}, "runs": runs, "duration_s": duration,
-                      "connections": args.connections, "threads": args.threads, "wrk": version}
+    rows, data = (
+        [],
+        {
+            "scenarios": {},
+            "runs": runs,
+            "duration_s": duration,
+            "connections": args.connections,
+            "threads": args.threads,
+            "wrk": version,
+        },
+    )
     with tempfile.TemporaryDirectory(prefix="capture-bench-") as tmp, Server() as server:
         time.sleep(3)
         data["idle_memory_mib"] = idle = server.memory_mib()
-        scenarios = {"batch": ("/batch/", [batch_body(factory, args.events) for _ in range(64)]),
-                     "single": ("/e/", [single_body(factory) for _ in range(64)])}
+        scenarios = {
+            "batch": ("/batch/", [batch_body(factory, args.events) for _ in range(64)]),
+            "single": ("/e/", [single_body(factory) for _ in range(64)]),
+        }
         for name, (path, bodies) in scenarios.items():
             body_file, script = Path(tmp, f"{name}.jsonl"), Path(tmp, f"{name}.lua")
             body_file.write_bytes(b"\n".join(bodies) + b"\n")
@@ -133,25 +157,49 @@ def main() -> None:
                 if not server.alive():
                     break
             chosen = sorted(results, key=lambda r: r["req_per_s"])[len(results) // 2]
-            data["scenarios"][name] = {"path": path, "events_per_request": per_request,
-                                       "body_bytes": round(median([len(b) for b in bodies])),
-                                       "runs": results, "reported": chosen}
-            errors = sum(r["non2xx"] + r["connect"] + r["read"] + r["write"] + r["timeout"]
-                         for r in results)
-            rows.append([f"{name}: POST {path} ({per_request} ev/request, "
-                         f"{data['scenarios'][name]['body_bytes']:,} B)",
-                         f"{chosen['req_per_s']:,.0f}", f"{chosen['events_per_s']:,.0f}",
-                         " / ".join(f"{r['events_per_s']:,.0f}" for r in results),
-                         f"{chosen['p50_us'] / 1000:.1f}", f"{chosen['p99_us'] / 1000:.1f}",
-                         f"{chosen['max_us'] / 1000:.0f}", errors,
-                         f"{chosen['queued_after']:,}"])
+            data["scenarios"][name] = {
+                "path": path,
+                "events_per_request": per_request,
+                "body_bytes": round(median([len(b) for b in bodies])),
+                "runs": results,
+                "reported": chosen,
+            }
+            errors = sum(
+                r["non2xx"] + r["connect"] + r["read"] + r["write"] + r["timeout"] for r in results
+            )
+            rows.append(
+                [
+                    f"{name}: POST {path} ({per_request} ev/request, "
+                    f"{data['scenarios'][name]['body_bytes']:,} B)",
+                    f"{chosen['req_per_s']:,.0f}",
+                    f"{chosen['events_per_s']:,.0f}",
+                    " / ".join(f"{r['events_per_s']:,.0f}" for r in results),
+                    f"{chosen['p50_us'] / 1000:.1f}",
+                    f"{chosen['p99_us'] / 1000:.1f}",
+                    f"{chosen['max_us'] / 1000:.0f}",
+                    errors,
+                    f"{chosen['queued_after']:,}",
+                ]
+            )
         data["alive_after"] = server.alive()
         data["memory_after_mib"] = server.memory_mib() if server.alive() else None
         data["final_status"] = server.status() if server.alive() else None
         data["log_problems"] = server.log_problems()
 
-    table = md_table(["scenario", "req/s", "events/s", "events/s per run", "p50 ms", "p99 ms",
-                      "max ms", "errors (non-200 + socket)", "queued after run"], rows)
+    table = md_table(
+        [
+            "scenario",
+            "req/s",
+            "events/s",
+            "events/s per run",
+            "p50 ms",
+            "p99 ms",
+            "max ms",
+            "errors (non-200 + socket)",
+            "queued after run",
+        ],
+        rows,
+    )
     after = data["memory_after_mib"] or {}
     notes = [
         f"wrk ({version}) -t{args.threads} -c{args.connections}, {runs} run(s) of {duration:.0f} "
@@ -159,14 +207,19 @@ def main() -> None:
         f"Server RSS idle before load: {idle['VmRSS']} MiB; after the load: "
         f"{after.get('VmRSS', '?')} MiB (peak {after.get('VmHWM', '?')} MiB).",
         f"Server alive after the load: {data['alive_after']}. Error lines in the server log: "
-        f"{len(data['log_problems'])}" + ("" if not data["log_problems"]
-                                          else " — first: " + data["log_problems"][0][:200]),
+        f"{len(data['log_problems'])}"
+        + ("" if not data["log_problems"] else " — first: " + data["log_problems"][0][:200]),
     ]
-    codes = {name: s["reported"]["codes"] for name, s in data["scenarios"].items()
-             if s["reported"]["codes"]}
+    codes = {
+        name: s["reported"]["codes"]
+        for name, s in data["scenarios"].items()
+        if s["reported"]["codes"]
+    }
     if codes:
-        notes.append(f"Non-200 status codes: {codes}; sample body: "
-                     + next(s["reported"]["error_sample"] for s in data["scenarios"].values()))
+        notes.append(
+            f"Non-200 status codes: {codes}; sample body: "
+            + next(s["reported"]["error_sample"] for s in data["scenarios"].values())
+        )
     report("capture", "Capture throughput (real server, wrk)", [table, *notes], data)
 
 

@@ -103,9 +103,23 @@ def median(values: list[float]) -> float:
 EVENTS = ["$pageview", "$autocapture", "$pageleave", "$identify", "signed_up", "$rageclick"]
 EVENTS += [f"custom_event_{i:02d}" for i in range(24)]
 EVENT_CUM = list(itertools.accumulate(1 / (k + 1) for k in range(len(EVENTS))))
-BROWSERS = ["Chrome", "Safari", "Firefox", "Microsoft Edge", "Samsung Internet", "Opera",
-            "Chrome iOS", "Firefox iOS", "Android Mobile", "Facebook Mobile", "Yandex",
-            "UC Browser", "Internet Explorer", "Edge iOS", "Brave"]
+BROWSERS = [
+    "Chrome",
+    "Safari",
+    "Firefox",
+    "Microsoft Edge",
+    "Samsung Internet",
+    "Opera",
+    "Chrome iOS",
+    "Firefox iOS",
+    "Android Mobile",
+    "Facebook Mobile",
+    "Yandex",
+    "UC Browser",
+    "Internet Explorer",
+    "Edge iOS",
+    "Brave",
+]
 BROWSER_CUM = list(itertools.accumulate(1 / (k + 1) ** 1.3 for k in range(len(BROWSERS))))
 OSES = ["Windows", "Mac OS X", "iOS", "Android", "Linux", "Chrome OS"]
 DEVICES = ["Desktop", "Mobile", "Tablet"]
@@ -149,15 +163,22 @@ class EventFactory:
             "planId": self._pick(PLANS, PLAN_CUM),
             "price": round(r.uniform(1, 500), 2),
             "$screen_width": r.choice(WIDTHS),
-            "utm": {"source": r.choice(UTM_SOURCES), "medium": r.choice(["cpc", "email"]),
-                    "campaign": f"campaign-{r.randrange(40)}"},
+            "utm": {
+                "source": r.choice(UTM_SOURCES),
+                "medium": r.choice(["cpc", "email"]),
+                "campaign": f"campaign-{r.randrange(40)}",
+            },
         }
         if device_id is not None:
             props["$device_id"] = device_id  # an anonymous browser user: not buffered
         for key in r.sample(range(SPARSE_POOL), 5):
             kind = key % 4
-            value: Any = (r.randrange(10_000), round(r.random() * 100, 3),
-                          f"value-{r.randrange(50)}", r.random() < 0.5)[kind]
+            value: Any = (
+                r.randrange(10_000),
+                round(r.random() * 100, 3),
+                f"value-{r.randrange(50)}",
+                r.random() < 0.5,
+            )[kind]
             props[f"sparse_{key:04d}"] = value
         return props
 
@@ -165,8 +186,12 @@ class EventFactory:
         """An event as posthog-python/-node put it in a /batch/ body (no uuid: the server
         generates one, so rotated bodies never collide)."""
         distinct_id = self.distinct_id()
-        return {"event": self.event_name(), "distinct_id": distinct_id,
-                "properties": self.properties(device_id=distinct_id), "timestamp": timestamp}
+        return {
+            "event": self.event_name(),
+            "distinct_id": distinct_id,
+            "properties": self.properties(device_id=distinct_id),
+            "timestamp": timestamp,
+        }
 
 
 def batch_body(factory: EventFactory, size: int) -> bytes:
@@ -209,12 +234,24 @@ class Server:
         self.process: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> Server:
-        env = {**os.environ, "HEDGEROW_DATA_DIR": str(self.data_dir), "HEDGEROW_HOST": "127.0.0.1",
-               "HEDGEROW_PORT": str(self.port), "HEDGEROW_PROJECT_TOKEN": TOKEN,
-               "HEDGEROW_API_KEY": API_KEY, "HEDGEROW_BUFFER_DELAY": "0", **self.env}
+        env = {
+            **os.environ,
+            "HEDGEROW_DATA_DIR": str(self.data_dir),
+            "HEDGEROW_HOST": "127.0.0.1",
+            "HEDGEROW_PORT": str(self.port),
+            "HEDGEROW_PROJECT_TOKEN": TOKEN,
+            "HEDGEROW_API_KEY": API_KEY,
+            "HEDGEROW_BUFFER_DELAY": "0",
+            **self.env,
+        }
         with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen([sys.executable, "-m", "hedgerow", "serve"],
-                                            env=env, stdout=log, stderr=log, cwd=ROOT)
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "hedgerow", "serve"],
+                env=env,
+                stdout=log,
+                stderr=log,
+                cwd=ROOT,
+            )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -88,8 +88,9 @@ class Loader:
         return list(response.json()["results"])
 
 
-async def sample_until_drained(loader: Loader, loading: asyncio.Task[None], timeout: float,
-                               samples: list[dict[str, Any]]) -> None:
+async def sample_until_drained(
+    loader: Loader, loading: asyncio.Task[None], timeout: float, samples: list[dict[str, Any]]
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         status = await loader.status()
@@ -137,17 +138,30 @@ async def latency(loader: Loader, args: argparse.Namespace) -> dict[str, Any]:
             await asyncio.sleep(max(0.0, next_at - time.monotonic()))
 
     async def tag(tag_id: str) -> None:
-        body = orjson.dumps({"event": "bench_tag", "uuid": tag_id,
-                             "properties": {"token": TOKEN, "distinct_id": "bench-tagger",
-                                            "$device_id": "bench-tagger"}})
+        body = orjson.dumps(
+            {
+                "event": "bench_tag",
+                "uuid": tag_id,
+                "properties": {
+                    "token": TOKEN,
+                    "distinct_id": "bench-tagger",
+                    "$device_id": "bench-tagger",
+                },
+            }
+        )
         sent = time.monotonic()
         if await loader.post("/e/", body):
             acks[tag_id] = time.monotonic()
             ack_times.append(acks[tag_id] - sent)
 
     async def poll() -> None:
-        query = {"kind": "EventsQuery", "select": ["uuid"], "event": "bench_tag",
-                 "after": "-1d", "limit": 10_000}
+        query = {
+            "kind": "EventsQuery",
+            "select": ["uuid"],
+            "event": "bench_tag",
+            "after": "-1d",
+            "limit": 10_000,
+        }
         while not stop.is_set():
             asked = time.monotonic()
             rows = await loader.query(query)
@@ -173,8 +187,15 @@ async def latency(loader: Loader, args: argparse.Namespace) -> dict[str, Any]:
     await asyncio.gather(*background)
     upper = [max(0.0, seen[t][1] - acks[t]) for t in acks if t in seen]
     lower = [max(0.0, seen[t][0] - acks[t]) for t in acks if t in seen]
-    return {"tags_acked": len(acks), "tags_seen": len(upper), "steady_events_per_s": steady_rate,
-            "upper_s": upper, "lower_s": lower, "ack_s": ack_times, "poll_s": poll_times}
+    return {
+        "tags_acked": len(acks),
+        "tags_seen": len(upper),
+        "steady_events_per_s": steady_rate,
+        "upper_s": upper,
+        "lower_s": lower,
+        "ack_s": ack_times,
+        "poll_s": poll_times,
+    }
 
 
 def ms(values: list[float], p: float) -> str:
@@ -203,19 +224,41 @@ async def run(args: argparse.Namespace, server: Server) -> tuple[list[str], dict
     drain = rate([s for s in samples if s["t"] >= loading_end])
     lat = await latency(loader, args)
     final = await loader.status()
-    rows = [[f"{loader.acked:,} events via /batch/ ({args.batch}/body, {args.clients} clients)",
-             f"{load_s:.1f}", f"{loader.acked / load_s:,.0f}", f"{total_s:.1f}",
-             *(f"{r:,.0f}" if r is not None else "–" for r in (overall, during, drain)),
-             f"{stored:,}"]]
-    table = md_table(["pre-load", "capture s", "capture ev/s", "until all queryable s",
-                      "ingestion ev/s (queue non-empty)", "… while capture loads",
-                      "… draining alone", "count() stored"], rows)
-    lat_rows = [[name, len(v), ms(v, 50), ms(v, 90), ms(v, 99), ms(v, 100)] for name, v in (
-        ("200 -> answer of first poll that saw it (upper bound)", lat["upper_s"]),
-        ("200 -> sending of that poll", lat["lower_s"]),
-        ("tag request -> 200 (ack)", lat["ack_s"]), ("poll EventsQuery round trip", lat["poll_s"]))]
-    lat_table = md_table(["end-to-end latency", "samples", "p50 ms", "p90 ms", "p99 ms",
-                          "max ms"], lat_rows)
+    rows = [
+        [
+            f"{loader.acked:,} events via /batch/ ({args.batch}/body, {args.clients} clients)",
+            f"{load_s:.1f}",
+            f"{loader.acked / load_s:,.0f}",
+            f"{total_s:.1f}",
+            *(f"{r:,.0f}" if r is not None else "–" for r in (overall, during, drain)),
+            f"{stored:,}",
+        ]
+    ]
+    table = md_table(
+        [
+            "pre-load",
+            "capture s",
+            "capture ev/s",
+            "until all queryable s",
+            "ingestion ev/s (queue non-empty)",
+            "… while capture loads",
+            "… draining alone",
+            "count() stored",
+        ],
+        rows,
+    )
+    lat_rows = [
+        [name, len(v), ms(v, 50), ms(v, 90), ms(v, 99), ms(v, 100)]
+        for name, v in (
+            ("200 -> answer of first poll that saw it (upper bound)", lat["upper_s"]),
+            ("200 -> sending of that poll", lat["lower_s"]),
+            ("tag request -> 200 (ack)", lat["ack_s"]),
+            ("poll EventsQuery round trip", lat["poll_s"]),
+        )
+    ]
+    lat_table = md_table(
+        ["end-to-end latency", "samples", "p50 ms", "p90 ms", "p99 ms", "max ms"], lat_rows
+    )
     notes = [
         f"Latency measured under a steady load of {lat['steady_events_per_s']:,.0f} events/s "
         f"(target {args.rate:,}); tags acknowledged {lat['tags_acked']}, seen "
@@ -226,16 +269,30 @@ async def run(args: argparse.Namespace, server: Server) -> tuple[list[str], dict
         f"{final['discarded']}, healthy {final['healthy']}, last_error {final['last_error']}.",
         f"Server log error lines: {len(server.log_problems())}",
     ]
-    data = {"events": loader.acked, "batch": args.batch, "clients": args.clients,
-            "capture_s": load_s, "total_s": total_s, "rate_overall": overall,
-            "rate_during_load": during, "rate_drain": drain, "stored": stored, "samples": samples,
-            "latency": lat, "idle_mib": idle, "after_load_mib": after_load, "final": final,
-            "client_errors": dict(loader.errors), "log_problems": server.log_problems()}
+    data = {
+        "events": loader.acked,
+        "batch": args.batch,
+        "clients": args.clients,
+        "capture_s": load_s,
+        "total_s": total_s,
+        "rate_overall": overall,
+        "rate_during_load": during,
+        "rate_drain": drain,
+        "stored": stored,
+        "samples": samples,
+        "latency": lat,
+        "idle_mib": idle,
+        "after_load_mib": after_load,
+        "final": final,
+        "client_errors": dict(loader.errors),
+        "log_problems": server.log_problems(),
+    }
     return [table, lat_table, *notes], data
 
 
-async def memory_mode(args: argparse.Namespace, server: Server, loader: Loader,
-                      idle: dict[str, float]) -> tuple[list[str], dict[str, Any]]:
+async def memory_mode(
+    args: argparse.Namespace, server: Server, loader: Loader, idle: dict[str, float]
+) -> tuple[list[str], dict[str, Any]]:
     started = time.monotonic()
     deadline = started + args.timeout
     peak_rss = idle["VmRSS"]
@@ -255,18 +312,47 @@ async def memory_mode(args: argparse.Namespace, server: Server, loader: Loader,
     after = server.memory_mib()
     stored = (await loader.query({"kind": "EventsQuery", "select": ["count()"]}))[0][0]
     finished = status["queued"] == 0 and loader.acked >= args.memory_events
-    rows = [[f"{loader.acked:,}", f"{stored:,}", f"{elapsed:.0f}", f"{stored / elapsed:,.0f}",
-             idle["VmRSS"], after["VmRSS"], max(peak_rss, after["VmRSS"]), after["VmHWM"]]]
-    table = md_table(["events sent", "stored", "seconds", "events/s end to end",
-                      "RSS idle MiB", "RSS after (10 s idle) MiB", "max sampled RSS MiB",
-                      "VmHWM MiB"], rows)
-    notes = [f"Completed: {finished} (time limit {args.timeout:.0f} s). Client errors: "
-             f"{dict(loader.errors) or 'none'}. Server log error lines: "
-             f"{len(server.log_problems())}."]
-    return [table, *notes], {"memory_events": args.memory_events, "sent": loader.acked,
-                             "stored": stored, "elapsed_s": elapsed, "idle_mib": idle,
-                             "after_mib": after, "peak_sampled_rss_mib": peak_rss,
-                             "finished": finished, "client_errors": dict(loader.errors)}
+    rows = [
+        [
+            f"{loader.acked:,}",
+            f"{stored:,}",
+            f"{elapsed:.0f}",
+            f"{stored / elapsed:,.0f}",
+            idle["VmRSS"],
+            after["VmRSS"],
+            max(peak_rss, after["VmRSS"]),
+            after["VmHWM"],
+        ]
+    ]
+    table = md_table(
+        [
+            "events sent",
+            "stored",
+            "seconds",
+            "events/s end to end",
+            "RSS idle MiB",
+            "RSS after (10 s idle) MiB",
+            "max sampled RSS MiB",
+            "VmHWM MiB",
+        ],
+        rows,
+    )
+    notes = [
+        f"Completed: {finished} (time limit {args.timeout:.0f} s). Client errors: "
+        f"{dict(loader.errors) or 'none'}. Server log error lines: "
+        f"{len(server.log_problems())}."
+    ]
+    return [table, *notes], {
+        "memory_events": args.memory_events,
+        "sent": loader.acked,
+        "stored": stored,
+        "elapsed_s": elapsed,
+        "idle_mib": idle,
+        "after_mib": after,
+        "peak_sampled_rss_mib": peak_rss,
+        "finished": finished,
+        "client_errors": dict(loader.errors),
+    }
 
 
 def main() -> None:
@@ -280,8 +366,12 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=None, help="tags, default 300")
     parser.add_argument("--tag-rate", type=float, default=10.0)
     parser.add_argument("--memory-events", type=int, default=0)
-    parser.add_argument("--timeout", type=float, default=None, help="s per phase (default 1800,"
-                        " 14400 with --memory-events)")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=None,
+        help="s per phase (default 1800, 14400 with --memory-events)",
+    )
     args = parser.parse_args()
     args.events = args.events or (100_000 if args.quick else 1_000_000)
     args.samples = args.samples or (200 if args.quick else 300)

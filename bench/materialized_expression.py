@@ -68,8 +68,11 @@ def main() -> None:
     timings: dict[str, list[float]] = {"none": [], "A: JSONType first": [], "B: Hedgerow": []}
     stored: dict[str, bytes] = {}
     for _ in range(3):
-        for name, expression in (("none", None), ("A: JSONType first", json_type_first),
-                                 ("B: Hedgerow", hedgerow)):
+        for name, expression in (
+            ("none", None),
+            ("A: JSONType first", json_type_first),
+            ("B: Hedgerow", hedgerow),
+        ):
             directory = Path(tempfile.mkdtemp(prefix="matexpr-"))
             try:
                 per_row, values = load(table, expression, directory)
@@ -78,14 +81,21 @@ def main() -> None:
             timings[name].append(per_row)
             stored[name] = values
     identical = stored["A: JSONType first"] == stored["B: Hedgerow"]
-    rows = [[name, f"{median(values):.1f}", " / ".join(f"{v:.1f}" for v in values)]
-            for name, values in timings.items()]
+    rows = [
+        [name, f"{median(values):.1f}", " / ".join(f"{v:.1f}" for v in values)]
+        for name, values in timings.items()
+    ]
     table_md = md_table(["materialized columns", "µs per row (median)", "runs"], rows)
-    note = (f"{args.rows:,} rows in 5,000-row inserts, {len(KEYS)} columns; A and B store "
-            f"identical values: {'yes' if identical else 'NO'}.")
-    report("materialized_expression", "Materialized column expressions at insert",
-           [table_md, note], {"timings_us": timings,
-                              "identical": identical})
+    note = (
+        f"{args.rows:,} rows in 5,000-row inserts, {len(KEYS)} columns; A and B store "
+        f"identical values: {'yes' if identical else 'NO'}."
+    )
+    report(
+        "materialized_expression",
+        "Materialized column expressions at insert",
+        [table_md, note],
+        {"timings_us": timings, "identical": identical},
+    )
 
 
 if __name__ == "__main__":

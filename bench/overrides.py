@@ -39,8 +39,12 @@ from hedgerow.store.schema import DATABASE, EFFECTIVE_PERSON_ID, effective_perso
 
 BATCH = 500_000
 DAYS = 90
-NAMES = ["$pageview"] * 8 + ["$autocapture"] * 5 + ["$pageleave"] * 3 + [
-    "$rageclick", "signed_up", "purchase", "custom_event_00", "custom_event_01"]
+NAMES = (
+    ["$pageview"] * 8
+    + ["$autocapture"] * 5
+    + ["$pageleave"] * 3
+    + ["$rageclick", "signed_up", "purchase", "custom_event_00", "custom_event_01"]
+)
 PATHS = ["/", "/pricing", "/docs", "/blog", "/signup", "/login", "/settings", "/checkout"]
 BROWSERS = ["Chrome", "Chrome", "Chrome", "Safari", "Safari", "Firefox", "Microsoft Edge"]
 OSES = ["Windows", "Mac OS X", "iOS", "Android", "Linux"]
@@ -49,8 +53,10 @@ OSES = ["Windows", "Mac OS X", "iOS", "Android", "Linux"]
 def uuid_sql(tag: str, *keys: str) -> str:
     """A deterministic UUID from a tag and key expressions."""
     args = ", ".join(keys)
-    return (f"reinterpretAsUUID(concat(reinterpretAsFixedString(cityHash64('{tag}1', {args})), "
-            f"reinterpretAsFixedString(cityHash64('{tag}2', {args}))))")
+    return (
+        f"reinterpretAsUUID(concat(reinterpretAsFixedString(cityHash64('{tag}1', {args})), "
+        f"reinterpretAsFixedString(cityHash64('{tag}2', {args}))))"
+    )
 
 
 def array(values: list[str]) -> str:
@@ -68,13 +74,23 @@ def person_sql(persons: int) -> str:
 
 def insert_sql(start: int, count: int, persons: int, base_us: int) -> str:
     parts = [
-        "'{\"$current_url\":\"https://app.example.com'", pick(PATHS, "u"), "'?ref='",
-        "toString(cityHash64('r', number) % 500)", "'\",\"$browser\":\"'", pick(BROWSERS, "b"),
-        "'\",\"$os\":\"'", pick(OSES, "o"), "'\",\"$device_type\":\"Desktop\",\"$lib\":"
-        "\"web\",\"$lib_version\":\"1.200.3\",\"$device_id\":\"'", "anon",
-        "'\",\"$session_id\":\"'", f"toString({uuid_sql('s', 'p', 'toDate(ts)')})",
-        "'\",\"$screen_width\":'", "toString(360 + cityHash64('w', number) % 2200)",
-        "',\"planId\":\"free\",\"price\":'", "toString(cityHash64('c', number) % 500)", "'}'",
+        '\'{"$current_url":"https://app.example.com\'',
+        pick(PATHS, "u"),
+        "'?ref='",
+        "toString(cityHash64('r', number) % 500)",
+        '\'","$browser":"\'',
+        pick(BROWSERS, "b"),
+        '\'","$os":"\'',
+        pick(OSES, "o"),
+        '\'","$device_type":"Desktop","$lib":"web","$lib_version":"1.200.3","$device_id":"\'',
+        "anon",
+        '\'","$session_id":"\'',
+        f"toString({uuid_sql('s', 'p', 'toDate(ts)')})",
+        '\'","$screen_width":\'',
+        "toString(360 + cityHash64('w', number) % 2200)",
+        '\',"planId":"free","price":\'',
+        "toString(cityHash64('c', number) % 500)",
+        "'}'",
     ]
     props = "concat(" + ", ".join(parts) + ")"
     span = DAYS * 86_400_000_000
@@ -86,13 +102,13 @@ SELECT uuid, 1, event, d, ts, ts, props, '', if(cityHash64(d) % 100 < 5, old, pi
     'full'
 FROM (
     SELECT number, generateUUIDv4(number) AS uuid, {person_sql(persons)} AS p,
-        {pick(NAMES, 'e')} AS event,
-        toString({uuid_sql('a', 'p')}) AS anon,
+        {pick(NAMES, "e")} AS event,
+        toString({uuid_sql("a", "p")}) AS anon,
         if(p % 5 = 0 AND cityHash64('d', number) % 2 = 1,
            concat('user', toString(p), '@example.com'), anon) AS d,
         fromUnixTimestamp64Micro(toInt64({base_us} + cityHash64('t', number) % {span}), 'UTC')
             AS ts,
-        {uuid_sql('q', 'p')} AS pid, {uuid_sql('o', 'd')} AS old,
+        {uuid_sql("q", "p")} AS pid, {uuid_sql("o", "d")} AS old,
         if(p % 5 = 0, concat('{{"email":"user', toString(p), '@example.com"}}'), '{{}}')
             AS pprops,
         {props} AS props
@@ -103,8 +119,8 @@ FROM (
 def override_rows(store: ChdbEventStore, persons: int, low: int, high: int) -> list[Override]:
     """Overrides for the distinct ids whose hash % 100 is in [low, high)."""
     rows = store.query(f"""
-        SELECT d, toString({uuid_sql('q', 'p')}) FROM (
-            SELECT number AS p, toString({uuid_sql('a', 'p')}) AS anon,
+        SELECT d, toString({uuid_sql("q", "p")}) FROM (
+            SELECT number AS p, toString({uuid_sql("a", "p")}) AS anon,
                 arrayJoin(if(p % 5 = 0, [anon, concat('user', toString(p), '@example.com')],
                              [anon])) AS d
             FROM numbers({persons}))
@@ -113,8 +129,10 @@ def override_rows(store: ChdbEventStore, persons: int, low: int, high: int) -> l
 
 
 def daily(expr: str, where: str, join: str = "") -> str:
-    return (f"SELECT toDate(timestamp) AS day, {expr} AS users FROM {DATABASE}.events {join} "
-            f"WHERE team_id = 1 AND {where} GROUP BY day ORDER BY day")
+    return (
+        f"SELECT toDate(timestamp) AS day, {expr} AS users FROM {DATABASE}.events {join} "
+        f"WHERE team_id = 1 AND {where} GROUP BY day ORDER BY day"
+    )
 
 
 def timed(store: ChdbEventStore, sql: str, runs: int) -> tuple[float, list[float], list[Any]]:
@@ -138,8 +156,10 @@ def main() -> None:
     args.events = args.events or (1_000_000 if args.quick else 10_000_000)
     today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     first = today - timedelta(days=DAYS)
-    where = (f"timestamp >= toDateTime64('{first:%Y-%m-%d}', 6, 'UTC') AND "
-             f"timestamp < toDateTime64('{today:%Y-%m-%d}', 6, 'UTC')")
+    where = (
+        f"timestamp >= toDateTime64('{first:%Y-%m-%d}', 6, 'UTC') AND "
+        f"timestamp < toDateTime64('{today:%Y-%m-%d}', 6, 'UTC')"
+    )
     with tempfile.TemporaryDirectory(prefix="hedgerow-overrides-") as tmp:
         store = ChdbEventStore(Path(tmp) / "events")
         started = time.monotonic()
@@ -152,9 +172,11 @@ def main() -> None:
         shape = store.query(
             f"SELECT count(), uniqExact(distinct_id), uniqExact(person_id), "
             f"countIf(cityHash64(distinct_id) % 100 < 5), count(DISTINCT _part) "
-            f"FROM {DATABASE}.events").rows[0]
-        truth = store.query(f"SELECT uniqExact({person_sql(args.persons)}) "
-                            f"FROM numbers({args.events})").rows[0][0]
+            f"FROM {DATABASE}.events"
+        ).rows[0]
+        truth = store.query(
+            f"SELECT uniqExact({person_sql(args.persons)}) FROM numbers({args.events})"
+        ).rows[0][0]
         join = effective_person_join("1")
         results: dict[str, dict[str, Any]] = {}
 
@@ -168,8 +190,12 @@ def main() -> None:
 
         measure("a uniqExact, no join", "uniqExact(person_id)")
         measure("a' uniq, no join", "uniq(person_id)")
-        measure("c uniqExact, join, empty override table", f"uniqExact({EFFECTIVE_PERSON_ID})",
-                join, "a uniqExact, no join")
+        measure(
+            "c uniqExact, join, empty override table",
+            f"uniqExact({EFFECTIVE_PERSON_ID})",
+            join,
+            "a uniqExact, no join",
+        )
         ones = override_rows(store, args.persons, 0, 1)
         store.insert_overrides(ones)
         measure("b uniqExact, join, 1% overrides", f"uniqExact({EFFECTIVE_PERSON_ID})", join)
@@ -177,42 +203,77 @@ def main() -> None:
         store.insert_overrides(fives)
         measure("b uniqExact, join, 5% overrides", f"uniqExact({EFFECTIVE_PERSON_ID})", join)
         measure("b' uniq, join, 5% overrides", f"uniq({EFFECTIVE_PERSON_ID})", join)
-        totals = [store.query(f"SELECT uniqExact({expr}) FROM {DATABASE}.events {j} "
-                              f"WHERE team_id = 1 AND {where}").rows[0][0]
-                  for expr, j in (("person_id", ""), (EFFECTIVE_PERSON_ID, join))]
+        totals = [
+            store.query(
+                f"SELECT uniqExact({expr}) FROM {DATABASE}.events {j} WHERE team_id = 1 AND {where}"
+            ).rows[0][0]
+            for expr, j in (("person_id", ""), (EFFECTIVE_PERSON_ID, join))
+        ]
         base = results["a uniqExact, no join"]["ms"]
         slow5 = results["b uniqExact, join, 5% overrides"]["ms"] / base - 1
         b5 = "b uniqExact, join, 5% overrides"
         if slow5 > 0.20 or args.alternatives:
-            store.query(f"CREATE TABLE {DATABASE}.bench_join_did (distinct_id String, "
-                        "person_id UUID) ENGINE = Join(ANY, LEFT, distinct_id)")
-            store.query(f"INSERT INTO {DATABASE}.bench_join_did SELECT distinct_id, "
-                        f"argMax(person_id, version) FROM {DATABASE}.person_overrides "
-                        "WHERE team_id = 1 GROUP BY distinct_id")
-            measure("d joinGetOrNull by distinct_id (Join engine), 5%",
-                    "uniqExact(ifNull(joinGetOrNull('hedgerow.bench_join_did', 'person_id', "
-                    "distinct_id), person_id))", same_as=b5)
-            store.query(f"CREATE TABLE {DATABASE}.bench_join_pid (old_person_id UUID, "
-                        "person_id UUID) ENGINE = Join(ANY, LEFT, old_person_id)")
-            store.query(f"INSERT INTO {DATABASE}.bench_join_pid SELECT DISTINCT e.person_id, "
-                        f"o.person_id FROM {DATABASE}.events AS e INNER JOIN "
-                        f"{DATABASE}.person_overrides AS o ON e.distinct_id = o.distinct_id "
-                        "WHERE e.team_id = 1")
-            measure("e joinGetOrNull by old person_id (Join engine), 5%",
-                    "uniqExact(ifNull(joinGetOrNull('hedgerow.bench_join_pid', 'person_id', "
-                    "person_id), person_id))", same_as=b5)
-            measure("e' the same with uniq", "uniq(ifNull(joinGetOrNull("
-                    "'hedgerow.bench_join_pid', 'person_id', person_id), person_id))",
-                    same_as="b' uniq, join, 5% overrides")
+            store.query(
+                f"CREATE TABLE {DATABASE}.bench_join_did (distinct_id String, "
+                "person_id UUID) ENGINE = Join(ANY, LEFT, distinct_id)"
+            )
+            store.query(
+                f"INSERT INTO {DATABASE}.bench_join_did SELECT distinct_id, "
+                f"argMax(person_id, version) FROM {DATABASE}.person_overrides "
+                "WHERE team_id = 1 GROUP BY distinct_id"
+            )
+            measure(
+                "d joinGetOrNull by distinct_id (Join engine), 5%",
+                "uniqExact(ifNull(joinGetOrNull('hedgerow.bench_join_did', 'person_id', "
+                "distinct_id), person_id))",
+                same_as=b5,
+            )
+            store.query(
+                f"CREATE TABLE {DATABASE}.bench_join_pid (old_person_id UUID, "
+                "person_id UUID) ENGINE = Join(ANY, LEFT, old_person_id)"
+            )
+            store.query(
+                f"INSERT INTO {DATABASE}.bench_join_pid SELECT DISTINCT e.person_id, "
+                f"o.person_id FROM {DATABASE}.events AS e INNER JOIN "
+                f"{DATABASE}.person_overrides AS o ON e.distinct_id = o.distinct_id "
+                "WHERE e.team_id = 1"
+            )
+            measure(
+                "e joinGetOrNull by old person_id (Join engine), 5%",
+                "uniqExact(ifNull(joinGetOrNull('hedgerow.bench_join_pid', 'person_id', "
+                "person_id), person_id))",
+                same_as=b5,
+            )
+            measure(
+                "e' the same with uniq",
+                "uniq(ifNull(joinGetOrNull("
+                "'hedgerow.bench_join_pid', 'person_id', person_id), person_id))",
+                same_as="b' uniq, join, 5% overrides",
+            )
         store.close()
 
     rows = []
     for label, got in results.items():
         ref = results["a' uniq, no join"]["ms"] if label.split()[0].endswith("'") else base
-        rows.append([label, f"{got['ms']:.0f}", f"{got['ms'] / ref - 1:+.0%}",
-                     " / ".join(f"{t:.0f}" for t in got["runs_ms"]), got["check"]])
-    table = md_table(["daily unique users, 90 days", "median ms", "vs a (same aggregate)",
-                      "runs ms", "same rows as"], rows)
+        rows.append(
+            [
+                label,
+                f"{got['ms']:.0f}",
+                f"{got['ms'] / ref - 1:+.0%}",
+                " / ".join(f"{t:.0f}" for t in got["runs_ms"]),
+                got["check"],
+            ]
+        )
+    table = md_table(
+        [
+            "daily unique users, 90 days",
+            "median ms",
+            "vs a (same aggregate)",
+            "runs ms",
+            "same rows as",
+        ],
+        rows,
+    )
     notes = [
         f"{shape[0]:,} events, {shape[1]:,} distinct ids, {shape[2]:,} stored person ids, "
         f"{shape[3]:,} events under an overridden distinct id; {len(ones):,} overrides (1%) "
@@ -227,14 +288,24 @@ def main() -> None:
         f"{args.runs} runs after one warm-up; the `uniq` rows compare with `uniq` without join.",
     ]
     if any(k.startswith("e ") for k in results):
-        notes.append("d and e read Join-engine tables built (untimed) from the override table; "
-                     "e's map old person id -> person is derived here by joining the events, "
-                     "Hedgerow would have to record it at merge time (the merged-away person's "
-                     "id, or uuid5 of a personless distinct id). e reads no distinct_id column.")
-    data = {"events": args.events, "persons": args.persons, "truth": truth, "totals": totals,
-            "shape": shape, "load_s": load_s, "optimize_s": optimize_s,
-            "overrides_1pct": len(ones), "overrides_5pct": len(ones) + len(fives),
-            "results": {k: {"ms": v["ms"], "runs_ms": v["runs_ms"]} for k, v in results.items()}}
+        notes.append(
+            "d and e read Join-engine tables built (untimed) from the override table; "
+            "e's map old person id -> person is derived here by joining the events, "
+            "Hedgerow would have to record it at merge time (the merged-away person's "
+            "id, or uuid5 of a personless distinct id). e reads no distinct_id column."
+        )
+    data = {
+        "events": args.events,
+        "persons": args.persons,
+        "truth": truth,
+        "totals": totals,
+        "shape": shape,
+        "load_s": load_s,
+        "optimize_s": optimize_s,
+        "overrides_1pct": len(ones),
+        "overrides_5pct": len(ones) + len(fives),
+        "results": {k: {"ms": v["ms"], "runs_ms": v["runs_ms"]} for k, v in results.items()},
+    }
     report("overrides", "The cost of the person override map", [table, *notes], data)
 
 

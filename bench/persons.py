@@ -59,7 +59,7 @@ def plan(args: argparse.Namespace) -> tuple[Bodies, dict[str, int]]:
     chosen = rng.permutation(n)
     kind[chosen[:n_id]] = 1
     kind[chosen[:n_backend]] = 2
-    kind[chosen[n_backend:n_backend + n_alias]] = 3
+    kind[chosen[n_backend : n_backend + n_alias]] = 3
     least = np.array([1, 3, 4, 6])[kind]
     rest = args.events - int(least.sum())
     if rest < 0:
@@ -88,7 +88,7 @@ def plan(args: argparse.Namespace) -> tuple[Bodies, dict[str, int]]:
     start = np.datetime64(int(time.time() * 1e6) - 87_000_000_000, "us")  # 24 h, ending 10 min ago
     stamps = np.datetime_as_string(start + (moment * 86_400e6).astype("timedelta64[us]"), "ms")
     raw = rng.bytes(32 * n)
-    anon = [str(uuid.UUID(bytes=raw[16 * i:16 * i + 16])) for i in range(2 * n)]
+    anon = [str(uuid.UUID(bytes=raw[16 * i : 16 * i + 16])) for i in range(2 * n)]
     anon2 = anon[n:]
     factory = EventFactory(seed=args.seed)
     pool = [factory.properties() for _ in range(1000)]
@@ -120,8 +120,14 @@ def plan(args: argparse.Namespace) -> tuple[Bodies, dict[str, int]]:
         else:
             props["$device_id"] = device
         shard = pending[u % args.clients]
-        shard.append({"event": name, "distinct_id": distinct, "properties": props,
-                      "timestamp": stamps[i] + "Z"})
+        shard.append(
+            {
+                "event": name,
+                "distinct_id": distinct,
+                "properties": props,
+                "timestamp": stamps[i] + "Z",
+            }
+        )
         if len(shard) == args.batch:
             body = {"api_key": TOKEN, "batch": shard, "sent_at": now}
             bodies[u % args.clients].append((orjson.dumps(body), len(shard)))
@@ -131,10 +137,19 @@ def plan(args: argparse.Namespace) -> tuple[Bodies, dict[str, int]]:
             body = {"api_key": TOKEN, "batch": shard, "sent_at": now}
             bodies[client].append((orjson.dumps(body), len(shard)))
     merges = n_backend + n_alias
-    expected = {"users": n, "identified": n_id, "backend_merges": n_backend,
-                "alias_chains": n_alias, "persons_created": n + merges, "merges": merges,
-                "persons": n, "overrides": merges, "distinct_ids": n + n_id + 2 * n_alias,
-                "events": args.events, "max_events_one_user": int(counts.max())}
+    expected = {
+        "users": n,
+        "identified": n_id,
+        "backend_merges": n_backend,
+        "alias_chains": n_alias,
+        "persons_created": n + merges,
+        "merges": merges,
+        "persons": n,
+        "overrides": merges,
+        "distinct_ids": n + n_id + 2 * n_alias,
+        "events": args.events,
+        "max_events_one_user": int(counts.max()),
+    }
     return bodies, expected
 
 
@@ -187,8 +202,9 @@ def count_persons(server: Server) -> tuple[int, int]:
     return int(persons), int(ids)
 
 
-async def run(args: argparse.Namespace, server: Server, bodies: Bodies,
-              expected: dict[str, int]) -> tuple[list[str], dict[str, Any]]:
+async def run(
+    args: argparse.Namespace, server: Server, bodies: Bodies, expected: dict[str, int]
+) -> tuple[list[str], dict[str, Any]]:
     sender = Sender(server.url, args.clients)
     await asyncio.sleep(3)
     samples: list[dict[str, Any]] = []
@@ -211,33 +227,62 @@ async def run(args: argparse.Namespace, server: Server, bodies: Bodies,
     drain = rate([s for s in samples if not s["loading"]])
     overall = rate(samples)
     final = await sender.status()
-    stored, persons_q = (await sender.query(
-        {"kind": "EventsQuery", "select": ["count()", "count(DISTINCT person_id)"]}))[0]
-    worst = await sender.query({"kind": "EventsQuery", "select": [
-        "properties.bench_user", "count(DISTINCT person_id)"], "limit": 3,
-        "orderBy": ["count(DISTINCT person_id) DESC"]})
+    stored, persons_q = (
+        await sender.query(
+            {"kind": "EventsQuery", "select": ["count()", "count(DISTINCT person_id)"]}
+        )
+    )[0]
+    worst = await sender.query(
+        {
+            "kind": "EventsQuery",
+            "select": ["properties.bench_user", "count(DISTINCT person_id)"],
+            "limit": 3,
+            "orderBy": ["count(DISTINCT person_id) DESC"],
+        }
+    )
     persons, ids = count_persons(server)
-    warnings = (await sender.api.get("/api/projects/1/ingestion/warnings/",
-                                     params={"limit": 1000})).json()["results"]
+    warnings = (
+        await sender.api.get("/api/projects/1/ingestion/warnings/", params={"limit": 1000})
+    ).json()["results"]
     warn_types = Counter(str(w.get("type", w.get("reason", "?"))) for w in warnings)
     fmt = [f"{r:,.0f}" if r is not None else "–" for r in (overall, during, drain)]
     table = md_table(
-        ["pre-load", "capture s", "capture ev/s", "until all processed s",
-         "ingestion ev/s (queue non-empty)", "… while capture loads", "… draining alone"],
-        [[f"{sender.acked:,} events, {args.users:,} users via /batch/ ({args.batch}/body, "
-          f"{args.clients} clients, in order per user)", f"{load_s:.1f}",
-          f"{sender.acked / load_s:,.0f}", f"{total_s:.1f}", *fmt]])
+        [
+            "pre-load",
+            "capture s",
+            "capture ev/s",
+            "until all processed s",
+            "ingestion ev/s (queue non-empty)",
+            "… while capture loads",
+            "… draining alone",
+        ],
+        [
+            [
+                f"{sender.acked:,} events, {args.users:,} users via /batch/ ({args.batch}/body, "
+                f"{args.clients} clients, in order per user)",
+                f"{load_s:.1f}",
+                f"{sender.acked / load_s:,.0f}",
+                f"{total_s:.1f}",
+                *fmt,
+            ]
+        ],
+    )
     max_persons = worst[0][1] if worst else None
-    checks = md_table(["check", "expected", "measured", "ok"], [
-        [name, f"{want:,}", f"{got:,}" if isinstance(got, int) else got, got == want]
-        for name, want, got in (
-            ("events stored (EventsQuery count())", expected["events"], stored),
-            ("processed (status)", expected["events"], final["processed"]),
-            ("persons (persons table)", expected["persons"], persons),
-            ("distinct ids (distinct_ids table)", expected["distinct_ids"], ids),
-            ("person_overrides (status)", expected["overrides"], final["person_overrides"]),
-            ("count(DISTINCT person_id) (EventsQuery)", expected["persons"], persons_q),
-            ("most persons for one user's events", 1, max_persons))])
+    checks = md_table(
+        ["check", "expected", "measured", "ok"],
+        [
+            [name, f"{want:,}", f"{got:,}" if isinstance(got, int) else got, got == want]
+            for name, want, got in (
+                ("events stored (EventsQuery count())", expected["events"], stored),
+                ("processed (status)", expected["events"], final["processed"]),
+                ("persons (persons table)", expected["persons"], persons),
+                ("distinct ids (distinct_ids table)", expected["distinct_ids"], ids),
+                ("person_overrides (status)", expected["overrides"], final["person_overrides"]),
+                ("count(DISTINCT person_id) (EventsQuery)", expected["persons"], persons_q),
+                ("most persons for one user's events", 1, max_persons),
+            )
+        ],
+    )
     notes = [
         f"Traffic: {expected['users']:,} users, {expected['identified']:,} identify, "
         f"{expected['backend_merges']:,} of them merge with a backend-created person, "
@@ -253,12 +298,25 @@ async def run(args: argparse.Namespace, server: Server, bodies: Bodies,
         f"Server log error lines: {len(server.log_problems())}. Server RSS peak "
         f"{server.memory_mib()['VmHWM']} MiB.",
     ]
-    data = {"expected": expected, "events": sender.acked, "capture_s": load_s,
-            "total_s": total_s, "rate_overall": overall, "rate_during_load": during,
-            "rate_drain": drain, "stored": stored, "unique_persons_query": persons_q,
-            "persons": persons, "distinct_ids": ids, "max_persons_one_user": worst,
-            "final": final, "warnings": warnings[:50], "client_errors": dict(sender.errors),
-            "log_problems": server.log_problems(), "samples": samples}
+    data = {
+        "expected": expected,
+        "events": sender.acked,
+        "capture_s": load_s,
+        "total_s": total_s,
+        "rate_overall": overall,
+        "rate_during_load": during,
+        "rate_drain": drain,
+        "stored": stored,
+        "unique_persons_query": persons_q,
+        "persons": persons,
+        "distinct_ids": ids,
+        "max_persons_one_user": worst,
+        "final": final,
+        "warnings": warnings[:50],
+        "client_errors": dict(sender.errors),
+        "log_problems": server.log_problems(),
+        "samples": samples,
+    }
     return [table, checks, *notes], data
 
 

@@ -43,47 +43,63 @@ TRICKY = {
     "nulls": '{"none": null, "nested": {"x": null}, "list": [null, 1]}',
     "empty values": '{"empty_obj": {}, "empty_list": [], "empty_str": ""}',
     "big ints": '{"i64max": 9223372036854775807, "u64max": 18446744073709551615, '
-                '"i64min": -9223372036854775808, "beyond_u64": 123456789012345678901234567890}',
+    '"i64min": -9223372036854775808, "beyond_u64": 123456789012345678901234567890}',
     "floats": '{"tenth": 0.1, "whole_float": 10.0, "tiny": 5e-324, "huge": 1.7976931348623157e308}',
     "nested arrays": '{"m": [[1, 2], [3, [4, 5]]], "mixed": [1, "a", null, {"k": [true]}], '
-                     '"objs": [{"a": 1}, {"b": "x"}]}',
+    '"objs": [{"a": 1}, {"b": "x"}]}',
     "path conflict": '{"a": {"b": 1}, "a.b": 2}',
     "strings": '{"unicode": "h\\u00e9llo \\ud83d\\ude00", "quote": "a\\"b\\\\c\\n", '
-               '"nul": "x\\u0000y"}',
+    '"nul": "x\\u0000y"}',
     "empty object": "{}",
 }
 
 QUERIES = {
     "Q1 count/day, planId='pro'": (
         "SELECT toDate(timestamp) d, count() FROM hedgerow.events WHERE {plan} = 'pro' "
-        "GROUP BY d ORDER BY d"),
+        "GROUP BY d ORDER BY d"
+    ),
     "Q2 sum(price)/week": (
         "SELECT toStartOfWeek(timestamp) w, round(sum({price}), 2) FROM hedgerow.events "
-        "GROUP BY w ORDER BY w"),
+        "GROUP BY w ORDER BY w"
+    ),
     "Q3 top-10 $browser": (
-        "SELECT {browser} b, count() c FROM hedgerow.events "
-        "GROUP BY b ORDER BY c DESC, b LIMIT 10"),
+        "SELECT {browser} b, count() c FROM hedgerow.events GROUP BY b ORDER BY c DESC, b LIMIT 10"
+    ),
     f"Q4 count where {SPARSE_KEY} is set": "SELECT count() FROM hedgerow.events WHERE {sparse}",
     f"Q5 count where $current_url contains '{NEEDLE}'": (
         "SELECT count() FROM hedgerow.events WHERE positionCaseInsensitiveUTF8({url}, '"
-        + NEEDLE + "') > 0"),
+        + NEEDLE
+        + "') > 0"
+    ),
 }
 EXPRESSIONS = {
-    "a": {"plan": "JSONExtractString(properties, 'planId')",
-          "price": "JSONExtractFloat(properties, 'price')",
-          "browser": "JSONExtractString(properties, '$browser')",
-          "sparse": f"JSONHas(properties, '{SPARSE_KEY}')",
-          "url": "JSONExtractString(properties, '$current_url')"},
-    "b": {"plan": "mat_planId", "price": "toFloat64OrNull(mat_price)", "browser": "`mat_$browser`",
-          "sparse": f"JSONType(properties, '{SPARSE_KEY}') != 'Null'",
-          "url": "`mat_$current_url`"},
-    "c": {"plan": "properties.planId.:String", "price": "properties.price.:Float64",
-          "browser": "properties.`$browser`.:String",
-          "sparse": f"properties.{SPARSE_KEY} IS NOT NULL",
-          "url": "properties.`$current_url`.:String"},
+    "a": {
+        "plan": "JSONExtractString(properties, 'planId')",
+        "price": "JSONExtractFloat(properties, 'price')",
+        "browser": "JSONExtractString(properties, '$browser')",
+        "sparse": f"JSONHas(properties, '{SPARSE_KEY}')",
+        "url": "JSONExtractString(properties, '$current_url')",
+    },
+    "b": {
+        "plan": "mat_planId",
+        "price": "toFloat64OrNull(mat_price)",
+        "browser": "`mat_$browser`",
+        "sparse": f"JSONType(properties, '{SPARSE_KEY}') != 'Null'",
+        "url": "`mat_$current_url`",
+    },
+    "c": {
+        "plan": "properties.planId.:String",
+        "price": "properties.price.:Float64",
+        "browser": "properties.`$browser`.:String",
+        "sparse": f"properties.{SPARSE_KEY} IS NOT NULL",
+        "url": "properties.`$current_url`.:String",
+    },
 }
-LAYOUTS = {"a": "String, JSONExtract at query time", "b": "String + mat_* columns (Hedgerow)",
-           "c": "JSON(max_dynamic_paths=256)"}
+LAYOUTS = {
+    "a": "String, JSONExtract at query time",
+    "b": "String + mat_* columns (Hedgerow)",
+    "c": "JSON(max_dynamic_paths=256)",
+}
 COLUMNS = "uuid, team_id, event, distinct_id, timestamp, properties"
 
 
@@ -92,8 +108,10 @@ def layout_ddl(layout: str) -> list[str]:
 
     ddl = events_ddl()
     if layout == "b":
-        return [ddl] + [f"ALTER TABLE hedgerow.events ADD COLUMN {materialized_ddl(k)}"
-                        for k in ("planId", "price")]
+        return [ddl] + [
+            f"ALTER TABLE hedgerow.events ADD COLUMN {materialized_ddl(k)}"
+            for k in ("planId", "price")
+        ]
     plain = "\n".join(ln for ln in ddl.splitlines() if " MATERIALIZED " not in ln)
     plain = re.sub(r",\s*\n\)", "\n)", plain)
     if layout == "c":
@@ -115,15 +133,18 @@ def generate(n: int, path: Path) -> float:
     span = 90 * 86400
     offsets = sorted(rng.random() * span for _ in range(n))
     start = datetime(2025, 1, 1, tzinfo=UTC)
-    table = pa.table({
-        "uuid": [str(uuid.UUID(int=rng.getrandbits(128), version=4)) for _ in range(n)],
-        "team_id": pa.array([1] * n, pa.int64()),
-        "event": [factory.event_name() for _ in range(n)],
-        "distinct_id": [factory.distinct_id() for _ in range(n)],
-        "timestamp": pa.array([start + timedelta(seconds=s) for s in offsets],
-                              pa.timestamp("us", tz="UTC")),
-        "properties": [orjson.dumps(factory.properties()).decode() for _ in range(n)],
-    })
+    table = pa.table(
+        {
+            "uuid": [str(uuid.UUID(int=rng.getrandbits(128), version=4)) for _ in range(n)],
+            "team_id": pa.array([1] * n, pa.int64()),
+            "event": [factory.event_name() for _ in range(n)],
+            "distinct_id": [factory.distinct_id() for _ in range(n)],
+            "timestamp": pa.array(
+                [start + timedelta(seconds=s) for s in offsets], pa.timestamp("us", tz="UTC")
+            ),
+            "properties": [orjson.dumps(factory.properties()).decode() for _ in range(n)],
+        }
+    )
     pq.write_table(table, path, compression="zstd")
     return time.perf_counter() - started
 
@@ -144,18 +165,23 @@ def roundtrip(conn: Any, ddl: str, layout: str) -> dict[str, str]:
     conn.query(ddl.replace("hedgerow.events", "hedgerow.roundtrip"))
     outcome: dict[str, str] = {}
     for i, (name, text) in enumerate(TRICKY.items()):
-        columns = {"uuid": [str(uuid.uuid4())], "team_id": pa.array([i], pa.int64()),
-                   "event": ["rt"], "distinct_id": ["rt"],
-                   "timestamp": pa.array([datetime.now(UTC)], pa.timestamp("us", tz="UTC")),
-                   "properties": [text]}
+        columns = {
+            "uuid": [str(uuid.uuid4())],
+            "team_id": pa.array([i], pa.int64()),
+            "event": ["rt"],
+            "distinct_id": ["rt"],
+            "timestamp": pa.array([datetime.now(UTC)], pa.timestamp("us", tz="UTC")),
+            "properties": [text],
+        }
         row = pa.table(columns)  # noqa: F841 - read by Python(row)
         try:
             conn.query(f"INSERT INTO hedgerow.roundtrip ({COLUMNS}) SELECT * FROM Python(row)")
         except Exception as exc:
             outcome[name] = f"insert failed: {str(exc).splitlines()[0][:150]}"
     read = "toJSONString(properties)" if layout == "c" else "properties"
-    result = conn.query(f"SELECT team_id, {read} FROM hedgerow.roundtrip ORDER BY team_id",
-                        "JSONCompact")
+    result = conn.query(
+        f"SELECT team_id, {read} FROM hedgerow.roundtrip ORDER BY team_id", "JSONCompact"
+    )
     back = {int(r[0]): r[1] for r in json.loads(result.bytes())["data"]}
     for i, (name, text) in enumerate(TRICKY.items()):
         if name in outcome:
@@ -197,11 +223,15 @@ def run_layout(layout: str, data: Path, runs: int, chunk_rows: int) -> dict[str,
         def rows(sql: str) -> list[list[Any]]:
             return list(json.loads(conn.query(sql, "JSONCompact").bytes())["data"])
 
-        parts = rows("SELECT count(), sum(bytes_on_disk), sum(rows) FROM system.parts "
-                     "WHERE database = 'hedgerow' AND table = 'events' AND active")[0]
+        parts = rows(
+            "SELECT count(), sum(bytes_on_disk), sum(rows) FROM system.parts "
+            "WHERE database = 'hedgerow' AND table = 'events' AND active"
+        )[0]
         out["parts"], out["bytes_on_disk"] = int(parts[0]), int(parts[1])
-        columns = rows("SELECT name, data_compressed_bytes FROM system.columns "
-                       "WHERE database = 'hedgerow' AND table = 'events'")
+        columns = rows(
+            "SELECT name, data_compressed_bytes FROM system.columns "
+            "WHERE database = 'hedgerow' AND table = 'events'"
+        )
         out["properties_bytes"] = sum(int(b) for n, b in columns if n == "properties")
         out["mat_bytes"] = sum(int(b) for n, b in columns if n.startswith(("mat_", "$s", "$w")))
         out["queries"] = {}
@@ -265,8 +295,18 @@ def main() -> None:
         gen_s = generate(n, data)
         print(f"generated {n:,} events in {gen_s:.1f} s", file=sys.stderr)
         for layout in args.layouts:
-            command = [sys.executable, __file__, "--child", layout, "--data", str(data),
-                       "--runs", str(runs), "--chunk-rows", str(args.chunk_rows)]
+            command = [
+                sys.executable,
+                __file__,
+                "--child",
+                layout,
+                "--data",
+                str(data),
+                "--runs",
+                str(runs),
+                "--chunk-rows",
+                str(args.chunk_rows),
+            ]
             try:
                 done = subprocess.run(command, capture_output=True, text=True, timeout=3600)
                 if done.returncode == 0:
@@ -281,39 +321,83 @@ def main() -> None:
     load_rows = []
     for layout, r in results.items():
         if "load_s" not in r:
-            load_rows.append([f"{layout}: {LAYOUTS[layout]}", "failed", "", "", "", "", "",
-                              r.get("error", "")[:400]])
+            load_rows.append(
+                [
+                    f"{layout}: {LAYOUTS[layout]}",
+                    "failed",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    r.get("error", "")[:400],
+                ]
+            )
             continue
-        load_rows.append([f"{layout}: {LAYOUTS[layout]}", f"{r['load_s']:.1f}",
-                          f"{n / r['load_s']:,.0f}", f"{r['optimize_s']:.1f}", r["parts"],
-                          f"{r['bytes_on_disk'] / mib:.1f}", f"{r['properties_bytes'] / mib:.1f}",
-                          f"{r['mat_bytes'] / mib:.1f}"])
-    load_table = md_table(["layout", "load s", "events/s", "OPTIMIZE FINAL s", "parts",
-                           "on disk MiB", "properties col MiB", "mat cols MiB"], load_rows)
+        load_rows.append(
+            [
+                f"{layout}: {LAYOUTS[layout]}",
+                f"{r['load_s']:.1f}",
+                f"{n / r['load_s']:,.0f}",
+                f"{r['optimize_s']:.1f}",
+                r["parts"],
+                f"{r['bytes_on_disk'] / mib:.1f}",
+                f"{r['properties_bytes'] / mib:.1f}",
+                f"{r['mat_bytes'] / mib:.1f}",
+            ]
+        )
+    load_table = md_table(
+        [
+            "layout",
+            "load s",
+            "events/s",
+            "OPTIMIZE FINAL s",
+            "parts",
+            "on disk MiB",
+            "properties col MiB",
+            "mat cols MiB",
+        ],
+        load_rows,
+    )
     loaded = [k for k, r in results.items() if "queries" in r]
     query_rows, mismatches = [], []
     for name in QUERIES:
-        cells = [f"{results[k]['queries'][name]['median_ms']:.0f}" if k in loaded else "–"
-                 for k in results]
+        cells = [
+            f"{results[k]['queries'][name]['median_ms']:.0f}" if k in loaded else "–"
+            for k in results
+        ]
         query_rows.append([name, *cells])
         first = results[loaded[0]]["queries"][name]["result"] if loaded else None
         for k in loaded[1:]:
             if not same_results(first, results[k]["queries"][name]["result"]):
                 mismatches.append(f"{name}: {loaded[0]} vs {k}")
     query_table = md_table(["query (median ms)", *results], query_rows)
-    check = ("Query results identical across layouts: "
-             + ("yes" if not mismatches else "NO: " + "; ".join(mismatches)))
+    check = "Query results identical across layouts: " + (
+        "yes" if not mismatches else "NO: " + "; ".join(mismatches)
+    )
     capture = orjson_roundtrip()
-    rt_rows = [[name, *[results[k].get("roundtrip", {}).get(name, "–") for k in results],
-                capture[name]] for name in TRICKY]
-    rt_table = md_table(["round-trip case", *results, "orjson loads+dumps (capture path)"],
-                        rt_rows)
-    method = (f"{n:,} events (90 days, sorted by time), {args.chunk_rows:,} rows per INSERT, "
-              f"queries: median of {runs} runs after 1 warm-up. Generation took {gen_s:.1f} s.")
-    report("properties_storage", "Properties storage in chDB",
-           [method, load_table, query_table, check, rt_table],
-           {"events": n, "runs": runs, "chunk_rows": args.chunk_rows, "layouts": results,
-            "orjson_roundtrip": capture, "mismatches": mismatches})
+    rt_rows = [
+        [name, *[results[k].get("roundtrip", {}).get(name, "–") for k in results], capture[name]]
+        for name in TRICKY
+    ]
+    rt_table = md_table(["round-trip case", *results, "orjson loads+dumps (capture path)"], rt_rows)
+    method = (
+        f"{n:,} events (90 days, sorted by time), {args.chunk_rows:,} rows per INSERT, "
+        f"queries: median of {runs} runs after 1 warm-up. Generation took {gen_s:.1f} s."
+    )
+    report(
+        "properties_storage",
+        "Properties storage in chDB",
+        [method, load_table, query_table, check, rt_table],
+        {
+            "events": n,
+            "runs": runs,
+            "chunk_rows": args.chunk_rows,
+            "layouts": results,
+            "orjson_roundtrip": capture,
+            "mismatches": mismatches,
+        },
+    )
 
 
 if __name__ == "__main__":

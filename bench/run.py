@@ -44,8 +44,9 @@ def main() -> None:
         except subprocess.TimeoutExpired:
             ok, outcome = False, f"stopped after the {limit} s limit"
         seconds = time.monotonic() - started
-        parts.append(f"`{' '.join(['bench/' + name + '.py', *extra])}`: {outcome} "
-                     f"({seconds:.0f} s)")
+        parts.append(
+            f"`{' '.join(['bench/' + name + '.py', *extra])}`: {outcome} ({seconds:.0f} s)"
+        )
         section = RESULTS / f"{name}.md"
         if ok and section.exists():
             parts.append(section.read_text().strip())
