@@ -1,9 +1,12 @@
 """The ingestion worker: one thread that consumes the intake log batch by batch.
 
-For each batch: remember its intake range (so a crash replays the same range), skip events
-whose uuid is already stored, run the steps, insert what is kept into the event store with a
-token derived from the range, record uuids, counts and warnings, then commit the intake
-offset. Every step of that is safe to repeat after a crash at any point.
+A batch is the buffered events that are due, then new intake entries. For each batch:
+remember what it is made of (so a crash replays exactly it), skip events whose uuid is
+already stored, run the steps (persons and groups in one transaction each), publish the
+overrides and person changes the steps caused, insert what is kept into the event store
+with a token derived from the batch, record uuids, counts, warnings and the buffer's
+changes, then commit the intake offset. Every step is safe to repeat after a crash at any
+point. When idle, the worker flushes the person mirror and squashes overrides when due.
 """
 
 from __future__ import annotations
