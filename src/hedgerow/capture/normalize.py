@@ -34,7 +34,6 @@ ILLEGAL_TOKEN_PREFIX = "phx_"
 class CaptureRequest:
     token: str
     events: list[dict[str, Any]]
-    historical_migration: bool
 
 
 def uuid7(now_ms: int | None = None) -> str:
@@ -282,8 +281,4 @@ def normalize_request(
                 "sent_at": sent_at_text,
             }
         )
-    return CaptureRequest(
-        token=token,
-        events=normalized,
-        historical_migration=bool(batch.get("historical_migration")),
-    )
+    return CaptureRequest(token=token, events=normalized)

@@ -55,7 +55,6 @@ class Refusal(StrEnum):
 @dataclass(frozen=True)
 class IdentityOutcome:
     refusal: Refusal | None = None
-    merged_away: str | None = None  # the id of the person merged into the other
 
 
 def other_id(event: str, properties: dict[str, object]) -> str | None:
@@ -115,7 +114,7 @@ def unite(
     if theirs.is_identified and not dangerous:
         return IdentityOutcome(refusal=Refusal.ALREADY_IDENTIFIED)
     store.merge(theirs, mine)
-    return IdentityOutcome(merged_away=theirs.id)
+    return IdentityOutcome()
 
 
 def _mark_identified(store: PersonStore, person: Person) -> None:

@@ -29,7 +29,6 @@ from hedgerow.store.schema import (
     materialized_ddl,
     overrides_ddl,
     person_mirror_ddl,
-    quote_identifier,
     quote_string,
 )
 
@@ -228,5 +227,3 @@ class ChdbEventStore:
             self._connections.clear()
         self._local = threading.local()
 
-
-__all__ = ["ChdbEventStore", "quote_identifier"]
