@@ -273,3 +273,11 @@ def test_materializing_a_property_later_keeps_results(
     # Events stored before the column existed are read through it, with the same answers.
     assert (_users(server, dataset, flt), _users(server, dataset, contains)) == before
     assert before == (["alice:pro"], ["alice:pro"])
+
+
+def test_count_grouped_by_person(server: Server, dataset: dict[str, Any]) -> None:
+    rows = _select(
+        server, dataset, select=["person_id", "count()"], orderBy=["count() DESC", "person_id ASC"]
+    )
+    assert sorted(count for _, count in rows) == [2, 2, 2]
+    assert len({person for person, _ in rows}) == 3

@@ -103,6 +103,14 @@ def test_scenario_without_buffer_counts_one_person(tmp_path: Path) -> None:
             {"kind": "EventsQuery", "select": ["count(DISTINCT person_id)"]}
         )["results"]
         assert unique_count == [[1]]
+        grouped = server.query(
+            {
+                "kind": "EventsQuery",
+                "select": ["person_id", "count()"],
+                "orderBy": ["person_id ASC"],
+            }
+        )["results"]
+        assert grouped == [[next(iter(persons.values())), 4]]
         # Without the buffer, the signup made a person for alice first; the browser's person
         # was merged into it, and its earlier events count through the override map.
         status = server.status()

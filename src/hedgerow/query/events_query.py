@@ -49,19 +49,25 @@ def iso_timestamp(value: Any) -> Any:
     return value
 
 
-_COLUMNS: dict[str, tuple[str, Convert]] = {
-    "uuid": ("toString(uuid)", _identity),
-    "event": ("event", _identity),
-    "distinct_id": ("distinct_id", _identity),
-    "person_id": (f"toString({EFFECTIVE_PERSON_ID})", _identity),
-    "timestamp": ("timestamp", iso_timestamp),
-    "created_at": ("created_at", iso_timestamp),
-    "properties": ("properties", _json),
-    "elements_chain": ("elements_chain", _identity),
-    "person_properties": ("person_properties", _json),
-    "person.properties": ("person_properties", _json),
-    **{f"$group_{i}": (f"`$group_{i}`", _identity) for i in range(5)},
-}
+def _columns(person_sql: str) -> dict[str, tuple[str, Convert]]:
+    """Selectable columns; `person_sql` is the stored `person_id`, or the effective one
+    through the override join when merges wait for their rewrite."""
+    return {
+        "uuid": ("toString(uuid)", _identity),
+        "event": ("event", _identity),
+        "distinct_id": ("distinct_id", _identity),
+        "person_id": (f"toString({person_sql})", _identity),
+        "timestamp": ("timestamp", iso_timestamp),
+        "created_at": ("created_at", iso_timestamp),
+        "properties": ("properties", _json),
+        "elements_chain": ("elements_chain", _identity),
+        "person_properties": ("person_properties", _json),
+        "person.properties": ("person_properties", _json),
+        **{f"$group_{i}": (f"`$group_{i}`", _identity) for i in range(5)},
+    }
+
+
+_PLAIN_COLUMNS = _columns("person_id")
 
 _STAR = (
     "uuid",
@@ -94,25 +100,27 @@ class _Item:
         return [f"{self.sql} {direction}"]
 
 
-def _select_item(text: Any, reader: PropertyReader) -> _Item:
+def _select_item(
+    text: Any, reader: PropertyReader, columns: dict[str, tuple[str, Convert]], person_sql: str
+) -> _Item:
     if not isinstance(text, str):
         raise BadRequest("Each `select` item must be a string.", code="invalid_query")
     item = text.strip()
     if item == "*":
-        sql = "tuple(" + ", ".join(_COLUMNS[c][0] for c in _STAR) + ")"
+        sql = "tuple(" + ", ".join(columns[c][0] for c in _STAR) + ")"
         return _Item(item, sql, _identity, star=True)
-    if item in _COLUMNS:
-        sql, convert = _COLUMNS[item]
+    if item in columns:
+        sql, convert = columns[item]
         return _Item(item, sql, convert)
     if item == "count()":
         return _Item(item, "count()", _identity, aggregate=True)
     if item == "count(DISTINCT person_id)":
-        return _Item(item, f"uniqExact({EFFECTIVE_PERSON_ID})", _identity, aggregate=True)
+        return _Item(item, f"uniqExact({person_sql})", _identity, aggregate=True)
     for prefix, source in (("properties.", "event"), ("person.properties.", "person")):
         if item.startswith(prefix) and len(item) > len(prefix):
             return _Item(item, reader.raw(source, item[len(prefix) :]), _json, json_value=True)
     raise BadRequest(
-        f"Cannot select {item!r}. Use '*', a column ({', '.join(_COLUMNS)}), "
+        f"Cannot select {item!r}. Use '*', a column ({', '.join(columns)}), "
         "'properties.<key>', 'person.properties.<key>', 'count()' or "
         "'count(DISTINCT person_id)'.",
         code="invalid_query",
@@ -122,7 +130,7 @@ def _select_item(text: Any, reader: PropertyReader) -> _Item:
 def _star(row: Any) -> dict[str, Any]:
     values = dict(zip(_STAR, row, strict=True))
     for name in _STAR:
-        values[name] = _COLUMNS[name][1](values[name])
+        values[name] = _PLAIN_COLUMNS[name][1](values[name])
     return values
 
 
@@ -134,7 +142,13 @@ def run_events_query(
     select = query.get("select") or ["*"]
     if not isinstance(select, list):
         raise BadRequest("`select` must be a list of strings.", code="invalid_query")
-    items = [_select_item(s, reader) for s in select]
+    # Merges waiting for their rewrite make `person_id` come through the override join; with
+    # none pending (the usual case after a squash) the stored column is the effective one.
+    person_sql = "person_id"
+    if _mentions_person(select, query.get("orderBy")) and store.override_count(team_id):
+        person_sql = EFFECTIVE_PERSON_ID
+    columns = _columns(person_sql)
+    items = [_select_item(s, reader, columns, person_sql) for s in select]
     where = [f"team_id = {params.integer(team_id)}"]
     if uuid is not None:
         where.append(f"uuid = toUUID({params.string(uuid)})")
@@ -154,7 +168,7 @@ def run_events_query(
 
     grouped = any(i.aggregate for i in items)
     group_by = [i.sql for i in items if not i.aggregate] if grouped else []
-    order = _order_by(query.get("orderBy"), items, grouped)
+    order = _order_by(query.get("orderBy"), items, grouped, columns)
     limit = query.get("limit", DEFAULT_LIMIT)
     offset = query.get("offset", 0)
     if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_LIMIT:
@@ -164,12 +178,8 @@ def run_events_query(
 
     sql = "SELECT " + ", ".join(i.sql for i in items)
     sql += f" FROM {DATABASE}.events"
-    if any(EFFECTIVE_PERSON_ID in part for part in [*(i.sql for i in items), *order]):
-        if store.override_count(team_id):
-            sql += " " + effective_person_join(params.integer(team_id))
-        else:  # no merge waits for its rewrite: the stored person_id is the effective one
-            sql = sql.replace(EFFECTIVE_PERSON_ID, "person_id")
-            order = [part.replace(EFFECTIVE_PERSON_ID, "person_id") for part in order]
+    if person_sql == EFFECTIVE_PERSON_ID:
+        sql += " " + effective_person_join(params.integer(team_id))
     sql += " WHERE " + " AND ".join(where)
     if group_by:
         sql += " GROUP BY " + ", ".join(group_by)
@@ -192,7 +202,15 @@ def run_events_query(
     }
 
 
-def _order_by(spec: Any, items: list[_Item], grouped: bool) -> list[str]:
+def _mentions_person(select: list[Any], order: Any) -> bool:
+    wanted = {"*", "person_id", "count(DISTINCT person_id)"}
+    entries = [*select, *(order if isinstance(order, list) else [])]
+    return any(isinstance(e, str) and (e.strip() in wanted or "person_id" in e) for e in entries)
+
+
+def _order_by(
+    spec: Any, items: list[_Item], grouped: bool, columns: dict[str, tuple[str, Convert]]
+) -> list[str]:
     if spec is None:
         return [] if grouped else ["timestamp DESC"]
     if not isinstance(spec, list):
@@ -206,8 +224,8 @@ def _order_by(spec: Any, items: list[_Item], grouped: bool) -> list[str]:
         expr, direction = match.group(1), (match.group(2) or "ASC").upper()
         if expr in by_label:
             order.extend(by_label[expr].order_keys(direction))
-        elif expr in _COLUMNS and not grouped:
-            order.append(f"{_COLUMNS[expr][0]} {direction}")
+        elif expr in columns and not grouped:
+            order.append(f"{columns[expr][0]} {direction}")
         else:
             raise BadRequest(
                 f"Cannot order by {expr!r}: order by a selected item or a column.",

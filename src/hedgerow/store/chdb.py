@@ -226,4 +226,3 @@ class ChdbEventStore:
                     conn.close()
             self._connections.clear()
         self._local = threading.local()
-
