@@ -312,3 +312,21 @@ class Server:
             time.sleep(0.5)
             status = self.status()
         return status["queued"] == 0, status
+
+
+class ApiClient:
+    """The query API of a benchmark's server, with the benchmark key."""
+
+    def __init__(self, url: str, timeout: float = 300) -> None:
+        headers = {"Authorization": f"Bearer {API_KEY}"}
+        self.api = httpx.AsyncClient(base_url=url, timeout=timeout, headers=headers)
+
+    async def status(self) -> dict[str, Any]:
+        response = await self.api.get("/api/projects/1/ingestion/")
+        response.raise_for_status()
+        return dict(response.json())
+
+    async def query(self, query: dict[str, Any]) -> list[Any]:
+        response = await self.api.post("/api/projects/1/query/", json={"query": query})
+        response.raise_for_status()
+        return list(response.json()["results"])

@@ -31,19 +31,18 @@ from typing import Any
 import httpx
 import orjson
 
-from common import API_KEY, TOKEN, EventFactory, Server, batch_body, md_table, percentile, report
+from common import TOKEN, ApiClient, EventFactory, Server, batch_body, md_table, percentile, report
 
 HEADERS = {"Content-Type": "application/json"}
-AUTH = {"Authorization": f"Bearer {API_KEY}"}
 
 
-class Loader:
+class Loader(ApiClient):
     """Sends pre-built batch bodies; counts acknowledged events and non-200 answers."""
 
     def __init__(self, url: str, bodies: list[bytes], batch: int, clients: int) -> None:
         limits = httpx.Limits(max_connections=clients + 40)
         self.client = httpx.AsyncClient(base_url=url, timeout=60, limits=limits)
-        self.api = httpx.AsyncClient(base_url=url, timeout=60, headers=AUTH)
+        super().__init__(url, timeout=60)
         self.bodies, self.batch, self.clients = bodies, batch, clients
         self.acked = self.reserved = self.next = 0
         self.errors: Counter[str] = Counter()
@@ -76,16 +75,6 @@ class Loader:
                 self.acked += self.batch
 
         await asyncio.gather(*(sender() for _ in range(self.clients)))
-
-    async def status(self) -> dict[str, Any]:
-        response = await self.api.get("/api/projects/1/ingestion/")
-        response.raise_for_status()
-        return dict(response.json())
-
-    async def query(self, query: dict[str, Any]) -> list[Any]:
-        response = await self.api.post("/api/projects/1/query/", json={"query": query})
-        response.raise_for_status()
-        return list(response.json()["results"])
 
 
 async def sample_until_drained(

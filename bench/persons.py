@@ -38,9 +38,8 @@ import httpx
 import numpy as np
 import orjson
 
-from common import API_KEY, EVENTS, TOKEN, EventFactory, Server, md_table, report
+from common import EVENTS, TOKEN, ApiClient, EventFactory, Server, md_table, report
 
-AUTH = {"Authorization": f"Bearer {API_KEY}"}
 ANON, IDENTIFY, USER, BACKEND, ANON2, ALIAS1, ALIAS2, CRM = range(8)
 NAMES = [e for e in EVENTS if e != "$identify"]
 NAME_P = np.array([1 / (k + 1) for k in range(len(NAMES))])
@@ -153,11 +152,11 @@ def plan(args: argparse.Namespace) -> tuple[Bodies, dict[str, int]]:
     return bodies, expected
 
 
-class Sender:
+class Sender(ApiClient):
     def __init__(self, url: str, clients: int) -> None:
         limits = httpx.Limits(max_connections=clients + 8)
         self.client = httpx.AsyncClient(base_url=url, timeout=120, limits=limits)
-        self.api = httpx.AsyncClient(base_url=url, timeout=300, headers=AUTH)
+        super().__init__(url, timeout=300)
         self.acked = 0
         self.errors: Counter[str] = Counter()
 
@@ -175,16 +174,6 @@ class Sender:
                     raise RuntimeError(f"too many failed requests: {dict(self.errors)}")
                 await asyncio.sleep(0.5)  # 503 intake_full: back off, retry the same body
             self.acked += size
-
-    async def status(self) -> dict[str, Any]:
-        response = await self.api.get("/api/projects/1/ingestion/")
-        response.raise_for_status()
-        return dict(response.json())
-
-    async def query(self, query: dict[str, Any]) -> list[Any]:
-        response = await self.api.post("/api/projects/1/query/", json={"query": query})
-        response.raise_for_status()
-        return list(response.json()["results"])
 
 
 def rate(samples: list[dict[str, Any]]) -> float | None:
