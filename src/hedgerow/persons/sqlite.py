@@ -107,6 +107,7 @@ class SqlitePersonStore:
                 self._new_personless.clear()
                 self._dirty.clear()
                 self._absent.clear()
+                self._pending_mirror = []
                 self._writer_thread = None
             if len(self._cache) > CACHE_SIZE:
                 self._cache.clear()

@@ -47,3 +47,27 @@ def test_mirror_follows_creates_updates_and_merges(tmp_path: Path) -> None:
     assert persons.take_mirror() == [] and persons.pending_overrides() == []
     persons.close()
     events.close()
+
+
+def test_each_committed_change_is_handed_over_once(tmp_path: Path) -> None:
+    persons = SqlitePersonStore(tmp_path / "persons.sqlite3")
+    with persons.transaction():
+        persons.create(1, "first", properties={}, created_at=T)
+    first = persons.take_mirror()
+    assert [(r.kind, r.distinct_id) for r in first] == [("person", ""), ("distinct_id", "first")]
+    with persons.transaction():
+        persons.create(1, "second", properties={}, created_at=T)
+    second = persons.take_mirror()
+    assert [r.distinct_id for r in second if r.kind == "distinct_id"] == ["second"]
+    assert len(second) == 2
+    # A rolled-back transaction hands over nothing, and does not resurface later.
+    try:
+        with persons.transaction():
+            persons.create(1, "rolled-back", properties={}, created_at=T)
+            raise RuntimeError("abort")
+    except RuntimeError:
+        pass
+    with persons.transaction():
+        pass
+    assert persons.take_mirror() == []
+    persons.close()
