@@ -76,6 +76,7 @@ def main() -> None:
         timings = instrument(components)
         profiler = cProfile.Profile() if args.profile else None
         started = time.monotonic()
+        cpu, thread_cpu = time.process_time(), time.thread_time()
         done = 0
         if profiler:
             profiler.enable()
@@ -85,7 +86,12 @@ def main() -> None:
         if profiler:
             profiler.disable()
         took = time.monotonic() - started
+        cpu, thread_cpu = time.process_time() - cpu, time.thread_time() - thread_cpu
         print(f"ingested {done:,} events in {took:.1f} s: {done / took:,.0f} events/s")
+        print(
+            f"CPU: {cpu:.1f} s in the process ({done / cpu:,.0f} events per CPU second), "
+            f"{thread_cpu:.1f} s in the worker thread ({1e6 * thread_cpu / done:.0f} µs/event)"
+        )
         for name, (calls, rows, wall) in timings.items():
             print(f"{name}: {calls} calls, {rows:,} rows, {wall:.2f} s")
         persons = components.persons

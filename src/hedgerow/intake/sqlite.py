@@ -158,25 +158,24 @@ class SqliteIntakeLog:
         return [IntakeEntry(*row) for row in rows]
 
     def read(self, consumer: str, max_events: int) -> list[IntakeEntry]:
+        """Entries after the consumer's offset, up to `max_events` events (at least one
+        entry). The sizes come from the covering index; only the chosen payloads are read."""
         after = self.committed(consumer)
-        entries: list[IntakeEntry] = []
-        total = 0
-        limit = 256
+        last, total, limit = after, 0, 1024
         while total < max_events:
-            rows = self._rows(
-                "SELECT offset, team_id, count, payload, appended_at FROM entries "
-                "WHERE offset > ? ORDER BY offset LIMIT ?",
-                (after, limit),
-            )
-            for row in rows:
-                if entries and total + row.count > max_events:
-                    return entries
-                entries.append(row)
-                total += row.count
-            if len(rows) < limit:
+            with self._reader_lock:
+                sizes = self._reader.execute(
+                    "SELECT offset, count FROM entries INDEXED BY entries_backlog "
+                    "WHERE offset > ? ORDER BY offset LIMIT ?",
+                    (last, limit),
+                ).fetchall()
+            for offset, count in sizes:
+                if last > after and total + count > max_events:
+                    return self.read_range(after + 1, last)
+                last, total = int(offset), total + int(count)
+            if len(sizes) < limit:
                 break
-            after = rows[-1].offset
-        return entries
+        return self.read_range(after + 1, last) if last > after else []
 
     def read_range(self, first: int, last: int) -> list[IntakeEntry]:
         return self._rows(

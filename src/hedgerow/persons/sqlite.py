@@ -30,6 +30,7 @@ from hedgerow.persons.store import MirrorRow, Override, Person
 CACHE_SIZE = 500_000
 PAGE_CACHE_KIB = 131_072  # SQLite's page cache for the writer (default 2 MiB)
 MMAP_BYTES = 1 << 30  # reads go through the OS page cache without copies
+CHECKPOINT_PAGES = 16_384  # copy the WAL back every 64 MiB: random person writes coalesce
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS persons (
@@ -74,6 +75,7 @@ class SqlitePersonStore:
         self._conn.execute("PRAGMA busy_timeout=30000")
         self._conn.execute(f"PRAGMA cache_size=-{PAGE_CACHE_KIB}")
         self._conn.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
+        self._conn.execute(f"PRAGMA wal_autocheckpoint={CHECKPOINT_PAGES}")
         self._conn.executescript(_SCHEMA)
         self._lock = threading.RLock()
         self._cache: dict[tuple[int, str], Person] = {}

@@ -37,6 +37,20 @@ def test_read_returns_an_entry_larger_than_the_batch(tmp_path: Path) -> None:
     log.close()
 
 
+def test_read_fills_the_batch_across_many_small_entries(tmp_path: Path) -> None:
+    log = SqliteIntakeLog(tmp_path / "intake.sqlite3")
+    for i in range(2500):
+        log.append_blocking(1, 1, f"e{i}".encode())
+    first = log.read("ingestion", max_events=2000)
+    assert [e.payload for e in first] == [f"e{i}".encode() for i in range(2000)]
+    log.commit("ingestion", first[-1].offset)
+    rest = log.read("ingestion", max_events=2000)
+    assert [e.payload for e in rest] == [f"e{i}".encode() for i in range(2000, 2500)]
+    log.commit("ingestion", rest[-1].offset)
+    assert log.read("ingestion", max_events=2000) == []
+    log.close()
+
+
 def test_concurrent_appends_share_commits(tmp_path: Path) -> None:
     log = SqliteIntakeLog(tmp_path / "intake.sqlite3")
 
