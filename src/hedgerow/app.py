@@ -61,6 +61,9 @@ def build_components(settings: Settings) -> Components:
     )
     persons = SqlitePersonStore(data_dir / "persons.sqlite3")
     events = ChdbEventStore(data_dir / "events.chdb")
+    if legacy := persons.legacy_overrides():  # written before overrides were keyed by person
+        events.rewrite_distinct_ids(legacy)
+        persons.drop_legacy_overrides()
     state = IngestionState(data_dir / "ingestion.sqlite3")
     groups = SqliteGroupStore(data_dir / "groups.sqlite3")
     worker = IngestionWorker(

@@ -127,9 +127,8 @@ def _join(store: PersonStore, person: Person, distinct_id: str) -> None:
     """Attach a distinct id without a person. If events were stored personless under it,
     they carry its own deterministic id: an override makes them count as `person`."""
     team_id = person.team_id
-    needs_override = person_uuid(team_id, distinct_id) != person.id and store.was_personless(
-        team_id, distinct_id
-    )
+    own_id = person_uuid(team_id, distinct_id)
+    needs_override = own_id != person.id and store.was_personless(team_id, distinct_id)
     store.attach(person, distinct_id, version=1 if needs_override else 0)
     if needs_override:
-        store.record_overrides([Override(team_id, distinct_id, person.id, 1)])
+        store.record_overrides([Override(team_id, own_id, person.id, 1)])

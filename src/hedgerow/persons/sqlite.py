@@ -5,12 +5,14 @@ holds a batch's writes in memory until its transaction ends, then writes them wi
 `executemany` calls: per event, a known person costs a dictionary lookup, not a query.
 Merges are rare; they write through at once, inside the same transaction.
 
-Overrides (distinct_id → person id for events already stored under another person) are
-written to an outbox table in the transaction that caused them, so that a crash can never
-lose one; ingestion moves them to the event store. Changes to mirror into the event store's
-person tables are handed over in memory after each committed transaction (`take_mirror`):
-a crash between the commit and the mirror insert leaves those persons' mirror rows behind
-until their next change (the mirror serves queries; this store is the authority).
+Overrides (merged-away person id → the person it became, for events already stored under
+the old id) are kept in `person_overrides`, re-pointed when their person is merged again,
+and each change is written to an outbox table in the transaction that caused it, so that a
+crash can never lose one; ingestion moves them to the event store. Changes to mirror into
+the event store's person tables are handed over in memory after each committed transaction
+(`take_mirror`): a crash between the commit and the mirror insert leaves those persons'
+mirror rows behind until their next change (the mirror serves queries; this store is the
+authority).
 """
 
 from __future__ import annotations
@@ -55,14 +57,25 @@ CREATE TABLE IF NOT EXISTS personless_ids (
     distinct_id TEXT NOT NULL,
     PRIMARY KEY (team_id, distinct_id)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS person_overrides (
+    team_id INTEGER NOT NULL,
+    old_person_id TEXT NOT NULL,
+    person_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    PRIMARY KEY (team_id, old_person_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS person_overrides_by_person ON person_overrides (team_id, person_id);
 CREATE TABLE IF NOT EXISTS override_outbox (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     team_id INTEGER NOT NULL,
-    distinct_id TEXT NOT NULL,
+    old_person_id TEXT NOT NULL,
     person_id TEXT NOT NULL,
     version INTEGER NOT NULL
 );
 """
+
+# Before overrides were keyed by person id, the outbox held distinct ids.
+_LEGACY_OUTBOX = "legacy_distinct_id_outbox"
 
 _PERSON_COLUMNS = "p.team_id, p.id, p.properties, p.is_identified, p.created_at, p.version"
 
@@ -76,6 +89,9 @@ class SqlitePersonStore:
         self._conn.execute(f"PRAGMA cache_size=-{PAGE_CACHE_KIB}")
         self._conn.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
         self._conn.execute(f"PRAGMA wal_autocheckpoint={CHECKPOINT_PAGES}")
+        outbox = [r[1] for r in self._conn.execute("PRAGMA table_info(override_outbox)")]
+        if "distinct_id" in outbox:
+            self._conn.execute(f"ALTER TABLE override_outbox RENAME TO {_LEGACY_OUTBOX}")
         self._conn.executescript(_SCHEMA)
         self._lock = threading.RLock()
         self._cache: dict[tuple[int, str], Person] = {}
@@ -304,11 +320,11 @@ class SqlitePersonStore:
                 "WHERE team_id = ? AND person_id = ?",
                 (source.team_id, source.id),
             ).fetchall()
-            moved = [Override(target.team_id, did, target.id, version + 1) for did, version in rows]
+            moved = [(did, version + 1) for did, version in rows]
             self._conn.executemany(
                 "UPDATE distinct_ids SET person_id = ?, version = ? "
                 "WHERE team_id = ? AND distinct_id = ?",
-                [(o.person_id, o.version, o.team_id, o.distinct_id) for o in moved],
+                [(target.id, version, target.team_id, did) for did, version in moved],
             )
             self._conn.execute(
                 "DELETE FROM persons WHERE team_id = ? AND id = ?", (source.team_id, source.id)
@@ -325,25 +341,36 @@ class SqlitePersonStore:
                     ),
                     *(
                         MirrorRow(
-                            "distinct_id",
-                            o.team_id,
-                            o.person_id,
-                            o.version,
-                            distinct_id=o.distinct_id,
+                            "distinct_id", target.team_id, target.id, version, distinct_id=did
                         )
-                        for o in moved
+                        for did, version in moved
                     ),
                 ]
             )
+            # The source's events count as the target, and so do the events of persons
+            # merged into the source before.
+            earlier = self._conn.execute(
+                "SELECT old_person_id, version FROM person_overrides "
+                "INDEXED BY person_overrides_by_person WHERE team_id = ? AND person_id = ?",
+                (source.team_id, source.id),
+            ).fetchall()
+            own = self._conn.execute(
+                "SELECT version FROM person_overrides WHERE team_id = ? AND old_person_id = ?",
+                (source.team_id, source.id),
+            ).fetchone()
+            own_version = int(own[0]) + 1 if own else 1
+            overrides = [Override(target.team_id, source.id, target.id, own_version)] + [
+                Override(target.team_id, old, target.id, version + 1) for old, version in earlier
+            ]
+            self.record_overrides(overrides)
+            for did, _ in moved:
+                self._cache[(target.team_id, did)] = target
             target.properties = {**source.properties, **target.properties}
             target.created_at = min(target.created_at, source.created_at)
             target.is_identified = True
             target.version = max(target.version, source.version) + 1
             self._dirty[(target.team_id, target.id)] = target
-            for override in moved:
-                self._cache[(override.team_id, override.distinct_id)] = target
-            self.record_overrides(moved)
-            return moved
+            return overrides
 
     def mark_personless(self, team_id: int, distinct_id: str) -> None:
         key = (team_id, distinct_id)
@@ -362,11 +389,18 @@ class SqlitePersonStore:
         return bool(rows)
 
     def record_overrides(self, overrides: Iterable[Override]) -> None:
+        rows = [(o.team_id, o.old_person_id, o.person_id, o.version) for o in overrides]
         with self._lock:
             self._conn.executemany(
-                "INSERT INTO override_outbox (team_id, distinct_id, person_id, version) "
+                "INSERT INTO person_overrides (team_id, old_person_id, person_id, version) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (team_id, old_person_id) DO UPDATE SET "
+                "person_id = excluded.person_id, version = excluded.version",
+                rows,
+            )
+            self._conn.executemany(
+                "INSERT INTO override_outbox (team_id, old_person_id, person_id, version) "
                 "VALUES (?, ?, ?, ?)",
-                [(o.team_id, o.distinct_id, o.person_id, o.version) for o in overrides],
+                rows,
             )
 
     # -- the outboxes ----------------------------------------------------------------------
@@ -383,7 +417,7 @@ class SqlitePersonStore:
     def pending_overrides(self, limit: int = 10_000) -> list[tuple[int, Override]]:
         with self._lock:
             rows = self._conn.execute(
-                "SELECT id, team_id, distinct_id, person_id, version FROM override_outbox "
+                "SELECT id, team_id, old_person_id, person_id, version FROM override_outbox "
                 "ORDER BY id LIMIT ?",
                 (limit,),
             ).fetchall()
@@ -392,6 +426,24 @@ class SqlitePersonStore:
     def clear_overrides(self, up_to_id: int) -> None:
         with self._lock:
             self._conn.execute("DELETE FROM override_outbox WHERE id <= ?", (up_to_id,))
+
+    def legacy_overrides(self) -> list[tuple[int, str, str]]:
+        """(project, distinct_id, person_id) left in an outbox of the distinct-id format,
+        for the event store to apply once (then `drop_legacy_overrides`)."""
+        with self._lock:
+            exists = self._conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (_LEGACY_OUTBOX,)
+            ).fetchone()
+            if not exists:
+                return []
+            rows = self._conn.execute(
+                f"SELECT team_id, distinct_id, person_id FROM {_LEGACY_OUTBOX} ORDER BY id"
+            ).fetchall()
+        return [(int(t), str(d), str(p)) for t, d, p in rows]
+
+    def drop_legacy_overrides(self) -> None:
+        with self._lock:
+            self._conn.execute(f"DROP TABLE IF EXISTS {_LEGACY_OUTBOX}")
 
     def close(self) -> None:
         with self._lock:

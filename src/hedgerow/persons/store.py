@@ -21,10 +21,11 @@ class Person:
 
 @dataclass(frozen=True)
 class Override:
-    """Events of `distinct_id` stored before now count as `person_id` (highest version wins)."""
+    """Events stored under `old_person_id` (a merged-away person, or the deterministic id of
+    a personless distinct id) count as `person_id`; the highest version wins."""
 
     team_id: int
-    distinct_id: str
+    old_person_id: str
     person_id: str
     version: int
 

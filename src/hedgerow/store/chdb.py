@@ -24,9 +24,12 @@ from hedgerow.persons.store import MirrorRow, Override
 from hedgerow.store.events import QueryResult
 from hedgerow.store.schema import (
     DATABASE,
+    OVERRIDE_MAP,
+    OVERRIDES,
     events_ddl,
     materialized_column,
     materialized_ddl,
+    override_map_ddl,
     overrides_ddl,
     person_mirror_ddl,
     quote_string,
@@ -44,6 +47,13 @@ class ChdbEventStore:
         self._conn().query(f"CREATE DATABASE IF NOT EXISTS {DATABASE}")
         self._conn().query(events_ddl())
         self._conn().query(overrides_ddl())
+        self._migrate_distinct_id_overrides()
+        self._conn().query(override_map_ddl())
+        self._conn().query(
+            f"INSERT INTO {DATABASE}.{OVERRIDE_MAP} SELECT team_id, old_person_id, "
+            f"argMax(person_id, version), max(version) FROM {DATABASE}.{OVERRIDES} "
+            "GROUP BY team_id, old_person_id"
+        )
         for ddl in person_mirror_ddl():
             self._conn().query(ddl)
         self._materialized = self._load_materialized()
@@ -100,15 +110,17 @@ class ChdbEventStore:
         table = pa.table(  # noqa: F841 - read by name by chDB's Python() table function
             {
                 "team_id": pa.array([o.team_id for o in overrides], pa.int64()),
-                "distinct_id": [o.distinct_id for o in overrides],
+                "old_person_id": [o.old_person_id for o in overrides],
                 "person_id": [o.person_id for o in overrides],
                 "version": pa.array([o.version for o in overrides], pa.int64()),
             }
         )
-        self._conn().query(
-            f"INSERT INTO {DATABASE}.person_overrides (team_id, distinct_id, person_id, version) "
-            "SELECT team_id, distinct_id, person_id, version FROM Python(table)"
-        )
+        for name in (OVERRIDES, OVERRIDE_MAP):  # the durable table first
+            self._conn().query(
+                f"INSERT INTO {DATABASE}.{name} (team_id, old_person_id, person_id, version) "
+                "SELECT team_id, old_person_id, person_id, version FROM Python(table) "
+                "ORDER BY version"
+            )
 
     def mirror_persons(self, rows: Sequence[MirrorRow]) -> None:
         persons = [r for r in rows if r.kind == "person"]
@@ -145,7 +157,7 @@ class ChdbEventStore:
 
     def override_count(self, team_id: int) -> int:
         result = self.query(
-            f"SELECT uniqExact(distinct_id) FROM {DATABASE}.person_overrides "
+            f"SELECT uniqExact(old_person_id) FROM {DATABASE}.{OVERRIDES} "
             "WHERE team_id = {team:Int64}",
             {"team": team_id},
         )
@@ -156,29 +168,68 @@ class ChdbEventStore:
         overrides (only the versions read: one that changed meanwhile stays). Returns how many
         were squashed."""
         pending = self.query(
-            f"SELECT team_id, distinct_id, toString(argMax(person_id, version)), max(version) "
-            f"FROM {DATABASE}.person_overrides GROUP BY team_id, distinct_id "
+            "SELECT team_id, toString(old_person_id), toString(argMax(person_id, version)), "
+            f"max(version) FROM {DATABASE}.{OVERRIDES} GROUP BY team_id, old_person_id "
             "ORDER BY team_id LIMIT {limit:UInt32}",
             {"limit": limit},
         ).rows
         by_team: dict[int, list[tuple[str, str, int]]] = {}
-        for team_id, distinct_id, person_id, version in pending:
-            by_team.setdefault(int(team_id), []).append((distinct_id, person_id, int(version)))
+        for team_id, old, person_id, version in pending:
+            by_team.setdefault(int(team_id), []).append((old, person_id, int(version)))
         for team_id, rows in by_team.items():
-            ids = ", ".join(quote_string(d) for d, _, _ in rows)
-            people = ", ".join(quote_string(p) for _, p, _ in rows)
+            self._rewrite(team_id, "toString(person_id)", [(o, p) for o, p, _ in rows])
+            # Every version up to the one applied goes; a newer one (written meanwhile) stays.
+            olds = ", ".join(quote_string(o) for o, _, _ in rows)
+            versions = ", ".join(str(v) for _, _, v in rows)
+            applied = (
+                f"team_id = {team_id} AND version <= "
+                f"transform(toString(old_person_id), [{olds}], [{versions}], toInt64(-1))"
+            )
+            self._conn().query(f"DELETE FROM {DATABASE}.{OVERRIDES} WHERE {applied}")
             self._conn().query(
-                f"ALTER TABLE {DATABASE}.events UPDATE person_id = "
-                f"toUUID(transform(distinct_id, [{ids}], [{people}], toString(person_id))) "
-                f"WHERE team_id = {team_id} AND distinct_id IN ({ids}) "
+                f"ALTER TABLE {DATABASE}.{OVERRIDE_MAP} DELETE WHERE {applied} "
                 "SETTINGS mutations_sync = 2"
             )
-            versions = ", ".join(f"({quote_string(d)}, {v})" for d, _, v in rows)
-            self._conn().query(
-                f"DELETE FROM {DATABASE}.person_overrides WHERE team_id = {team_id} "
-                f"AND (distinct_id, version) IN ({versions})"
-            )
         return len(pending)
+
+    def _rewrite(self, team_id: int, key_sql: str, pairs: Sequence[tuple[str, str]]) -> None:
+        """Set `person_id` of the project's events whose `key_sql` is a pair's first item to
+        the pair's person id, and wait for the rewrite."""
+        keys = ", ".join(quote_string(k) for k, _ in pairs)
+        people = ", ".join(quote_string(p) for _, p in pairs)
+        self._conn().query(
+            f"ALTER TABLE {DATABASE}.events UPDATE person_id = "
+            f"toUUID(transform({key_sql}, [{keys}], [{people}], toString(person_id))) "
+            f"WHERE team_id = {int(team_id)} AND {key_sql} IN ({keys}) "
+            "SETTINGS mutations_sync = 2"
+        )
+
+    def rewrite_distinct_ids(self, rows: Sequence[tuple[int, str, str]]) -> None:
+        """Apply overrides of the former distinct-id format: (project, distinct_id, person)."""
+        by_team: dict[int, dict[str, str]] = {}
+        for team_id, distinct_id, person_id in rows:
+            by_team.setdefault(team_id, {})[distinct_id] = person_id  # the latest wins
+        for team_id, mapping in by_team.items():
+            items = list(mapping.items())
+            for start in range(0, len(items), 1000):
+                self._rewrite(team_id, "distinct_id", items[start : start + 1000])
+
+    def _migrate_distinct_id_overrides(self) -> None:
+        """Stores written before overrides were keyed by person id kept them by distinct id
+        in `person_overrides`: apply those to the events once, then drop the table."""
+        legacy = self.query(
+            "SELECT count() FROM system.columns WHERE database = {db:String} AND "
+            "table = 'person_overrides' AND name = 'distinct_id'",
+            {"db": DATABASE},
+        ).rows
+        if not legacy or not int(legacy[0][0]):
+            return
+        rows = self.query(
+            "SELECT team_id, distinct_id, toString(argMax(person_id, version)) "
+            f"FROM {DATABASE}.person_overrides GROUP BY team_id, distinct_id"
+        ).rows
+        self.rewrite_distinct_ids([(int(t), d, p) for t, d, p in rows])
+        self._conn().query(f"DROP TABLE {DATABASE}.person_overrides")
 
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> QueryResult:
         result = self._conn().query(sql, "JSONCompact", params=dict(params or {}))

@@ -90,31 +90,54 @@ SETTINGS non_replicated_deduplication_window = 1000
 """
 
 
+OVERRIDES = "person_id_overrides"
+
+
 def overrides_ddl() -> str:
-    """distinct_id → person for events stored before a merge; the highest version wins."""
+    """Merged-away person id → the person it became, for events stored before the merge; the
+    highest version wins."""
     return f"""
-CREATE TABLE IF NOT EXISTS {DATABASE}.person_overrides (
+CREATE TABLE IF NOT EXISTS {DATABASE}.{OVERRIDES} (
     team_id Int64,
-    distinct_id String,
+    old_person_id UUID,
     person_id UUID,
     version Int64
 )
 ENGINE = ReplacingMergeTree(version)
-ORDER BY (team_id, distinct_id)
+ORDER BY (team_id, old_person_id)
+"""
+
+
+OVERRIDE_MAP = "person_override_map"
+
+
+def override_map_ddl() -> str:
+    """The override map that queries read, held in memory as a hash table keyed by project and
+    merged-away person id (rebuilt from `person_id_overrides` when the store opens; a later
+    insert for a key replaces the earlier one)."""
+    return f"""
+CREATE TABLE IF NOT EXISTS {DATABASE}.{OVERRIDE_MAP} (
+    team_id Int64,
+    old_person_id UUID,
+    person_id UUID,
+    version Int64
+)
+ENGINE = Join(ANY, LEFT, team_id, old_person_id)
+SETTINGS join_any_take_last_row = 1, persistent = 0
 """
 
 
 def effective_person_join(team_sql: str) -> str:
-    """The LEFT JOIN that gives each event its person after merges: `o_person_id` when an
-    override exists for its distinct_id (`o_distinct_id != ''`), else its own `person_id`."""
-    return (
-        "LEFT JOIN (SELECT distinct_id AS o_distinct_id, argMax(person_id, version) AS "
-        f"o_person_id FROM {DATABASE}.person_overrides WHERE team_id = {team_sql} "
-        "GROUP BY distinct_id) AS overrides ON distinct_id = overrides.o_distinct_id"
-    )
+    """What the FROM clause needs for `EFFECTIVE_PERSON_ID`: nothing since the map is read
+    per row with `joinGet` (kept so that callers need not know how the map is read)."""
+    return ""
 
 
-EFFECTIVE_PERSON_ID = "if(o_distinct_id != '', o_person_id, person_id)"
+# Each event's person after merges: the map's person for its stored `person_id`, if any.
+EFFECTIVE_PERSON_ID = (
+    f"ifNull(joinGetOrNull('{DATABASE}.{OVERRIDE_MAP}', 'person_id', team_id, person_id), "
+    "person_id)"
+)
 
 
 def person_mirror_ddl() -> list[str]:

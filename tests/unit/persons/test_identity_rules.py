@@ -77,7 +77,8 @@ def test_personless_id_that_joins_a_person_gets_an_override(store: SqlitePersonS
     with store.transaction():
         store.mark_personless(1, "anon-1")
     assert _unite(store, "alice", "anon-1") is None
-    assert _overrides(store) == [Override(1, "anon-1", pid, 1)]
+    # Its events were stored under its own deterministic id.
+    assert _overrides(store) == [Override(1, person_uuid(1, "anon-1"), pid, 1)]
 
 
 @pytest.mark.parametrize("direction", ["anon into identified", "identified into anon"])
@@ -95,7 +96,7 @@ def test_two_persons_merge_into_the_events_person(store: SqlitePersonStore, dire
     assert merged.is_identified is True
     assert store.get(1, theirs) is None
     assert sorted(store.distinct_ids(1, mine)) == sorted([mine_id, theirs_id])
-    assert _overrides(store) == [Override(1, theirs_id, mine, 1)]
+    assert _overrides(store) == [Override(1, theirs, mine, 1)]
 
 
 def test_an_identified_person_is_not_merged_away(store: SqlitePersonStore) -> None:
@@ -108,12 +109,25 @@ def test_an_identified_person_is_not_merged_away(store: SqlitePersonStore) -> No
 
 def test_merge_dangerously_merges_two_identified_persons(store: SqlitePersonStore) -> None:
     alice = _person(store, "alice")
-    _person(store, "bob")
+    bob = _person(store, "bob")
     _unite(store, "alice", "alice-anon")
     _unite(store, "bob", "bob-anon")
     assert _unite(store, "alice", "bob", dangerous=True) is None
     assert sorted(store.distinct_ids(1, alice)) == ["alice", "alice-anon", "bob", "bob-anon"]
-    assert {o.distinct_id for o in _overrides(store)} == {"bob", "bob-anon"}
+    assert _overrides(store) == [Override(1, bob, alice, 1)]
+
+
+def test_a_second_merge_re_points_the_first_ones_override(store: SqlitePersonStore) -> None:
+    a, b, c = (_person(store, d) for d in ("a", "b", "c"))
+    assert _unite(store, "b", "a") is None  # a's person merged into b's
+    assert _unite(store, "c", "b", dangerous=True) is None  # b's (now identified) into c's
+    # Events stored under a's or b's person count as c's: the first override moved on.
+    assert _overrides(store) == [
+        Override(1, a, b, 1),
+        Override(1, b, c, 1),
+        Override(1, a, c, 2),
+    ]
+    assert sorted(store.distinct_ids(1, c)) == ["a", "b", "c"]
 
 
 def test_alias_chain_ends_on_one_person(store: SqlitePersonStore) -> None:
