@@ -18,6 +18,7 @@ from hedgerow.ingestion.worker import IngestionWorker
 from hedgerow.persons.store import Person, PersonStore
 from hedgerow.projects import Project, ProjectCatalog
 from hedgerow.query.events_query import run_events_query
+from hedgerow.query.hogql import run_hogql_query
 from hedgerow.store.events import EventStore
 
 
@@ -84,8 +85,14 @@ class Api:
         if kind == "EventsQuery":
             result = await run_in_threadpool(run_events_query, self.events, project.id, query)
             return json(result)
+        if kind == "HogQLQuery":
+            result = await run_in_threadpool(
+                run_hogql_query, self.events, project.id, project.timezone, query
+            )
+            return json(result)
         raise BadRequest(
-            f"Unknown query kind {kind!r}. Supported: EventsQuery.", code="invalid_query"
+            f"Unknown query kind {kind!r}. Supported: EventsQuery, HogQLQuery.",
+            code="invalid_query",
         )
 
     def _with_ids(self, person: Person) -> Person:
