@@ -98,7 +98,9 @@ class Printer:
         if select.offset is not None and not top:
             tail.append(f"OFFSET {select.offset}")
         if select.from_ is not None:
-            parts.append("FROM " + self._from(select.from_, scope, by_item))
+            # ON conditions first: reading a person id there decides how events are printed.
+            on_sql = {id(j): self.expr(j.on, scope) for j in _joins(select.from_) if j.on}
+            parts.append("FROM " + self._from(select.from_, by_item, on_sql))
         return Printed(" ".join(p for p in [*parts, *tail] if p), names)
 
     def _sources(
@@ -129,14 +131,14 @@ class Printer:
         scope.add(source, item.start)
         by_item[id(item)] = source
 
-    def _from(self, item: n.FromItem, scope: Scope, by_item: dict[int, Source]) -> str:
+    def _from(self, item: n.FromItem, by_item: dict[int, Source], on_sql: dict[int, str]) -> str:
         if isinstance(item, n.Join):
-            left = self._from(item.left, scope, by_item)
-            right = self._from(item.right, scope, by_item)
+            left = self._from(item.left, by_item, on_sql)
+            right = self._from(item.right, by_item, on_sql)
             words = " ".join(w for w in (item.kind, item.strictness, "JOIN") if w)
             sql = f"{left} {words} {right}"
             if item.on is not None:
-                sql += f" ON {self.expr(item.on, scope)}"
+                sql += f" ON {on_sql[id(item)]}"
             elif item.using:
                 sql += " USING (" + ", ".join(quote_identifier(u) for u in item.using) + ")"
             return sql
@@ -282,6 +284,12 @@ class Printer:
         if node.otherwise is not None:
             sql += f" ELSE {self.expr(node.otherwise, scope)}"
         return sql + " END"
+
+
+def _joins(item: n.FromItem) -> list[n.Join]:
+    if not isinstance(item, n.Join):
+        return []
+    return [*_joins(item.left), *_joins(item.right), item]
 
 
 def _unknown_table(name: str) -> str:
