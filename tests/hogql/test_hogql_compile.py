@@ -204,3 +204,21 @@ def test_errors_carry_line_and_column() -> None:
 def test_tokenizer_unescapes_and_drops_comments() -> None:
     tokens = tokenize("SELECT 'a\\'b''c' -- x\n /* y */ `we``ird` \"q\" 1.5e3 0x1F")
     assert [t.value for t in tokens][:-1] == ["SELECT", "a'b'c", "we`ird", "q", "1.5e3", "0x1F"]
+
+
+@pytest.mark.parametrize("alias", ["team_id", "TEAM_ID", "o_person_id", "version"])
+def test_aliases_cannot_take_hidden_column_names(alias: str) -> None:
+    assert "is reserved" in refusal(f"SELECT 7 AS {alias} FROM events")
+    assert "is reserved" in refusal(f"SELECT x FROM (SELECT 7 AS `{alias}`) s")
+
+
+def test_quoted_names_cannot_hold_nul() -> None:
+    assert "NUL" in refusal("SELECT 1 AS `a\0b`")
+
+
+def test_subquery_columns_with_the_same_last_name() -> None:
+    compiled = compile_(
+        "SELECT s.properties FROM (SELECT e.properties, p.properties FROM events e "
+        "JOIN persons p ON e.person_id = p.id) s"
+    )
+    assert compiled.sql.count("AS `properties`") == 1

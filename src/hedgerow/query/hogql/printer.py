@@ -30,6 +30,13 @@ _COMPARE = {
 }
 
 
+# Names of the stored tables' columns that queries cannot see: aliases may not take them, so
+# that no alias could stand for one of them anywhere in the printed SQL.
+RESERVED_ALIASES = frozenset(
+    {"team_id", "o_distinct_id", "o_person_id", "version", "is_deleted", "person_mode"}
+)
+
+
 @dataclass
 class Printed:
     sql: str
@@ -74,9 +81,11 @@ class Printer:
                 continue
             sql = self.expr(expr, scope)
             if isinstance(column, n.Alias):
+                if column.name.lower() in RESERVED_ALIASES:
+                    raise ResolveError(f"the alias {column.name!r} is reserved", column.start)
                 columns.append(f"{sql} AS {quote_identifier(column.name)}")
                 names.append(column.name)
-            elif isinstance(expr, n.Field) and not top:
+            elif isinstance(expr, n.Field) and not top and expr.chain[-1] not in names:
                 columns.append(f"{sql} AS {quote_identifier(expr.chain[-1])}")
                 names.append(expr.chain[-1])
             else:

@@ -170,8 +170,8 @@ def tokenize(text: str) -> list[Token]:
             continue
         if char in '`"':
             value, end = _quoted(text, i, char)
-            if not value:
-                raise SqlSyntaxError("a quoted name cannot be empty", i, text)
+            if not value or "\0" in value:
+                raise SqlSyntaxError("a quoted name cannot be empty or hold a NUL", i, text)
             tokens.append(Token(Kind.NAME, value, i, end))
             i = end
             continue
