@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid as uuidlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -13,11 +13,14 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from hedgerow.api.auth import allowed_projects, project_for
+from hedgerow.api.definitions import DefinitionsApi
 from hedgerow.errors import BadRequest, NotFound
 from hedgerow.ingestion.worker import IngestionWorker
 from hedgerow.persons.store import Person, PersonStore
 from hedgerow.projects import Project, ProjectCatalog
+from hedgerow.query.definitions import Definitions
 from hedgerow.query.events_query import run_events_query
+from hedgerow.query.hogql import run_hogql_query
 from hedgerow.store.events import EventStore
 
 
@@ -62,6 +65,10 @@ class Api:
     persons: PersonStore
     events: EventStore
     worker: IngestionWorker
+    definitions: Definitions = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.definitions = Definitions(self.events)
 
     async def projects(self, request: Request) -> Response:
         allowed = allowed_projects(request, self.catalog)
@@ -84,9 +91,20 @@ class Api:
         if kind == "EventsQuery":
             result = await run_in_threadpool(run_events_query, self.events, project.id, query)
             return json(result)
+        if kind == "HogQLQuery":
+            return json(await run_in_threadpool(self._hogql, project, query))
         raise BadRequest(
-            f"Unknown query kind {kind!r}. Supported: EventsQuery.", code="invalid_query"
+            f"Unknown query kind {kind!r}. Supported: EventsQuery, HogQLQuery.",
+            code="invalid_query",
         )
+
+    def _hogql(self, project: Project, query: dict[str, Any]) -> dict[str, Any]:
+        """`properties.<key>` reads typed values (Numeric, Boolean, DateTime) as inferred by
+        the property definitions."""
+        text = query.get("query")
+        mentions = isinstance(text, str) and "properties" in text
+        types = self.definitions.property_types(project.id) if mentions else {}
+        return run_hogql_query(self.events, project.id, project.timezone, query, types)
 
     def _with_ids(self, person: Person) -> Person:
         person.distinct_ids = self.persons.distinct_ids(person.team_id, person.id)
@@ -178,4 +196,5 @@ class Api:
             Route(
                 base + "/materialized_columns/", self.materialized_columns, methods=["GET", "POST"]
             ),
+            *DefinitionsApi(self.catalog, self.definitions).routes(base),
         ]

@@ -1,0 +1,233 @@
+"""Event and property definitions: what a project has sent, so users can discover filters.
+
+Computed from the events table, incrementally. Each active part of the table is scanned once
+(event names, and every property key with the type of its value) and its totals are kept in
+memory by the part's block range. A part that a merge made from parts already counted gets
+their sum without a scan; a new insert is a new block range and is scanned on the next
+request. So a request costs a look at `system.parts` plus a scan of what arrived since the
+last one; the first request after a start scans everything once.
+
+Person properties come from the persons table (current properties; `volume` counts persons),
+computed at most every few seconds.
+
+Types are inferred per value as PostHog does: JSON numbers are Numeric (a 10- or 13-digit
+number under a key containing "time" or "timestamp" is a DateTime), JSON booleans and the
+strings "true"/"false" are Boolean, strings that look like dates are DateTime, other strings
+String. A property's type is the one most of its values have.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from hedgerow.store.events import EventStore
+from hedgerow.store.schema import DATABASE, quote_string
+
+TYPES = ("Numeric", "String", "Boolean", "DateTime")
+PERSON_CACHE_SECONDS = 5.0
+SKIPPED_KEYS = ("$set", "$set_once", "$unset", "$groups")
+
+_DATE = (
+    r"^(\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)?)?"
+    r"|\d{1,2}[-/.]\d{1,2}[-/.]\d{4}([T ]\d{2}:\d{2}(:\d{2})?)?"
+    r"|[A-Z][a-z]{2}, \d{1,2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}(:\d{2})?( [A-Z]{3}|[+-]\d{4})?)$"
+)
+
+
+def classify_sql(key: str, raw: str) -> str:
+    """SQL naming the type of one JSON value (`raw` is its JSON text): one of TYPES, or ''
+    for null, objects and arrays."""
+    text = f"JSONExtractString({raw})"
+    return (
+        f"multiIf({raw} = 'null', '', {raw} IN ('true', 'false'), 'Boolean', "
+        f"startsWith({raw}, '\"'), multiIf(lower({text}) IN ('true', 'false'), 'Boolean', "
+        f"match({text}, {quote_string(_DATE)}), 'DateTime', 'String'), "
+        f"match({raw}, '^-?[0-9]'), if(match(lower({key}), 'time') AND "
+        f"match({raw}, '^([0-9]{{10}}|[0-9]{{13}})$'), 'DateTime', 'Numeric'), '')"
+    )
+
+
+@dataclass
+class Stat:
+    volume: int = 0
+    first_seen: str = ""
+    last_seen: str = ""
+    types: Counter[str] = field(default_factory=Counter)
+
+    def add(self, volume: int, first: str, last: str, kind: str) -> None:
+        self.volume += volume
+        self.first_seen = min(self.first_seen, first) if self.first_seen else first
+        self.last_seen = max(self.last_seen, last)
+        if kind:
+            self.types[kind] += volume
+
+    def merge(self, other: Stat) -> None:
+        self.volume += other.volume
+        if other.first_seen:
+            self.first_seen = (
+                min(self.first_seen, other.first_seen) if self.first_seen else other.first_seen
+            )
+        self.last_seen = max(self.last_seen, other.last_seen)
+        self.types.update(other.types)
+
+    @property
+    def property_type(self) -> str | None:
+        if not self.types:
+            return None
+        order = {t: i for i, t in enumerate(TYPES)}
+        return min(self.types, key=lambda t: (-self.types[t], order.get(t, 9)))
+
+
+# team -> ("" for event names | "event", name) -> Stat
+TeamStats = dict[tuple[str, str], Stat]
+PartKey = tuple[str, int, int]  # partition, first block, last block
+
+
+@dataclass
+class _Part:
+    partition: str
+    min_block: int
+    max_block: int
+    rows: int
+    teams: dict[int, TeamStats]
+
+
+def _merge_into(target: dict[int, TeamStats], teams: dict[int, TeamStats]) -> None:
+    for team, stats in teams.items():
+        mine = target.setdefault(team, {})
+        for key, stat in stats.items():
+            mine.setdefault(key, Stat()).merge(stat)
+
+
+class Definitions:
+    def __init__(self, store: EventStore) -> None:
+        self.store = store
+        self._lock = threading.Lock()
+        self._parts: dict[PartKey, _Part] = {}
+        self._persons: dict[int, tuple[float, TeamStats]] = {}
+
+    # -- events ----------------------------------------------------------------------
+
+    def event_stats(self, team_id: int) -> TeamStats:
+        """Event names (key ("", name)) and event properties (key ("event", key))."""
+        with self._lock:
+            self._refresh()
+            total: dict[int, TeamStats] = {}
+            for part in self._parts.values():
+                if team_id in part.teams:
+                    _merge_into(total, {team_id: part.teams[team_id]})
+        return total.get(team_id, {})
+
+    def _refresh(self) -> None:
+        active = self.store.query(
+            "SELECT name, partition_id, min_block_number, max_block_number, rows "
+            "FROM system.parts WHERE database = {db:String} AND table = 'events' AND active",
+            {"db": DATABASE},
+        ).rows
+        kept: dict[PartKey, _Part] = {}
+        to_scan: dict[str, tuple[str, int, int, int]] = {}
+        for name, partition, low_, high_, rows_ in active:
+            low, high, rows = int(low_), int(high_), int(rows_)
+            key = (partition, low, high)
+            known = self._parts.get(key)
+            if known is not None and known.rows == rows:
+                kept[key] = known
+                continue
+            covered = [
+                p
+                for k, p in self._parts.items()
+                if k[0] == partition and low <= k[1] and k[2] <= high
+            ]
+            if covered and sum(p.rows for p in covered) == rows:
+                teams: dict[int, TeamStats] = {}
+                for p in covered:
+                    _merge_into(teams, p.teams)
+                kept[key] = _Part(partition, low, high, rows, teams)
+            else:
+                to_scan[name] = (partition, low, high, rows)
+        kept.update(self._scan(to_scan))
+        self._parts = kept
+
+    def _scan(self, parts: dict[str, tuple[str, int, int, int]]) -> dict[PartKey, _Part]:
+        if not parts:
+            return {}
+        names = ", ".join(quote_string(name) for name in parts)
+        skipped = ", ".join(quote_string(k) for k in SKIPPED_KEYS)
+        kind = classify_sql("kv.1", "kv.2")
+        sql = (
+            "SELECT _part, team_id, item.1 AS source, item.2 AS name, item.3 AS kind, count(), "
+            "toString(min(timestamp)), toString(max(timestamp)) FROM ("
+            "SELECT _part, team_id, timestamp, arrayConcat([('', toString(event), '')], "
+            f"arrayMap(kv -> ('event', kv.1, {kind}), arrayFilter(kv -> kv.1 NOT IN "
+            f"({skipped}), JSONExtractKeysAndValuesRaw(properties)))) AS items "
+            f"FROM {DATABASE}.events WHERE _part IN ({names})"
+            ") ARRAY JOIN items AS item GROUP BY _part, team_id, source, name, kind"
+        )
+        found: dict[str, dict[int, TeamStats]] = {}
+        for part, team, source, name, kind, count, first, last in self.store.query(sql).rows:
+            stats = found.setdefault(part, {}).setdefault(int(team), {})
+            stats.setdefault((source, name), Stat()).add(int(count), first, last, kind)
+        scanned = {}
+        for name, (partition, low, high, rows) in parts.items():
+            teams = found.get(name, {})
+            events = sum(s.volume for t in teams.values() for (src, _), s in t.items() if not src)
+            if events != rows:  # the part was merged away before the scan read it: next time
+                continue
+            scanned[(partition, low, high)] = _Part(partition, low, high, rows, teams)
+        return scanned
+
+    # -- persons ---------------------------------------------------------------------
+
+    def person_stats(self, team_id: int) -> TeamStats:
+        """Person properties (key ("person", key)) of the project's current persons."""
+        cached = self._persons.get(team_id)
+        if cached is not None and time.monotonic() - cached[0] < PERSON_CACHE_SECONDS:
+            return cached[1]
+        kind = classify_sql("kv.1", "kv.2")
+        rows = self.store.query(
+            f"SELECT kv.1 AS name, {kind} AS kind, count(), toString(min(created_at)), "
+            f"toString(max(created_at)) FROM {DATABASE}.persons FINAL "
+            "ARRAY JOIN JSONExtractKeysAndValuesRaw(properties) AS kv "
+            "WHERE team_id = {team:Int64} AND is_deleted = 0 GROUP BY name, kind",
+            {"team": team_id},
+        ).rows
+        stats: TeamStats = {}
+        for name, kind_, count, first, last in rows:
+            stats.setdefault(("person", name), Stat()).add(int(count), first, last, kind_)
+        self._persons[team_id] = (time.monotonic(), stats)
+        return stats
+
+    def property_types(self, team_id: int) -> dict[tuple[str, str], str]:
+        """("event" | "person", key) -> inferred type, for typing `properties.<key>` in SQL."""
+        types: dict[tuple[str, str], str] = {}
+        for stats in (self.event_stats(team_id), self.person_stats(team_id)):
+            for (source, name), stat in stats.items():
+                property_type = stat.property_type
+                if source and property_type:
+                    types[(source, name)] = property_type
+        return types
+
+
+def iso(value: str) -> str | None:
+    return value.replace(" ", "T", 1) + "Z" if value else None
+
+
+def definitions_json(stats: TeamStats, source: str) -> list[dict[str, Any]]:
+    return [
+        {"name": name, **_stat_json(stat)}
+        for (kind, name), stat in sorted(stats.items())
+        if kind == source
+    ]
+
+
+def _stat_json(stat: Stat) -> dict[str, Any]:
+    return {
+        "volume": stat.volume,
+        "first_seen_at": iso(stat.first_seen),
+        "last_seen_at": iso(stat.last_seen),
+        "property_type": stat.property_type,
+    }
