@@ -12,6 +12,7 @@ from hedgerow.query.hogql.nodes import Call, Compare, Constant, Field, Select
 from hedgerow.query.hogql.parser import parse_query
 from hedgerow.query.hogql.run import CompiledQuery
 from hedgerow.query.hogql.tokenizer import SqlError, SqlSyntaxError, tokenize
+from hedgerow.store.schema import OVERRIDE_MAP
 
 
 def compile_(text: str, overrides: bool = False) -> CompiledQuery:
@@ -70,11 +71,11 @@ def test_every_table_read_is_scoped_to_the_project() -> None:
     assert {compiled.params[p] for p in team_filters} == {7}
 
 
-def test_override_join_only_when_merges_are_pending() -> None:
+def test_override_map_read_only_when_merges_are_pending() -> None:
     text = "SELECT person_id FROM events"
-    assert "person_overrides" not in compile_(text).sql
-    assert "person_overrides" in compile_(text, overrides=True).sql
-    assert "person_overrides" not in compile_("SELECT event FROM events", overrides=True).sql
+    assert OVERRIDE_MAP not in compile_(text).sql
+    assert OVERRIDE_MAP in compile_(text, overrides=True).sql
+    assert OVERRIDE_MAP not in compile_("SELECT event FROM events", overrides=True).sql
 
 
 def test_strings_become_parameters() -> None:
