@@ -109,6 +109,7 @@ class BackgroundDelivery:
         self._stopping = False
         self._closed = False
         self._deadline: float | None = None
+        self._gave_up = False
         self._thread: threading.Thread | None = None
         self._dropped_unlogged = 0
         self._drop_logged_at = -DROP_LOG_INTERVAL
@@ -172,7 +173,8 @@ class BackgroundDelivery:
 
     def shutdown(self, timeout: float | None = None) -> bool:
         """Send what is left (retrying for at most `timeout` seconds), then stop the thread.
-        Events captured afterwards are dropped and counted."""
+        True if nothing had to be given up at the deadline. Events captured afterwards are
+        dropped and counted."""
         timeout = self.shutdown_timeout if timeout is None else timeout
         with self._cond:
             self._closed = True
@@ -183,7 +185,8 @@ class BackgroundDelivery:
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout + 1.0)
         _live.discard(self)
-        return self.pending() == 0
+        with self._cond:
+            return not self._queue and not self._in_flight and not self._gave_up
 
     # -- the thread's side -----------------------------------------------------------------
 
@@ -243,6 +246,7 @@ class BackgroundDelivery:
 
     def _give_up_on_queue(self) -> None:
         if self._queue:
+            self._gave_up = True
             count = len(self._queue)
             self.stats.failed += count
             logger.error(
@@ -259,6 +263,7 @@ class BackgroundDelivery:
         with self._cond:
             while True:
                 if self._deadline is not None and end > self._deadline:
+                    self._gave_up = True
                     return False
                 remaining = end - time.monotonic()
                 if remaining <= 0:
