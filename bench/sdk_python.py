@@ -106,14 +106,24 @@ def measure_calls(server: Server, calls: int, runs: int) -> tuple[list[list[Any]
             for _ in range(runs):
                 if sdk == "hedgerow-client":
                     client: Any = Client(
-                        TOKEN, host=server.url, super_properties={"source": "backend"}
+                        TOKEN,
+                        host=server.url,
+                        super_properties={"source": "backend"},
+                        max_queue_size=calls,
                     )
                     capture = hedgerow_capture(client, properties)
                 else:
-                    client = Posthog(TOKEN, host=server.url, enable_local_evaluation=False)
+                    client = Posthog(
+                        TOKEN,
+                        host=server.url,
+                        enable_local_evaluation=False,
+                        max_queue_size=calls,
+                    )
                     capture = posthog_capture(client, properties)
                 costs = call_costs(capture, calls)
                 client.flush()
+                if sdk == "hedgerow-client":
+                    assert client.stats.dropped == 0, client.stats
                 client.shutdown()
                 results.append(
                     {
