@@ -199,7 +199,7 @@ def test_a_full_queue_drops_counts_and_logs_without_blocking(
     assert stats.dropped + client.pending == 1000
     drops = [r for r in caplog.records if "dropped" in r.getMessage()]
     assert len(drops) == 1  # one line, not one per event
-    assert "the queue is full (50 events waiting)" in drops[0].getMessage()
+    assert "the queue is full (50 events waiting;" in drops[0].getMessage()
     assert drops[0].levelno == logging.WARNING
 
     hold.set()
@@ -222,14 +222,15 @@ def test_shutdown_gives_up_at_its_deadline_when_the_server_is_gone(
     assert "not delivered" in caplog.text or "were not sent" in caplog.text
 
 
+@pytest.mark.parametrize("sync_mode", [False, True], ids=["background", "sync"])
 def test_events_after_shutdown_are_dropped_and_counted(
-    stub: CaptureStub, caplog: pytest.LogCaptureFixture
+    stub: CaptureStub, caplog: pytest.LogCaptureFixture, sync_mode: bool
 ) -> None:
-    client = Client("phc_stub", host=stub.url)
+    client = Client("phc_stub", host=stub.url, sync_mode=sync_mode)
     client.shutdown()
     client.capture("Too late", distinct_id="u1")
     assert client.stats.dropped == 1
-    assert "the client is shut down" in caplog.text
+    assert "after shutdown()" in caplog.text
     assert stub.requests == []
 
 

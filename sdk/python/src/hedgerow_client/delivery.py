@@ -52,10 +52,15 @@ class SyncDelivery:
         self.policy = policy
         self.stats = Stats()
         self._lock = threading.Lock()
+        self._closed = False
 
     def put(self, event: bytes) -> None:
         with self._lock:
             self.stats.captured += 1
+            if self._closed:
+                self.stats.dropped += 1
+                logger.warning("hedgerow-client: capture() after shutdown(); event dropped")
+                return
             outcome = deliver(self.transport, [event], self.policy, _sleep, self._count_retry)
             _account(self.stats, outcome, 1)
 
@@ -70,6 +75,7 @@ class SyncDelivery:
 
     def shutdown(self, timeout: float | None = None) -> bool:
         with self._lock:
+            self._closed = True
             self.transport.close()
         return True
 
@@ -139,18 +145,18 @@ class BackgroundDelivery:
         self._dropped_unlogged += 1
         now = time.monotonic()
         if now - self._drop_logged_at >= DROP_LOG_INTERVAL:
-            why = (
-                "the client is shut down"
-                if self._closed
-                else (f"the queue is full ({self.max_queue_size} events waiting)")
-            )
+            if self._closed:
+                why = "the client is shut down (capture() was called after shutdown())"
+            else:
+                why = (
+                    f"the queue is full ({self.max_queue_size} events waiting; raise "
+                    f"max_queue_size, or check that {self.transport.url} is reachable)"
+                )
             logger.warning(
-                "hedgerow-client: dropped %d event(s) because %s; %d dropped in all. "
-                "Raise max_queue_size or check that %s is reachable.",
+                "hedgerow-client: dropped %d event(s) because %s; %d dropped in all.",
                 self._dropped_unlogged,
                 why,
                 self.stats.dropped,
-                self.transport.url,
             )
             self._drop_logged_at = now
             self._dropped_unlogged = 0
@@ -278,6 +284,7 @@ class BackgroundDelivery:
         """In a forked child the parent's thread does not exist: start afresh, empty (the
         parent still sends what it had queued)."""
         self._init_state()
+        self.stats = Stats()
         self.transport._connection = None
 
 
