@@ -8,6 +8,7 @@ drops with a count and a log line instead of blocking, and shutdown's deadline.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import uuid
 from collections.abc import Iterator
@@ -265,3 +266,27 @@ def test_an_oversized_event_is_dropped_with_a_log_line(
     assert [e["event"] for e in stub.delivered()] == ["Small"]
     assert (stats.captured, stats.sent, stats.failed) == (2, 1, 1)
     assert "over the 921600-byte limit" in caplog.text
+
+
+def test_a_forked_child_sends_its_own_events_once(stub: CaptureStub) -> None:
+    """gunicorn --preload style: the parent's queue is not sent twice, uuids never collide."""
+    client = Client("phc_stub", host=stub.url, flush_interval=60)
+    client.capture("Before fork", distinct_id="parent")
+    pid = os.fork()
+    if pid == 0:  # the child: exit without running pytest's cleanup
+        code = 2
+        try:
+            for _ in range(5):
+                client.capture("In child", distinct_id="child")
+            code = 0 if client.shutdown(10) and client.stats.sent == 5 else 1
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    client.capture("After fork", distinct_id="parent")
+    assert client.shutdown(10)
+
+    events = stub.delivered()
+    names = sorted(event["event"] for event in events)
+    assert names == ["After fork", "Before fork"] + ["In child"] * 5
+    assert len({event["uuid"] for event in events}) == 7
