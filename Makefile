@@ -13,8 +13,8 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/pip install --quiet -e '.[dev]'
+$(STAMP): $(BIN)/python pyproject.toml sdk/python/pyproject.toml
+	$(BIN)/pip install --quiet -e '.[dev]' -e sdk/python
 	touch $(STAMP)
 
 $(NODE_STAMP): tests/node/package.json
@@ -25,13 +25,13 @@ serve: $(STAMP)
 	exec $(BIN)/hedgerow serve
 
 test: $(STAMP) $(NODE_STAMP)
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests bench sdk/python
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench sdk/python
+	$(BIN)/ruff format --check src tests bench sdk/python
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
