@@ -2,11 +2,12 @@
 
 A batch is the buffered events that are due, then new intake entries. For each batch:
 remember what it is made of (so a crash replays exactly it), skip events whose uuid is
-already stored, run the steps (persons and groups in one transaction each), publish the
-overrides and person changes the steps caused, insert what is kept into the event store
-with a token derived from the batch, record uuids, counts, warnings and the buffer's
-changes, then commit the intake offset. Every step is safe to repeat after a crash at any
-point. When idle, the worker flushes the person mirror and squashes overrides when due.
+already stored, run the steps (persons and groups in one transaction each), insert what is
+kept into the event store with a token derived from the batch (while the person writes
+commit), publish the overrides and person changes the steps caused, record uuids, counts,
+warnings and the buffer's changes, then commit the intake offset. Every step is safe to
+repeat after a crash at any point. When idle, the worker flushes the person mirror and
+squashes overrides when due.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -102,6 +104,7 @@ class IngestionWorker:
             ("person", person_step(persons, self.warnings)),
             ("groups", groups_step(groups, self.warnings)),
         ]
+        self._inserter = ThreadPoolExecutor(1, thread_name_prefix="event-insert")
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -118,6 +121,7 @@ class IngestionWorker:
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout)
+        self._inserter.shutdown(wait=True)
 
     def wake(self) -> None:
         self._wake.set()
@@ -197,9 +201,12 @@ class IngestionWorker:
         with self.persons.transaction(), self.groups.transaction():
             self.persons.prefetch((e.team_id, e.distinct_id) for e in events)
             outcome = run_steps(events, self.steps)
+            # The event insert runs while the person writes commit: both wait mostly outside
+            # the GIL. A failure of either fails the batch, which is then replayed whole.
+            inserted = self._inserter.submit(self.events.insert, outcome.kept, batch.token)
+        inserted.result()
         self.publish_overrides()
         drops.extend(outcome.dropped)
-        self.events.insert(outcome.kept, batch.token)
         for event in outcome.kept:
             counts[(event.team_id, "stored", "")] += 1
         warnings: list[Warning] = list(self.warnings.items)
