@@ -909,7 +909,6 @@
           method: 'POST',
           body,
           headers: { 'Content-Type': 'text/plain' },
-          keepalive: (compress ? body.size : text.length) < 60000,
           credentials: 'omit',
         })
         status = response.status

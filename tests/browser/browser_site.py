@@ -86,9 +86,12 @@ def open_page(page: Page, url: str, config: dict[str, Any] | None = None) -> str
 
 
 def stored_events(
-    server: Server, distinct_id: str, count: int, timeout: float = 30
+    server: Server, distinct_id: str, count: int, page: Page | None = None, timeout: float = 30
 ) -> list[dict[str, Any]]:
-    """The stored events of `distinct_id` (oldest first), once there are `count` of them."""
+    """The stored events of `distinct_id` (oldest first), once there are `count` of them.
+
+    With a `page`, the wait runs through Playwright, which serves the page's routes meanwhile.
+    """
     deadline = time.monotonic() + timeout
     while True:
         rows = server.events(properties=[{"key": "distinct_id", "value": distinct_id}])
@@ -97,4 +100,7 @@ def stored_events(
             names = sorted(row["event"] for row in rows)
             assert len(rows) == count, f"expected {count} events, found {len(rows)}: {names}"
             return sorted(rows, key=lambda row: (row["timestamp"], row["properties"]["$time"]))
-        time.sleep(0.05)
+        if page is None:
+            time.sleep(0.05)
+        else:
+            page.wait_for_timeout(50)
