@@ -85,6 +85,19 @@ def open_page(page: Page, url: str, config: dict[str, Any] | None = None) -> str
     return distinct_id
 
 
+def open_posthog_page(page: Page, url: str) -> str:
+    """Open a posthog-js page; wait until its handshake has turned autocapture on.
+
+    `opt_out_useragent_filter` is posthog-js's own switch for browsers under automation:
+    without it, it drops every event from a webdriver-controlled (headless) Chromium.
+    """
+    page.add_init_script("window.TEST_CONFIG = {opt_out_useragent_filter: true}")
+    page.goto(url)
+    page.wait_for_function("window.posthog && posthog.__loaded && posthog.autocapture?.isEnabled")
+    distinct_id: str = page.evaluate("posthog.get_distinct_id()")
+    return distinct_id
+
+
 def stored_events(
     server: Server, distinct_id: str, count: int, page: Page | None = None, timeout: float = 30
 ) -> list[dict[str, Any]]:
