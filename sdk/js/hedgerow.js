@@ -500,6 +500,11 @@
       this.persistence = new Persistence(this._name, c)
       this._sessionProps = (this._durable() && readJSON(session, this._name + '_session')) || {}
       this._device = detect(navigator.userAgent, navigator.vendor)
+      try {
+        this._device.$timezone = Intl.DateTimeFormat().resolvedOptions().timeZone
+      } catch (e) {
+        // no Intl: no $timezone
+      }
       this.__loaded = true
 
       const p = this.persistence.props
@@ -570,7 +575,6 @@
         $screen_width: screen.width,
         $viewport_height: window.innerHeight,
         $viewport_width: window.innerWidth,
-        $timezone: Intl.DateTimeFormat().resolvedOptions().timeZone,
         $lib: LIB,
         $lib_version: VERSION,
         $insert_id: insertId(),
@@ -870,14 +874,21 @@
       }
     }
 
-    _saveQueue() {
+    /** Keep the queue for the next page of this tab: at once, or within a second. */
+    _saveQueue(later) {
+      clearTimeout(this._saveTimer)
+      this._saveTimer = null
+      if (later) {
+        this._saveTimer = setTimeout(() => this._saveQueue(), 1000)
+        return
+      }
       if (this._durable()) writeJSON(session, this._queueKey(), this.queue.length ? this.queue : null)
     }
 
     _enqueue(data) {
       this.queue.push(data)
       if (this.queue.length > MAX_QUEUE) this.queue.splice(0, this.queue.length - MAX_QUEUE)
-      this._saveQueue()
+      if (!this._saveTimer) this._saveQueue(true)
       if (this._failures) return
       if (this.queue.length >= this.config.flush_at) this._send()
       else if (!this._timer) this._schedule(this.config.flush_interval_ms)
