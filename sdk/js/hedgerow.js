@@ -586,9 +586,9 @@
       delete props.$window_id
       if (event === '$pageview' || event === '$pageleave') Object.assign(props, this._previousPage(now))
       if (event === '$pageview') this._pageview = { id: uuid, path: location.pathname, at: now.getTime() }
+      props.distinct_id = p.distinct_id
       Object.assign(props, properties, {
         token: this.token,
-        distinct_id: p.distinct_id,
         $session_id: sessionId,
         $window_id: this._sessionProps.$window_id,
         $is_identified: p.$user_state === 'identified',

@@ -84,3 +84,15 @@ def test_reset_starts_a_new_visitor_on_the_same_device(
     assert after["properties"]["$process_person_profile"] is False
     signed_in = [row for row in stored_events(server, user, 2) if row["event"] == "signed in"]
     assert after["person_id"] != signed_in[0]["person_id"]
+
+
+def test_alias_adds_an_id_to_the_person(server: Server, site: Site, page: Page) -> None:
+    open_page(page, site.url + "/shop.html", {"capture_pageview": False, "autocapture": False})
+    user, alias = unique("user"), unique("alias")
+    page.evaluate("id => hedgerow.identify(id, {plan: 'pro'})", user)
+    page.evaluate("id => hedgerow.alias(id)", alias)
+
+    person = wait_for_person(server, alias, {"plan": "pro"})
+    assert user in person["distinct_ids"] and alias in person["distinct_ids"]
+    [row] = wait_for_events(server, "$create_alias", 1, distinct_id=user)
+    assert row["properties"]["alias"] == alias
