@@ -384,7 +384,8 @@
     const masked = config.mask_all_element_attributes
     const classes = classNames(el)
     if (classes.length && !masked && !ignored.includes('class')) props.classes = classes
-    const sensitive = isSensitive(el)
+    // Stricter than posthog-js: an element whose text may not be read keeps only these four.
+    const sensitive = isSensitive(el) || !captureAllowed(el)
     for (const attr of el.attributes) {
       const name = attr.name
       if (sensitive && !['name', 'id', 'class', 'aria-label'].includes(name)) continue

@@ -299,3 +299,98 @@ def test_autocapture_off_still_sends_page_views(server: Server, site: Site, page
 
     rows = stored_events(server, distinct_id, 2)
     assert [row["event"] for row in rows] == ["$pageview", "after clicks"]
+
+
+def test_card_numbers_ssns_sensitive_elements_and_long_text(
+    server: Server, site: Site, page: Page
+) -> None:
+    main = 'main:attr__id="main"attr_id="main"nth-child="1"nth-of-type="1"'
+    distinct_id = open_page(page, site.url + "/privacy.html")
+    page.click("#card")
+    page.click("#tax-id")
+    page.click("#sensitive")
+    page.fill("#ccnum", "4111111111111111")
+    page.press("#ccnum", "Tab")
+    page.click("#long")
+    page.click("#secret-href")
+    page.click("#noauto")
+    page.click("#done")
+
+    rows = stored_events(server, distinct_id, 7)
+    x255 = "x" * 255
+    assert sorted(map(summary, rows), key=repr) == sorted(
+        [
+            (
+                "click",
+                "Pay with now",
+                chain(
+                    'button:attr__id="card"attr_id="card"nth-child="1"nth-of-type="1"'
+                    'text="Pay with now"',
+                    main,
+                    BODY,
+                ),
+            ),
+            (
+                "click",
+                "SSN",
+                chain(
+                    'button:attr__id="tax-id"attr_id="tax-id"nth-child="2"nth-of-type="2"'
+                    'text="SSN"',
+                    main,
+                    BODY,
+                ),
+            ),
+            (
+                "click",
+                None,
+                chain(
+                    'button:attr__id="sensitive"attr_id="sensitive"nth-child="1"nth-of-type="1"',
+                    'div.ph-sensitive:attr__class="ph-sensitive"nth-child="3"nth-of-type="1"',
+                    main,
+                    BODY,
+                ),
+            ),
+            (
+                "change",
+                None,
+                chain(
+                    'input:attr__id="ccnum"attr__name="cc_number"attr_id="ccnum"nth-child="4"'
+                    'nth-of-type="1"',
+                    main,
+                    BODY,
+                ),
+            ),
+            (
+                "click",
+                x255,
+                chain(
+                    f'button:attr__id="long"attr_id="long"nth-child="5"nth-of-type="3"text="{x255}"',
+                    main,
+                    BODY,
+                ),
+            ),
+            (
+                "click",
+                None,
+                chain(
+                    'a.ph-sensitive:attr__class="ph-sensitive"attr__id="secret-href"'
+                    'attr_id="secret-href"nth-child="6"nth-of-type="1"',
+                    main,
+                    BODY,
+                ),
+            ),
+            (
+                "click",
+                "Done",
+                chain(
+                    'button:attr__id="done"attr_id="done"nth-child="8"nth-of-type="5"text="Done"',
+                    main,
+                    BODY,
+                ),
+            ),
+        ],
+        key=repr,
+    )
+    text = json.dumps(rows)
+    for secret in ("4111111111111111", "123-45-6789", "Grace", "abc123", "private"):
+        assert secret not in text
