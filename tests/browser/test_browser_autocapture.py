@@ -394,3 +394,17 @@ def test_card_numbers_ssns_sensitive_elements_and_long_text(
     text = json.dumps(rows)
     for secret in ("4111111111111111", "123-45-6789", "Grace", "abc123", "private"):
         assert secret not in text
+
+
+def test_quotes_are_escaped_in_the_chain(server: Server, site: Site, page: Page) -> None:
+    distinct_id = open_page(page, site.url + "/privacy.html")
+    page.click("#quoted")
+
+    [row] = stored_events(server, distinct_id, 1)
+    assert row["elements_chain"] == chain(
+        r'button.bq:attr__class="b\"q"attr__id="quoted"attr__title="say \"hi\" \"there\""'
+        r'attr_id="quoted"nth-child="9"nth-of-type="6"text="Say \"hi\""',
+        'main:attr__id="main"attr_id="main"nth-child="1"nth-of-type="1"',
+        BODY,
+    )
+    assert elements_chain_from_elements(row["properties"]["$elements"]) == row["elements_chain"]
