@@ -215,3 +215,13 @@ def test_persistence_modes(
     )
     rows = stored_events(server, first, len(expected))
     assert [row["event"] for row in rows] == expected
+
+
+def test_async_snippet_queues_calls_until_the_file_loads(
+    server: Server, site: Site, page: Page
+) -> None:
+    """No api_host given: the SDK sends to the server it was loaded from."""
+    distinct_id = open_page(page, site.url + "/async.html")
+    [row] = stored_events(server, distinct_id, 1)
+    assert row["event"] == "queued before load"
+    assert row["properties"]["n"] == 1
