@@ -6,6 +6,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NODE_STAMP := tests/node/node_modules/.installed
+# Debian's Chromium for the browser tests (Playwright drives it; it never downloads a browser).
+CHROMIUM := /usr/bin/chromium
 
 .PHONY: serve test lint typecheck check bench clean
 
@@ -21,11 +23,15 @@ $(NODE_STAMP): tests/node/package.json
 	cd tests/node && npm install --no-audit --no-fund --loglevel=error
 	touch $(NODE_STAMP)
 
+$(CHROMIUM):
+	apt-get update && apt-get install -y --no-install-recommends chromium chromium-driver
+
 serve: $(STAMP)
 	exec $(BIN)/hedgerow serve
 
-test: $(STAMP) $(NODE_STAMP)
+test: $(STAMP) $(NODE_STAMP) $(CHROMIUM)
 	$(BIN)/ruff check src tests bench sdk/python
+	$(BIN)/ruff format --check src tests bench sdk/python
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 

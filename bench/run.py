@@ -1,7 +1,8 @@
 """Run every benchmark in sequence (what `make bench` does) and write bench/results/summary.md.
 
 Defaults: properties_storage.py with 1,000,000 events, capture.py (3 runs of 10 s per
-scenario) and ingestion.py --quick (100,000 events; pass --full for 1,000,000). --quick
+scenario), ingestion.py --quick (100,000 events; pass --full for 1,000,000) and
+browser_sdk.py (size as served, cost in Chromium). --quick
 makes every benchmark quick. Each benchmark runs as its own process with a time limit; one
 that fails is recorded in the summary and the others still run. The 10M-event memory run is
 not included: run `bench/ingestion.py --memory-events 10000000` for it.
@@ -30,6 +31,7 @@ def main() -> None:
         ("properties_storage", quick, 3600),
         ("capture", quick, 1800),
         ("ingestion", quick if args.quick or args.full else ["--quick"], 3600),
+        ("browser_sdk", quick, 600),
     ]
     RESULTS.mkdir(parents=True, exist_ok=True)
     parts = ["# Hedgerow benchmarks", machine_md(machine())]

@@ -24,6 +24,7 @@ from hedgerow.persons.sqlite import SqlitePersonStore
 from hedgerow.projects import Project, ProjectCatalog
 from hedgerow.settings import Settings
 from hedgerow.store.chdb import ChdbEventStore
+from hedgerow.web.routes import web_routes
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +126,7 @@ def create_app(components: Components) -> Starlette:
         Route("/_health", health, methods=["GET"]),
         *capture_routes(capture),
         *api.routes(),
+        *web_routes(components.project),
     ]
     return Starlette(
         routes=routes,
