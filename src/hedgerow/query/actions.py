@@ -79,6 +79,8 @@ def step_condition(step: dict[str, Any], reader: PropertyReader) -> str:
         for key in ("text", "href"):
             if step.get(key) is not None:
                 matching = step.get(f"{key}_matching") or "exact"
+                if matching == "regex":
+                    reader.regexes.append(step[key])
                 regexes.append(elements.text_regex(key, step[key], matching))
         parts.extend(f"match(elements_chain, {params.string(r)})" for r in regexes)
     url = step.get("url")
@@ -88,7 +90,7 @@ def step_condition(step: dict[str, Any], reader: PropertyReader) -> str:
         if matching == "exact":
             parts.append(f"({current} = {params.string(url)})")
         elif matching == "regex":
-            parts.append(f"match({current}, {params.string(url)})")
+            parts.append(f"match({current}, {reader.regex(url)})")
         else:
             parts.append(f"(position({current}, {params.string(url)}) > 0)")
     properties = step.get("properties")

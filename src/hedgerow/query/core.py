@@ -160,9 +160,18 @@ class Compiler:
     # -- running ---------------------------------------------------------------------
 
     def run(self, sql: str) -> QueryResult:
-        """Run the statement; a regular expression ClickHouse cannot compile is a 400."""
+        """Run the statement; a regular expression ClickHouse cannot compile is a 400 (checked
+        first: ClickHouse compiles a regex only when some row reaches it)."""
+        if self.reader.regexes:
+            patterns, self.reader.regexes = self.reader.regexes, []
+            for pattern in dict.fromkeys(patterns):
+                check = SqlParams()
+                self._guard(f"SELECT match('', {check.string(pattern)})", check.values)
+        return self._guard(sql, self.params.values)
+
+    def _guard(self, sql: str, values: dict[str, Any]) -> QueryResult:
         try:
-            return self.env.store.query(sql, self.params.values)
+            return self.env.store.query(sql, values)
         except RuntimeError as exc:
             message = str(exc)
             if "CANNOT_COMPILE_REGEXP" in message or "cannot compile re2" in message:

@@ -54,6 +54,12 @@ class PropertyReader:
         self.materialized = materialized
         # The SQL condition of an action, by id (set by the query core; None: no actions).
         self.action = action
+        self.regexes: list[str] = []  # user-written regexes, checked before the query runs
+
+    def regex(self, pattern: str) -> str:
+        """A user-written regular expression as a parameter (remembered to be checked)."""
+        self.regexes.append(pattern)
+        return self.params.string(pattern)
 
     def _column(self, source: str) -> str:
         try:
@@ -131,7 +137,7 @@ def compile_property_filter(spec: Any, reader: PropertyReader) -> str:
             code="invalid_filter",
         )
     if source == "element":
-        return _element_filter(key, operator, value, reader.params)
+        return _element_filter(key, operator, value, reader)
     params = reader.params
     if operator == "is_set":
         return reader.is_set(source, key)
@@ -149,7 +155,7 @@ def compile_property_filter(spec: Any, reader: PropertyReader) -> str:
         found = f"(positionCaseInsensitiveUTF8({text}, {needle}) > 0)"
         return found if operator == "icontains" else f"(NOT {found})"
     if operator in ("regex", "not_regex"):
-        found = f"match({text}, {params.string(str(value))})"
+        found = f"match({text}, {reader.regex(str(value))})"
         if operator == "regex":
             return f"({reader.is_set(source, key)} AND {found})"
         return f"(NOT ({reader.is_set(source, key)} AND {found}))"
@@ -180,7 +186,8 @@ def _action_filter(action_id: Any, operator: str, reader: PropertyReader) -> str
 _ELEMENT_OPERATORS = ("exact", "is_not", "icontains", "not_icontains", "regex", "not_regex")
 
 
-def _element_filter(key: str, operator: str, value: Any, params: SqlParams) -> str:
+def _element_filter(key: str, operator: str, value: Any, reader: PropertyReader) -> str:
+    params = reader.params
     if key not in elements.ELEMENT_KEYS:
         raise BadRequest(
             f"Element filters take the keys {', '.join(elements.ELEMENT_KEYS)}; got {key!r}.",
@@ -212,9 +219,13 @@ def _element_filter(key: str, operator: str, value: Any, params: SqlParams) -> s
             patterns = ['(?i)[^.:;"]*' + re.escape(t) + '[^.:;"]*' for t in texts]
         else:
             patterns = texts
+            for text in texts:
+                reader.regexes.append(text)
         regexes = [elements.tag_regex(p) for p in patterns]
     else:
         matching = {"exact": "exact", "icontains": "contains", "regex": "regex"}[base]
+        if matching == "regex":
+            reader.regexes.extend(texts)
         regexes = [elements.text_regex(key, t, matching) for t in texts]
     found = "(" + " OR ".join(f"match(elements_chain, {params.string(r)})" for r in regexes) + ")"
     return f"(NOT {found})" if operator.startswith(("not_", "is_not")) else found

@@ -39,7 +39,6 @@ WINDOW_UNITS = {
     "month": 30 * 86400,
 }
 MAX_STEPS = 20
-_EMPTY = "CAST([], 'Array(Int64)')"
 
 
 def _settings(query: dict[str, Any]) -> tuple[str, int]:
@@ -68,49 +67,46 @@ def _settings(query: dict[str, Any]) -> tuple[str, int]:
 
 
 def _ordered_chains(steps: int, window: int, strict: bool) -> tuple[list[str], str]:
-    """Array expressions (aliases) and the first chain of the furthest step reached."""
-    exprs = [
-        f"arrayMap((ti, mi) -> if(bitTest(mi, 0), [ti], {_EMPTY}), t, m) AS c0",
-    ]
-    follow = "c0"
+    """Array expressions (aliases) and the first chain of the furthest step reached.
+
+    `s{k}[i]` is the start time of the attempt that completes step k at event i (0: none).
+    Starts only grow over time, so the latest completion before i has the latest start;
+    the times of an attempt's steps are the first completions with its start.
+    """
+    exprs = ["arrayMap((ti, mi) -> if(bitTest(mi, 0), ti, 0), t, m) AS s0"]
     for k in range(1, steps):
-        if strict:
-            previous = f"arrayPushFront(arrayPopBack({follow}), {_EMPTY})"
-        else:
-            filled = f"arrayFill(x -> notEmpty(x), {follow})"
-            previous = f"arrayPushFront(arrayPopBack({filled}), {_EMPTY})"
+        before = f"s{k - 1}" if strict else f"arrayFill(x -> x != 0, s{k - 1})"
         exprs.append(
-            f"arrayMap((ti, mi, pi) -> if(bitTest(mi, {k}) AND notEmpty(pi) AND "
-            f"ti - pi[1] <= {window}, arrayPushBack(pi, ti), {_EMPTY}), t, m, {previous}) AS c{k}"
+            f"arrayMap((ti, mi, pi) -> if(bitTest(mi, {k}) AND pi != 0 AND ti - pi <= {window}, "
+            f"pi, 0), t, m, arrayPushFront(arrayPopBack({before}), 0)) AS s{k}"
         )
-        follow = f"c{k}"
-        if not strict and k < steps - 1:
-            # Keep the first completion of each start: later ones repeat the same attempt.
-            before = f"arrayPushFront(arrayPopBack(arrayFill(x -> notEmpty(x), c{k})), {_EMPTY})"
-            exprs.append(
-                f"arrayMap((ci, qi) -> if(notEmpty(ci) AND (empty(qi) OR qi[1] != ci[1]), ci, "
-                f"{_EMPTY}), c{k}, {before}) AS d{k}"
-            )
-            follow = f"d{k}"
-    firsts = [f"arrayFirst(x -> notEmpty(x), c{k})" for k in reversed(range(steps))]
-    chain = "multiIf(" + ", ".join(f"notEmpty({f}), {f}" for f in firsts[:-1]) + f", {firsts[-1]})"
-    if steps == 1:
-        chain = firsts[0]
-    return exprs, chain
+    firsts = [f"arrayFirst(x -> x != 0, s{k})" for k in reversed(range(steps))]
+    start = "multiIf(" + "".join(f"{f} != 0, {f}, " for f in firsts[:-1]) + f"{firsts[-1]})"
+    exprs.append(f"{start} AS chain_start")
+    times = ["chain_start"] + [
+        f"if(chain_start = 0, 0, arrayFirst((ti, x) -> x = chain_start, t, s{k}))"
+        for k in range(1, steps)
+    ]
+    return exprs, "arrayFilter(x -> x != 0, [" + ", ".join(times) + "])"
 
 
 def _unordered_chains(steps: int, window: int) -> tuple[list[str], str]:
+    """`l{k}[i]`: the latest time of step k at or before event i; a window ending at event
+    i holds the steps whose latest time is within it."""
     exprs = [
         f"arrayFill(x -> x != 0, arrayMap((ti, mi) -> if(bitTest(mi, {k}), ti, 0), t, m)) AS l{k}"
         for k in range(steps)
     ]
-    latest = "[" + ", ".join(f"l{k}[i]" for k in range(steps)) + "]"
+    names = [f"l{k}" for k in range(steps)]
+    inside = " + ".join(f"({n}i != 0 AND ti - {n}i <= {window})" for n in names)
     exprs.append(
-        f"arrayMap(i -> arraySort(arrayFilter(x -> x != 0 AND t[i] - x <= {window}, {latest})), "
-        "arrayEnumerate(t)) AS sets"
+        f"arrayMap((ti, {', '.join(n + 'i' for n in names)}) -> {inside}, t, "
+        f"{', '.join(names)}) AS counts"
     )
-    exprs.append("arrayMax(arrayMap(x -> length(x), sets)) AS reached")
-    return exprs, "arrayFirst(x -> length(x) = reached, sets)"
+    exprs.append("arrayFirstIndex(x -> x = arrayMax(counts), counts) AS best")
+    latest = "[" + ", ".join(f"{n}[best]" for n in names) + "]"
+    chain = f"arraySort(arrayFilter(x -> x != 0 AND t[best] - x <= {window}, {latest}))"
+    return exprs, chain
 
 
 def run_funnels_query(env: QueryEnv, query: dict[str, Any]) -> dict[str, Any]:

@@ -3,14 +3,16 @@
 `dateRange` is `{"date_from", "date_to", "explicitDate"}` with ISO or relative dates (see
 dates.py). `date_from` defaults to `-7d`, `date_to` to now. Unless `explicitDate` is true,
 `date_from` snaps to the start of its day (of its hour for `hour`) and `date_to` to the end
-of its day (hour). The first interval starts at the start of the interval holding
-`date_from` (weeks start on Sunday, months on the 1st), so that every interval is whole, and
-the query reads events from there to `date_to` inclusive. Buckets are local: a day is a day
+of its day (hour; a plain date `2026-11-01` always ends with its day). The first interval
+starts at the start of the interval holding `date_from` (weeks start on Sunday, months on
+the 1st), so that every interval is whole, and the query reads events from there to
+`date_to` inclusive. Buckets are local: a day is a day
 on the project's clock, daylight saving included.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
@@ -21,6 +23,7 @@ from hedgerow.query.dates import resolve_local_date
 from hedgerow.query.sql import SqlParams
 
 INTERVALS = ("hour", "day", "week", "month")
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 DEFAULT_DATE_FROM = "-7d"
 MAX_BUCKETS = 10_000
 
@@ -170,7 +173,10 @@ def resolve_range(
     if not date_range.get("explicitDate"):
         unit = "hour" if interval == "hour" else "day"
         date_from = start_of_interval(date_from, unit)
-        date_to = next_interval(start_of_interval(date_to, unit), unit) - timedelta(microseconds=1)
+        # A plain date as `date_to` means that whole day, whatever the interval.
+        to_unit = "day" if _DATE_ONLY.match(str(to_text or "")) else unit
+        date_to = start_of_interval(date_to, to_unit)
+        date_to = next_interval(date_to, to_unit) - timedelta(microseconds=1)
     if date_to < date_from:
         raise BadRequest(
             f"`date_to` ({date_to.isoformat()}) is before `date_from` ({date_from.isoformat()}).",
