@@ -75,3 +75,14 @@ def test_default_is_the_last_seven_days_and_compare_shifts_whole_intervals() -> 
 def test_bad_ranges(date_range: object) -> None:
     with pytest.raises(BadRequest):
         resolve_range(date_range, "day", UTC, now=NOW)
+
+
+def test_last_month_and_all() -> None:
+    found = resolve_range({"date_from": "-1mStart", "date_to": "-1mEnd"}, "day", YORK, now=NOW)
+    assert (found.start.isoformat(), found.end.date().isoformat()) == (
+        "2026-02-01T00:00:00-05:00",
+        "2026-02-28",
+    )
+    first = datetime(2025, 12, 30, 3, tzinfo=UTC)  # still the 29th in New York
+    found = resolve_range({"date_from": "all"}, "month", YORK, now=NOW, earliest=lambda: first)
+    assert [found.day(s) for s in found.bucket_starts()][:2] == ["2025-12-01", "2026-01-01"]
