@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -459,63 +458,3 @@ def test_merged_persons_count_once(data: Dataset) -> None:
         },
     )
     assert max(monthly["results"][0]["data"]) <= users
-
-
-BAD_QUERIES: list[tuple[dict[str, Any], str]] = [
-    ({"series": [{"event": "x", "math": "weird"}]}, "Unknown math"),
-    ({"series": [{"event": "x", "math": "sum"}]}, "math_property"),
-    ({"series": [{"event": "x"}], "interval": "minute"}, "Unknown interval"),
-    ({"series": [{"event": "x"}], "dateRange": {"date_from": "last tuesday"}}, "is not a date"),
-    ({"series": [{"event": "x"}], "dateRange": {"date_from": "-1d", "date_to": "-3d"}}, "before"),
-    ({"series": []}, "needs `series`"),
-    ({"series": [{"kind": "ActionsNode", "id": 999}]}, "no action 999"),
-    (
-        {
-            "series": [{"event": "x"}],
-            "breakdownFilter": {"breakdown": "a", "breakdown_type": "cohort"},
-        },
-        "Breakdowns are by",
-    ),
-    ({"series": [{"event": "x"}], "trendsFilter": {"formula": "A +* C"}}, "formula"),
-    ({"series": [{"event": "x"}], "trendsFilter": {"formula": "A/B"}}, "no series B"),
-    (
-        {"series": [{"event": "x"}], "properties": [{"key": "a", "operator": "nearly"}]},
-        "Unknown operator",
-    ),
-    (
-        {
-            "series": [{"event": "x"}],
-            "properties": [{"key": "a", "operator": "regex", "value": "(?=a)"}],
-        },
-        "regular expression",
-    ),
-    (
-        {"series": [{"event": "x"}], "properties": [{"key": "colour", "type": "element"}]},
-        "Element filters take the keys",
-    ),
-    (
-        {
-            "series": [{"event": "x"}],
-            "properties": [{"key": "selector", "type": "element", "value": "a:hover"}],
-        },
-        "selector",
-    ),
-    (
-        {"series": [{"event": "x"}], "dateRange": {"date_from": "2020-01-01"}, "interval": "hour"},
-        "more than",
-    ),
-]
-
-
-@pytest.mark.parametrize(("query", "message"), BAD_QUERIES)
-def test_bad_input_is_a_400(data: Dataset, query: dict[str, Any], message: str) -> None:
-    answer = data.query("utc", {"kind": "TrendsQuery", **query}, status=400)
-    assert message in answer["error"] and answer["code"]
-
-
-def test_unknown_kind_and_bad_timezone(data: Dataset, tmp_path: Path) -> None:
-    answer = data.query("utc", {"kind": "RetentionQuery"}, status=400)
-    assert "TrendsQuery" in answer["error"] and "FunnelsQuery" in answer["error"]
-    with data.server.api() as api:
-        response = api.patch("/api/projects/1/", json={"timezone": "Mars/Olympus"})
-    assert response.status_code == 400 and "time zone" in response.json()["error"]
