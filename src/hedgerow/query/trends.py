@@ -30,6 +30,8 @@ from hedgerow.query.trends_series import (
 from hedgerow.store.schema import DATABASE
 
 BREAKDOWN_TYPES = ("event", "person")
+# Displays that show one number per series: the answer has `aggregated_value` instead of data.
+AGGREGATE_DISPLAYS = ("BoldNumber", "ActionsPie", "ActionsTable", "ActionsBarValue", "WorldMap")
 
 
 def run_trends_query(env: QueryEnv, query: dict[str, Any]) -> dict[str, Any]:
@@ -43,14 +45,21 @@ def run_trends_query(env: QueryEnv, query: dict[str, Any]) -> dict[str, Any]:
     breakdown = parse_breakdown(query.get("breakdownFilter"))
     previous = _previous_range(current, query.get("compareFilter"))
     formulas = _formulas(query.get("trendsFilter"), len(series))
+    display = (query.get("trendsFilter") or {}).get("display")
+    whole = display in AGGREGATE_DISPLAYS
     filters = query.get("properties")
     names = _names(env, series)
 
     results: list[dict[str, Any]] = []
     periods = [("current", current)] + ([("previous", previous)] if previous else [])
     for compare_label, time_range in periods:
-        data = [compute_series(env, node, filters, time_range, breakdown) for node in series]
+        data = [
+            compute_series(env, node, filters, time_range, breakdown, whole=whole)
+            for node in series
+        ]
         axis = _Axis(time_range)
+        if whole:
+            axis.keys, axis.days, axis.labels = [""], [], []
         if formulas:
             found = _formula_results(formulas, data, axis)
         else:
@@ -59,6 +68,10 @@ def run_trends_query(env: QueryEnv, query: dict[str, Any]) -> dict[str, Any]:
             for result in found:
                 result["compare"] = True
                 result["compare_label"] = compare_label
+        if whole:
+            for result in found:
+                result["aggregated_value"] = result.pop("data")[0]
+                result["data"] = []
         results.extend(found)
     response: dict[str, Any] = {
         "results": results,

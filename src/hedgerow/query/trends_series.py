@@ -124,7 +124,10 @@ def compute_series(
     filters: Any,
     tr: TimeRange,
     breakdown: Breakdown | None,
+    *,
+    whole: bool = False,
 ) -> SeriesData:
+    """Per interval; or with `whole`, one value over the whole range (bucket key `""`)."""
     s = _SeriesSql(env, node, filters, tr)
     c = s.c
     data = SeriesData()
@@ -145,7 +148,15 @@ def compute_series(
             s.where.append(f"has({top_sql}, {raw})")
     else:
         data.order = [None]
-    rows = _rolling_rows(s, group) if s.rolling else _plain_rows(s, group)
+    if whole:
+        rows = s.run(
+            f"SELECT '' AS bucket, {group} AS bv, {s.aggregate(ranking=s.math in ACTIVE_DAYS)} "
+            f"AS value FROM {c.events_from()} WHERE {s.range_where()} GROUP BY bv"
+        )
+    elif s.rolling:
+        rows = _rolling_rows(s, group)
+    else:
+        rows = _plain_rows(s, group)
     for value in data.order:
         data.values[value] = {}
     for bucket, bv, value in rows:
