@@ -39,6 +39,7 @@ WINDOW_UNITS = {
     "month": 30 * 86400,
 }
 MAX_STEPS = 20
+MASK_BITS = MAX_STEPS  # a bit per step, below the milliseconds
 
 
 def _settings(query: dict[str, Any]) -> tuple[str, int]:
@@ -63,28 +64,33 @@ def _settings(query: dict[str, Any]) -> tuple[str, int]:
         )
     if not isinstance(amount, int) or isinstance(amount, bool) or amount < 1:
         raise BadRequest("`funnelWindowInterval` must be a positive integer.", code="invalid_query")
-    return str(order), amount * WINDOW_UNITS[unit] * 1_000_000
+    return str(order), amount * WINDOW_UNITS[unit] * 1000
+
+
+def _ms(e: str) -> str:
+    return f"bitShiftRight({e}, {MASK_BITS})"
 
 
 def _ordered_chains(steps: int, window: int, strict: bool) -> tuple[list[str], str]:
     """Array expressions (aliases) and the first chain of the furthest step reached.
 
+    `evs` holds each event as `milliseconds << MASK_BITS | step bits`, in time order.
     `s{k}[i]` is the start time of the attempt that completes step k at event i (0: none).
     Starts only grow over time, so the latest completion before i has the latest start;
     the times of an attempt's steps are the first completions with its start.
     """
-    exprs = ["arrayMap((ti, mi) -> if(bitTest(mi, 0), ti, 0), t, m) AS s0"]
+    exprs = [f"arrayMap(e -> if(bitTest(e, 0), {_ms('e')}, 0), evs) AS s0"]
     for k in range(1, steps):
         before = f"s{k - 1}" if strict else f"arrayFill(x -> x != 0, s{k - 1})"
         exprs.append(
-            f"arrayMap((ti, mi, pi) -> if(bitTest(mi, {k}) AND pi != 0 AND ti - pi <= {window}, "
-            f"pi, 0), t, m, arrayPushFront(arrayPopBack({before}), 0)) AS s{k}"
+            f"arrayMap((e, p) -> if(bitTest(e, {k}) AND p != 0 AND {_ms('e')} - p <= {window}, "
+            f"p, 0), evs, arrayShiftRight({before}, 1)) AS s{k}"
         )
     firsts = [f"arrayFirst(x -> x != 0, s{k})" for k in reversed(range(steps))]
     start = "multiIf(" + "".join(f"{f} != 0, {f}, " for f in firsts[:-1]) + f"{firsts[-1]})"
     exprs.append(f"{start} AS chain_start")
     times = ["chain_start"] + [
-        f"if(chain_start = 0, 0, arrayFirst((ti, x) -> x = chain_start, t, s{k}))"
+        f"if(chain_start = 0, 0, {_ms(f'arrayFirst((e, x) -> x = chain_start, evs, s{k})')})"
         for k in range(1, steps)
     ]
     return exprs, "arrayFilter(x -> x != 0, [" + ", ".join(times) + "])"
@@ -94,9 +100,10 @@ def _unordered_chains(steps: int, window: int) -> tuple[list[str], str]:
     """`l{k}[i]`: the latest time of step k at or before event i; a window ending at event
     i holds the steps whose latest time is within it."""
     exprs = [
-        f"arrayFill(x -> x != 0, arrayMap((ti, mi) -> if(bitTest(mi, {k}), ti, 0), t, m)) AS l{k}"
+        f"arrayFill(x -> x != 0, arrayMap(e -> if(bitTest(e, {k}), {_ms('e')}, 0), evs)) AS l{k}"
         for k in range(steps)
     ]
+    exprs.append(f"arrayMap(e -> {_ms('e')}, evs) AS t")
     names = [f"l{k}" for k in range(steps)]
     inside = " + ".join(f"({n}i != 0 AND ti - {n}i <= {window})" for n in names)
     exprs.append(
@@ -137,25 +144,26 @@ def run_funnels_query(env: QueryEnv, query: dict[str, Any]) -> dict[str, Any]:
         exprs, chain = _unordered_chains(steps, window)
     else:
         exprs, chain = _ordered_chains(steps, window, order == "strict")
+    # One sortable Int64 per event: the time in milliseconds, then the step bits.
     per_person = (
-        f"SELECT {bv} AS bv, arraySort(groupArray(tuple(toUnixTimestamp64Micro(timestamp), "
-        f"mask))) AS evs FROM (SELECT timestamp, {person} AS person_key, {mask} AS mask{raw} "
-        f"FROM {c.events_from()} WHERE {' AND '.join(where)}) GROUP BY person_key"
+        f"SELECT {bv} AS bv, arraySort(groupArray(toUnixTimestamp64Milli(timestamp) * "
+        f"{1 << MASK_BITS} + mask)) AS evs FROM (SELECT timestamp, {person} AS person_key, "
+        f"{mask} AS mask{raw} FROM {c.events_from()} WHERE {' AND '.join(where)}) "
+        "GROUP BY person_key"
     )
-    chains = (
-        "SELECT bv, arrayMap(e -> e.1, evs) AS t, arrayMap(e -> e.2, evs) AS m, "
-        + ", ".join(exprs)
-        + f", {chain} AS chain FROM ({per_person})"
-    )
-    limit = breakdown.limit if breakdown else 1
-    grouped = (
-        "SELECT chain, if(dense_rank() OVER (ORDER BY entered DESC, bv ASC) <= "
-        f"{limit}, bv, {c.params.string(OTHER_VALUE)}) AS grp FROM (SELECT chain, bv, "
-        f"count() OVER (PARTITION BY bv) AS entered FROM ({chains}) WHERE notEmpty(chain))"
-    )
+    chains = f"SELECT bv, {', '.join(exprs)}, {chain} AS chain FROM ({per_person})"
+    if breakdown is None:
+        grouped = f"SELECT chain, '' AS grp FROM ({chains}) WHERE notEmpty(chain)"
+    else:
+        grouped = (
+            "SELECT chain, if(dense_rank() OVER (ORDER BY entered DESC, bv ASC) <= "
+            f"{breakdown.limit}, bv, {c.params.string(OTHER_VALUE)}) AS grp FROM (SELECT "
+            f"chain, bv, count() OVER (PARTITION BY bv) AS entered FROM ({chains}) "
+            "WHERE notEmpty(chain))"
+        )
     columns = [f"countIf(length(chain) >= {k + 1})" for k in range(steps)]
     for k in range(1, steps):
-        gap = f"(chain[{k + 1}] - chain[{k}]) / 1e6"
+        gap = f"(chain[{k + 1}] - chain[{k}]) / 1e3"
         columns.append(f"avgIf({gap}, length(chain) > {k})")
         columns.append(f"quantileExactInclusiveIf(0.5)({gap}, length(chain) > {k})")
     rows = c.run(
