@@ -86,7 +86,8 @@ def _ordered_chains(steps: int, window: int, strict: bool) -> tuple[list[str], s
             f"arrayMap((e, p) -> if(bitTest(e, {k}) AND p != 0 AND {_ms('e')} - p <= {window}, "
             f"p, 0), evs, arrayShiftRight({before}, 1)) AS s{k}"
         )
-    firsts = [f"arrayFirst(x -> x != 0, s{k})" for k in reversed(range(steps))]
+    exprs += [f"arrayFirst(x -> x != 0, s{k}) AS f{k}" for k in range(steps)]
+    firsts = [f"f{k}" for k in reversed(range(steps))]
     start = "multiIf(" + "".join(f"{f} != 0, {f}, " for f in firsts[:-1]) + f"{firsts[-1]})"
     exprs.append(f"{start} AS chain_start")
     times = ["chain_start"] + [
@@ -150,6 +151,7 @@ def run_funnels_query(env: QueryEnv, query: dict[str, Any]) -> dict[str, Any]:
         f"{1 << MASK_BITS} + mask)) AS evs FROM (SELECT timestamp, {person} AS person_key, "
         f"{mask} AS mask{raw} FROM {c.events_from()} WHERE {' AND '.join(where)}) "
         "GROUP BY person_key"
+        + ("" if order == "unordered" else " HAVING bitTest(groupBitOr(mask), 0)")
     )
     chains = f"SELECT bv, {', '.join(exprs)}, {chain} AS chain FROM ({per_person})"
     if breakdown is None:
