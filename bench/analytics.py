@@ -230,8 +230,9 @@ def cases(anchor: datetime, action_id: int) -> list[tuple[str, dict[str, Any], s
                 "series": [{"kind": "ActionsNode", "id": action_id}],
             },
             f"SELECT toDate(timestamp, 'UTC') AS d, count() FROM {ev} WHERE team_id = 1 AND "
-            f"{r30} AND ((event = '$autocapture' AND (match(elements_chain, '[:\"]text=\"Purchase\"') "
-            "OR match(elements_chain, '[:\"]text=\"Add\"'))) OR event = 'Plan purchased') "
+            f"{r30} AND ((event = '$autocapture' AND ("
+            'match(elements_chain, \'[:"]text="Purchase"\') OR '
+            "match(elements_chain, '[:\"]text=\"Add\"'))) OR event = 'Plan purchased') "
             "GROUP BY d ORDER BY d",
         ),
     ]
@@ -293,8 +294,8 @@ def main() -> None:
         ) < 1e-6 * max(1.0, _total(query["kind"], ours_once))
         ours, hand = [], []
         for _ in range(args.runs):
-            ours.append(timed(lambda: runner(env, query))[0])
-            hand.append(timed(lambda: store.query(sql))[0])
+            ours.append(timed(lambda r=runner, q=query: r(env, q))[0])  # type: ignore[misc]
+            hand.append(timed(lambda s=sql: store.query(s))[0])  # type: ignore[misc]
         o, h = median(ours), median(hand)
         rows.append(
             [
