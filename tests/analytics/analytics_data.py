@@ -275,7 +275,8 @@ def trend(
     prop: str | None = None,
     key: Callable[[Event], Any] | None = None,
 ) -> tuple[list[str], dict[Any, list[float]]]:
-    """Days and a data list per breakdown key (None without `key`)."""
+    """Days and a data list per breakdown key (None without `key`); `prop` is an event
+    property, or `person.<key>` for a person property."""
     starts = buckets(first, last, interval, tz)
     labels = [day_label(s, interval) for s in starts]
     index = {day_label(s, interval): i for i, s in enumerate(starts)}
@@ -305,9 +306,11 @@ def trend(
                 data[slot] = len({e.properties.get("$session_id") for e in items})
             else:
                 assert prop is not None
+                source = "person_properties" if prop.startswith("person.") else "properties"
+                name = prop.removeprefix("person.")
                 values = [
                     v
-                    for v in (number(e.properties.get(prop, None)) for e in items)
+                    for v in (number(getattr(e, source).get(name)) for e in items)
                     if v is not None
                 ]
                 data[slot] = AGGREGATES[math_name](values) if values else 0

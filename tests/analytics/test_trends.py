@@ -128,6 +128,35 @@ def test_property_maths(data: Dataset, math: str) -> None:
     _check(data, "new_york", series, interval="week")
 
 
+def test_math_on_a_person_property(data: Dataset) -> None:
+    series = {
+        "event": "purchase",
+        "math": "avg",
+        "math_property": "age",
+        "math_property_type": "person_properties",
+    }
+    first, last = _range(data, "utc", 100)
+    answer = data.query(
+        "utc",
+        {
+            "kind": "TrendsQuery",
+            "series": [series],
+            "interval": "month",
+            "dateRange": {"date_from": first.isoformat(), "date_to": last.isoformat()},
+        },
+    )
+    _, expected = trend(
+        [e for e in data.events if e.event == "purchase"],
+        first=first,
+        last=last,
+        interval="month",
+        tz=ZoneInfo("UTC"),
+        math_name="avg",
+        prop="person.age",
+    )
+    assert answer["results"][0]["data"] == pytest.approx(expected[None])
+
+
 @pytest.mark.parametrize("zone", list(ZONES))
 @pytest.mark.parametrize(
     ("interval", "math", "days"),
