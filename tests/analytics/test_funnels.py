@@ -236,6 +236,26 @@ def test_actions_as_funnel_steps(funnel_server: Server) -> None:
     assert steps[1]["count"] == expected + 1  # and the merged person
 
 
+@pytest.mark.parametrize("order", ["strict", "unordered"])
+def test_breakdown_groups_add_up(funnel_server: Server, order: str) -> None:
+    settings = {"funnelOrderType": order, "funnelWindowInterval": 1}
+    whole = _funnel(funnel_server, funnelsFilter=settings)["results"]
+    groups = _funnel(
+        funnel_server,
+        funnelsFilter=settings,
+        breakdownFilter={"breakdown": "plan", "breakdown_limit": 2},
+    )["results"]
+    assert len(groups) == 3 and groups[-1][0]["breakdown_value"] == "$$_posthog_breakdown_other_$$"
+    for k, step in enumerate(whole):
+        assert sum(group[k]["count"] for group in groups) == step["count"]
+
+
+def test_a_funnel_nobody_entered(funnel_server: Server) -> None:
+    answer = _funnel(funnel_server, series=[{"event": "never-sent"}, {"event": A}])
+    assert [s["count"] for s in answer["results"]] == [0, 0]
+    assert answer["results"][1]["median_conversion_time"] is None
+
+
 @pytest.mark.parametrize(
     ("extra", "message"),
     [

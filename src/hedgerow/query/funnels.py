@@ -174,7 +174,8 @@ def run_funnels_query(env: QueryEnv, query: dict[str, Any]) -> dict[str, Any]:
     ).rows
     results = [_steps(series, names, row, steps) for row in rows]
     if breakdown is None:
-        flat = results[0] if results else _steps(series, names, ["", *[0] * steps], steps)
+        empty = ["", *[0] * steps, *[None] * (2 * steps - 2)]
+        flat = results[0] if results else _steps(series, names, empty, steps)
         return {"results": flat, "isUdf": False, "timezone": env.timezone, **_range(time_range)}
     for group, row in zip(results, rows, strict=True):
         for step in group:
