@@ -13,6 +13,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from hedgerow.actions import ActionStore
+from hedgerow.api.actions import ActionsApi
 from hedgerow.api.routes import Api
 from hedgerow.capture.routes import CaptureService, capture_routes
 from hedgerow.errors import HedgerowError
@@ -33,6 +35,7 @@ log = logging.getLogger(__name__)
 class Components:
     settings: Settings
     catalog: ProjectCatalog
+    actions: ActionStore
     intake: SqliteIntakeLog
     persons: SqlitePersonStore
     events: ChdbEventStore
@@ -47,6 +50,7 @@ class Components:
         self.persons.close()
         self.worker.groups.close()
         self.events.close()
+        self.actions.close()
         self.catalog.close()
 
 
@@ -57,6 +61,7 @@ def build_components(settings: Settings) -> Components:
     project, new_key = catalog.bootstrap(
         settings.bootstrap.project_token, settings.bootstrap.api_key
     )
+    actions = ActionStore(data_dir / "meta.sqlite3")
     intake = SqliteIntakeLog(
         data_dir / "intake.sqlite3", max_backlog=settings.intake.intake_max_backlog
     )
@@ -77,7 +82,7 @@ def build_components(settings: Settings) -> Components:
         squash_interval=settings.ingestion.squash_interval,
         buffer_delay=settings.ingestion.buffer_delay,
     )
-    return Components(settings, catalog, intake, persons, events, worker, project, new_key)
+    return Components(settings, catalog, actions, intake, persons, events, worker, project, new_key)
 
 
 async def _error_handler(request: Request, exc: Exception) -> Response:
@@ -102,7 +107,14 @@ def create_app(components: Components) -> Starlette:
         on_append=components.worker.wake,
         trust_forwarded_for=components.settings.server.trust_forwarded_for,
     )
-    api = Api(components.catalog, components.persons, components.events, components.worker)
+    api = Api(
+        components.catalog,
+        components.persons,
+        components.events,
+        components.worker,
+        actions=components.actions,
+    )
+    actions_api = ActionsApi(components.catalog, components.actions, components.events)
 
     async def health(request: Request) -> Response:
         checks = {
@@ -127,6 +139,7 @@ def create_app(components: Components) -> Starlette:
         *capture_routes(capture),
         *api.routes(),
         *web_routes(components.project),
+        *actions_api.routes(),
     ]
     return Starlette(
         routes=routes,

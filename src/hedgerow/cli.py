@@ -89,15 +89,22 @@ def _print_banner(components: Components, server: uvicorn.Server) -> None:
 
 
 def _project_create(args: argparse.Namespace) -> int:
-    from hedgerow.projects import ProjectCatalog
+    from hedgerow.projects import ProjectCatalog, valid_timezone
 
+    if not valid_timezone(args.timezone):
+        print(
+            f"hedgerow: {args.timezone!r} is not a time zone (e.g. UTC, Europe/Paris)",
+            file=sys.stderr,
+        )
+        return 2
     settings = Settings.load({"data_dir": Path(args.data_dir) if args.data_dir else None})
     settings.storage.data_dir.mkdir(parents=True, exist_ok=True)
     catalog = ProjectCatalog(settings.storage.data_dir / "meta.sqlite3")
-    project = catalog.create_project(args.name)
+    project = catalog.create_project(args.name, timezone=args.timezone)
     key = catalog.create_api_key([project.id], f"for project {project.id}")
     print(f"project id:       {project.id}")
     print(f"project token:    {project.token}")
+    print(f"time zone:        {project.timezone}")
     print(f"personal API key: {key}")
     catalog.close()
     return 0
@@ -129,6 +136,11 @@ def build_parser() -> argparse.ArgumentParser:
     project_commands = project.add_subparsers(dest="project_command", required=True)
     create = project_commands.add_parser("create", help="Create a project and a key for it.")
     create.add_argument("--name", required=True)
+    create.add_argument(
+        "--timezone",
+        default="UTC",
+        help="IANA time zone the project's days are counted in (default UTC).",
+    )
     create.add_argument("--data-dir", dest="data_dir", default=None)
     create.set_defaults(func=_project_create)
     key = project_commands.add_parser("key", help="Create a personal API key.")

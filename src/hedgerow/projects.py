@@ -15,6 +15,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo, available_timezones
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS projects (
@@ -44,6 +45,19 @@ class Project:
     token: str
     timezone: str
     created_at: float
+
+
+def valid_timezone(name: object) -> bool:
+    """An IANA time zone name this machine knows ('UTC', 'Europe/Paris', ...)."""
+    if not isinstance(name, str) or not name or len(name) > 64:
+        return False
+    if name in ("UTC", "Etc/UTC") or name in available_timezones():
+        try:
+            ZoneInfo(name)
+        except (ValueError, OSError):
+            return False
+        return True
+    return False
 
 
 def hash_key(key: str) -> str:
@@ -93,14 +107,34 @@ class ProjectCatalog:
             ).fetchall()
         return [Project(*row) for row in rows]
 
-    def create_project(self, name: str, token: str | None = None) -> Project:
+    def create_project(self, name: str, token: str | None = None, timezone: str = "UTC") -> Project:
         token = token or new_token()
+        if not valid_timezone(timezone):
+            raise ValueError(f"{timezone!r} is not an IANA time zone name")
         with self._lock:
             cursor = self._conn.execute(
-                "INSERT INTO projects (name, token, created_at) VALUES (?, ?, ?)",
-                (name, token, time.time()),
+                "INSERT INTO projects (name, token, timezone, created_at) VALUES (?, ?, ?, ?)",
+                (name, token, timezone, time.time()),
             )
         project = self.by_id(int(cursor.lastrowid or 0))
+        assert project is not None
+        return project
+
+    def update_project(
+        self, project_id: int, *, name: str | None = None, timezone: str | None = None
+    ) -> Project:
+        """Rename a project or change its time zone (queries use it from the next one on)."""
+        if timezone is not None and not valid_timezone(timezone):
+            raise ValueError(f"{timezone!r} is not an IANA time zone name")
+        with self._lock:
+            if name is not None:
+                self._conn.execute("UPDATE projects SET name = ? WHERE id = ?", (name, project_id))
+            if timezone is not None:
+                self._conn.execute(
+                    "UPDATE projects SET timezone = ? WHERE id = ?", (timezone, project_id)
+                )
+        self._by_token = {t: p for t, p in self._by_token.items() if p.id != project_id}
+        project = self.by_id(project_id)
         assert project is not None
         return project
 

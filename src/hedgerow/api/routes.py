@@ -12,16 +12,27 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from hedgerow.actions import ActionStore
 from hedgerow.api.auth import allowed_projects, project_for
 from hedgerow.api.definitions import DefinitionsApi
 from hedgerow.errors import BadRequest, NotFound
 from hedgerow.ingestion.worker import IngestionWorker
 from hedgerow.persons.store import Person, PersonStore
-from hedgerow.projects import Project, ProjectCatalog
+from hedgerow.projects import Project, ProjectCatalog, valid_timezone
+from hedgerow.query.core import QueryEnv, QueryRunner
 from hedgerow.query.definitions import Definitions
-from hedgerow.query.events_query import run_events_query
+from hedgerow.query.events_query import events_query_runner, run_events_query
+from hedgerow.query.funnels import run_funnels_query
 from hedgerow.query.hogql import run_hogql_query
+from hedgerow.query.trends import run_trends_query
 from hedgerow.store.events import EventStore
+
+# The query kinds `POST /api/projects/{id}/query/` answers, by `kind`.
+QUERY_RUNNERS: dict[str, QueryRunner] = {
+    "EventsQuery": events_query_runner,
+    "TrendsQuery": run_trends_query,
+    "FunnelsQuery": run_funnels_query,
+}
 
 
 def json(body: Any, status: int = 200) -> Response:
@@ -65,10 +76,13 @@ class Api:
     persons: PersonStore
     events: EventStore
     worker: IngestionWorker
+    actions: ActionStore | None = None
     definitions: Definitions = field(init=False)
+    runners: dict[str, QueryRunner] = field(init=False)
 
     def __post_init__(self) -> None:
         self.definitions = Definitions(self.events)
+        self.runners = {**QUERY_RUNNERS, "HogQLQuery": self._hogql}
 
     async def projects(self, request: Request) -> Response:
         allowed = allowed_projects(request, self.catalog)
@@ -76,7 +90,29 @@ class Api:
         return json({"count": len(projects), "results": [_project_json(p) for p in projects]})
 
     async def project(self, request: Request) -> Response:
-        return json(_project_json(project_for(request, self.catalog)))
+        """GET one project; PATCH `{"name"?, "timezone"?}` changes it (an IANA zone name
+        such as 'Europe/Paris': trends count days on that clock)."""
+        project = project_for(request, self.catalog)
+        if request.method == "PATCH":
+            try:
+                body = orjson.loads(await request.body())
+            except orjson.JSONDecodeError:
+                body = None
+            if not isinstance(body, dict) or not set(body) <= {"name", "timezone"}:
+                raise BadRequest(
+                    'Send {"name": ..., "timezone": ...} (either or both).', code="invalid_project"
+                )
+            name, timezone = body.get("name"), body.get("timezone")
+            if name is not None and (not isinstance(name, str) or not name.strip()):
+                raise BadRequest("`name` must be a non-empty string.", code="invalid_project")
+            if timezone is not None and not valid_timezone(timezone):
+                raise BadRequest(
+                    f"{timezone!r} is not a time zone; use an IANA name like 'UTC' or "
+                    "'America/New_York'.",
+                    code="invalid_timezone",
+                )
+            project = self.catalog.update_project(project.id, name=name, timezone=timezone)
+        return json(_project_json(project))
 
     async def query(self, request: Request) -> Response:
         project = project_for(request, self.catalog)
@@ -88,23 +124,22 @@ class Api:
         if not isinstance(query, dict):
             raise BadRequest('Send {"query": {"kind": ...}}.', code="invalid_query")
         kind = query.get("kind")
-        if kind == "EventsQuery":
-            result = await run_in_threadpool(run_events_query, self.events, project.id, query)
-            return json(result)
-        if kind == "HogQLQuery":
-            return json(await run_in_threadpool(self._hogql, project, query))
-        raise BadRequest(
-            f"Unknown query kind {kind!r}. Supported: EventsQuery, HogQLQuery.",
-            code="invalid_query",
-        )
+        runner = self.runners.get(kind) if isinstance(kind, str) else None
+        if runner is None:
+            raise BadRequest(
+                f"Unknown query kind {kind!r}. Supported: {', '.join(self.runners)}.",
+                code="invalid_query",
+            )
+        env = QueryEnv(self.events, project.id, project.timezone, self.actions)
+        return json(await run_in_threadpool(runner, env, query))
 
-    def _hogql(self, project: Project, query: dict[str, Any]) -> dict[str, Any]:
+    def _hogql(self, env: QueryEnv, query: dict[str, Any]) -> dict[str, Any]:
         """`properties.<key>` reads typed values (Numeric, Boolean, DateTime) as inferred by
         the property definitions."""
         text = query.get("query")
         mentions = isinstance(text, str) and "properties" in text
-        types = self.definitions.property_types(project.id) if mentions else {}
-        return run_hogql_query(self.events, project.id, project.timezone, query, types)
+        types = self.definitions.property_types(env.team_id) if mentions else {}
+        return run_hogql_query(env.store, env.team_id, env.timezone, query, types)
 
     def _with_ids(self, person: Person) -> Person:
         person.distinct_ids = self.persons.distinct_ids(person.team_id, person.id)
@@ -186,7 +221,7 @@ class Api:
         base = "/api/projects/{project_id}"
         return [
             Route("/api/projects/", self.projects, methods=["GET"]),
-            Route(base + "/", self.project, methods=["GET"]),
+            Route(base + "/", self.project, methods=["GET", "PATCH"]),
             Route(base + "/query/", self.query, methods=["POST"]),
             Route(base + "/persons/", self.persons_list, methods=["GET"]),
             Route(base + "/persons/{person_id}/", self.person, methods=["GET"]),

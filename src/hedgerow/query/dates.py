@@ -3,12 +3,15 @@
 Relative forms (PostHog's): `-<n><unit>` with unit `h` hours, `d` days, `w` weeks, `m`
 months, `q` quarters, `y` years, optionally followed by `Start` or `End` to snap to the start
 or end of that unit; `-<n>M` minutes; `now`, `today`, `yesterday`; `all` means no bound.
+
+Everything is resolved in a time zone (the project's; UTC by default): `today` and
+`-1mStart` snap to local midnights, and an ISO date or time without an offset is local time.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from hedgerow.capture.timestamps import parse_timestamp
 from hedgerow.errors import BadRequest
@@ -55,11 +58,25 @@ def _snap(value: datetime, unit: str, end: bool) -> datetime:
     return following - timedelta(microseconds=1) if end else start
 
 
-def resolve_date(text: str | None, *, now: datetime | None = None) -> datetime | None:
+def resolve_date(
+    text: str | None, *, now: datetime | None = None, tz: tzinfo = UTC
+) -> datetime | None:
     """A UTC datetime for a date expression, or None for no bound (`all` or empty)."""
+    local = resolve_local_date(text, now=(now or datetime.now(UTC)).astimezone(tz), tz=tz)
+    return None if local is None else local.astimezone(UTC)
+
+
+def is_relative(text: str) -> bool:
+    """Whether a date expression is relative to now (as opposed to an ISO date or time)."""
+    return text in ("now", "today", "dStart", "yesterday") or bool(_RELATIVE.match(text))
+
+
+def resolve_local_date(text: str | None, *, now: datetime, tz: tzinfo) -> datetime | None:
+    """Like `resolve_date`, as an aware datetime in `tz`; `now` must be in `tz` already."""
     if text is None or text == "" or text == "all":
         return None
-    now = now or datetime.now(UTC)
+    if not isinstance(text, str):
+        raise BadRequest(f"{text!r} is not a date; send a string.", code="invalid_date")
     if text == "now":
         return now
     if text in ("today", "dStart"):
@@ -84,6 +101,12 @@ def resolve_date(text: str | None, *, now: datetime | None = None) -> datetime |
         else:
             value = _add_months(now, -12 * amount)
         return _snap(value, unit, snap == "End") if snap else value
+    try:
+        naive = datetime.fromisoformat(text)
+    except ValueError:
+        naive = None
+    if naive is not None and naive.tzinfo is None:
+        return naive.replace(tzinfo=tz)
     parsed = parse_timestamp(text)
     if parsed is None:
         raise BadRequest(
@@ -91,4 +114,4 @@ def resolve_date(text: str | None, *, now: datetime | None = None) -> datetime |
             "or a relative date such as '-7d', '-24h', '-1mStart' or 'all'.",
             code="invalid_date",
         )
-    return parsed
+    return parsed.astimezone(tz)

@@ -17,11 +17,11 @@ from typing import Any
 import orjson
 
 from hedgerow.errors import BadRequest
+from hedgerow.query.core import Compiler, QueryEnv, person_source
 from hedgerow.query.dates import resolve_date
 from hedgerow.query.filters import PropertyReader, compile_filter_group
-from hedgerow.query.sql import SqlParams
 from hedgerow.store.events import EventStore
-from hedgerow.store.schema import DATABASE, EFFECTIVE_PERSON_ID, effective_person_join
+from hedgerow.store.schema import DATABASE
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 10_000
@@ -134,19 +134,27 @@ def _star(row: Any) -> dict[str, Any]:
     return values
 
 
+def events_query_runner(env: QueryEnv, query: dict[str, Any]) -> dict[str, Any]:
+    """The `EventsQuery` kind, with actions (`actionId`) and the project's time zone."""
+    return run_events_query(env.store, env.team_id, query, env=env)
+
+
 def run_events_query(
-    store: EventStore, team_id: int, query: dict[str, Any], *, uuid: str | None = None
+    store: EventStore,
+    team_id: int,
+    query: dict[str, Any],
+    *,
+    uuid: str | None = None,
+    env: QueryEnv | None = None,
 ) -> dict[str, Any]:
-    params = SqlParams()
-    reader = PropertyReader(params, store.materialized_columns())
+    compiler = Compiler(env or QueryEnv(store, team_id))
+    params, reader = compiler.params, compiler.reader
     select = query.get("select") or ["*"]
     if not isinstance(select, list):
         raise BadRequest("`select` must be a list of strings.", code="invalid_query")
-    # Merges waiting for their rewrite make `person_id` come through the override join; with
-    # none pending (the usual case after a squash) the stored column is the effective one.
     person_sql = "person_id"
-    if _mentions_person(select, query.get("orderBy")) and store.override_count(team_id):
-        person_sql = EFFECTIVE_PERSON_ID
+    if _mentions_person(select, query.get("orderBy")):
+        person_sql = person_source(store, team_id)
     columns = _columns(person_sql)
     items = [_select_item(s, reader, columns, person_sql) for s in select]
     where = [f"team_id = {params.integer(team_id)}"]
@@ -157,11 +165,13 @@ def run_events_query(
         if not isinstance(event, str):
             raise BadRequest("`event` must be an event name.", code="invalid_query")
         where.append(f"event = {params.string(event)}")
+    if query.get("actionId") is not None:
+        where.append(compiler.action(query["actionId"]))
     properties = query.get("properties")
     if properties:
         where.append(compile_filter_group(properties, reader))
     for key, symbol in (("after", ">"), ("before", "<")):
-        bound = resolve_date(query.get(key))
+        bound = resolve_date(query.get(key), tz=compiler.env.tz)
         if bound is not None:
             stamp = bound.strftime("%Y-%m-%d %H:%M:%S.%f")
             where.append(f"timestamp {symbol} toDateTime64({params.string(stamp)}, 6, 'UTC')")
@@ -178,15 +188,13 @@ def run_events_query(
 
     sql = "SELECT " + ", ".join(i.sql for i in items)
     sql += f" FROM {DATABASE}.events"
-    if person_sql == EFFECTIVE_PERSON_ID:
-        sql += " " + effective_person_join(params.integer(team_id))
     sql += " WHERE " + " AND ".join(where)
     if group_by:
         sql += " GROUP BY " + ", ".join(group_by)
     if order:
         sql += " ORDER BY " + ", ".join(order)
     sql += f" LIMIT {limit + 1} OFFSET {offset}"
-    result = store.query(sql, params.values)
+    result = compiler.run(sql)
     rows = result.rows[:limit]
     converted = [
         [_star(v) if i.star else i.convert(v) for i, v in zip(items, row, strict=True)]

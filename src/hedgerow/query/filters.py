@@ -1,7 +1,9 @@
 """Property filters compiled into ClickHouse SQL conditions.
 
 A filter is `{"key", "value", "operator", "type"}` with `type` `event` (the event's
-properties) or `person` (the person's properties stamped on the event). Groups
+properties), `person` (the person's properties stamped on the event), `element` (keys
+`tag_name`, `text`, `href`, `selector`, matched in `$elements_chain`, see elements.py) or
+`action` (`value` an action id: the event matches that action). Groups
 `{"type": "AND"|"OR", "values": [...]}` nest. A property is read as its text form (strings
 unquoted, other JSON values as JSON text), from a materialized column when there is one.
 """
@@ -9,10 +11,12 @@ unquoted, other JSON values as JSON text), from a materialized column when there
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from hedgerow.errors import BadRequest
+from hedgerow.query import elements
 from hedgerow.query.sql import SqlParams
 from hedgerow.store.schema import quote_identifier, text_form_expression
 
@@ -40,9 +44,22 @@ _SOURCES = {"event": "properties", "person": "person_properties"}
 class PropertyReader:
     """SQL expressions for reading a property of the event or of its person."""
 
-    def __init__(self, params: SqlParams, materialized: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        params: SqlParams,
+        materialized: Mapping[str, str],
+        action: Callable[[Any], str] | None = None,
+    ) -> None:
         self.params = params
         self.materialized = materialized
+        # The SQL condition of an action, by id (set by the query core; None: no actions).
+        self.action = action
+        self.regexes: list[str] = []  # user-written regexes, checked before the query runs
+
+    def regex(self, pattern: str) -> str:
+        """A user-written regular expression as a parameter (remembered to be checked)."""
+        self.regexes.append(pattern)
+        return self.params.string(pattern)
 
     def _column(self, source: str) -> str:
         try:
@@ -107,16 +124,20 @@ def compile_property_filter(spec: Any, reader: PropertyReader) -> str:
     if "values" in spec and spec.get("type") in ("AND", "OR"):
         return compile_filter_group(spec, reader)
     key = spec.get("key")
-    if not isinstance(key, str) or not key:
-        raise BadRequest("A property filter needs a `key` string.", code="invalid_filter")
     source = spec.get("type", "event")
     operator = spec.get("operator", "exact")
     value = spec.get("value")
+    if source == "action":
+        return _action_filter(value if value is not None else key, operator, reader)
+    if not isinstance(key, str) or not key:
+        raise BadRequest("A property filter needs a `key` string.", code="invalid_filter")
     if operator not in OPERATORS:
         raise BadRequest(
             f"Unknown operator {operator!r}; use one of {', '.join(OPERATORS)}.",
             code="invalid_filter",
         )
+    if source == "element":
+        return _element_filter(key, operator, value, reader)
     params = reader.params
     if operator == "is_set":
         return reader.is_set(source, key)
@@ -134,7 +155,7 @@ def compile_property_filter(spec: Any, reader: PropertyReader) -> str:
         found = f"(positionCaseInsensitiveUTF8({text}, {needle}) > 0)"
         return found if operator == "icontains" else f"(NOT {found})"
     if operator in ("regex", "not_regex"):
-        found = f"match({text}, {params.string(str(value))})"
+        found = f"match({text}, {reader.regex(str(value))})"
         if operator == "regex":
             return f"({reader.is_set(source, key)} AND {found})"
         return f"(NOT ({reader.is_set(source, key)} AND {found}))"
@@ -148,6 +169,69 @@ def compile_property_filter(spec: Any, reader: PropertyReader) -> str:
         return f"(ifNull(toDate({when}) = toDate({target}), 0))"
     symbol = "<" if operator == "is_date_before" else ">"
     return f"(ifNull({when} {symbol} {target}, 0))"
+
+
+def _action_filter(action_id: Any, operator: str, reader: PropertyReader) -> str:
+    if reader.action is None:
+        raise BadRequest("Action filters are not available here.", code="invalid_filter")
+    if operator not in ("exact", "is_not"):
+        raise BadRequest(
+            "An action filter takes the operator 'exact' (matches) or 'is_not'.",
+            code="invalid_filter",
+        )
+    condition = reader.action(action_id)
+    return condition if operator == "exact" else f"(NOT {condition})"
+
+
+_ELEMENT_OPERATORS = ("exact", "is_not", "icontains", "not_icontains", "regex", "not_regex")
+
+
+def _element_filter(key: str, operator: str, value: Any, reader: PropertyReader) -> str:
+    params = reader.params
+    if key not in elements.ELEMENT_KEYS:
+        raise BadRequest(
+            f"Element filters take the keys {', '.join(elements.ELEMENT_KEYS)}; got {key!r}.",
+            code="invalid_filter",
+        )
+    if operator in ("is_set", "is_not_set") and key in ("text", "href"):
+        found = f"match(elements_chain, {params.string(elements.attribute_set_regex(key))})"
+        return found if operator == "is_set" else f"(NOT {found})"
+    if operator not in _ELEMENT_OPERATORS or (key == "selector" and operator not in _EQUALITY):
+        allowed = _EQUALITY if key == "selector" else _ELEMENT_OPERATORS
+        raise BadRequest(
+            f"The element filter {key!r} takes the operators {', '.join(allowed)}.",
+            code="invalid_filter",
+        )
+    values = value if isinstance(value, list) else [value]
+    if not values or not all(isinstance(v, str | int | float) for v in values):
+        raise BadRequest(
+            f"The element filter {key!r} needs a string value (or a list of them).",
+            code="invalid_filter",
+        )
+    texts = [str(v) for v in values]
+    base = operator.removeprefix("not_").replace("is_not", "exact")
+    if key == "selector":
+        regexes = [elements.selector_regex(t) for t in texts]
+    elif key == "tag_name":
+        if base == "exact":
+            patterns = [re.escape(t.lower()) for t in texts]
+        elif base == "icontains":
+            patterns = ['(?i)[^.:;"]*' + re.escape(t) + '[^.:;"]*' for t in texts]
+        else:
+            patterns = texts
+            for text in texts:
+                reader.regexes.append(text)
+        regexes = [elements.tag_regex(p) for p in patterns]
+    else:
+        matching = {"exact": "exact", "icontains": "contains", "regex": "regex"}[base]
+        if matching == "regex":
+            reader.regexes.extend(texts)
+        regexes = [elements.text_regex(key, t, matching) for t in texts]
+    found = "(" + " OR ".join(f"match(elements_chain, {params.string(r)})" for r in regexes) + ")"
+    return f"(NOT {found})" if operator.startswith(("not_", "is_not")) else found
+
+
+_EQUALITY = ("exact", "is_not")
 
 
 def compile_filter_group(spec: Any, reader: PropertyReader) -> str:

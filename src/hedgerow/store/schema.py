@@ -9,6 +9,7 @@ rewrite stored parts: old parts compute it when read until they merge.
 from __future__ import annotations
 
 DATABASE = "hedgerow"
+EVENTS_TABLE = f"{DATABASE}.events"
 
 DEFAULT_MATERIALIZED = (
     "$current_url",
@@ -125,12 +126,6 @@ CREATE TABLE IF NOT EXISTS {DATABASE}.{OVERRIDE_MAP} (
 ENGINE = Join(ANY, LEFT, team_id, old_person_id)
 SETTINGS join_any_take_last_row = 1, persistent = 0
 """
-
-
-def effective_person_join(team_sql: str) -> str:
-    """What the FROM clause needs for `EFFECTIVE_PERSON_ID`: nothing since the map is read
-    per row with `joinGet` (kept so that callers need not know how the map is read)."""
-    return ""
 
 
 # Each event's person after merges: the map's person for its stored `person_id`, if any.

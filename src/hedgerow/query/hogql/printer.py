@@ -32,9 +32,7 @@ _COMPARE = {
 
 # Names of the stored tables' columns that queries cannot see: aliases may not take them, so
 # that no alias could stand for one of them anywhere in the printed SQL.
-RESERVED_ALIASES = frozenset(
-    {"team_id", "o_distinct_id", "o_person_id", "version", "is_deleted", "person_mode"}
-)
+RESERVED_ALIASES = frozenset({"team_id", "version", "is_deleted", "person_mode"})
 
 
 @dataclass

@@ -14,7 +14,6 @@ from hedgerow.query.sql import SqlParams
 from hedgerow.store.schema import (
     DATABASE,
     EFFECTIVE_PERSON_ID,
-    effective_person_join,
     quote_identifier,
 )
 
@@ -85,7 +84,7 @@ TABLES = {t.name: t for t in (EVENTS, PERSONS, PERSON_DISTINCT_IDS)}
 
 def events_source(ctx: TableContext, effective_person: bool) -> str:
     """One project's events. `person_id` is the person after merges: through the override
-    join when the query reads it and merges wait for their rewrite, else the stored id."""
+    map when the query reads it and merges wait for their rewrite, else the stored id."""
     team = ctx.params.integer(ctx.team_id)
     tz = ctx.params.string(ctx.timezone)
     person = EFFECTIVE_PERSON_ID if effective_person else "person_id"
@@ -105,10 +104,7 @@ def events_source(ctx: TableContext, effective_person: bool) -> str:
         *(f"`$group_{i}`" for i in range(5)),
         *(quote_identifier(column) for column in sorted(ctx.materialized.values())),
     ]
-    sql = f"SELECT {', '.join(columns)} FROM {DATABASE}.events"
-    if effective_person:
-        sql += " " + effective_person_join(team)
-    return f"{sql} WHERE team_id = {team}"
+    return f"SELECT {', '.join(columns)} FROM {DATABASE}.events WHERE team_id = {team}"
 
 
 def persons_source(ctx: TableContext) -> str:
