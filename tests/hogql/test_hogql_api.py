@@ -234,3 +234,9 @@ def test_request_without_sql_is_refused(two_projects: dict[str, Any]) -> None:
         response = api.post("/api/projects/1/query/", json={"query": {"kind": "HogQLQuery"}})
     assert response.status_code == 400
     assert response.json()["code"] == "invalid_query"
+
+
+def test_string_literals_reach_clickhouse_unchanged(two_projects: dict[str, Any]) -> None:
+    # A backslash, a tab and a newline in a literal: each must arrive as one character.
+    text = "SELECT 'a\\\\b\\tc\\nd' AS s, length(s) FROM events LIMIT 1"
+    assert rows(two_projects, text) == [["a\\b\tc\nd", 7]]

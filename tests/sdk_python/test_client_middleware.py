@@ -147,7 +147,10 @@ def test_asgi_one_event_per_request_on_starlette(
     errors: list[str] = []
     url = serve_asgi(starlette_app(client, run, errors))
 
-    with httpx.Client(base_url=url, headers={"X-User-Id": user}) as http:
+    # A fresh connection per request: a server may close a kept-alive connection after an
+    # app raised, and a request sent on it meanwhile would fail with a reset.
+    fresh = httpx.Limits(max_keepalive_connections=0)
+    with httpx.Client(base_url=url, headers={"X-User-Id": user}, limits=fresh) as http:
         assert http.get("/orders/42").json() == {"id": "42"}
         assert http.post("/orders").status_code == 201
         assert http.post("/pay").status_code == 500
@@ -248,7 +251,10 @@ def test_wsgi_one_event_per_request(server: Server, client: Client, serve_wsgi: 
             raise
 
     url = serve_wsgi(outside)
-    with httpx.Client(base_url=url, headers={"X-User-Id": user}) as http:
+    # A fresh connection per request: a server may close a kept-alive connection after an
+    # app raised, and a request sent on it meanwhile would fail with a reset.
+    fresh = httpx.Limits(max_keepalive_connections=0)
+    with httpx.Client(base_url=url, headers={"X-User-Id": user}, limits=fresh) as http:
         assert http.get("/orders/42").text == "order 42"
         assert http.post("/orders").status_code == 201
         assert http.post("/pay").status_code == 500
