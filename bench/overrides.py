@@ -263,8 +263,6 @@ def main() -> None:
         f"{slow5:+.0%} at 5% ({'met' if slow5 < 0.20 else 'missed'}). Each figure: median of "
         f"{args.runs} runs after one warm-up; the `uniq` rows compare with `uniq` without the map.",
     ]
-    if any(k.startswith("e ") for k in results):
-        notes.append("e and f read a Join-engine table built (untimed) from the override table.")
     data = {
         "events": args.events,
         "persons": args.persons,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -68,6 +69,20 @@ class Server:
 
     def kill(self) -> None:
         self.stop(signal.SIGKILL)
+
+    def create_project(self, name: str, timezone: str | None = None) -> tuple[int, str, str]:
+        """A new project made with `hedgerow project create` beside the running server:
+        (project id, project token, personal API key)."""
+        command = [sys.executable, "-m", "hedgerow", "project", "create", "--name", name]
+        if timezone is not None:
+            command += ["--timezone", timezone]
+        command += ["--data-dir", str(self.data_dir)]
+        out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+        project_id = re.search(r"project id:\s+(\d+)", out)
+        token = re.search(r"project token:\s+(\S+)", out)
+        key = re.search(r"personal API key:\s+(\S+)", out)
+        assert project_id and token and key, out
+        return int(project_id.group(1)), token.group(1), key.group(1)
 
     # -- API helpers -----------------------------------------------------------------
 

@@ -15,8 +15,6 @@ import json
 import math
 import random
 import re
-import subprocess
-import sys
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -134,34 +132,6 @@ def generate(now: datetime, users: int = 24, seed: int = 7) -> list[Event]:
             events.append(identify)
     events.sort(key=lambda e: e.timestamp)
     return events
-
-
-def create_project(server: Server, name: str, timezone: str) -> tuple[int, str, str]:
-    """A project made with `hedgerow project create --timezone`: (id, token, API key)."""
-    output = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "hedgerow",
-            "project",
-            "create",
-            "--name",
-            name,
-            "--timezone",
-            timezone,
-            "--data-dir",
-            str(server.data_dir),
-        ],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    values = dict(line.split(":", 1) for line in output.splitlines() if ":" in line)
-    return (
-        int(values["project id"]),
-        values["project token"].strip(),
-        values["personal API key"].strip(),
-    )
 
 
 def send(server: Server, token: str, events: list[Event]) -> None:

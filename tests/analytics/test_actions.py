@@ -9,7 +9,6 @@ from typing import Any
 
 import httpx
 import pytest
-from analytics_data import create_project
 
 from server import TOKEN, Server
 
@@ -226,7 +225,7 @@ def test_crud(shop: Server) -> None:
 
 def test_actions_belong_to_their_project(shop: Server) -> None:
     action = _create(shop, {"name": "mine", "steps": [{"event": "$pageview"}]})
-    other, _, other_key = create_project(shop, "Other", "Europe/Paris")
+    other, _, other_key = shop.create_project("Other", "Europe/Paris")
     with shop.api(other_key) as api:
         assert api.get("/api/projects/1/actions/").status_code == 403
         assert api.get(f"/api/projects/{other}/actions/").json()["results"] == []

@@ -13,7 +13,6 @@ import pytest
 from analytics_data import (
     TIERS,
     Event,
-    create_project,
     generate,
     matches,
     number,
@@ -56,11 +55,11 @@ def data(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dataset]:
     dataset = Dataset(server, events, now)
     dataset.projects["utc"] = (1, API_KEY)
     send(server, TOKEN, events)
-    york_id, york_token, york_key = create_project(server, "New York", "America/New_York")
+    york_id, york_token, york_key = server.create_project("New York", "America/New_York")
     dataset.projects["new_york"] = (york_id, york_key)
     send(server, york_token, events)
     # The third is made in UTC and moved to Kolkata through the API.
-    kolkata_id, kolkata_token, kolkata_key = create_project(server, "Kolkata", "UTC")
+    kolkata_id, kolkata_token, kolkata_key = server.create_project("Kolkata", "UTC")
     with server.api(kolkata_key) as api:
         moved = api.patch(f"/api/projects/{kolkata_id}/", json={"timezone": "Asia/Kolkata"})
     assert moved.status_code == 200 and moved.json()["timezone"] == "Asia/Kolkata"

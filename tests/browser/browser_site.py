@@ -112,7 +112,9 @@ def stored_events(
         if len(rows) >= count or time.monotonic() > deadline:
             names = sorted(row["event"] for row in rows)
             assert len(rows) == count, f"expected {count} events, found {len(rows)}: {names}"
-            return sorted(rows, key=lambda row: (row["timestamp"], row["properties"]["$time"]))
+            # The browser's clock orders its own events; the stored timestamps are corrected
+            # for clock skew per request, which can swap events sent milliseconds apart.
+            return sorted(rows, key=lambda row: (row["properties"]["$time"], row["timestamp"]))
         if page is None:
             time.sleep(0.05)
         else:

@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from hogql_project import create_project
 
 from server import TOKEN, Server
 
@@ -114,7 +113,7 @@ def test_definitions(fresh_server: Server) -> None:
     assert props["plan"]["volume"] == 1
 
     # Each project sees only its own definitions.
-    other_id, other_token, other_key = create_project(server, "Other")
+    other_id, other_token, other_key = server.create_project("Other")
     _send(server, [{"event": "Other event", "distinct_id": "o", "properties": {}}], other_token)
     server.wait_ingested(1, project=other_id, key=other_key)
     other = _get(server, f"/api/projects/{other_id}/event_definitions/", key=other_key)
@@ -134,6 +133,6 @@ def test_bad_type_is_refused(server: Server) -> None:
 def test_definitions_need_a_key_for_the_project(server: Server) -> None:
     for path in ("/api/projects/1/event_definitions/", "/api/projects/1/property_definitions/"):
         assert httpx.get(server.url + path).status_code == 401
-    _, _, other_key = create_project(server, "Elsewhere")
+    _, _, other_key = server.create_project("Elsewhere")
     with server.api(other_key) as api:
         assert api.get("/api/projects/1/event_definitions/").status_code == 403

@@ -10,7 +10,6 @@ from typing import Any
 
 import httpx
 import pytest
-from hogql_project import create_project
 
 from server import TOKEN, Server
 
@@ -22,7 +21,7 @@ def two_projects(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str,
     ids go through the override map."""
     data: Path = tmp_path_factory.mktemp("hogql") / "data"
     server = Server(data, HEDGEROW_SQUASH_INTERVAL="3600").start()
-    other_id, other_token, other_key = create_project(server, "Other")
+    other_id, other_token, other_key = server.create_project("Other")
     now = datetime.now(UTC).replace(microsecond=0)
 
     def send(token: str, events: list[dict[str, Any]]) -> None:

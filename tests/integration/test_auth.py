@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import subprocess
-import sys
 import uuid
 
 import httpx
@@ -22,29 +19,6 @@ ROUTES = [
     ("GET", "/api/projects/1/ingestion/"),
     ("GET", "/api/projects/1/ingestion/warnings/"),
 ]
-
-
-def _create_project(server: Server, name: str) -> tuple[int, str, str]:
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "hedgerow",
-            "project",
-            "create",
-            "--name",
-            name,
-            "--data-dir",
-            str(server.data_dir),
-        ],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    project_id = int(re.search(r"project id:\s+(\d+)", out).group(1))  # type: ignore[union-attr]
-    token = re.search(r"project token:\s+(\S+)", out).group(1)  # type: ignore[union-attr]
-    key = re.search(r"personal API key:\s+(\S+)", out).group(1)  # type: ignore[union-attr]
-    return project_id, token, key
 
 
 @pytest.mark.parametrize(("method", "path"), ROUTES)
@@ -65,7 +39,7 @@ def test_missing_and_wrong_keys_are_refused(server: Server, method: str, path: s
 
 
 def test_a_key_sees_only_its_projects(server: Server) -> None:
-    other_id, other_token, other_key = _create_project(server, f"Other {uuid.uuid4()}")
+    other_id, other_token, other_key = server.create_project(f"Other {uuid.uuid4()}")
     marker = str(uuid.uuid4())
     for token, distinct_id in ((TOKEN, f"one-{marker}"), (other_token, f"two-{marker}")):
         response = httpx.post(
