@@ -50,9 +50,9 @@ class ChdbEventStore:
         self._migrate_distinct_id_overrides()
         self._conn().query(override_map_ddl())
         self._conn().query(
-            f"INSERT INTO {DATABASE}.{OVERRIDE_MAP} SELECT team_id, old_person_id, "
-            f"argMax(person_id, version), max(version) FROM {DATABASE}.{OVERRIDES} "
-            "GROUP BY team_id, old_person_id"
+            f"INSERT INTO {DATABASE}.{OVERRIDE_MAP} (team_id, old_person_id, person_id, version) "
+            f"SELECT team_id, old_person_id, argMax(person_id, version), max(version) "
+            f"FROM {DATABASE}.{OVERRIDES} GROUP BY team_id, old_person_id"
         )
         for ddl in person_mirror_ddl():
             self._conn().query(ddl)

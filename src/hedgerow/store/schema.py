@@ -113,25 +113,25 @@ OVERRIDE_MAP = "person_override_map"
 
 
 def override_map_ddl() -> str:
-    """The override map that queries read, held in memory as a hash table keyed by project and
-    merged-away person id (rebuilt from `person_id_overrides` when the store opens; a later
-    insert for a key replaces the earlier one)."""
+    """The override map that queries read, held in memory as a hash table keyed by the
+    merged-away person id alone (person ids are unique across projects, and a one-column key
+    is the cheapest lookup), rebuilt from `person_id_overrides` when the store opens; a later
+    insert for a key replaces the earlier one."""
     return f"""
 CREATE TABLE IF NOT EXISTS {DATABASE}.{OVERRIDE_MAP} (
-    team_id Int64,
     old_person_id UUID,
     person_id UUID,
+    team_id Int64,
     version Int64
 )
-ENGINE = Join(ANY, LEFT, team_id, old_person_id)
+ENGINE = Join(ANY, LEFT, old_person_id)
 SETTINGS join_any_take_last_row = 1, persistent = 0
 """
 
 
 # Each event's person after merges: the map's person for its stored `person_id`, if any.
 EFFECTIVE_PERSON_ID = (
-    f"ifNull(joinGetOrNull('{DATABASE}.{OVERRIDE_MAP}', 'person_id', team_id, person_id), "
-    "person_id)"
+    f"ifNull(joinGetOrNull('{DATABASE}.{OVERRIDE_MAP}', 'person_id', person_id), person_id)"
 )
 
 
