@@ -21,7 +21,7 @@ from hedgerow.query.core import Compiler, QueryEnv, person_source
 from hedgerow.query.dates import resolve_date
 from hedgerow.query.filters import PropertyReader, compile_filter_group
 from hedgerow.store.events import EventStore
-from hedgerow.store.schema import DATABASE
+from hedgerow.store.schema import DATABASE, EVENT_STAR_COLUMNS
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 10_000
@@ -69,16 +69,7 @@ def _columns(person_sql: str) -> dict[str, tuple[str, Convert]]:
 
 _PLAIN_COLUMNS = _columns("person_id")
 
-_STAR = (
-    "uuid",
-    "event",
-    "properties",
-    "timestamp",
-    "distinct_id",
-    "elements_chain",
-    "created_at",
-    "person_id",
-)
+_STAR = EVENT_STAR_COLUMNS
 
 _ORDER = re.compile(r"^\s*(.+?)(?:\s+(ASC|DESC))?\s*$", re.IGNORECASE)
 

@@ -10,6 +10,17 @@ from __future__ import annotations
 
 DATABASE = "hedgerow"
 EVENTS_TABLE = f"{DATABASE}.events"
+# What `SELECT *` of an event shows, in this order (EventsQuery and SQL alike).
+EVENT_STAR_COLUMNS = (
+    "uuid",
+    "event",
+    "properties",
+    "timestamp",
+    "distinct_id",
+    "elements_chain",
+    "created_at",
+    "person_id",
+)
 
 DEFAULT_MATERIALIZED = (
     "$current_url",

@@ -14,6 +14,7 @@ from hedgerow.query.sql import SqlParams
 from hedgerow.store.schema import (
     DATABASE,
     EFFECTIVE_PERSON_ID,
+    EVENT_STAR_COLUMNS,
     quote_identifier,
 )
 
@@ -52,16 +53,7 @@ EVENTS = TableSchema(
         "$window_id",
         *(f"$group_{i}" for i in range(5)),
     ),
-    star=(
-        "uuid",
-        "event",
-        "properties",
-        "timestamp",
-        "distinct_id",
-        "elements_chain",
-        "created_at",
-        "person_id",
-    ),
+    star=EVENT_STAR_COLUMNS,
     json_columns=("properties",),
 )
 
