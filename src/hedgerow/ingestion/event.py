@@ -8,7 +8,7 @@ from typing import Any
 EPOCH_MARKER = "1970-01-01 00:00:05.000000"
 
 
-@dataclass
+@dataclass(slots=True)
 class IngestEvent:
     team_id: int
     uuid: str

@@ -60,6 +60,9 @@ PERSON_PROPERTIES = (
     "sccid",
 )
 
+# `$browser` -> `$initial_browser`, `utm_source` -> `$initial_utm_source`, ...
+INITIAL = {key: f"$initial_{key.removeprefix('$')}" for key in PERSON_PROPERTIES}
+
 SKIPPED_EVENTS = frozenset(
     {"$snapshot", "$performance_event", "$exception", "$$heatmap", "$groupidentify"}
 )
@@ -78,11 +81,7 @@ def initial_properties_step() -> Step:
         _add_missing(
             properties,
             "$set_once",
-            {
-                f"$initial_{key.removeprefix('$')}": value
-                for key, value in lifted.items()
-                if value is not None
-            },
+            {INITIAL[key]: value for key, value in lifted.items() if value is not None},
         )
         return OK
 
