@@ -35,6 +35,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seed", type=int, default=21)
+    parser.add_argument("--batch-size", type=int, default=None, help="the server's default")
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--top", type=int, default=40)
     args = parser.parse_args()
@@ -48,6 +49,7 @@ def main() -> None:
                 "HEDGEROW_API_KEY": "phx_bench_key",
                 "HEDGEROW_BUFFER_DELAY": "0",
                 "HEDGEROW_SQUASH_INTERVAL": "0",
+                **({"HEDGEROW_BATCH_SIZE": str(args.batch_size)} if args.batch_size else {}),
             }
         )
         components = build_components(settings)
