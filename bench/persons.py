@@ -309,8 +309,8 @@ async def run(
     return [table, checks, *notes], data
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def add_plan_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options `plan` reads (shared with bench/profile_worker.py)."""
     parser.add_argument("--events", type=int, default=None, help="default 1,000,000")
     parser.add_argument("--quick", action="store_true", help="200,000 events")
     parser.add_argument("--users", type=int, default=100_000)
@@ -321,6 +321,11 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seed", type=int, default=21)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_plan_arguments(parser)
     parser.add_argument("--timeout", type=float, default=1800)
     args = parser.parse_args()
     args.events = args.events or (200_000 if args.quick else 1_000_000)

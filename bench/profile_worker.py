@@ -16,25 +16,18 @@ import time
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from hedgerow.app import build_components
 from hedgerow.capture.decode import DecodeLimits, decode_payload
 from hedgerow.capture.normalize import normalize_request
 from hedgerow.settings import Settings
-from persons import plan
+from persons import add_plan_arguments, plan
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--events", type=int, default=None, help="default 1,000,000")
-    parser.add_argument("--quick", action="store_true", help="200,000 events")
-    parser.add_argument("--users", type=int, default=100_000)
-    parser.add_argument("--identify", type=float, default=0.10)
-    parser.add_argument("--backend", type=float, default=0.02)
-    parser.add_argument("--alias", type=float, default=0.01)
-    parser.add_argument("--zipf", type=float, default=1.0)
-    parser.add_argument("--batch", type=int, default=500)
-    parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--seed", type=int, default=21)
+    add_plan_arguments(parser)
     parser.add_argument("--batch-size", type=int, default=None, help="the server's default")
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--top", type=int, default=40)
@@ -70,7 +63,7 @@ def main() -> None:
                     )
                     normalized = normalize_request(payload, engage=False, query={}, ip=None)
                     components.intake.append_blocking(
-                        components.project.id, size, orjson_dumps(normalized.events)
+                        components.project.id, size, orjson.dumps(normalized.events)
                     )
                     appended += size
         print(f"appended {appended:,} events in {time.monotonic() - started:.1f} s", flush=True)
@@ -96,10 +89,8 @@ def main() -> None:
         )
         for name, (calls, rows, wall) in timings.items():
             print(f"{name}: {calls} calls, {rows:,} rows, {wall:.2f} s")
-        persons = components.persons
         print("expected", expected)
         print("overrides", components.events.override_count(components.project.id))
-        del persons
         components.close()
         if profiler:
             stats = pstats.Stats(profiler)
@@ -125,12 +116,6 @@ def instrument(components: Any) -> dict[str, list[float]]:
 
         setattr(store, name, timed)
     return timings
-
-
-def orjson_dumps(value: object) -> bytes:
-    import orjson
-
-    return orjson.dumps(value)
 
 
 if __name__ == "__main__":

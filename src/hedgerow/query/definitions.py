@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hedgerow.store.events import EventStore
-from hedgerow.store.schema import DATABASE, quote_string
+from hedgerow.store.schema import DATABASE, EVENTS_TABLE, quote_string
 
 TYPES = ("Numeric", "String", "Boolean", "DateTime")
 PERSON_CACHE_SECONDS = 5.0
@@ -164,7 +164,7 @@ class Definitions:
             "SELECT _part, team_id, timestamp, arrayConcat([('', toString(event), '')], "
             f"arrayMap(kv -> ('event', kv.1, {kind}), arrayFilter(kv -> kv.1 NOT IN "
             f"({skipped}), JSONExtractKeysAndValuesRaw(properties)))) AS items "
-            f"FROM {DATABASE}.events WHERE _part IN ({names})"
+            f"FROM {EVENTS_TABLE} WHERE _part IN ({names})"
             ") ARRAY JOIN items AS item GROUP BY _part, team_id, source, name, kind"
         )
         found: dict[str, dict[int, TeamStats]] = {}

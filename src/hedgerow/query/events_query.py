@@ -21,7 +21,7 @@ from hedgerow.query.core import Compiler, QueryEnv, person_source
 from hedgerow.query.dates import resolve_date
 from hedgerow.query.filters import PropertyReader, compile_filter_group
 from hedgerow.store.events import EventStore
-from hedgerow.store.schema import DATABASE, EVENT_STAR_COLUMNS
+from hedgerow.store.schema import EVENT_STAR_COLUMNS, EVENTS_TABLE
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 10_000
@@ -178,7 +178,7 @@ def run_events_query(
         raise BadRequest("`offset` must be a non-negative integer.", code="invalid_query")
 
     sql = "SELECT " + ", ".join(i.sql for i in items)
-    sql += f" FROM {DATABASE}.events"
+    sql += f" FROM {EVENTS_TABLE}"
     sql += " WHERE " + " AND ".join(where)
     if group_by:
         sql += " GROUP BY " + ", ".join(group_by)

@@ -27,7 +27,7 @@ from hedgerow.query.trends_series import (
     compute_series,
     series_math,
 )
-from hedgerow.store.schema import DATABASE
+from hedgerow.store.schema import EVENTS_TABLE
 
 BREAKDOWN_TYPES = ("event", "person")
 # Displays that show one number per series: the answer has `aggregated_value` instead of data.
@@ -155,7 +155,7 @@ def _names(env: QueryEnv, series: list[dict[str, Any]]) -> list[str]:
 
 def _earliest(env: QueryEnv) -> datetime | None:
     rows = env.store.query(
-        f"SELECT toString(min(timestamp)), count() FROM {DATABASE}.events "
+        f"SELECT toString(min(timestamp)), count() FROM {EVENTS_TABLE} "
         "WHERE team_id = {team:Int64}",
         {"team": env.team_id},
     ).rows

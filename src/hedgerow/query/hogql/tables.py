@@ -15,6 +15,7 @@ from hedgerow.store.schema import (
     DATABASE,
     EFFECTIVE_PERSON_ID,
     EVENT_STAR_COLUMNS,
+    EVENTS_TABLE,
     quote_identifier,
 )
 
@@ -96,7 +97,7 @@ def events_source(ctx: TableContext, effective_person: bool) -> str:
         *(f"`$group_{i}`" for i in range(5)),
         *(quote_identifier(column) for column in sorted(ctx.materialized.values())),
     ]
-    return f"SELECT {', '.join(columns)} FROM {DATABASE}.events WHERE team_id = {team}"
+    return f"SELECT {', '.join(columns)} FROM {EVENTS_TABLE} WHERE team_id = {team}"
 
 
 def persons_source(ctx: TableContext) -> str:
