@@ -177,7 +177,7 @@ class ChdbEventStore:
         for team_id, old, person_id, version in pending:
             by_team.setdefault(int(team_id), []).append((old, person_id, int(version)))
         for team_id, rows in by_team.items():
-            self._rewrite(team_id, "toString(person_id)", [(o, p) for o, p, _ in rows])
+            self._rewrite(team_id, "person_id", [(o, p) for o, p, _ in rows])
             # Every version up to the one applied goes; a newer one (written meanwhile) stays.
             olds = ", ".join(quote_string(o) for o, _, _ in rows)
             versions = ", ".join(str(v) for _, _, v in rows)
@@ -192,15 +192,18 @@ class ChdbEventStore:
             )
         return len(pending)
 
-    def _rewrite(self, team_id: int, key_sql: str, pairs: Sequence[tuple[str, str]]) -> None:
-        """Set `person_id` of the project's events whose `key_sql` is a pair's first item to
-        the pair's person id, and wait for the rewrite."""
+    def _rewrite(self, team_id: int, column: str, pairs: Sequence[tuple[str, str]]) -> None:
+        """Set `person_id` of the project's events whose `column` (`person_id` or
+        `distinct_id`) holds a pair's first item to the pair's person id, and wait for it."""
+        by_uuid = column == "person_id"
+        text = "toString(person_id)" if by_uuid else column
         keys = ", ".join(quote_string(k) for k, _ in pairs)
+        matches = ", ".join(f"toUUID({quote_string(k)})" for k, _ in pairs) if by_uuid else keys
         people = ", ".join(quote_string(p) for _, p in pairs)
         self._conn().query(
             f"ALTER TABLE {DATABASE}.events UPDATE person_id = "
-            f"toUUID(transform({key_sql}, [{keys}], [{people}], toString(person_id))) "
-            f"WHERE team_id = {int(team_id)} AND {key_sql} IN ({keys}) "
+            f"toUUID(transform({text}, [{keys}], [{people}], toString(person_id))) "
+            f"WHERE team_id = {int(team_id)} AND {column} IN ({matches}) "
             "SETTINGS mutations_sync = 2"
         )
 
