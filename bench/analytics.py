@@ -270,6 +270,7 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, default=None)
     parser.add_argument("--quick", action="store_true", help="1M events")
     parser.add_argument("--load-only", action="store_true")
+    parser.add_argument("--only", default="", help="run the cases whose name contains this")
     args = parser.parse_args()
     total = 1_000_000 if args.quick else args.events
     data_dir = args.data_dir or ROOT / "bench" / "data" / f"analytics-{total}"
@@ -286,6 +287,8 @@ def main() -> None:
     rows = []
     data: dict[str, Any] = {"events": total, "persons": args.persons, "load": meta, "cases": []}
     for name, query, sql in cases(anchor, actions.action.id):
+        if args.only not in name:
+            continue
         runner = run_funnels_query if query["kind"] == "FunnelsQuery" else run_trends_query
         ours_once = runner(env, query)
         hand_once = store.query(sql).rows
