@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,6 +17,7 @@ from starlette.routing import Route
 from hedgerow.actions import ActionStore
 from hedgerow.api.actions import ActionsApi
 from hedgerow.api.routes import Api
+from hedgerow.capture.helpers import CaptureHelpers
 from hedgerow.capture.routes import CaptureService, capture_routes
 from hedgerow.errors import HedgerowError
 from hedgerow.ingestion.state import IngestionState
@@ -29,6 +31,12 @@ from hedgerow.store.chdb import ChdbEventStore
 from hedgerow.web.routes import web_routes
 
 log = logging.getLogger(__name__)
+
+# Ingestion allocates millions of short-lived dicts while large caches (persons) stay alive.
+# With Python's default thresholds the cyclic collector walked those caches every few
+# batches: 13-20% of the worker's time, for almost no cycles found (docs/benchmarks.md).
+# Collection stays on, only rarer; what exists at start-up is never scanned again.
+GC_THRESHOLDS = (100_000, 50, 100)
 
 
 @dataclass
@@ -82,6 +90,8 @@ def build_components(settings: Settings) -> Components:
         squash_interval=settings.ingestion.squash_interval,
         buffer_delay=settings.ingestion.buffer_delay,
     )
+    gc.set_threshold(*GC_THRESHOLDS)
+    gc.freeze()
     return Components(settings, catalog, actions, intake, persons, events, worker, project, new_key)
 
 
@@ -101,11 +111,14 @@ async def _unexpected_handler(request: Request, exc: Exception) -> Response:
 
 
 def create_app(components: Components) -> Starlette:
+    processes = components.settings.server.capture_processes
+    helpers = CaptureHelpers(processes) if processes > 0 else None
     capture = CaptureService(
         catalog=components.catalog,
         intake=components.intake,
         on_append=components.worker.wake,
         trust_forwarded_for=components.settings.server.trust_forwarded_for,
+        helpers=helpers,
     )
     api = Api(
         components.catalog,
@@ -128,10 +141,14 @@ def create_app(components: Components) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if helpers is not None:
+            await helpers.start()
         components.worker.start()
         try:
             yield
         finally:
+            if helpers is not None:
+                await helpers.close()
             components.close()
 
     routes = [

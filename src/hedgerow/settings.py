@@ -38,6 +38,13 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise ValueError("must be zero or more")
+    return value
+
+
 def _port(text: str) -> int:
     value = int(text)
     if not 0 <= value <= 65535:
@@ -71,6 +78,14 @@ OPTIONS: tuple[Option, ...] = (
         _bool,
         False,
         "Take the client IP from X-Forwarded-For (only behind a proxy you run).",
+    ),
+    Option(
+        "server",
+        "capture_processes",
+        _non_negative_int,
+        1,
+        "Helper processes that decode and normalize big capture bodies, so that capture and "
+        "ingestion do not share one GIL (0: all in the server process).",
     ),
     Option("storage", "data_dir", Path, Path("hedgerow-data"), "Directory holding all data."),
     Option(
@@ -123,6 +138,7 @@ class ServerSettings:
     host: str = "127.0.0.1"
     port: int = 8000
     trust_forwarded_for: bool = False
+    capture_processes: int = 1
 
 
 @dataclass(frozen=True)

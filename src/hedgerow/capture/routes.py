@@ -7,6 +7,7 @@ durable. Any error answers with nothing of the request accepted.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,15 +19,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from hedgerow.capture.decode import DecodeLimits, decode_payload
-from hedgerow.capture.normalize import normalize_request
+from hedgerow.capture.helpers import HELPER_MIN_BYTES, CaptureHelpers
+from hedgerow.capture.prepare import Prepared, RequestFacts, prepare
 from hedgerow.errors import HedgerowError, PayloadTooLarge, Unauthorized
 from hedgerow.intake.log import IntakeLog
 from hedgerow.projects import ProjectCatalog
 
 EVENT_BODY_LIMIT = 2 * 1024 * 1024
 BATCH_BODY_LIMIT = 20 * 1024 * 1024
-DECOMPRESSED_LIMIT = 100 * 1024 * 1024
 THREADPOOL_THRESHOLD = 64 * 1024
 
 CAPTURE_PATHS = ("/e", "/i/v0/e", "/capture", "/track", "/engage", "/batch")
@@ -92,6 +92,7 @@ class CaptureService:
     intake: IntakeLog
     on_append: Callable[[], None]
     trust_forwarded_for: bool = False
+    helpers: CaptureHelpers | None = None
     _decode_limiter: anyio.CapacityLimiter = field(
         default_factory=lambda: anyio.CapacityLimiter(1), init=False
     )
@@ -128,41 +129,38 @@ class CaptureService:
         path = request.url.path.rstrip("/") or "/"
         limit = BATCH_BODY_LIMIT if path == "/batch" else EVENT_BODY_LIMIT
         body = await self.read_body(request, limit)
-        query = dict(request.query_params)
-
-        def decode_and_normalize() -> Any:
-            payload = decode_payload(
-                body,
-                query=query,
-                content_type=request.headers.get("content-type"),
-                content_encoding=request.headers.get("content-encoding"),
-                legacy_path=path in LEGACY_PATHS,
-                limits=DecodeLimits(max_decompressed=DECOMPRESSED_LIMIT),
-            )
-            return normalize_request(
-                payload, engage=path == "/engage", query=query, ip=self.client_ip(request)
-            )
-
-        if len(body) > THREADPOOL_THRESHOLD:
-            # One thread for big bodies keeps the event loop answering without adding many
-            # threads that compete with ingestion for the GIL.
-            normalized = await anyio.to_thread.run_sync(
-                decode_and_normalize, limiter=self._decode_limiter
-            )
-        else:
-            normalized = decode_and_normalize()
-        project = self.catalog.by_token(normalized.token)
+        facts = RequestFacts(
+            query=dict(request.query_params),
+            content_type=request.headers.get("content-type"),
+            content_encoding=request.headers.get("content-encoding"),
+            legacy_path=path in LEGACY_PATHS,
+            engage=path == "/engage",
+            ip=self.client_ip(request),
+            received_at=time.time(),
+        )
+        prepared = await self._prepare(body, facts)
+        project = self.catalog.by_token(prepared.token)
         if project is None:
             raise Unauthorized(
                 "The project token is not known to this instance. Check the token printed by "
                 "`hedgerow serve` (or HEDGEROW_PROJECT_TOKEN).",
                 code="invalid_token",
             )
-        payload = orjson.dumps(normalized.events)
-        await self.intake.append(project.id, len(normalized.events), payload)
+        await self.intake.append(project.id, prepared.count, prepared.payload)
         self.on_append()
         # Always 200, beacons too: posthog-js retries any other status, 204 included.
         return json_response(request, OK_BODY)
+
+    async def _prepare(self, body: bytes, facts: RequestFacts) -> Prepared:
+        if self.helpers is not None and len(body) >= HELPER_MIN_BYTES:
+            return await self.helpers.prepare(body, facts)
+        if len(body) > THREADPOOL_THRESHOLD:
+            # Without helpers: one thread for big bodies keeps the event loop answering
+            # without adding many threads that compete with ingestion for the GIL.
+            return await anyio.to_thread.run_sync(
+                prepare, body, facts, limiter=self._decode_limiter
+            )
+        return prepare(body, facts)
 
     async def remote_config(self, request: Request) -> Response:
         return json_response(request, REMOTE_CONFIG)

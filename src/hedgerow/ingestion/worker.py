@@ -17,7 +17,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,7 +35,7 @@ from hedgerow.ingestion.steps.person import person_step
 from hedgerow.ingestion.steps.validate import validate_step
 from hedgerow.intake.log import IntakeEntry, IntakeLog
 from hedgerow.persons.groups import GroupStore
-from hedgerow.persons.store import MirrorRow, PersonStore
+from hedgerow.persons.store import MirrorRow, Override, PersonStore
 from hedgerow.store.events import EventStore
 
 log = logging.getLogger(__name__)
@@ -94,6 +94,7 @@ class IngestionWorker:
         self.groups = groups
         self.buffer_delay = buffer_delay
         self._mirror: list[MirrorRow] = []
+        self._mirror_job: tuple[Future[None], list[MirrorRow]] | None = None
         self._mirror_published = time.monotonic()
         self.buffer_index: BufferIndex = state.buffer_index()
         self.steps: list[tuple[str, Step]] = [
@@ -201,10 +202,17 @@ class IngestionWorker:
         with self.persons.transaction(), self.groups.transaction():
             self.persons.prefetch((e.team_id, e.distinct_id) for e in events)
             outcome = run_steps(events, self.steps)
-            # The event insert runs while the person writes commit: both wait mostly outside
-            # the GIL. A failure of either fails the batch, which is then replayed whole.
-            inserted = self._inserter.submit(self.events.insert, outcome.kept, batch.token)
+            # The event insert (and the overrides the batch's merges wrote to the outbox) run
+            # while the person writes commit: both wait mostly outside the GIL. A failure of
+            # either fails the batch, which is then replayed whole; overrides inserted twice
+            # are harmless (the highest version wins).
+            overrides = self.persons.pending_overrides()
+            inserted = self._inserter.submit(
+                self._store_batch, outcome.kept, batch.token, [o for _, o in overrides]
+            )
         inserted.result()
+        if overrides:
+            self.persons.clear_overrides(overrides[-1][0])
         self.publish_overrides()
         drops.extend(outcome.dropped)
         for event in outcome.kept:
@@ -225,7 +233,9 @@ class IngestionWorker:
             released=[row[0] for row in batch.released],
         )
         if batch.entries:
-            self.intake.commit(CONSUMER, batch.last)
+            # Not waited for: the batch is recorded as done above, so a commit lost in a
+            # crash is redone at the next start (`_next_batch`).
+            self.intake.commit(CONSUMER, batch.last, wait=False)
         return sum(entry.count for entry in batch.entries) + len(released)
 
     def _forget_held(self, event: IngestEvent) -> None:
@@ -236,9 +246,17 @@ class IngestionWorker:
         else:
             self.buffer_index[key] = (count - 1, latest)
 
+    def _store_batch(
+        self, events: Sequence[IngestEvent], token: str, overrides: Sequence[Override]
+    ) -> None:
+        self.events.insert(events, token)
+        if overrides:
+            self.events.insert_overrides(overrides)
+
     def publish_overrides(self) -> None:
-        """Move overrides (from the person store's outbox) and person changes into the event
-        store (inserting twice after a crash is harmless: the highest version wins)."""
+        """Move overrides left in the person store's outbox (by a batch that failed after
+        its merges committed) and person changes into the event store (inserting twice after
+        a crash is harmless: the highest version wins)."""
         while pending := self.persons.pending_overrides():
             self.events.insert_overrides([override for _, override in pending])
             self.persons.clear_overrides(pending[-1][0])
@@ -247,12 +265,32 @@ class IngestionWorker:
 
     def publish_mirror(self, *, force: bool) -> None:
         """Insert person changes into the event store's person tables in large inserts
-        (each insert has a fixed cost): at 20,000 rows, after a second, or when idle."""
+        (each insert has a fixed cost): at 20,000 rows, after a second, or when idle. The
+        insert runs on the insert thread, before the next batch's events; rows of a failed
+        insert are kept for the next one."""
         due = time.monotonic() - self._mirror_published > 1.0
-        if self._mirror and (force or due or len(self._mirror) >= MIRROR_BATCH):
-            self.events.mirror_persons(self._mirror)
-            self._mirror = []
+        if self._mirror_job is not None and (force or self._mirror_job[0].done()):
+            self._finish_mirror_job()
+        if (
+            self._mirror
+            and self._mirror_job is None
+            and (force or due or len(self._mirror) >= MIRROR_BATCH)
+        ):
+            rows, self._mirror = self._mirror, []
+            self._mirror_job = (self._inserter.submit(self.events.mirror_persons, rows), rows)
             self._mirror_published = time.monotonic()
+            if force:
+                self._finish_mirror_job()
+
+    def _finish_mirror_job(self) -> None:
+        assert self._mirror_job is not None
+        job, rows = self._mirror_job
+        self._mirror_job = None
+        try:
+            job.result()
+        except Exception:
+            log.exception("mirroring %d person changes failed; will retry", len(rows))
+            self._mirror = rows + self._mirror
 
     def squash_due(self) -> int:
         """Rewrite stored events for pending overrides when the squash interval has passed."""

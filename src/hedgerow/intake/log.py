@@ -39,8 +39,9 @@ class IntakeLog(Protocol):
         """Entries with first <= offset <= last (a batch being replayed)."""
         ...
 
-    def commit(self, consumer: str, offset: int) -> None:
-        """Record that every entry up to offset is handled; they may then be discarded."""
+    def commit(self, consumer: str, offset: int, *, wait: bool = True) -> None:
+        """Record that every entry up to offset is handled; they may then be discarded.
+        `wait=False` returns before the record is durable (`committed` already counts it)."""
         ...
 
     def committed(self, consumer: str) -> int: ...

@@ -72,6 +72,7 @@ class SqliteIntakeLog:
         self._queue: queue.SimpleQueue[_Pending | _Commit | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._backlog = self._count_backlog()
+        self._requested: dict[str, int] = {}  # offsets committed but maybe not yet written
         self.group_commits = 0  # how many transactions appends took (for tests and benchmarks)
         self._thread = threading.Thread(target=self._write_loop, name="intake-writer", daemon=True)
         self._thread.start()
@@ -185,18 +186,32 @@ class SqliteIntakeLog:
         )
 
     def committed(self, consumer: str) -> int:
+        """The consumer's offset, including a commit asked for but not yet written."""
         with self._reader_lock:
             row = self._reader.execute(
                 "SELECT committed FROM consumers WHERE name = ?", (consumer,)
             ).fetchone()
-        return int(row[0]) if row else 0
-
-    def commit(self, consumer: str, offset: int) -> None:
-        future: concurrent.futures.Future[int] = concurrent.futures.Future()
-        self._queue.put(_Commit(consumer, offset, future))
-        handled = future.result()
+        stored = int(row[0]) if row else 0
         with self._lock:
-            self._backlog -= handled
+            return max(stored, self._requested.get(consumer, 0))
+
+    def commit(self, consumer: str, offset: int, *, wait: bool = True) -> None:
+        """Move the consumer's offset. With `wait=False` the call returns at once and the
+        write follows (in order with appends); reads see the new offset immediately."""
+        future: concurrent.futures.Future[int] = concurrent.futures.Future()
+        with self._lock:
+            self._requested[consumer] = max(offset, self._requested.get(consumer, 0))
+        future.add_done_callback(self._committed)
+        self._queue.put(_Commit(consumer, offset, future))
+        if wait:
+            future.result()
+
+    def _committed(self, future: concurrent.futures.Future[int]) -> None:
+        if future.exception() is not None:
+            log.error("committing an intake offset failed: %s", future.exception())
+            return
+        with self._lock:
+            self._backlog -= future.result()
 
     def _apply_commit(self, commit: _Commit) -> None:
         conn = self._writer
