@@ -76,14 +76,17 @@ class _Helper:
         stdin, stdout = self.process.stdin, self.process.stdout
         assert stdin is not None and stdout is not None
         encoded = facts.to_json()
+        if self.process.returncode is not None:
+            raise HelperGone(f"exited with {self.process.returncode}")
         try:
             stdin.write(_REQUEST.pack(len(encoded), len(body)) + encoded)
             stdin.write(body)
             await stdin.drain()
             kind, length = _ANSWER.unpack(await stdout.readexactly(_ANSWER.size))
             data = await stdout.readexactly(length)
-        except (OSError, asyncio.IncompleteReadError, struct.error) as exc:
-            raise HelperGone(str(exc)) from exc
+        except (OSError, RuntimeError, asyncio.IncompleteReadError, struct.error) as exc:
+            # RuntimeError: uvloop's answer to a write on a pipe it has seen close.
+            raise HelperGone(str(exc) or type(exc).__name__) from exc
         if kind == OK:
             token_length, count, payload_length = _PREPARED.unpack_from(data)
             start = _PREPARED.size

@@ -89,3 +89,20 @@ def test_disk_full_answers_503_and_keeps_nothing(tmp_path: Path) -> None:
     log.close()
     with sqlite3.connect(tmp_path / "intake.sqlite3") as conn:
         assert conn.execute("SELECT count(*) FROM entries").fetchone() == (1,)
+
+
+def test_a_commit_not_waited_for_is_seen_at_once_and_written(tmp_path: Path) -> None:
+    log = SqliteIntakeLog(tmp_path / "intake.sqlite3")
+    for i in range(4):
+        log.append_blocking(1, 1, f"entry{i}".encode())
+    first = log.read("ingestion", max_events=2)
+    log.commit("ingestion", first[-1].offset, wait=False)
+    # The next read starts after the commit even if the writer has not written it yet.
+    assert log.committed("ingestion") == first[-1].offset
+    assert [e.payload for e in log.read("ingestion", max_events=10)] == [b"entry2", b"entry3"]
+    log.close()  # the writer drains its queue: the commit is on disk
+
+    reopened = SqliteIntakeLog(tmp_path / "intake.sqlite3")
+    assert reopened.committed("ingestion") == first[-1].offset
+    assert reopened.backlog().events == 2
+    reopened.close()
