@@ -42,14 +42,16 @@ class IngestEvent:
     def from_intake(
         cls, team_id: int, record: dict[str, Any], *, released: bool = False
     ) -> IngestEvent:
-        return cls(
-            team_id=team_id,
-            uuid=record["uuid"],
-            event=record["event"],
-            distinct_id=record["distinct_id"],
-            properties=record["properties"],
-            timestamp=record["timestamp"],
-            now=record["now"],
-            sent_at=record.get("sent_at"),
-            released=released,
+        event = cls(
+            team_id,
+            record["uuid"],
+            record["event"],
+            record["distinct_id"],
+            record["properties"],
+            record["timestamp"],
+            record["now"],
+            record.get("sent_at"),
         )
+        if released:
+            event.released = True
+        return event

@@ -69,7 +69,7 @@ def run_steps(events: Sequence[IngestEvent], steps: Sequence[tuple[str, Step]]) 
         result: StepResult = OK
         for _name, step in steps:
             result = step(event)
-            if not isinstance(result, Ok):
+            if result is not OK:  # steps answer the one `OK`; anything else ends the run
                 break
         if isinstance(result, Drop):
             outcome.dropped.append((event, result))

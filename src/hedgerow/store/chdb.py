@@ -71,6 +71,15 @@ class ChdbEventStore:
         if not events:
             return
         dumps = orjson.dumps
+        # Events of one person that changed nothing share their person properties (the
+        # person step's snapshot): each distinct dict is serialized once per batch.
+        texts: dict[int, str] = {}
+        person_properties = []
+        for e in events:
+            text = texts.get(id(e.person_properties))
+            if text is None:
+                text = texts[id(e.person_properties)] = dumps(e.person_properties).decode()
+            person_properties.append(text)
         table = pa.table(  # noqa: F841 - read by name by chDB's Python() table function
             {
                 "uuid": [e.uuid for e in events],
@@ -82,7 +91,7 @@ class ChdbEventStore:
                 "properties": [dumps(e.properties).decode() for e in events],
                 "elements_chain": [e.elements_chain for e in events],
                 "person_id": [e.person_id for e in events],
-                "person_properties": [dumps(e.person_properties).decode() for e in events],
+                "person_properties": person_properties,
                 "person_created_at": [e.person_created_at for e in events],
                 "person_mode": [e.person_mode for e in events],
                 "group_0": [e.groups[0] for e in events],

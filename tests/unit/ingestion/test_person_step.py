@@ -55,6 +55,41 @@ def test_person_created_once_and_properties_stamped(tmp_path: Path) -> None:
     store.close()
 
 
+def test_each_event_keeps_the_properties_as_of_its_processing(tmp_path: Path) -> None:
+    """Events that change nothing share one snapshot; a later change never reaches them."""
+    store = SqlitePersonStore(tmp_path / "persons.sqlite3")
+    step = person_step(store, WarningSink())
+    events = [
+        _event("alice", {"$set": {"plan": "free"}}),
+        _event("alice", {}),
+        _event("alice", {"$set": {"plan": "free"}}),  # the same value: no change
+        _event("alice", {"$set": {"plan": "pro"}}),
+        _event("alice", {"$unset": ["plan"]}),
+        _event("anon", {"$set": {"seen": True}}),
+        _event("alice", {"$anon_distinct_id": "anon"}),  # a merge brings `seen` over
+        _event("alice", {}),
+    ]
+    events[6].event = "$identify"
+    with store.transaction():
+        for event in events:
+            assert step(event) == OK
+    assert [e.person_properties for e in events] == [
+        {"plan": "free"},
+        {"plan": "free"},
+        {"plan": "free"},
+        {"plan": "pro"},
+        {},
+        {"seen": True},
+        {"seen": True},
+        {"seen": True},
+    ]
+    assert events[1].person_properties is events[0].person_properties  # one snapshot
+    stored = store.get_by_distinct_id(1, "alice")
+    assert stored is not None and stored.properties == {"seen": True}
+    assert stored.properties is not events[7].person_properties
+    store.close()
+
+
 def test_personless_events_create_no_person(tmp_path: Path) -> None:
     store = SqlitePersonStore(tmp_path / "persons.sqlite3")
     warnings = WarningSink()

@@ -17,7 +17,7 @@ from hedgerow.ingestion.outcomes import DiscardReason, WarningType
 from hedgerow.ingestion.pipeline import OK, Drop, Step, StepResult, WarningSink
 from hedgerow.persons.identity import IDENTITY_EVENTS, other_id, unite
 from hedgerow.persons.ids import person_uuid
-from hedgerow.persons.store import PersonStore
+from hedgerow.persons.store import Person, PersonStore
 
 PERSONLESS_REFUSED = IDENTITY_EVENTS | {"$groupidentify"}
 
@@ -44,19 +44,23 @@ NOISY = frozenset(
     }
 )
 ALWAYS_WRITTEN = IDENTITY_EVENTS | {"$set"}
+SNAPSHOTS = 100_000  # most persons whose last snapshot is remembered
 
 
 def apply_property_operations(current: dict[str, Any], properties: dict[str, Any]) -> set[str]:
-    """Apply `$set_once`, `$set` then `$unset` from event properties; return the keys changed."""
+    """Apply `$set_once`, `$set` then `$unset` from event properties; return the keys changed.
+
+    Most events of a known person change nothing (the same `$initial_*` and device
+    properties every time): that case is answered by comparing dictionary views in C."""
     changed: set[str] = set()
     set_once = properties.get("$set_once")
-    if isinstance(set_once, dict):
+    if isinstance(set_once, dict) and not set_once.keys() <= current.keys():
         for key, value in set_once.items():
             if key not in current:
                 current[key] = value
                 changed.add(key)
     set_ = properties.get("$set")
-    if isinstance(set_, dict):
+    if isinstance(set_, dict) and not set_.items() <= current.items():
         for key, value in set_.items():
             if key not in current or current[key] != value:
                 current[key] = value
@@ -89,6 +93,20 @@ def person_step(persons: PersonStore, warnings: WarningSink) -> Step:
         event.person_mode = "propertyless"
         return OK
 
+    # person id -> (the person's properties dict, the snapshot events carry): events of a
+    # person that change nothing share one snapshot, which the event store serializes once.
+    snapshots: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
+
+    def snapshot(found: Person, unchanged: bool) -> dict[str, Any]:
+        known = snapshots.get(found.id)
+        if unchanged and known is not None and known[0] is found.properties:
+            return known[1]
+        if len(snapshots) >= SNAPSHOTS:
+            snapshots.clear()
+        copy = dict(found.properties)
+        snapshots[found.id] = (found.properties, copy)
+        return copy
+
     def person(event: IngestEvent) -> StepResult:
         flag = event.properties.get("$process_person_profile", True)
         if not isinstance(flag, bool):
@@ -114,6 +132,7 @@ def person_step(persons: PersonStore, warnings: WarningSink) -> Step:
                     other_distinct_id=other,
                 )
         found = persons.get_by_distinct_id(event.team_id, event.distinct_id)
+        unchanged = other is None
         if found is None:
             properties: dict[str, Any] = {}
             apply_property_operations(properties, event.properties)
@@ -127,8 +146,9 @@ def person_step(persons: PersonStore, warnings: WarningSink) -> Step:
             changed = apply_property_operations(found.properties, event.properties)
             if changed and (event.event in ALWAYS_WRITTEN or not changed <= NOISY):
                 persons.update_properties(found)
+            unchanged = unchanged and not changed
         event.person_id = found.id
-        event.person_properties = dict(found.properties)
+        event.person_properties = snapshot(found, unchanged)
         event.person_created_at = found.created_at
         event.person_mode = "full"
         return OK
