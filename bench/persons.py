@@ -327,12 +327,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_plan_arguments(parser)
     parser.add_argument("--timeout", type=float, default=1800)
+    parser.add_argument(
+        "--server-env", action="append", default=[], help="NAME=VALUE for the server, repeatable"
+    )
     args = parser.parse_args()
     args.events = args.events or (200_000 if args.quick else 1_000_000)
     built = time.monotonic()
     bodies, expected = plan(args)
     print(f"built {sum(map(len, bodies))} bodies in {time.monotonic() - built:.1f} s", flush=True)
     env = {"HEDGEROW_BUFFER_DELAY": "0", "HEDGEROW_SQUASH_INTERVAL": "0"}
+    env.update(entry.split("=", 1) for entry in args.server_env)
     with Server(**env) as server:
         sections, data = asyncio.run(run(args, server, bodies, expected))
     report("persons", "Ingestion with identity traffic", sections, data)

@@ -99,7 +99,7 @@ OPTIONS: tuple[Option, ...] = (
         "ingestion",
         "batch_size",
         _positive_int,
-        5000,
+        20_000,
         "Most events the ingestion worker takes from the intake log per store insert.",
     ),
     Option(
@@ -149,7 +149,7 @@ class StorageSettings:
 @dataclass(frozen=True)
 class IngestionSettings:
     buffer_delay: float = 60.0
-    batch_size: int = 5000
+    batch_size: int = 20_000
     squash_interval: float = 600.0
 
 

@@ -79,7 +79,7 @@ class IngestionWorker:
         events: EventStore,
         groups: GroupStore,
         *,
-        batch_size: int = 5000,
+        batch_size: int = 20_000,
         squash_interval: float = 600.0,
         buffer_delay: float = 0.0,
     ) -> None:
