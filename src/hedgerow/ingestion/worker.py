@@ -16,7 +16,7 @@ import logging
 import threading
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +35,7 @@ from hedgerow.ingestion.steps.person import person_step
 from hedgerow.ingestion.steps.validate import validate_step
 from hedgerow.intake.log import IntakeEntry, IntakeLog
 from hedgerow.persons.groups import GroupStore
+from hedgerow.persons.identity import IDENTITY_EVENTS, other_id
 from hedgerow.persons.store import MirrorRow, Override, PersonStore
 from hedgerow.store.events import EventStore
 
@@ -200,7 +201,7 @@ class IngestionWorker:
         events = self._drop_duplicates(events, drops)
         self.warnings.items.clear()
         with self.persons.transaction(), self.groups.transaction():
-            self.persons.prefetch((e.team_id, e.distinct_id) for e in events)
+            self.persons.prefetch(self._distinct_ids(events))
             outcome = run_steps(events, self.steps)
             # The event insert (and the overrides the batch's merges wrote to the outbox) run
             # while the person writes commit: both wait mostly outside the GIL. A failure of
@@ -237,6 +238,17 @@ class IngestionWorker:
             # crash is redone at the next start (`_next_batch`).
             self.intake.commit(CONSUMER, batch.last, wait=False)
         return sum(entry.count for entry in batch.entries) + len(released)
+
+    @staticmethod
+    def _distinct_ids(events: Sequence[IngestEvent]) -> Iterator[tuple[int, str]]:
+        """Every distinct id the batch's steps look up: the events' and those that identity
+        events name (`$anon_distinct_id`, `alias`)."""
+        for event in events:
+            yield event.team_id, event.distinct_id
+            if event.event in IDENTITY_EVENTS:
+                other = other_id(event.event, event.properties)
+                if other is not None:
+                    yield event.team_id, other
 
     def _forget_held(self, event: IngestEvent) -> None:
         key = (event.team_id, event.distinct_id)

@@ -96,6 +96,7 @@ class SqlitePersonStore:
         self._lock = threading.RLock()
         self._cache: dict[tuple[int, str], Person] = {}
         self._absent: set[tuple[int, str]] = set()
+        self._never_personless: set[tuple[int, str]] = set()  # checked in this batch
         self._personless: set[tuple[int, str]] = set()
         self._new_ids: list[tuple[int, str, str, int]] = []
         self._new_personless: list[tuple[int, str]] = []
@@ -129,6 +130,7 @@ class SqlitePersonStore:
                 self._new_personless.clear()
                 self._dirty.clear()
                 self._absent.clear()
+                self._never_personless.clear()
                 self._pending_mirror = []
                 self._writer_thread = None
             if len(self._cache) > CACHE_SIZE:
@@ -231,7 +233,23 @@ class SqlitePersonStore:
                     if person is not None:
                         self._cache[(team_id, distinct_id)] = person
                         found.add(distinct_id)
-                self._absent.update((team_id, d) for d in chunk if d not in found)
+                absent = [d for d in chunk if d not in found]
+                self._absent.update((team_id, d) for d in absent)
+                self._prefetch_personless(team_id, absent)
+
+    def _prefetch_personless(self, team_id: int, distinct_ids: list[str]) -> None:
+        """Whether ids without a person had personless events: identity events ask."""
+        if not distinct_ids:
+            return
+        marks = ",".join("?" * len(distinct_ids))
+        rows = self._conn.execute(
+            "SELECT distinct_id FROM personless_ids "
+            f"WHERE team_id = ? AND distinct_id IN ({marks})",
+            (team_id, *distinct_ids),
+        ).fetchall()
+        personless = {row[0] for row in rows}
+        self._personless.update((team_id, d) for d in personless)
+        self._never_personless.update((team_id, d) for d in distinct_ids if d not in personless)
 
     def get_by_distinct_id(self, team_id: int, distinct_id: str) -> Person | None:
         in_batch = self._in_batch()
@@ -382,6 +400,8 @@ class SqlitePersonStore:
     def was_personless(self, team_id: int, distinct_id: str) -> bool:
         if (team_id, distinct_id) in self._personless:
             return True
+        if self._in_batch() and (team_id, distinct_id) in self._never_personless:
+            return False
         rows = self._fetch(
             "SELECT 1 FROM personless_ids WHERE team_id = ? AND distinct_id = ?",
             (team_id, distinct_id),
