@@ -134,3 +134,39 @@ def test_overrides_kept_by_distinct_id_are_applied_once_on_upgrade(tmp_path: Pat
     ).rows
     assert left == [[0]]
     reopened.close()
+
+
+def test_a_batchs_overrides_reach_the_event_store_with_its_events(
+    worker: IngestionWorker,
+) -> None:
+    _send(worker, ("$pageview", "anon", {}), ("Signed up", "alice", {}))
+    _send(worker, ("$identify", "alice", {"$anon_distinct_id": "anon"}))
+    # When the batch is done, nothing is left in the outbox and queries already count the
+    # anonymous event as alice's person.
+    assert worker.persons.pending_overrides() == []
+    assert worker.events.override_count(1) == 1
+    persons = _persons_by_id(worker)
+    assert persons["anon"] == persons["alice"] == person_uuid(1, "alice")
+
+
+def test_a_failed_person_mirror_insert_is_retried(
+    worker: IngestionWorker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    original = worker.events.mirror_persons
+    failures = []
+
+    def failing(rows: Any) -> None:
+        failures.append(len(rows))
+        raise RuntimeError("the event store is away")
+
+    monkeypatch.setattr(worker.events, "mirror_persons", failing)
+    _send(worker, ("$pageview", "mirror-1", {"$set": {"plan": "pro"}}))
+    worker.publish_mirror(force=True)  # fails: the rows are kept
+    assert failures and failures[0] > 0
+    monkeypatch.setattr(worker.events, "mirror_persons", original)
+    worker.publish_mirror(force=True)
+    rows = worker.events.query(
+        "SELECT argMax(properties, version) FROM hedgerow.persons WHERE id = {id:UUID}",
+        {"id": person_uuid(1, "mirror-1")},
+    ).rows
+    assert [orjson.loads(row[0]) for row in rows] == [{"plan": "pro"}]
