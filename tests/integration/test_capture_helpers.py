@@ -13,6 +13,8 @@ import httpx
 import orjson
 import pytest
 
+from hedgerow.capture.helpers import HELPER_MIN_BYTES
+
 from server import TOKEN, Server
 
 
@@ -57,24 +59,24 @@ def server(tmp_path: Path) -> Server:
 def test_big_bodies_go_through_helpers_and_nothing_is_lost_when_one_dies(server: Server) -> None:
     pids = _helpers(server)
     assert len(pids) == 2
-    big = _batch("first", 400)
-    assert len(big) > 16 * 1024
+    big = _batch("first", 800)
+    assert len(big) >= HELPER_MIN_BYTES
     assert httpx.post(server.url + "/batch/", content=big).status_code == 200
     os.kill(pids[0], signal.SIGKILL)
     for tag in ("second", "third", "fourth"):  # at least one reaches the dead helper
-        response = httpx.post(server.url + "/batch/", content=_batch(tag, 400))
+        response = httpx.post(server.url + "/batch/", content=_batch(tag, 800))
         assert response.status_code == 200, response.text
     small = {"api_key": TOKEN, "event": "Plan purchased", "distinct_id": "small-0"}
     assert httpx.post(server.url + "/e/", json=small).status_code == 200
-    server.wait_ingested(1601)
+    server.wait_ingested(3201)
     sql = "SELECT properties.tag, count(), uniqExact(distinct_id) FROM events GROUP BY 1"
     rows = server.query({"kind": "HogQLQuery", "query": sql})["results"]
     assert sorted(rows, key=str) == sorted(
         [
-            ["first", 400, 400],
-            ["fourth", 400, 400],
-            ["second", 400, 400],
-            ["third", 400, 400],
+            ["first", 800, 800],
+            ["fourth", 800, 800],
+            ["second", 800, 800],
+            ["third", 800, 800],
             [None, 1, 1],
         ],
         key=str,
@@ -85,7 +87,7 @@ def test_big_bodies_go_through_helpers_and_nothing_is_lost_when_one_dies(server:
 
 
 def test_a_refusal_from_a_helper_reaches_the_client(server: Server) -> None:
-    body = orjson.dumps({"api_key": TOKEN, "batch": [{"event": "no distinct id"}] * 1000})
+    body = orjson.dumps({"api_key": TOKEN, "batch": [{"event": "no distinct id"}] * 5000})
     response = httpx.post(server.url + "/batch/", content=body)
     assert response.status_code == 400
     assert (

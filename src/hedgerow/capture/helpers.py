@@ -36,7 +36,7 @@ from hedgerow.errors import HedgerowError
 
 log = logging.getLogger(__name__)
 
-HELPER_MIN_BYTES = 16 * 1024
+HELPER_MIN_BYTES = 64 * 1024
 _REQUEST = struct.Struct(">II")
 _ANSWER = struct.Struct(">BI")
 _PREPARED = struct.Struct(">III")

@@ -10,7 +10,7 @@ import signal
 import orjson
 import pytest
 
-from hedgerow.capture.helpers import CaptureHelpers, RefusedRequest
+from hedgerow.capture.helpers import HELPER_MIN_BYTES, CaptureHelpers, RefusedRequest
 from hedgerow.capture.prepare import RequestFacts, prepare
 from hedgerow.errors import HedgerowError
 
@@ -25,7 +25,7 @@ FACTS = RequestFacts(
 )
 
 
-def _body(events: int = 300) -> bytes:
+def _body(events: int = 1000) -> bytes:
     batch = [
         {
             "event": "Plan purchased",
@@ -50,7 +50,7 @@ def _alive(pid: int) -> bool:
 
 def test_a_helper_prepares_what_the_server_would() -> None:
     body = _body()
-    assert len(body) > 16 * 1024
+    assert len(body) >= HELPER_MIN_BYTES
 
     async def run() -> None:
         helpers = CaptureHelpers(2)
@@ -61,7 +61,7 @@ def test_a_helper_prepares_what_the_server_would() -> None:
             await helpers.close()
         expected = prepare(body, FACTS)
         assert all(result == expected for result in results)
-        assert expected.count == 300 and expected.token == "phc_x"
+        assert expected.count == 1000 and expected.token == "phc_x"
 
     asyncio.run(run())
 
