@@ -106,3 +106,17 @@ def test_stopping_the_server_stops_its_helpers(server: Server) -> None:
     while any(Path(f"/proc/{pid}").exists() for pid in pids) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not any(Path(f"/proc/{pid}").exists() for pid in pids)
+
+
+def test_without_helpers_big_bodies_are_prepared_in_the_server(tmp_path: Path) -> None:
+    server = Server(tmp_path / "data", HEDGEROW_CAPTURE_PROCESSES="0").start()
+    try:
+        assert _helpers(server) == []
+        big = _batch("inside", 800)
+        assert len(big) >= HELPER_MIN_BYTES
+        assert httpx.post(server.url + "/batch/", content=big).status_code == 200
+        server.wait_ingested(800)
+        sql = "SELECT count(), uniqExact(distinct_id) FROM events WHERE properties.tag = 'inside'"
+        assert server.query({"kind": "HogQLQuery", "query": sql})["results"] == [[800, 800]]
+    finally:
+        server.stop()
