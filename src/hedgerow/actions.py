@@ -7,7 +7,6 @@ deleted; queries then refuse it.
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 import time
 from dataclasses import dataclass
@@ -15,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+
+from hedgerow.projects import connect_meta
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS actions (
@@ -45,10 +46,7 @@ class Action:
 
 class ActionStore:
     def __init__(self, path: Path) -> None:
-        self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA busy_timeout=10000")
-        self._conn.executescript(_SCHEMA)
+        self._conn = connect_meta(path, _SCHEMA)
         self._lock = threading.Lock()
 
     def _rows(self, where: str, args: tuple[Any, ...]) -> list[Action]:

@@ -72,12 +72,18 @@ def new_api_key() -> str:
     return "phx_" + secrets.token_urlsafe(32)[:43]
 
 
+def connect_meta(path: Path, schema: str) -> sqlite3.Connection:
+    """A connection to `meta.sqlite3` (projects, keys, actions), its tables created."""
+    conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA busy_timeout=10000")
+    conn.executescript(schema)
+    return conn
+
+
 class ProjectCatalog:
     def __init__(self, path: Path) -> None:
-        self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA busy_timeout=10000")
-        self._conn.executescript(_SCHEMA)
+        self._conn = connect_meta(path, _SCHEMA)
         self._lock = threading.Lock()
         self._by_token: dict[str, Project] = {}
 

@@ -27,7 +27,6 @@ from hedgerow.projects import ProjectCatalog
 
 EVENT_BODY_LIMIT = 2 * 1024 * 1024
 BATCH_BODY_LIMIT = 20 * 1024 * 1024
-THREADPOOL_THRESHOLD = 64 * 1024
 
 CAPTURE_PATHS = ("/e", "/i/v0/e", "/capture", "/track", "/engage", "/batch")
 LEGACY_PATHS = ("/e", "/capture", "/engage", "/track")
@@ -152,15 +151,13 @@ class CaptureService:
         return json_response(request, OK_BODY)
 
     async def _prepare(self, body: bytes, facts: RequestFacts) -> Prepared:
-        if self.helpers is not None and len(body) >= HELPER_MIN_BYTES:
+        if len(body) < HELPER_MIN_BYTES:
+            return prepare(body, facts)
+        if self.helpers is not None:
             return await self.helpers.prepare(body, facts)
-        if len(body) > THREADPOOL_THRESHOLD:
-            # Without helpers: one thread for big bodies keeps the event loop answering
-            # without adding many threads that compete with ingestion for the GIL.
-            return await anyio.to_thread.run_sync(
-                prepare, body, facts, limiter=self._decode_limiter
-            )
-        return prepare(body, facts)
+        # Without helpers: one thread for big bodies keeps the event loop answering without
+        # adding many threads that compete with ingestion for the GIL.
+        return await anyio.to_thread.run_sync(prepare, body, facts, limiter=self._decode_limiter)
 
     async def remote_config(self, request: Request) -> Response:
         return json_response(request, REMOTE_CONFIG)

@@ -201,19 +201,31 @@ def _series_results(
         }
         for value in found.order:
             points = [found.values[value].get(key, 0) for key in axis.keys]
-            label = node.get("custom_name") or name
-            result: dict[str, Any] = {
-                "action": action,
-                "label": _breakdown_label(value) if with_breakdown else label,
-                "count": sum(points),
-                "data": points,
-                "labels": axis.labels,
-                "days": axis.days,
-            }
-            if with_breakdown:
-                result["breakdown_value"] = value
-            results.append(result)
+            label = _breakdown_label(value) if with_breakdown else node.get("custom_name") or name
+            results.append(_result(action, label, points, axis, value, with_breakdown))
     return results
+
+
+def _result(
+    action: dict[str, Any],
+    label: str,
+    points: list[Any],
+    axis: _Axis,
+    value: str | None,
+    with_breakdown: bool,
+) -> dict[str, Any]:
+    """One result row in PostHog's shape; `breakdown_value` only when broken down."""
+    result: dict[str, Any] = {
+        "action": action,
+        "label": label,
+        "count": sum(points),
+        "data": points,
+        "labels": axis.labels,
+        "days": axis.days,
+    }
+    if with_breakdown:
+        result["breakdown_value"] = value
+    return result
 
 
 def _formula_results(
@@ -228,16 +240,9 @@ def _formula_results(
         for value in values:
             rows = [found.values.get(value, {}) for found in data]
             points = [formula([row.get(key, 0) for row in rows]) for key in axis.keys]
-            result: dict[str, Any] = {
-                "action": {"name": text, "custom_name": custom_name, "type": "formula"},
-                "label": (custom_name or text)
-                + (f" - {_breakdown_label(value)}" if with_breakdown else ""),
-                "count": sum(points),
-                "data": points,
-                "labels": axis.labels,
-                "days": axis.days,
-            }
-            if with_breakdown:
-                result["breakdown_value"] = value
-            results.append(result)
+            action = {"name": text, "custom_name": custom_name, "type": "formula"}
+            label = (custom_name or text) + (
+                f" - {_breakdown_label(value)}" if with_breakdown else ""
+            )
+            results.append(_result(action, label, points, axis, value, with_breakdown))
     return results
