@@ -78,6 +78,10 @@ def build_components(settings: Settings) -> Components:
     if legacy := persons.legacy_overrides():  # written before overrides were keyed by person
         events.rewrite_distinct_ids(legacy)
         persons.drop_legacy_overrides()
+    if unindexed := events.unindexed_person_ids():  # stored before person indexes
+        log.info("giving %d stored person ids their person index ...", len(unindexed))
+        events.fill_person_indexes(persons.indexes(unindexed))
+        log.info("person indexes written")
     state = IngestionState(data_dir / "ingestion.sqlite3")
     groups = SqliteGroupStore(data_dir / "groups.sqlite3")
     worker = IngestionWorker(

@@ -20,6 +20,7 @@ class IngestEvent:
     sent_at: str | None = None
     elements_chain: str = ""
     person_id: str = ""
+    person_idx: int = 0  # the person store's index of `person_id`
     person_properties: dict[str, Any] = field(default_factory=dict)
     person_created_at: str = EPOCH_MARKER
     person_mode: str = "full"

@@ -70,14 +70,23 @@ CREATE TABLE IF NOT EXISTS override_outbox (
     team_id INTEGER NOT NULL,
     old_person_id TEXT NOT NULL,
     person_id TEXT NOT NULL,
-    version INTEGER NOT NULL
+    version INTEGER NOT NULL,
+    old_person_idx INTEGER NOT NULL DEFAULT 0,
+    person_idx INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS person_index (
+    idx INTEGER PRIMARY KEY,
+    person_id TEXT NOT NULL UNIQUE
 );
 """
 
 # Before overrides were keyed by person id, the outbox held distinct ids.
 _LEGACY_OUTBOX = "legacy_distinct_id_outbox"
 
-_PERSON_COLUMNS = "p.team_id, p.id, p.properties, p.is_identified, p.created_at, p.version"
+_PERSON_COLUMNS = (
+    "p.team_id, p.id, p.properties, p.is_identified, p.created_at, p.version, "
+    "(SELECT i.idx FROM person_index i WHERE i.person_id = p.id)"
+)
 
 
 class SqlitePersonStore:
@@ -93,6 +102,12 @@ class SqlitePersonStore:
         if "distinct_id" in outbox:
             self._conn.execute(f"ALTER TABLE override_outbox RENAME TO {_LEGACY_OUTBOX}")
         self._conn.executescript(_SCHEMA)
+        outbox = [r[1] for r in self._conn.execute("PRAGMA table_info(override_outbox)")]
+        for column in ("old_person_idx", "person_idx"):  # outboxes from before person indexes
+            if column not in outbox:
+                self._conn.execute(
+                    f"ALTER TABLE override_outbox ADD COLUMN {column} INTEGER NOT NULL DEFAULT 0"
+                )
         self._lock = threading.RLock()
         self._cache: dict[tuple[int, str], Person] = {}
         self._absent: set[tuple[int, str]] = set()
@@ -104,6 +119,10 @@ class SqlitePersonStore:
         self._writer_thread: int | None = None
         self._mirror: list[MirrorRow] = []  # committed changes not yet mirrored
         self._pending_mirror: list[MirrorRow] = []  # changes of the open transaction
+        self._index: dict[str, int] = {}  # person id -> person index
+        self._unindexed: set[str] = set()  # person ids known to have no index (this batch)
+        self._new_index: list[tuple[int, str]] = []
+        self._next_idx = self._last_index() + 1
         # Readers outside ingestion (the API) use their own connection and see committed rows.
         self._reader = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._reader_lock = threading.Lock()
@@ -124,9 +143,13 @@ class SqlitePersonStore:
                 self._conn.execute("ROLLBACK")
                 self._cache.clear()
                 self._personless.clear()
+                self._index.clear()
+                self._next_idx = self._last_index() + 1
                 raise
             finally:
                 self._new_ids.clear()
+                self._new_index.clear()
+                self._unindexed.clear()
                 self._new_personless.clear()
                 self._dirty.clear()
                 self._absent.clear()
@@ -137,6 +160,12 @@ class SqlitePersonStore:
                 self._cache.clear()
             if len(self._personless) > CACHE_SIZE:
                 self._personless.clear()
+            if len(self._index) > CACHE_SIZE:
+                self._index.clear()
+
+    def _last_index(self) -> int:
+        row = self._conn.execute("SELECT max(idx) FROM person_index").fetchone()
+        return int(row[0] or 0)
 
     def _flush(self) -> None:
         rows = [
@@ -166,6 +195,9 @@ class SqlitePersonStore:
             "INSERT OR IGNORE INTO personless_ids (team_id, distinct_id) VALUES (?, ?)",
             self._new_personless,
         )
+        self._conn.executemany(
+            "INSERT INTO person_index (idx, person_id) VALUES (?, ?)", self._new_index
+        )
         mirror = [
             MirrorRow(
                 "person",
@@ -185,6 +217,7 @@ class SqlitePersonStore:
         self._write_mirror(mirror)
         self._new_ids.clear()
         self._new_personless.clear()
+        self._new_index.clear()
         self._dirty.clear()
 
     # -- reading ---------------------------------------------------------------------------
@@ -200,10 +233,22 @@ class SqlitePersonStore:
             return self._reader.execute(sql, args).fetchall()
 
     def _person(self, row: tuple[Any, ...] | None) -> Person | None:
+        """A person from a row of `_PERSON_COLUMNS`; inside a batch, with its index given if
+        it had none (persons stored before person indexes existed)."""
         if row is None:
             return None
-        team_id, pid, properties, identified, created_at, version = row
-        return Person(team_id, pid, orjson.loads(properties), bool(identified), created_at, version)
+        team_id, pid, properties, identified, created_at, version, idx = row
+        person = Person(
+            team_id, pid, orjson.loads(properties), bool(identified), created_at, version
+        )
+        in_batch = self._in_batch()
+        if idx is not None:
+            person.idx = idx
+            if in_batch:
+                self._index[pid] = idx
+        elif in_batch:
+            person.idx = self.index_of(pid)
+        return person
 
     def prefetch(self, keys: Iterable[tuple[int, str]]) -> None:
         """Load the persons of a batch's distinct ids in a few queries (inside a transaction).
@@ -236,6 +281,19 @@ class SqlitePersonStore:
                 absent = [d for d in chunk if d not in found]
                 self._absent.update((team_id, d) for d in absent)
                 self._prefetch_personless(team_id, absent)
+                self._prefetch_indexes([person_uuid(team_id, d) for d in absent])
+
+    def _prefetch_indexes(self, person_ids: list[str]) -> None:
+        """The indexes of the deterministic person ids of distinct ids without a person: a
+        personless event or a new person needs one."""
+        if not person_ids:
+            return
+        marks = ",".join("?" * len(person_ids))
+        rows = self._conn.execute(
+            f"SELECT person_id, idx FROM person_index WHERE person_id IN ({marks})", person_ids
+        ).fetchall()
+        self._index.update(rows)
+        self._unindexed.update(p for p in person_ids if p not in self._index)
 
     def _prefetch_personless(self, team_id: int, distinct_ids: list[str]) -> None:
         """Whether ids without a person had personless events: identity events ask."""
@@ -271,8 +329,7 @@ class SqlitePersonStore:
 
     def get(self, team_id: int, person_id: str) -> Person | None:
         rows = self._fetch(
-            "SELECT team_id, id, properties, is_identified, created_at, version "
-            "FROM persons WHERE team_id = ? AND id = ?",
+            f"SELECT {_PERSON_COLUMNS} FROM persons p WHERE p.team_id = ? AND p.id = ?",
             (team_id, person_id),
         )
         return self._person(rows[0] if rows else None)
@@ -288,8 +345,8 @@ class SqlitePersonStore:
 
     def recent(self, team_id: int, limit: int, offset: int) -> Iterator[Person]:
         rows = self._fetch(
-            "SELECT team_id, id, properties, is_identified, created_at, version FROM persons "
-            "WHERE team_id = ? ORDER BY created_at DESC LIMIT ? OFFSET ?",
+            f"SELECT {_PERSON_COLUMNS} FROM persons p "
+            "WHERE p.team_id = ? ORDER BY p.created_at DESC LIMIT ? OFFSET ?",
             (team_id, limit, offset),
         )
         for row in rows:
@@ -311,6 +368,7 @@ class SqlitePersonStore:
     ) -> Person:
         pid = person_id or person_uuid(team_id, distinct_id)
         person = Person(team_id, pid, properties, is_identified, created_at)
+        person.idx = self.index_of(pid)
         with self._lock:
             self._dirty[(team_id, person.id)] = person
         self.attach(person, distinct_id)
@@ -377,8 +435,12 @@ class SqlitePersonStore:
                 (source.team_id, source.id),
             ).fetchone()
             own_version = int(own[0]) + 1 if own else 1
-            overrides = [Override(target.team_id, source.id, target.id, own_version)] + [
-                Override(target.team_id, old, target.id, version + 1) for old, version in earlier
+            into = self._idx(target)
+            overrides = [
+                Override(target.team_id, source.id, target.id, own_version, self._idx(source), into)
+            ] + [
+                Override(target.team_id, old, target.id, version + 1, self.index_of(old), into)
+                for old, version in earlier
             ]
             self.record_overrides(overrides)
             for did, _ in moved:
@@ -408,18 +470,53 @@ class SqlitePersonStore:
         )
         return bool(rows)
 
+    def index_of(self, person_id: str) -> int:
+        idx = self._index.get(person_id)
+        if idx is not None:
+            return idx
+        assert self._in_batch(), "person indexes are given inside a transaction"
+        row = None
+        if person_id not in self._unindexed:
+            row = self._conn.execute(
+                "SELECT idx FROM person_index WHERE person_id = ?", (person_id,)
+            ).fetchone()
+        if row is not None:
+            idx = int(row[0])
+        else:
+            idx = self._next_idx
+            self._next_idx += 1
+            self._new_index.append((idx, person_id))
+            self._unindexed.discard(person_id)
+        self._index[person_id] = idx
+        return idx
+
+    def _idx(self, person: Person) -> int:
+        if not person.idx:
+            person.idx = self.index_of(person.id)
+        return person.idx
+
+    def indexes(self, person_ids: Iterable[str]) -> dict[str, int]:
+        with self._lock:
+            if self._in_batch():
+                return {pid: self.index_of(pid) for pid in person_ids}
+            with self.transaction():
+                return {pid: self.index_of(pid) for pid in person_ids}
+
     def record_overrides(self, overrides: Iterable[Override]) -> None:
-        rows = [(o.team_id, o.old_person_id, o.person_id, o.version) for o in overrides]
+        rows = [
+            (o.team_id, o.old_person_id, o.person_id, o.version, o.old_person_idx, o.person_idx)
+            for o in overrides
+        ]
         with self._lock:
             self._conn.executemany(
                 "INSERT INTO person_overrides (team_id, old_person_id, person_id, version) "
                 "VALUES (?, ?, ?, ?) ON CONFLICT (team_id, old_person_id) DO UPDATE SET "
                 "person_id = excluded.person_id, version = excluded.version",
-                rows,
+                [row[:4] for row in rows],
             )
             self._conn.executemany(
-                "INSERT INTO override_outbox (team_id, old_person_id, person_id, version) "
-                "VALUES (?, ?, ?, ?)",
+                "INSERT INTO override_outbox (team_id, old_person_id, person_id, version, "
+                "old_person_idx, person_idx) VALUES (?, ?, ?, ?, ?, ?)",
                 rows,
             )
 
@@ -437,11 +534,19 @@ class SqlitePersonStore:
     def pending_overrides(self, limit: int = 10_000) -> list[tuple[int, Override]]:
         with self._lock:
             rows = self._conn.execute(
-                "SELECT id, team_id, old_person_id, person_id, version FROM override_outbox "
-                "ORDER BY id LIMIT ?",
+                "SELECT id, team_id, old_person_id, person_id, version, old_person_idx, "
+                "person_idx FROM override_outbox ORDER BY id LIMIT ?",
                 (limit,),
             ).fetchall()
-        return [(row[0], Override(*row[1:])) for row in rows]
+            # Rows written before person indexes existed get theirs now.
+            missing = [pid for row in rows if not (row[5] and row[6]) for pid in row[2:4]]
+            found = self.indexes(missing) if missing else {}
+        overrides = []
+        for key, team_id, old, person_id, version, old_idx, idx in rows:
+            old_idx = old_idx or found[old]
+            idx = idx or found[person_id]
+            overrides.append((key, Override(team_id, old, person_id, version, old_idx, idx)))
+        return overrides
 
     def clear_overrides(self, up_to_id: int) -> None:
         with self._lock:

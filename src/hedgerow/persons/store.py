@@ -17,17 +17,21 @@ class Person:
     created_at: str
     version: int = 0
     distinct_ids: list[str] = field(default_factory=list)
+    idx: int = 0  # the person index events carry (see `index_of`)
 
 
 @dataclass(frozen=True)
 class Override:
     """Events stored under `old_person_id` (a merged-away person, or the deterministic id of
-    a personless distinct id) count as `person_id`; the highest version wins."""
+    a personless distinct id) count as `person_id`; the highest version wins. The two person
+    indexes go with the two ids."""
 
     team_id: int
     old_person_id: str
     person_id: str
     version: int
+    old_person_idx: int
+    person_idx: int
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,16 @@ class PersonStore(Protocol):
     def merge(self, source: Person, target: Person) -> list[Override]: ...
 
     def mark_personless(self, team_id: int, distinct_id: str) -> None: ...
+
+    def index_of(self, person_id: str) -> int:
+        """Within a transaction: the person index of a person id (of a person, a merged-away
+        one or a personless distinct id's), given on first use: a dense integer from 1 that
+        never changes, which events carry so that queries count persons by it."""
+        ...
+
+    def indexes(self, person_ids: Iterable[str]) -> dict[str, int]:
+        """The person indexes of many person ids, given where missing (own transaction)."""
+        ...
 
     def was_personless(self, team_id: int, distinct_id: str) -> bool: ...
 

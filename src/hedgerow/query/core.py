@@ -19,7 +19,7 @@ from hedgerow.query.actions import action_condition
 from hedgerow.query.filters import PropertyReader, compile_filter_group
 from hedgerow.query.sql import SqlParams
 from hedgerow.store.events import EventStore, QueryResult
-from hedgerow.store.schema import EFFECTIVE_PERSON_ID
+from hedgerow.store.schema import EFFECTIVE_PERSON_ID, EFFECTIVE_PERSON_KEY, PERSON_KEY
 
 
 class ActionLookup(Protocol):
@@ -56,6 +56,12 @@ def person_source(store: EventStore, team_id: int) -> str:
     return EFFECTIVE_PERSON_ID if store.override_count(team_id) else "person_id"
 
 
+def person_key_source(store: EventStore, team_id: int) -> str:
+    """The SQL of each event's person index after merges, for counting and grouping persons
+    (one integer per person, cheaper to hash than its id; the map is one array read)."""
+    return EFFECTIVE_PERSON_KEY if store.override_count(team_id) else PERSON_KEY
+
+
 class Compiler:
     """Builds one statement: its parameters, conditions and the events table it reads."""
 
@@ -65,7 +71,7 @@ class Compiler:
         self.reader = PropertyReader(
             self.params, env.store.materialized_columns(), action=self.action
         )
-        self._person: str | None = None
+        self._person_key: str | None = None
         self._action_names: dict[int, str] = {}
 
     # -- scope and persons -----------------------------------------------------------
@@ -73,11 +79,11 @@ class Compiler:
     def team(self) -> str:
         return f"team_id = {self.params.integer(self.env.team_id)}"
 
-    def person(self) -> str:
-        """The effective person id expression (decided once per statement)."""
-        if self._person is None:
-            self._person = person_source(self.env.store, self.env.team_id)
-        return self._person
+    def person_key(self) -> str:
+        """What identifies the effective person when persons are only counted or grouped."""
+        if self._person_key is None:
+            self._person_key = person_key_source(self.env.store, self.env.team_id)
+        return self._person_key
 
     # -- conditions ------------------------------------------------------------------
 

@@ -133,7 +133,7 @@ def run_funnels_query(env: QueryEnv, query: dict[str, Any]) -> dict[str, Any]:
     breakdown = parse_breakdown(query.get("breakdownFilter"))
     time_range = resolve_range(query.get("dateRange"), "day", env.tz)
     c = Compiler(env)
-    person = c.person()
+    person = c.person_key()
     conditions = [c.entity(node, "funnel step") for node in series]
     names = [c.entity_name(node) for node in series]
     steps = len(series)

@@ -81,7 +81,7 @@ class _SeriesSql:
         self.env, self.tr = env, tr
         self.math = series_math(node)
         self.tz = self.c.params.string(env.timezone)
-        self.person = self.c.person() if self.math in ("dau", *ACTIVE_DAYS) else ""
+        self.person = self.c.person_key() if self.math in ("dau", *ACTIVE_DAYS) else ""
         self.where = [self.c.team(), self.c.entity(node)]
         extra = self.c.filters(filters)
         if extra:

@@ -24,9 +24,11 @@ from hedgerow.persons.store import MirrorRow, Override
 from hedgerow.store.events import QueryResult
 from hedgerow.store.schema import (
     DATABASE,
+    INDEX_MAP,
     OVERRIDE_MAP,
     OVERRIDES,
     events_ddl,
+    index_map_ddl,
     materialized_column,
     materialized_ddl,
     override_map_ddl,
@@ -36,6 +38,8 @@ from hedgerow.store.schema import (
 )
 
 _MAT_PREFIX = "mat_"
+# Marks a store whose events all carry their person index (`fill_person_indexes`).
+_INDEXED = "person_idx"
 
 
 class ChdbEventStore:
@@ -47,8 +51,22 @@ class ChdbEventStore:
         self._conn().query(f"CREATE DATABASE IF NOT EXISTS {DATABASE}")
         self._conn().query(events_ddl())
         self._conn().query(overrides_ddl())
+        for table, column, after in (  # stores from before person indexes
+            ("events", "person_idx", "person_id"),
+            (OVERRIDES, "old_person_idx", "version"),
+            (OVERRIDES, "person_idx", "old_person_idx"),
+        ):
+            self._conn().query(
+                f"ALTER TABLE {DATABASE}.{table} ADD COLUMN IF NOT EXISTS {column} UInt64 "
+                f"AFTER {after}"
+            )
+        self._conn().query(
+            f"CREATE TABLE IF NOT EXISTS {DATABASE}.migrations (name String) "
+            "ENGINE = MergeTree ORDER BY name"
+        )
         self._migrate_distinct_id_overrides()
         self._conn().query(override_map_ddl())
+        self._conn().query(index_map_ddl())
         self._conn().query(
             f"INSERT INTO {DATABASE}.{OVERRIDE_MAP} (team_id, old_person_id, person_id, version) "
             f"SELECT team_id, old_person_id, argMax(person_id, version), max(version) "
@@ -91,6 +109,7 @@ class ChdbEventStore:
                 "properties": [dumps(e.properties).decode() for e in events],
                 "elements_chain": [e.elements_chain for e in events],
                 "person_id": [e.person_id for e in events],
+                "person_idx": pa.array([e.person_idx for e in events], pa.uint64()),
                 "person_properties": person_properties,
                 "person_created_at": [e.person_created_at for e in events],
                 "person_mode": [e.person_mode for e in events],
@@ -104,12 +123,13 @@ class ChdbEventStore:
         token = re.sub(r"[^A-Za-z0-9_.-]", "_", dedup_token)
         self._conn().query(
             f"INSERT INTO {DATABASE}.events (uuid, team_id, event, distinct_id, timestamp, "
-            "created_at, properties, elements_chain, person_id, person_properties, "
+            "created_at, properties, elements_chain, person_id, person_idx, person_properties, "
             "person_created_at, person_mode, `$group_0`, `$group_1`, `$group_2`, `$group_3`, "
             f"`$group_4`) SETTINGS insert_deduplication_token = '{token}', "
             "insert_deduplicate = 1 "
             "SELECT uuid, team_id, event, distinct_id, timestamp, created_at, properties, "
-            "elements_chain, person_id, person_properties, person_created_at, person_mode, "
+            "elements_chain, person_id, person_idx, person_properties, person_created_at, "
+            "person_mode, "
             "group_0, group_1, group_2, group_3, group_4 FROM Python(table)"
         )
 
@@ -122,14 +142,24 @@ class ChdbEventStore:
                 "old_person_id": [o.old_person_id for o in overrides],
                 "person_id": [o.person_id for o in overrides],
                 "version": pa.array([o.version for o in overrides], pa.int64()),
+                "old_person_idx": pa.array([o.old_person_idx for o in overrides], pa.uint64()),
+                "person_idx": pa.array([o.person_idx for o in overrides], pa.uint64()),
             }
         )
-        for name in (OVERRIDES, OVERRIDE_MAP):  # the durable table first
-            self._conn().query(
-                f"INSERT INTO {DATABASE}.{name} (team_id, old_person_id, person_id, version) "
-                "SELECT team_id, old_person_id, person_id, version FROM Python(table) "
-                "ORDER BY version"
-            )
+        self._conn().query(  # the durable table first
+            f"INSERT INTO {DATABASE}.{OVERRIDES} (team_id, old_person_id, person_id, version, "
+            "old_person_idx, person_idx) SELECT team_id, old_person_id, person_id, version, "
+            "old_person_idx, person_idx FROM Python(table)"
+        )
+        self._conn().query(
+            f"INSERT INTO {DATABASE}.{OVERRIDE_MAP} (team_id, old_person_id, person_id, version) "
+            "SELECT team_id, old_person_id, person_id, version FROM Python(table) "
+            "ORDER BY version"
+        )
+        self._reload_index_map()
+
+    def _reload_index_map(self) -> None:
+        self._conn().query(f"SYSTEM RELOAD DICTIONARY {DATABASE}.{INDEX_MAP}")
 
     def mirror_persons(self, rows: Sequence[MirrorRow]) -> None:
         persons = [r for r in rows if r.kind == "person"]
@@ -178,18 +208,20 @@ class ChdbEventStore:
         were squashed."""
         pending = self.query(
             "SELECT team_id, toString(old_person_id), toString(argMax(person_id, version)), "
-            f"max(version) FROM {DATABASE}.{OVERRIDES} GROUP BY team_id, old_person_id "
-            "ORDER BY team_id LIMIT {limit:UInt32}",
+            f"argMax(person_idx, version), max(version) FROM {DATABASE}.{OVERRIDES} "
+            "GROUP BY team_id, old_person_id ORDER BY team_id LIMIT {limit:UInt32}",
             {"limit": limit},
         ).rows
-        by_team: dict[int, list[tuple[str, str, int]]] = {}
-        for team_id, old, person_id, version in pending:
-            by_team.setdefault(int(team_id), []).append((old, person_id, int(version)))
+        by_team: dict[int, list[tuple[str, str, int, int]]] = {}
+        for team_id, old, person_id, idx, version in pending:
+            by_team.setdefault(int(team_id), []).append((old, person_id, int(idx), int(version)))
         for team_id, rows in by_team.items():
-            self._rewrite(team_id, "person_id", [(o, p) for o, p, _ in rows])
+            self._rewrite(
+                team_id, "person_id", [(o, p) for o, p, _, _ in rows], [i for _, _, i, _ in rows]
+            )
             # Every version up to the one applied goes; a newer one (written meanwhile) stays.
-            olds = ", ".join(quote_string(o) for o, _, _ in rows)
-            versions = ", ".join(str(v) for _, _, v in rows)
+            olds = ", ".join(quote_string(o) for o, _, _, _ in rows)
+            versions = ", ".join(str(v) for _, _, _, v in rows)
             applied = (
                 f"team_id = {team_id} AND version <= "
                 f"transform(toString(old_person_id), [{olds}], [{versions}], toInt64(-1))"
@@ -199,22 +231,90 @@ class ChdbEventStore:
                 f"ALTER TABLE {DATABASE}.{OVERRIDE_MAP} DELETE WHERE {applied} "
                 "SETTINGS mutations_sync = 2"
             )
+        if pending:
+            self._reload_index_map()
         return len(pending)
 
-    def _rewrite(self, team_id: int, column: str, pairs: Sequence[tuple[str, str]]) -> None:
+    def _rewrite(
+        self,
+        team_id: int,
+        column: str,
+        pairs: Sequence[tuple[str, str]],
+        indexes: Sequence[int] = (),
+    ) -> None:
         """Set `person_id` of the project's events whose `column` (`person_id` or
-        `distinct_id`) holds a pair's first item to the pair's person id, and wait for it."""
+        `distinct_id`) holds a pair's first item to the pair's person id (and `person_idx`
+        to the matching index, when given), and wait for it."""
         by_uuid = column == "person_id"
         text = "toString(person_id)" if by_uuid else column
         keys = ", ".join(quote_string(k) for k, _ in pairs)
         matches = ", ".join(f"toUUID({quote_string(k)})" for k, _ in pairs) if by_uuid else keys
         people = ", ".join(quote_string(p) for _, p in pairs)
+        updates = [
+            f"person_id = toUUID(transform({text}, [{keys}], [{people}], toString(person_id)))"
+        ]
+        if indexes:
+            idxs = ", ".join(str(int(i)) for i in indexes)
+            updates.append(
+                f"person_idx = transform({text}, [{keys}], CAST([{idxs}] AS Array(UInt64)), "
+                "person_idx)"
+            )
         self._conn().query(
-            f"ALTER TABLE {DATABASE}.events UPDATE person_id = "
-            f"toUUID(transform({text}, [{keys}], [{people}], toString(person_id))) "
+            f"ALTER TABLE {DATABASE}.events UPDATE {', '.join(updates)} "
             f"WHERE team_id = {int(team_id)} AND {column} IN ({matches}) "
             "SETTINGS mutations_sync = 2"
         )
+
+    def unindexed_person_ids(self) -> list[str]:
+        """Person ids stored (on events or overrides) without their person index: rows
+        written before person indexes existed. Empty once `fill_person_indexes` has run."""
+        done = self.query(
+            f"SELECT count() FROM {DATABASE}.migrations WHERE name = {quote_string(_INDEXED)}"
+        ).rows
+        if int(done[0][0]):
+            return []
+        rows = self.query(
+            f"SELECT DISTINCT toString(person_id) FROM {DATABASE}.events WHERE person_idx = 0 "
+            f"UNION DISTINCT SELECT toString(old_person_id) FROM {DATABASE}.{OVERRIDES} "
+            f"WHERE old_person_idx = 0 UNION DISTINCT SELECT toString(person_id) "
+            f"FROM {DATABASE}.{OVERRIDES} WHERE person_idx = 0"
+        ).rows
+        if not rows:
+            self._conn().query(
+                f"INSERT INTO {DATABASE}.migrations VALUES ({quote_string(_INDEXED)})"
+            )
+        return [str(row[0]) for row in rows]
+
+    def fill_person_indexes(self, indexes: Mapping[str, int]) -> None:
+        """Write each stored row's person index (events, then overrides) from `indexes`
+        (person id -> index), waiting for the rewrite, and mark the store done."""
+        fill = f"{DATABASE}.person_index_fill"
+        self._conn().query(f"DROP TABLE IF EXISTS {fill}")
+        self._conn().query(
+            f"CREATE TABLE {fill} (person_id UUID, idx UInt64) ENGINE = Join(ANY, LEFT, person_id)"
+        )
+        table = pa.table(  # noqa: F841 - read by name by chDB's Python() table function
+            {
+                "person_id": list(indexes),
+                "idx": pa.array(list(indexes.values()), pa.uint64()),
+            }
+        )
+        self._conn().query(f"INSERT INTO {fill} SELECT person_id, idx FROM Python(table)")
+        get = f"joinGetOrNull('{fill}', 'idx', {{}})"
+        self._conn().query(
+            f"ALTER TABLE {DATABASE}.events UPDATE person_idx = "
+            f"ifNull({get.format('person_id')}, 0) WHERE person_idx = 0 "
+            "SETTINGS mutations_sync = 2"
+        )
+        self._conn().query(
+            f"ALTER TABLE {DATABASE}.{OVERRIDES} UPDATE "
+            f"old_person_idx = ifNull({get.format('old_person_id')}, 0), "
+            f"person_idx = ifNull({get.format('person_id')}, 0) "
+            "WHERE old_person_idx = 0 OR person_idx = 0 SETTINGS mutations_sync = 2"
+        )
+        self._conn().query(f"DROP TABLE {fill}")
+        self._conn().query(f"INSERT INTO {DATABASE}.migrations VALUES ({quote_string(_INDEXED)})")
+        self._reload_index_map()
 
     def rewrite_distinct_ids(self, rows: Sequence[tuple[int, str, str]]) -> None:
         """Apply overrides of the former distinct-id format: (project, distinct_id, person)."""

@@ -32,6 +32,14 @@ class EventStore(Protocol):
         """Apply person and distinct-id changes to the event store's person tables."""
         ...
 
+    def unindexed_person_ids(self) -> list[str]:
+        """Person ids stored without their person index (rows from before indexes)."""
+        ...
+
+    def fill_person_indexes(self, indexes: Mapping[str, int]) -> None:
+        """Give those rows their person index (person id -> index)."""
+        ...
+
     def squash_overrides(self, limit: int = 1000) -> int:
         """Rewrite stored events for some overrides and drop them; return how many."""
         ...

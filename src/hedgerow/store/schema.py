@@ -83,6 +83,7 @@ CREATE TABLE IF NOT EXISTS {DATABASE}.events (
     properties String CODEC(ZSTD(3)),
     elements_chain String CODEC(ZSTD(3)),
     person_id UUID,
+    person_idx UInt64,
     person_properties String CODEC(ZSTD(3)),
     person_created_at DateTime64(6, 'UTC'),
     person_mode Enum8('full' = 0, 'propertyless' = 1, 'force_upgrade' = 2),
@@ -107,13 +108,15 @@ OVERRIDES = "person_id_overrides"
 
 def overrides_ddl() -> str:
     """Merged-away person id → the person it became, for events stored before the merge; the
-    highest version wins."""
+    highest version wins. Each person id comes with its person index (see `PERSON_KEY`)."""
     return f"""
 CREATE TABLE IF NOT EXISTS {DATABASE}.{OVERRIDES} (
     team_id Int64,
     old_person_id UUID,
     person_id UUID,
-    version Int64
+    version Int64,
+    old_person_idx UInt64,
+    person_idx UInt64
 )
 ENGINE = ReplacingMergeTree(version)
 ORDER BY (team_id, old_person_id)
@@ -144,6 +147,39 @@ SETTINGS join_any_take_last_row = 1, persistent = 0
 EFFECTIVE_PERSON_ID = (
     f"ifNull(joinGetOrNull('{DATABASE}.{OVERRIDE_MAP}', 'person_id', person_id), person_id)"
 )
+
+
+INDEX_MAP = "person_idx_map"
+# Persons are counted and grouped by `person_idx`, a dense integer the person store gives
+# every person id (rows stored before it existed are filled in when the store opens). A
+# `UInt64` hashes faster than a UUID, and the override map becomes an array read per row.
+PERSON_KEY = "person_idx"
+EFFECTIVE_PERSON_KEY = (
+    f"dictGetOrDefault('{DATABASE}.{INDEX_MAP}', 'person_idx', person_idx, person_idx)"
+)
+# The flat map holds indexes of merged-away persons up to this (8 bytes a slot, allocated up
+# to the highest one in use).
+MAX_PERSON_INDEX = 1 << 31
+
+
+def index_map_ddl() -> str:
+    """The override map by person index, for counting and grouping persons: a flat array
+    indexed by the merged-away person's index (a lookup is one array read), loaded from
+    `person_id_overrides` and reloaded after each change (`SYSTEM RELOAD DICTIONARY`)."""
+    source = (
+        f"SELECT old_person_idx, argMax(person_idx, version) AS person_idx "
+        f"FROM {DATABASE}.{OVERRIDES} WHERE old_person_idx != 0 GROUP BY old_person_idx"
+    )
+    return f"""
+CREATE DICTIONARY IF NOT EXISTS {DATABASE}.{INDEX_MAP} (
+    old_person_idx UInt64,
+    person_idx UInt64
+)
+PRIMARY KEY old_person_idx
+SOURCE(CLICKHOUSE(QUERY {quote_string(source)}))
+LAYOUT(FLAT(INITIAL_ARRAY_SIZE 1024 MAX_ARRAY_SIZE {MAX_PERSON_INDEX}))
+LIFETIME(0)
+"""
 
 
 def person_mirror_ddl() -> list[str]:

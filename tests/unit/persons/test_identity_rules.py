@@ -77,8 +77,9 @@ def test_personless_id_that_joins_a_person_gets_an_override(store: SqlitePersonS
     with store.transaction():
         store.mark_personless(1, "anon-1")
     assert _unite(store, "alice", "anon-1") is None
-    # Its events were stored under its own deterministic id.
-    assert _overrides(store) == [Override(1, person_uuid(1, "anon-1"), pid, 1)]
+    # Its events were stored under its own deterministic id; alice's person index is 1, and
+    # anon-1's id gets the next one.
+    assert _overrides(store) == [Override(1, person_uuid(1, "anon-1"), pid, 1, 2, 1)]
 
 
 @pytest.mark.parametrize("direction", ["anon into identified", "identified into anon"])
@@ -96,7 +97,7 @@ def test_two_persons_merge_into_the_events_person(store: SqlitePersonStore, dire
     assert merged.is_identified is True
     assert store.get(1, theirs) is None
     assert sorted(store.distinct_ids(1, mine)) == sorted([mine_id, theirs_id])
-    assert _overrides(store) == [Override(1, theirs, mine, 1)]
+    assert _overrides(store) == [Override(1, theirs, mine, 1, 2, 1)]  # indexes by creation
 
 
 def test_an_identified_person_is_not_merged_away(store: SqlitePersonStore) -> None:
@@ -114,7 +115,7 @@ def test_merge_dangerously_merges_two_identified_persons(store: SqlitePersonStor
     _unite(store, "bob", "bob-anon")
     assert _unite(store, "alice", "bob", dangerous=True) is None
     assert sorted(store.distinct_ids(1, alice)) == ["alice", "alice-anon", "bob", "bob-anon"]
-    assert _overrides(store) == [Override(1, bob, alice, 1)]
+    assert _overrides(store) == [Override(1, bob, alice, 1, 2, 1)]
 
 
 def test_a_second_merge_re_points_the_first_ones_override(store: SqlitePersonStore) -> None:
@@ -123,9 +124,9 @@ def test_a_second_merge_re_points_the_first_ones_override(store: SqlitePersonSto
     assert _unite(store, "c", "b", dangerous=True) is None  # b's (now identified) into c's
     # Events stored under a's or b's person count as c's: the first override moved on.
     assert _overrides(store) == [
-        Override(1, a, b, 1),
-        Override(1, b, c, 1),
-        Override(1, a, c, 2),
+        Override(1, a, b, 1, 1, 2),
+        Override(1, b, c, 1, 2, 3),
+        Override(1, a, c, 2, 1, 3),
     ]
     assert sorted(store.distinct_ids(1, c)) == ["a", "b", "c"]
 
