@@ -28,6 +28,7 @@ from hedgerow.persons.sqlite import SqlitePersonStore
 from hedgerow.projects import Project, ProjectCatalog
 from hedgerow.settings import Settings
 from hedgerow.store.chdb import ChdbEventStore
+from hedgerow.store.upgrades import upgrade_stores
 from hedgerow.web.routes import web_routes
 
 log = logging.getLogger(__name__)
@@ -75,13 +76,7 @@ def build_components(settings: Settings) -> Components:
     )
     persons = SqlitePersonStore(data_dir / "persons.sqlite3")
     events = ChdbEventStore(data_dir / "events.chdb")
-    if legacy := persons.legacy_overrides():  # written before overrides were keyed by person
-        events.rewrite_distinct_ids(legacy)
-        persons.drop_legacy_overrides()
-    if unindexed := events.unindexed_person_ids():  # stored before person indexes
-        log.info("giving %d stored person ids their person index ...", len(unindexed))
-        events.fill_person_indexes(persons.indexes(unindexed))
-        log.info("person indexes written")
+    upgrade_stores(persons, events)
     state = IngestionState(data_dir / "ingestion.sqlite3")
     groups = SqliteGroupStore(data_dir / "groups.sqlite3")
     worker = IngestionWorker(

@@ -1,8 +1,10 @@
 """Merges fix past events: overrides keyed by the merged-away person, their chains, the
-rewrite that squashes them, and stores written when overrides were keyed by distinct id."""
+rewrite that squashes them, the person indexes persons are counted by, and stores written
+by earlier versions (overrides keyed by distinct id, no person indexes)."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,8 +19,10 @@ from hedgerow.intake.sqlite import SqliteIntakeLog
 from hedgerow.persons.groups import SqliteGroupStore
 from hedgerow.persons.ids import person_uuid
 from hedgerow.persons.sqlite import SqlitePersonStore
+from hedgerow.query.core import person_key_source
 from hedgerow.query.events_query import run_events_query
 from hedgerow.store.chdb import ChdbEventStore
+from hedgerow.store.upgrades import upgrade_stores
 
 
 def _open(data: Path) -> IngestionWorker:
@@ -170,3 +174,130 @@ def test_a_failed_person_mirror_insert_is_retried(
         {"id": person_uuid(1, "mirror-1")},
     ).rows
     assert [orjson.loads(row[0]) for row in rows] == [{"plan": "pro"}]
+
+
+# -- person indexes: what persons are counted by -------------------------------------------
+
+
+def _indexes(worker: IngestionWorker, event: str | None = None) -> dict[str, set[int]]:
+    """distinct_id -> the person indexes stored on its events (of one name, if given)."""
+    where = "WHERE event = {event:String}" if event else ""
+    rows = worker.events.query(
+        f"SELECT distinct_id, groupUniqArray(person_idx) FROM hedgerow.events {where} "
+        "GROUP BY distinct_id",
+        {"event": event} if event else {},
+    ).rows
+    return {row[0]: {int(i) for i in row[1]} for row in rows}
+
+
+def _unique_persons(worker: IngestionWorker, event: str) -> int:
+    """How many persons the events count as, as trends and funnels count them."""
+    key = person_key_source(worker.events, 1)
+    rows = worker.events.query(
+        f"SELECT uniqExact({key}) FROM hedgerow.events WHERE team_id = 1 AND event = '{event}'"
+    ).rows
+    return int(rows[0][0])
+
+
+def test_events_carry_their_persons_dense_index(worker: IngestionWorker) -> None:
+    _send(worker, ("seen", "a", {}), ("seen", "b", {}), ("seen", "a", {}))
+    _send(worker, ("seen", "c", {"$process_person_profile": False}), ("seen", "b", {}))
+    assert _indexes(worker) == {"a": {1}, "b": {2}, "c": {3}}  # personless ids get one too
+    ids = [person_uuid(1, d) for d in "abc"]
+    assert worker.persons.indexes(ids) == dict(zip(ids, [1, 2, 3], strict=True))
+
+
+def test_the_person_map_by_index_follows_merges_until_the_squash(
+    worker: IngestionWorker, tmp_path: Path
+) -> None:
+    _send(worker, ("seen", "a", {}), ("seen", "b", {}), ("seen", "c", {}))
+    assert _unique_persons(worker, "seen") == 3
+    _send(worker, ("$create_alias", "b", {"alias": "a"}))  # a's person merged into b's
+    assert _unique_persons(worker, "seen") == 2  # the map is in use from here
+    _send(worker, ("$merge_dangerously", "c", {"alias": "b"}))  # b's into c's
+    assert _indexes(worker, "seen") == {"a": {1}, "b": {2}, "c": {3}}  # not rewritten yet
+    assert _unique_persons(worker, "seen") == 1  # the map was reloaded with the new merge
+    overrides = worker.events.query(
+        "SELECT old_person_idx, argMax(person_idx, version) FROM hedgerow.person_id_overrides "
+        "GROUP BY old_person_idx ORDER BY old_person_idx"
+    ).rows
+    assert overrides == [[1, 3], [2, 3]]
+    worker.events.close()  # the map is loaded again from the overrides when reopened
+    worker.events = ChdbEventStore(tmp_path / "events.chdb")
+    assert _unique_persons(worker, "seen") == 1
+    assert worker.events.squash_overrides() == 2
+    assert _indexes(worker, "seen") == {"a": {3}, "b": {3}, "c": {3}}
+    assert person_key_source(worker.events, 1) == "person_idx"  # nothing left to map
+    assert _unique_persons(worker, "seen") == 1
+
+
+def test_a_personless_ids_index_becomes_its_persons(worker: IngestionWorker) -> None:
+    # anon-1's events are stored personless; then it identifies as alice, which has no
+    # person: the one person created for both takes anon-1's id, and so its index.
+    _send(worker, ("browsed", "anon-1", {"$process_person_profile": False}))
+    _send(worker, ("$identify", "alice", {"$anon_distinct_id": "anon-1"}))
+    _send(worker, ("browsed", "alice", {}))
+    assert worker.events.override_count(1) == 0
+    assert _indexes(worker, "browsed") == {"anon-1": {1}, "alice": {1}}
+    assert _unique_persons(worker, "browsed") == 1
+
+
+def test_a_personless_id_joining_a_person_is_mapped_by_index(worker: IngestionWorker) -> None:
+    _send(worker, ("browsed", "alice", {}))
+    _send(worker, ("browsed", "anon-1", {"$process_person_profile": False}))
+    _send(worker, ("$identify", "alice", {"$anon_distinct_id": "anon-1"}))
+    assert _indexes(worker, "browsed") == {"alice": {1}, "anon-1": {2}}
+    assert _unique_persons(worker, "browsed") == 1
+
+
+def test_stores_from_before_person_indexes_get_them_at_start(tmp_path: Path) -> None:
+    worker = _open(tmp_path)
+    _send(
+        worker,
+        ("seen", "a", {}),
+        ("seen", "b", {}),
+        ("seen", "p", {"$process_person_profile": False}),
+    )
+    _send(worker, ("$create_alias", "b", {"alias": "a"}))  # an override waits for its squash
+    _close(worker)
+    # Take the stores back to the former format: no index column on events or overrides, no
+    # index table in the person store.
+    events = ChdbEventStore(tmp_path / "events.chdb")
+    for table, column in (
+        ("events", "person_idx"),
+        ("person_id_overrides", "old_person_idx"),
+        ("person_id_overrides", "person_idx"),
+    ):
+        events.query(f"ALTER TABLE hedgerow.{table} DROP COLUMN {column}")
+    events.query("DROP TABLE hedgerow.migrations")
+    events.close()
+    with sqlite3.connect(tmp_path / "persons.sqlite3") as conn:
+        conn.execute("DROP TABLE person_index")
+
+    events = ChdbEventStore(tmp_path / "events.chdb")
+    persons = SqlitePersonStore(tmp_path / "persons.sqlite3")
+    assert set(events.unindexed_person_ids()) == {person_uuid(1, d) for d in "abp"}
+    upgrade_stores(persons, events)
+    assert events.unindexed_person_ids() == []
+    stored = events.query(
+        "SELECT toString(person_id), groupUniqArray(person_idx) FROM hedgerow.events "
+        "GROUP BY person_id"
+    ).rows
+    given = persons.indexes([row[0] for row in stored])
+    assert {row[0]: row[1] for row in stored} == {pid: [idx] for pid, idx in given.items()}
+    assert sorted(given.values()) == [1, 2, 3]
+    overrides = events.query(
+        "SELECT old_person_idx, person_idx FROM hedgerow.person_id_overrides"
+    ).rows
+    a, b = (person_uuid(1, d) for d in "ab")
+    assert overrides == [[given[a], given[b]]]
+    persons.close()
+    events.close()
+    # The upgraded stores ingest on: a known person keeps the index the upgrade gave it.
+    worker = _open(tmp_path)
+    _send(worker, ("later", "a", {}), ("later", "b", {}), ("later", "q", {}))
+    later = _indexes(worker, "later")
+    assert later["a"] == later["b"] == {given[b]}
+    assert later["q"] == {4}
+    assert _unique_persons(worker, "seen") == 2  # a's and b's events are one person
+    _close(worker)

@@ -1,0 +1,30 @@
+"""Bring stored data written by earlier versions up to the current format, once, at start.
+
+Each step checks whether it has work (cheaply, after it has run once) and does nothing
+otherwise; the server runs them before ingestion or queries start.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from hedgerow.persons.sqlite import SqlitePersonStore
+from hedgerow.store.chdb import ChdbEventStore
+
+log = logging.getLogger(__name__)
+
+
+def upgrade_stores(persons: SqlitePersonStore, events: ChdbEventStore) -> None:
+    if legacy := persons.legacy_overrides():  # overrides once kept by distinct id
+        events.rewrite_distinct_ids(legacy)
+        persons.drop_legacy_overrides()
+    if unindexed := events.unindexed_person_ids():
+        # Events and overrides stored before person indexes: each person id gets its index
+        # from the person store (as new events would), then the rows are rewritten.
+        started = time.monotonic()
+        log.info("giving %d stored person ids their person index ...", len(unindexed))
+        indexes = persons.indexes(unindexed)
+        log.info("rewriting stored events with their person index ...")
+        events.fill_person_indexes(indexes)
+        log.info("person indexes written in %.1f s", time.monotonic() - started)
