@@ -68,6 +68,27 @@ def _unique_persons(server: Server, anon: str, user: str) -> int:
     return len({p for d, p in rows if d in (anon, user)})
 
 
+def _counted_persons(server: Server) -> tuple[int, list[int]]:
+    """Unique users of all events (a TrendsQuery) and the persons at each step of the funnel
+    pageview -> sign-up: these count persons by their index, through its override map."""
+    trend = server.query(
+        {
+            "kind": "TrendsQuery",
+            "series": [{"kind": "EventsNode", "event": None, "math": "dau"}],
+            "trendsFilter": {"display": "BoldNumber"},
+            "dateRange": {"date_from": "-1d"},
+        }
+    )["results"]
+    funnel = server.query(
+        {
+            "kind": "FunnelsQuery",
+            "series": [{"event": "$pageview"}, {"event": "User signed up"}],
+            "dateRange": {"date_from": "-1d"},
+        }
+    )["results"]
+    return int(trend[0]["aggregated_value"]), [step["count"] for step in funnel]
+
+
 def _run_scenario(server: Server, anon: str, user: str) -> list[str]:
     uuids = [
         _browser_event(server, "$pageview", anon, **{"$device_id": anon}),
@@ -111,6 +132,7 @@ def test_scenario_without_buffer_counts_one_person(tmp_path: Path) -> None:
             }
         )["results"]
         assert grouped == [[next(iter(persons.values())), 4]]
+        assert _counted_persons(server) == (1, [1, 1])
         # Without the buffer, the signup made a person for alice first; the browser's person
         # was merged into it, and its earlier events count through the override map.
         status = server.status()
@@ -142,6 +164,7 @@ def test_squash_rewrites_stored_events_and_empties_the_map(tmp_path: Path) -> No
         assert server.query({"kind": "EventsQuery", "select": ["count(DISTINCT person_id)"]})[
             "results"
         ] == [[1]]
+        assert _counted_persons(server) == (1, [1, 1])
     finally:
         server.stop()
 
