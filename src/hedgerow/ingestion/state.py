@@ -24,6 +24,7 @@ from typing import Any
 import orjson
 
 from hedgerow.ingestion.pipeline import Warning
+from hedgerow.sqlite_rows import insert_rows
 
 
 @dataclass(frozen=True)
@@ -188,9 +189,7 @@ class IngestionState:
             conn = self._conn
             conn.execute("BEGIN IMMEDIATE")
             try:
-                conn.executemany(
-                    "INSERT OR IGNORE INTO seen_uuids (team_id, uuid) VALUES (?, ?)", stored
-                )
+                insert_rows(conn, "INSERT OR IGNORE INTO seen_uuids (team_id, uuid)", list(stored))
                 conn.executemany(
                     "INSERT INTO outcomes (team_id, outcome, reason, count) VALUES (?, ?, ?, ?) "
                     "ON CONFLICT DO UPDATE SET count = count + excluded.count",

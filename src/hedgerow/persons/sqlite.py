@@ -28,6 +28,7 @@ import orjson
 
 from hedgerow.persons.ids import person_uuid
 from hedgerow.persons.store import MirrorRow, Override, Person
+from hedgerow.sqlite_rows import insert_rows
 
 CACHE_SIZE = 500_000
 PAGE_CACHE_KIB = 131_072  # SQLite's page cache for the writer (default 2 MiB)
@@ -179,25 +180,26 @@ class SqlitePersonStore:
             )
             for p in self._dirty.values()
         ]
-        self._conn.executemany(
-            "INSERT INTO persons (team_id, id, properties, is_identified, created_at, version) "
-            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (team_id, id) DO UPDATE SET "
+        insert_rows(
+            self._conn,
+            "INSERT INTO persons (team_id, id, properties, is_identified, created_at, version)",
+            rows,
+            "ON CONFLICT (team_id, id) DO UPDATE SET "
             "properties = excluded.properties, is_identified = excluded.is_identified, "
             "created_at = excluded.created_at, version = excluded.version",
-            rows,
         )
-        self._conn.executemany(
-            "INSERT INTO distinct_ids (team_id, distinct_id, person_id, version) "
-            "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        insert_rows(
+            self._conn,
+            "INSERT INTO distinct_ids (team_id, distinct_id, person_id, version)",
             self._new_ids,
+            "ON CONFLICT DO NOTHING",
         )
-        self._conn.executemany(
-            "INSERT OR IGNORE INTO personless_ids (team_id, distinct_id) VALUES (?, ?)",
+        insert_rows(
+            self._conn,
+            "INSERT OR IGNORE INTO personless_ids (team_id, distinct_id)",
             self._new_personless,
         )
-        self._conn.executemany(
-            "INSERT INTO person_index (idx, person_id) VALUES (?, ?)", self._new_index
-        )
+        insert_rows(self._conn, "INSERT INTO person_index (idx, person_id)", self._new_index)
         mirror = [
             MirrorRow(
                 "person",

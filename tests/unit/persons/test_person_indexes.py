@@ -78,3 +78,25 @@ def test_persons_stored_before_indexes_get_one_when_next_seen(tmp_path: Path) ->
         assert found is not None and found.idx == 1
     assert store.indexes([person_uuid(1, "old")]) == {person_uuid(1, "old"): 1}
     store.close()
+
+
+ODD_IDS = ['quote"d', "back\\slash", "ünïcødé ✓ 🦔", "tab\tnew\nline", "x" * 5000, "'; DROP"]
+
+
+def test_a_batchs_writes_keep_odd_ids_and_properties_exactly(tmp_path: Path) -> None:
+    # The batch's rows reach SQLite as one JSON array (`sqlite_rows.insert_rows`).
+    store = SqlitePersonStore(tmp_path / "persons.sqlite3")
+    props = {"name": 'Zoë "Z" \\o/', "n": 2**53 + 1, "ok": True, "none": None, "f": 1.5}
+    with store.transaction():
+        for distinct_id in ODD_IDS:
+            store.create(1, distinct_id, properties=dict(props), created_at=T)
+    store.close()
+    store = SqlitePersonStore(tmp_path / "persons.sqlite3")
+    for distinct_id in ODD_IDS:
+        person = store.get_by_distinct_id(1, distinct_id)
+        assert person is not None and person.id == person_uuid(1, distinct_id)
+        assert person.properties == props
+        assert store.distinct_ids(1, person.id) == [distinct_id]
+    ids = [person_uuid(1, d) for d in ODD_IDS]
+    assert store.indexes(ids) == {pid: n for n, pid in enumerate(ids, start=1)}
+    store.close()
