@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from hedgerow.persons.identity import Refusal, is_illegal_id, other_id, unite
@@ -13,13 +10,6 @@ from hedgerow.persons.sqlite import SqlitePersonStore
 from hedgerow.persons.store import Override
 
 T = "2026-01-01 00:00:00.000000"
-
-
-@pytest.fixture()
-def store(tmp_path: Path) -> Iterator[SqlitePersonStore]:
-    instance = SqlitePersonStore(tmp_path / "persons.sqlite3")
-    yield instance
-    instance.close()
 
 
 def _person(store: SqlitePersonStore, distinct_id: str, created: str = T, **props: object) -> str:
