@@ -131,7 +131,6 @@ def _join(store: PersonStore, person: Person, distinct_id: str) -> None:
     needs_override = own_id != person.id and store.was_personless(team_id, distinct_id)
     store.attach(person, distinct_id, version=1 if needs_override else 0)
     if needs_override:
-        override = Override(
-            team_id, own_id, person.id, 1, store.index_of(own_id), store.index_of(person.id)
+        store.record_overrides(
+            [Override(team_id, own_id, person.id, 1, store.index_of(own_id), person.idx)]
         )
-        store.record_overrides([override])

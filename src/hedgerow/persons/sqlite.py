@@ -437,9 +437,9 @@ class SqlitePersonStore:
                 (source.team_id, source.id),
             ).fetchone()
             own_version = int(own[0]) + 1 if own else 1
-            into = self._idx(target)
+            into = target.idx
             overrides = [
-                Override(target.team_id, source.id, target.id, own_version, self._idx(source), into)
+                Override(target.team_id, source.id, target.id, own_version, source.idx, into)
             ] + [
                 Override(target.team_id, old, target.id, version + 1, self.index_of(old), into)
                 for old, version in earlier
@@ -491,11 +491,6 @@ class SqlitePersonStore:
             self._unindexed.discard(person_id)
         self._index[person_id] = idx
         return idx
-
-    def _idx(self, person: Person) -> int:
-        if not person.idx:
-            person.idx = self.index_of(person.id)
-        return person.idx
 
     def indexes(self, person_ids: Iterable[str]) -> dict[str, int]:
         with self._lock:

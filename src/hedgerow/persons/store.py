@@ -17,7 +17,9 @@ class Person:
     created_at: str
     version: int = 0
     distinct_ids: list[str] = field(default_factory=list)
-    idx: int = 0  # the person index events carry (see `index_of`)
+    # The person index events carry (see `index_of`); a person the store hands out inside a
+    # transaction always has it.
+    idx: int = 0
 
 
 @dataclass(frozen=True)

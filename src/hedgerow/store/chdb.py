@@ -280,10 +280,11 @@ class ChdbEventStore:
             f"FROM {DATABASE}.{OVERRIDES} WHERE person_idx = 0"
         ).rows
         if not rows:
-            self._conn().query(
-                f"INSERT INTO {DATABASE}.migrations VALUES ({quote_string(_INDEXED)})"
-            )
+            self._mark_indexed()
         return [str(row[0]) for row in rows]
+
+    def _mark_indexed(self) -> None:
+        self._conn().query(f"INSERT INTO {DATABASE}.migrations VALUES ({quote_string(_INDEXED)})")
 
     def fill_person_indexes(self, indexes: Mapping[str, int]) -> None:
         """Write each stored row's person index (events, then overrides) from `indexes`
@@ -313,7 +314,7 @@ class ChdbEventStore:
             "WHERE old_person_idx = 0 OR person_idx = 0 SETTINGS mutations_sync = 2"
         )
         self._conn().query(f"DROP TABLE {fill}")
-        self._conn().query(f"INSERT INTO {DATABASE}.migrations VALUES ({quote_string(_INDEXED)})")
+        self._mark_indexed()
         self._reload_index_map()
 
     def rewrite_distinct_ids(self, rows: Sequence[tuple[int, str, str]]) -> None:

@@ -82,7 +82,7 @@ def person_step(persons: PersonStore, warnings: WarningSink) -> Step:
         if existing is not None:
             # The id already has a person: count the event there, change nothing on it.
             event.person_id = existing.id
-            event.person_idx = existing.idx or persons.index_of(existing.id)
+            event.person_idx = existing.idx
             event.person_properties = dict(existing.properties)
             event.person_created_at = existing.created_at
             event.person_mode = "force_upgrade"
@@ -150,7 +150,7 @@ def person_step(persons: PersonStore, warnings: WarningSink) -> Step:
                 persons.update_properties(found)
             unchanged = unchanged and not changed
         event.person_id = found.id
-        event.person_idx = found.idx or persons.index_of(found.id)
+        event.person_idx = found.idx
         event.person_properties = snapshot(found, unchanged)
         event.person_created_at = found.created_at
         event.person_mode = "full"
