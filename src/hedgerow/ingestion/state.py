@@ -1,8 +1,9 @@
 """Ingestion's own bookkeeping, in `ingestion.sqlite3`: what is done, and what went wrong.
 
 - `seen_uuids`: every stored event's (project, uuid), so one uuid is one event per project.
-- `batch`: the intake range being written, so that a batch interrupted by a crash is
-  replayed with exactly the same range (and therefore the same store dedup token).
+- `batch`: the batch being written (its intake range, the offset it follows and the buffered
+  events it releases), so that a batch interrupted by a crash is replayed exactly as it was
+  (and therefore with the same store dedup token). Batches before it are all done.
 - `outcomes`: counts of received, stored and discarded (by reason) events per project.
 - `warnings`: one row per discarded event and per non-discarding warning.
 - `buffer`: events the event buffer holds back, with the time each is due; an event is
@@ -33,6 +34,7 @@ class PendingBatch:
     last_offset: int
     buffer_ids: list[int]
     done: bool
+    after_offset: int | None  # the intake offset before it (None: recorded before it was kept)
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,8 @@ CREATE TABLE IF NOT EXISTS batch (
     first_offset INTEGER NOT NULL,
     last_offset INTEGER NOT NULL,
     buffer_ids TEXT NOT NULL DEFAULT '[]',
-    done INTEGER NOT NULL
+    done INTEGER NOT NULL,
+    after_offset INTEGER
 );
 CREATE TABLE IF NOT EXISTS buffer (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -94,37 +97,50 @@ class IngestionState:
         self._conn.execute("PRAGMA synchronous=FULL")
         self._conn.execute("PRAGMA busy_timeout=30000")
         self._conn.executescript(_SCHEMA)
+        columns = {row[1] for row in self._conn.execute("PRAGMA table_info(batch)")}
+        if "after_offset" not in columns:  # a state file from before batches were pipelined
+            self._conn.execute("ALTER TABLE batch ADD COLUMN after_offset INTEGER")
         self._lock = threading.Lock()
 
     def batch(self) -> PendingBatch | None:
         with self._lock:
             row = self._conn.execute(
-                "SELECT first_offset, last_offset, buffer_ids, done FROM batch WHERE id = 1"
+                "SELECT first_offset, last_offset, buffer_ids, done, after_offset FROM batch "
+                "WHERE id = 1"
             ).fetchone()
         if row is None:
             return None
-        return PendingBatch(int(row[0]), int(row[1]), orjson.loads(row[2]), bool(row[3]))
+        after = None if row[4] is None else int(row[4])
+        return PendingBatch(int(row[0]), int(row[1]), orjson.loads(row[2]), bool(row[3]), after)
 
-    def start_batch(self, first: int, last: int, buffer_ids: Sequence[int] = ()) -> None:
-        """Remember what a batch is made of before writing it, for an exact replay."""
+    def start_batch(
+        self, first: int, last: int, buffer_ids: Sequence[int] = (), *, after: int
+    ) -> None:
+        """Remember what a batch is made of before writing it, for an exact replay: intake
+        entries `first`..`last` (none when `last` = `after`), following offset `after`."""
         with self._lock:
             self._conn.execute(
-                "INSERT INTO batch (id, first_offset, last_offset, buffer_ids, done) "
-                "VALUES (1, ?, ?, ?, 0) "
+                "INSERT INTO batch (id, first_offset, last_offset, buffer_ids, done, after_offset) "
+                "VALUES (1, ?, ?, ?, 0, ?) "
                 "ON CONFLICT(id) DO UPDATE SET first_offset = excluded.first_offset, "
-                "last_offset = excluded.last_offset, buffer_ids = excluded.buffer_ids, done = 0",
-                (first, last, orjson.dumps(list(buffer_ids)).decode()),
+                "last_offset = excluded.last_offset, buffer_ids = excluded.buffer_ids, done = 0, "
+                "after_offset = excluded.after_offset",
+                (first, last, orjson.dumps(list(buffer_ids)).decode(), after),
             )
 
     # -- the event buffer ------------------------------------------------------------------
 
-    def due(self, now: float, limit: int) -> list[tuple[int, int, bytes]]:
-        """(buffer id, project, record) of held events due by `now`, oldest first."""
+    def due(
+        self, now: float, limit: int, exclude: Sequence[int] = ()
+    ) -> list[tuple[int, int, bytes]]:
+        """(buffer id, project, record) of held events due by `now`, oldest first, except
+        those `exclude` names (released by a batch not yet recorded)."""
         with self._lock:
             rows = self._conn.execute(
                 "SELECT id, team_id, record FROM buffer WHERE release_at <= ? "
+                "AND id NOT IN (SELECT value FROM json_each(?)) "
                 "ORDER BY release_at, id LIMIT ?",
-                (now, limit),
+                (now, orjson.dumps(list(exclude)).decode(), limit),
             ).fetchall()
         return [(int(r[0]), int(r[1]), bytes(r[2])) for r in rows]
 

@@ -1,13 +1,18 @@
 """The ingestion worker: one thread that consumes the intake log batch by batch.
 
-A batch is the buffered events that are due, then new intake entries. For each batch:
-remember what it is made of (so a crash replays exactly it), skip events whose uuid is
-already stored, run the steps (persons and groups in one transaction each), insert what is
-kept into the event store with a token derived from the batch (while the person writes
-commit), publish the overrides and person changes the steps caused, record uuids, counts,
-warnings and the buffer's changes, then commit the intake offset. Every step is safe to
-repeat after a crash at any point. When idle, the worker flushes the person mirror and
-squashes overrides when due.
+A batch is the buffered events that are due, then new intake entries. For each batch: skip
+events whose uuid is already stored, run the steps (persons and groups in one transaction
+each), remember what the batch is made of (so that a crash replays exactly it), insert what
+is kept into the event store with a token derived from the batch (while the person writes
+commit), then record uuids, counts, warnings and the buffer's changes, clear the overrides
+the insert carried, and commit the intake offset. Every step is safe to repeat after a
+crash at any point.
+
+Batches overlap by one: while a batch's events are being inserted, the next batch is read,
+decoded and run through the steps; its person transaction then waits for that insert,
+records the batch as done and only then records itself and commits. So at most one batch
+has committed person changes without being done, and the record names it. When idle, the
+worker flushes the person mirror and squashes overrides when due.
 """
 
 from __future__ import annotations
@@ -47,28 +52,45 @@ MIRROR_BATCH = 20_000
 
 @dataclass(frozen=True)
 class _Batch:
-    """Intake entries after `committed`, preceded by events released from the buffer."""
+    """Intake entries after offset `after`, preceded by events released from the buffer."""
 
     entries: list[IntakeEntry]
     released: list[tuple[int, int, bytes]]  # (buffer id, project, record)
-    committed: int
+    after: int
 
     @property
     def first(self) -> int:
-        return self.entries[0].offset if self.entries else self.committed
+        return self.entries[0].offset if self.entries else self.after
 
     @property
     def last(self) -> int:
-        return self.entries[-1].offset if self.entries else self.committed
+        return self.entries[-1].offset if self.entries else self.after
+
+    @property
+    def released_ids(self) -> list[int]:
+        return [row[0] for row in self.released]
 
     @property
     def token(self) -> str:
         """The store's deduplication token: the same batch replayed gets the same one."""
         token = f"intake-{self.first}-{self.last}"
         if self.released:
-            ids = [row[0] for row in self.released]
+            ids = self.released_ids
             token += f"-buffer-{min(ids)}-{max(ids)}-{len(ids)}"
         return token
+
+
+@dataclass
+class _InFlight:
+    """A batch whose events are being inserted, with what to record once they are."""
+
+    batch: _Batch
+    inserted: Future[None]
+    outbox_up_to: int | None  # the person store's outbox rows the insert carries
+    stored: list[tuple[int, str]]
+    counts: Counter[tuple[int, str, str]]
+    warnings: list[Warning]
+    held: list[Buffered]
 
 
 class IngestionWorker:
@@ -96,6 +118,7 @@ class IngestionWorker:
         self.buffer_delay = buffer_delay
         self._mirror: list[MirrorRow] = []
         self._mirror_job: tuple[Future[None], list[MirrorRow]] | None = None
+        self._inflight: _InFlight | None = None
         self._mirror_published = time.monotonic()
         self.buffer_index: BufferIndex = state.buffer_index()
         self.steps: list[tuple[str, Step]] = [
@@ -135,7 +158,7 @@ class IngestionWorker:
     def _loop(self) -> None:
         while not self._stop.is_set():
             try:
-                handled = self.run_once()
+                handled = self.advance()
                 self.last_error = None
             except Exception as exc:  # the batch is retried as a whole
                 log.exception("ingestion batch failed; retrying")
@@ -150,44 +173,89 @@ class IngestionWorker:
                     log.exception("squashing person overrides failed; will retry")
                 self._wake.wait(0.05)
                 self._wake.clear()
+        try:
+            self.settle()
+        except Exception:  # replayed from its record at the next start
+            log.exception("finishing the last batch failed; it is replayed at the next start")
 
     # -- one batch -----------------------------------------------------------------------
 
-    def _next_batch(self) -> _Batch | None:
-        """What to process next: a batch interrupted by a crash (exactly as it was), or due
-        buffered events followed by new intake entries."""
-        committed = self.intake.committed(CONSUMER)
-        pending = self.state.batch()
-        if pending is not None and not pending.done:
-            entries = []
-            if pending.last_offset > committed:
-                first = max(pending.first_offset, committed + 1)
-                entries = self.intake.read_range(first, pending.last_offset)
-            released = self.state.buffered_rows(pending.buffer_ids) if pending.buffer_ids else []
-            if entries or released:
-                return _Batch(entries, released, committed)
-        elif pending is not None and pending.last_offset > committed:
-            self.intake.commit(CONSUMER, pending.last_offset)
-            return None
-        released = self.state.due(time.time(), self.batch_size) if self.buffer_delay > 0 else []
-        entries = self.intake.read(CONSUMER, max(1, self.batch_size - len(released)))
-        if not entries and not released:
-            return None
-        batch = _Batch(entries, released, committed)
-        self.state.start_batch(batch.first, batch.last, [row[0] for row in released])
-        return batch
-
     def run_once(self) -> int:
+        """Process the next batch to the end; return how many events it held (0: none)."""
+        handled = self.advance()
+        self.settle()
+        return handled
+
+    def advance(self) -> int:
+        """Run the next batch's steps and start inserting its events, after finishing the
+        batch before it; with nothing new, finish that batch. Return the events handled."""
         try:
-            return self._run_once()
+            return self._advance()
         except BaseException:
-            self.buffer_index.clear()
-            self.buffer_index.update(self.state.buffer_index())
+            self._abandon()
             raise
 
-    def _run_once(self) -> int:
-        batch = self._next_batch()
+    def settle(self) -> None:
+        """Finish the batch whose events are being inserted, if any."""
+        inflight, self._inflight = self._inflight, None
+        if inflight is None:
+            return
+        try:
+            self._finish(inflight)
+        except BaseException:
+            self._abandon()
+            raise
+        self._mirror.extend(self.persons.take_mirror())
+        self.publish_mirror(force=False)
+
+    def _abandon(self) -> None:
+        """After a failure: the batch in flight (if any) is replayed from its record, and the
+        buffer's in-memory index is read again from what is recorded."""
+        self._inflight = None
+        self.buffer_index.clear()
+        self.buffer_index.update(self.state.buffer_index())
+
+    def _next_batch(self, previous: _InFlight | None) -> _Batch | None:
+        """What to process next: after the batch in flight, the entries following it; with
+        none in flight, a batch interrupted by a crash (exactly as it was), else due buffered
+        events followed by new intake entries."""
+        if previous is not None:
+            after, excluded = previous.batch.last, previous.batch.released_ids
+        else:
+            excluded = []
+            after = self.intake.committed(CONSUMER)
+            pending = self.state.batch()
+            if pending is not None and not pending.done:
+                if pending.after_offset is not None:
+                    if pending.after_offset > after:  # the batch before: its commit was lost
+                        self.intake.commit(CONSUMER, pending.after_offset, wait=False)
+                    after = pending.after_offset
+                entries = []
+                if pending.last_offset > after:
+                    first = max(pending.first_offset, after + 1)
+                    entries = self.intake.read_range(first, pending.last_offset)
+                ids = pending.buffer_ids
+                released = self.state.buffered_rows(ids) if ids else []
+                if entries or released:
+                    return _Batch(entries, released, after)
+            elif pending is not None and pending.last_offset > after:
+                self.intake.commit(CONSUMER, pending.last_offset, wait=False)  # lost in a crash
+                after = pending.last_offset
+        released = (
+            self.state.due(time.time(), self.batch_size, excluded) if self.buffer_delay > 0 else []
+        )
+        entries = self.intake.read(CONSUMER, max(1, self.batch_size - len(released)), after=after)
+        if not entries and not released:
+            return None
+        return _Batch(entries, released, after)
+
+    def _advance(self) -> int:
+        previous = self._inflight
+        if previous is None:
+            self._publish_left_overrides()
+        batch = self._next_batch(previous)
         if batch is None:
+            self.settle()
             return 0
         counts: Counter[tuple[int, str, str]] = Counter()
         drops: list[tuple[IngestEvent, Drop]] = []
@@ -198,23 +266,24 @@ class IngestionWorker:
         for event in released:  # they run first: later events of their ids need not wait
             self._forget_held(event)
         events = released + self._decode(batch.entries, counts, drops)
-        events = self._drop_duplicates(events, drops)
+        in_flight = set(previous.stored) if previous is not None else set()
+        events = self._drop_duplicates(events, drops, in_flight)
         self.warnings.items.clear()
         with self.persons.transaction(), self.groups.transaction():
             self.persons.prefetch(self._distinct_ids(events))
             outcome = run_steps(events, self.steps)
+            if previous is not None:  # done before this batch's person changes commit
+                self._inflight = None
+                self._finish(previous)
+            self.state.start_batch(batch.first, batch.last, batch.released_ids, after=batch.after)
             # The event insert (and the overrides the batch's merges wrote to the outbox) run
-            # while the person writes commit: both wait mostly outside the GIL. A failure of
-            # either fails the batch, which is then replayed whole; overrides inserted twice
-            # are harmless (the highest version wins).
+            # while the person writes commit and the next batch's steps run: both wait mostly
+            # outside the GIL. A failure of either fails the batch, which is then replayed
+            # whole; overrides inserted twice are harmless (the highest version wins).
             overrides = self.persons.pending_overrides()
             inserted = self._inserter.submit(
                 self._store_batch, outcome.kept, batch.token, [o for _, o in overrides]
             )
-        inserted.result()
-        if overrides:
-            self.persons.clear_overrides(overrides[-1][0])
-        self.publish_overrides()
         drops.extend(outcome.dropped)
         for event in outcome.kept:
             counts[(event.team_id, "stored", "")] += 1
@@ -226,18 +295,35 @@ class IngestionWorker:
             Buffered(e.team_id, e.uuid, e.distinct_id, delay.until, orjson.dumps(e.to_record()))
             for e, delay in outcome.delayed
         ]
-        self.state.finish_batch(
+        self._inflight = _InFlight(
+            batch,
+            inserted,
+            overrides[-1][0] if overrides else None,
             [(e.team_id, e.uuid) for e in outcome.kept],
             counts,
             warnings,
-            buffered=held,
-            released=[row[0] for row in batch.released],
+            held,
         )
-        if batch.entries:
+        self._mirror.extend(self.persons.take_mirror())
+        self.publish_mirror(force=False)
+        return sum(entry.count for entry in batch.entries) + len(released)
+
+    def _finish(self, inflight: _InFlight) -> None:
+        """Wait for a batch's insert, then record it as done and commit its offset."""
+        inflight.inserted.result()
+        if inflight.outbox_up_to is not None:
+            self.persons.clear_overrides(inflight.outbox_up_to)
+        self.state.finish_batch(
+            inflight.stored,
+            inflight.counts,
+            inflight.warnings,
+            buffered=inflight.held,
+            released=inflight.batch.released_ids,
+        )
+        if inflight.batch.entries:
             # Not waited for: the batch is recorded as done above, so a commit lost in a
             # crash is redone at the next start (`_next_batch`).
-            self.intake.commit(CONSUMER, batch.last, wait=False)
-        return sum(entry.count for entry in batch.entries) + len(released)
+            self.intake.commit(CONSUMER, inflight.batch.last, wait=False)
 
     @staticmethod
     def _distinct_ids(events: Sequence[IngestEvent]) -> Iterator[tuple[int, str]]:
@@ -265,15 +351,13 @@ class IngestionWorker:
         if overrides:
             self.events.insert_overrides(overrides)
 
-    def publish_overrides(self) -> None:
+    def _publish_left_overrides(self) -> None:
         """Move overrides left in the person store's outbox (by a batch that failed after
-        its merges committed) and person changes into the event store (inserting twice after
-        a crash is harmless: the highest version wins)."""
+        its merges committed) into the event store; inserting twice is harmless (the highest
+        version wins). Called only with no batch in flight."""
         while pending := self.persons.pending_overrides():
             self.events.insert_overrides([override for _, override in pending])
             self.persons.clear_overrides(pending[-1][0])
-        self._mirror.extend(self.persons.take_mirror())
-        self.publish_mirror(force=False)
 
     def publish_mirror(self, *, force: bool) -> None:
         """Insert person changes into the event store's person tables in large inserts
@@ -336,10 +420,14 @@ class IngestionWorker:
         return events
 
     def _drop_duplicates(
-        self, events: list[IngestEvent], drops: list[tuple[IngestEvent, Drop]]
+        self,
+        events: list[IngestEvent],
+        drops: list[tuple[IngestEvent, Drop]],
+        in_flight: set[tuple[int, str]],
     ) -> list[IngestEvent]:
+        """Keep the first event of each uuid not stored yet (nor in the batch in flight)."""
         keys = [(e.team_id, e.uuid) for e in events]
-        unseen = self.state.unseen(keys)
+        unseen = self.state.unseen(keys) - in_flight
         kept: list[IngestEvent] = []
         taken: set[tuple[int, str]] = set()
         for event, key in zip(events, keys, strict=True):

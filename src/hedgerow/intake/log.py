@@ -31,8 +31,11 @@ class IntakeLog(Protocol):
         """Append one entry; return its offset once it is durable. Raises ServiceUnavailable."""
         ...
 
-    def read(self, consumer: str, max_events: int) -> list[IntakeEntry]:
-        """Entries after the consumer's committed offset, at least one, about max_events."""
+    def read(
+        self, consumer: str, max_events: int, *, after: int | None = None
+    ) -> list[IntakeEntry]:
+        """Entries after the consumer's committed offset (or after `after`, for a consumer
+        that reads ahead of its commits), at least one, about max_events."""
         ...
 
     def read_range(self, first: int, last: int) -> list[IntakeEntry]:

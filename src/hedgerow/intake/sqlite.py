@@ -158,10 +158,14 @@ class SqliteIntakeLog:
             rows = self._reader.execute(sql, args).fetchall()
         return [IntakeEntry(*row) for row in rows]
 
-    def read(self, consumer: str, max_events: int) -> list[IntakeEntry]:
-        """Entries after the consumer's offset, up to `max_events` events (at least one
-        entry). The sizes come from the covering index; only the chosen payloads are read."""
-        after = self.committed(consumer)
+    def read(
+        self, consumer: str, max_events: int, *, after: int | None = None
+    ) -> list[IntakeEntry]:
+        """Entries after the consumer's offset (or `after`), up to `max_events` events (at
+        least one entry). The sizes come from the covering index; only the chosen payloads
+        are read."""
+        if after is None:
+            after = self.committed(consumer)
         last, total, limit = after, 0, 1024
         while total < max_events:
             with self._reader_lock:
