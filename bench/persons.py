@@ -15,6 +15,10 @@ a CRM id (joins), then a backend event under the CRM id.
 Order: users are sharded over the clients (user % clients) and each client sends its share of
 the time-ordered stream body after body, waiting for each 200, so one user's events reach the
 intake log in time order (across users, order between clients is free, which is harmless).
+With --rate R the clients together offer R events/s (each body leaves at its slot in one
+shared schedule) instead of sending as fast as the server accepts: that shows whether
+ingestion keeps up with a given arrival rate while capture takes its share of the machine
+(the queue stays bounded, and everything is processed soon after the last body).
 
 Measured: capture events/s; ingestion events/s (processed delta over time, from GET
 /api/projects/1/ingestion/ every 0.25 s) while the queue is non-empty, split into "while
@@ -153,15 +157,22 @@ def plan(args: argparse.Namespace) -> tuple[Bodies, dict[str, int]]:
 
 
 class Sender(ApiClient):
-    def __init__(self, url: str, clients: int) -> None:
+    def __init__(self, url: str, clients: int, offered: float = 0) -> None:
         limits = httpx.Limits(max_connections=clients + 8)
         self.client = httpx.AsyncClient(base_url=url, timeout=120, limits=limits)
         super().__init__(url, timeout=300)
         self.acked = 0
         self.errors: Counter[str] = Counter()
+        self.offered = offered  # events/s over all clients; 0: as fast as the server takes
+        self.scheduled = 0  # events given a send time so far
+        self.started = time.monotonic()
 
     async def send_in_order(self, bodies: list[tuple[bytes, int]]) -> None:
         for body, size in bodies:
+            if self.offered:  # the next body leaves when the offered rate allows it
+                due = self.started + self.scheduled / self.offered
+                self.scheduled += size
+                await asyncio.sleep(max(0.0, due - time.monotonic()))
             while True:
                 try:
                     response = await self.client.post("/batch/", content=body)
@@ -194,10 +205,10 @@ def count_persons(server: Server) -> tuple[int, int]:
 async def run(
     args: argparse.Namespace, server: Server, bodies: Bodies, expected: dict[str, int]
 ) -> tuple[list[str], dict[str, Any]]:
-    sender = Sender(server.url, args.clients)
+    sender = Sender(server.url, args.clients, args.rate)
     await asyncio.sleep(3)
     samples: list[dict[str, Any]] = []
-    started = time.monotonic()
+    started = sender.started = time.monotonic()
     loading = asyncio.gather(*(sender.send_in_order(b) for b in bodies))
     deadline = started + args.timeout
     while True:
@@ -235,9 +246,16 @@ async def run(
     ).json()["results"]
     warn_types = Counter(str(w.get("type", w.get("reason", "?"))) for w in warnings)
     fmt = [f"{r:,.0f}" if r is not None else "–" for r in (overall, during, drain)]
+    under_load = [s for s in samples if s["loading"]]
+    processed_during = (under_load[-1]["processed"] - under_load[0]["processed"]) / max(
+        1e-9, under_load[-1]["t"] - under_load[0]["t"]
+    )
+    queue_max = max(s["queued"] for s in under_load)
+    queue_end = under_load[-1]["queued"]
+    tail_s = total_s - load_s
     table = md_table(
         [
-            "pre-load",
+            "offered load",
             "capture s",
             "capture ev/s",
             "until all processed s",
@@ -247,7 +265,8 @@ async def run(
         ],
         [
             [
-                f"{sender.acked:,} events, {args.users:,} users via /batch/ ({args.batch}/body, "
+                (f"{args.rate:,.0f} events/s, " if args.rate else "as fast as accepted, ")
+                + f"{sender.acked:,} events, {args.users:,} users via /batch/ ({args.batch}/body, "
                 f"{args.clients} clients, in order per user)",
                 f"{load_s:.1f}",
                 f"{sender.acked / load_s:,.0f}",
@@ -281,6 +300,9 @@ async def run(
         f"{expected['persons']:,} = users; overrides = merges (squash off).",
         f"Target (issue): at least 15,000 events/s sustained; measured {fmt[0]} overall while "
         f"the queue was non-empty ({fmt[2]} draining alone).",
+        f"While capture loaded: {processed_during:,.0f} events/s processed; queue at most "
+        f"{queue_max:,} events, {queue_end:,} when capture ended, all processed "
+        f"{tail_s:.1f} s later.",
         f"Client errors: {dict(sender.errors) or 'none'}. Final status: discarded "
         f"{final['discarded']}, buffered {final['buffered']}, healthy {final['healthy']}, "
         f"last_error {final['last_error']}. Ingestion warnings: {dict(warn_types) or 'none'}. "
@@ -295,6 +317,11 @@ async def run(
         "rate_overall": overall,
         "rate_during_load": during,
         "rate_drain": drain,
+        "offered_rate": args.rate,
+        "processed_rate_during_load": processed_during,
+        "queue_max_during_load": queue_max,
+        "queue_at_load_end": queue_end,
+        "tail_s": tail_s,
         "stored": stored,
         "unique_persons_query": persons_q,
         "persons": persons,
@@ -327,6 +354,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_plan_arguments(parser)
     parser.add_argument("--timeout", type=float, default=1800)
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=0,
+        help="offered load in events/s over all clients (default 0: as fast as accepted)",
+    )
     parser.add_argument(
         "--server-env", action="append", default=[], help="NAME=VALUE for the server, repeatable"
     )

@@ -18,6 +18,8 @@ from typing import Any
 
 import orjson
 
+import hedgerow.ingestion.state
+import hedgerow.persons.sqlite
 from hedgerow.app import build_components
 from hedgerow.capture.decode import DecodeLimits, decode_payload
 from hedgerow.capture.normalize import normalize_request
@@ -75,7 +77,7 @@ def main() -> None:
         done = 0
         if profiler:
             profiler.enable()
-        while handled := worker.run_once():
+        while handled := worker.advance():  # batches overlap, as in the server's loop
             done += handled
         worker.publish_mirror(force=True)
         if profiler:
@@ -98,8 +100,25 @@ def main() -> None:
 
 
 def instrument(components: Any) -> dict[str, list[float]]:
-    """Count calls, rows and wall time of the event store's writes."""
+    """Count calls, rows and wall time of the event store's writes and of SQLite's batch
+    writes (by statement), and the person store's commits."""
     timings: dict[str, list[float]] = {}
+    for module in (hedgerow.persons.sqlite, hedgerow.ingestion.state):
+        original_rows = module.insert_rows
+
+        def timed_rows(
+            conn: Any, insert: str, rows: Any, *rest: Any, _original: Any = original_rows
+        ) -> Any:
+            entry = timings.setdefault("sqlite " + insert.split("(")[0].strip(), [0, 0, 0.0])
+            started = time.perf_counter()
+            try:
+                return _original(conn, insert, rows, *rest)
+            finally:
+                entry[0] += 1
+                entry[1] += len(rows)
+                entry[2] += time.perf_counter() - started
+
+        module.insert_rows = timed_rows
     store = components.events
     for name in ("insert", "mirror_persons", "insert_overrides"):
         original = getattr(store, name)
