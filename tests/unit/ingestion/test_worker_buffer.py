@@ -2,41 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import orjson
 import pytest
+from worker_stores import Workers
 
-from hedgerow.ingestion.state import IngestionState
 from hedgerow.ingestion.worker import IngestionWorker
-from hedgerow.intake.sqlite import SqliteIntakeLog
-from hedgerow.persons.groups import SqliteGroupStore
-from hedgerow.persons.sqlite import SqlitePersonStore
-from hedgerow.store.chdb import ChdbEventStore
 
 
 @pytest.fixture()
-def worker(tmp_path: Path) -> Iterator[IngestionWorker]:
-    instance = IngestionWorker(
-        SqliteIntakeLog(tmp_path / "intake.sqlite3"),
-        IngestionState(tmp_path / "ingestion.sqlite3"),
-        SqlitePersonStore(tmp_path / "persons.sqlite3"),
-        ChdbEventStore(tmp_path / "events.chdb"),
-        SqliteGroupStore(tmp_path / "groups.sqlite3"),
-        buffer_delay=60,
-        squash_interval=0,
-    )
-    yield instance
-    for part in (
-        instance.intake,
-        instance.state,
-        instance.persons,
-        instance.events,
-        instance.groups,
-    ):
-        part.close()
+def worker(workers: Workers) -> IngestionWorker:
+    return workers.open(buffer_delay=60)
 
 
 def _capture(worker: IngestionWorker, name: str, distinct_id: str, ago: float) -> None:

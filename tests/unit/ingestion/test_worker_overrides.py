@@ -5,18 +5,15 @@ by earlier versions (overrides keyed by distinct id, no person indexes)."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
+from worker_stores import Workers
 
-from hedgerow.ingestion.state import IngestionState
 from hedgerow.ingestion.worker import IngestionWorker
-from hedgerow.intake.sqlite import SqliteIntakeLog
-from hedgerow.persons.groups import SqliteGroupStore
 from hedgerow.persons.ids import person_uuid
 from hedgerow.persons.sqlite import SqlitePersonStore
 from hedgerow.query.core import person_key_source
@@ -25,27 +22,9 @@ from hedgerow.store.chdb import ChdbEventStore
 from hedgerow.store.upgrades import upgrade_stores
 
 
-def _open(data: Path) -> IngestionWorker:
-    return IngestionWorker(
-        SqliteIntakeLog(data / "intake.sqlite3"),
-        IngestionState(data / "ingestion.sqlite3"),
-        SqlitePersonStore(data / "persons.sqlite3"),
-        ChdbEventStore(data / "events.chdb"),
-        SqliteGroupStore(data / "groups.sqlite3"),
-        squash_interval=0,
-    )
-
-
-def _close(worker: IngestionWorker) -> None:
-    for part in (worker.intake, worker.state, worker.persons, worker.events, worker.groups):
-        part.close()
-
-
 @pytest.fixture()
-def worker(tmp_path: Path) -> Iterator[IngestionWorker]:
-    instance = _open(tmp_path)
-    yield instance
-    _close(instance)
+def worker(workers: Workers) -> IngestionWorker:
+    return workers.open()
 
 
 def _send(worker: IngestionWorker, *events: tuple[str, str, dict[str, Any]]) -> None:
@@ -114,10 +93,12 @@ def test_events_stored_personless_count_as_the_person_their_id_joins(
     assert set(_persons_by_id(worker).values()) == {person_uuid(1, "alice")}
 
 
-def test_overrides_kept_by_distinct_id_are_applied_once_on_upgrade(tmp_path: Path) -> None:
-    worker = _open(tmp_path)
+def test_overrides_kept_by_distinct_id_are_applied_once_on_upgrade(
+    tmp_path: Path, workers: Workers
+) -> None:
+    worker = workers.open()
     _send(worker, ("seen", "old-anon", {}), ("seen", "old-user", {}))
-    _close(worker)
+    workers.close(worker)
     # A store of the former format: its override map was keyed by distinct id.
     events = ChdbEventStore(tmp_path / "events.chdb")
     events.query(
@@ -250,8 +231,10 @@ def test_a_personless_id_joining_a_person_is_mapped_by_index(worker: IngestionWo
     assert _unique_persons(worker, "browsed") == 1
 
 
-def test_stores_from_before_person_indexes_get_them_at_start(tmp_path: Path) -> None:
-    worker = _open(tmp_path)
+def test_stores_from_before_person_indexes_get_them_at_start(
+    tmp_path: Path, workers: Workers
+) -> None:
+    worker = workers.open()
     _send(
         worker,
         ("seen", "a", {}),
@@ -259,7 +242,7 @@ def test_stores_from_before_person_indexes_get_them_at_start(tmp_path: Path) -> 
         ("seen", "p", {"$process_person_profile": False}),
     )
     _send(worker, ("$create_alias", "b", {"alias": "a"}))  # an override waits for its squash
-    _close(worker)
+    workers.close(worker)
     # Take the stores back to the former format: no index column on events or overrides, no
     # index table in the person store.
     events = ChdbEventStore(tmp_path / "events.chdb")
@@ -294,10 +277,10 @@ def test_stores_from_before_person_indexes_get_them_at_start(tmp_path: Path) -> 
     persons.close()
     events.close()
     # The upgraded stores ingest on: a known person keeps the index the upgrade gave it.
-    worker = _open(tmp_path)
+    worker = workers.open()
     _send(worker, ("later", "a", {}), ("later", "b", {}), ("later", "q", {}))
     later = _indexes(worker, "later")
     assert later["a"] == later["b"] == {given[b]}
     assert later["q"] == {4}
     assert _unique_persons(worker, "seen") == 2  # a's and b's events are one person
-    _close(worker)
+    workers.close(worker)

@@ -9,45 +9,22 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
+from worker_stores import Workers
 
-from hedgerow.ingestion.state import IngestionState
 from hedgerow.ingestion.worker import IngestionWorker
-from hedgerow.intake.sqlite import SqliteIntakeLog
-from hedgerow.persons.groups import SqliteGroupStore
-from hedgerow.persons.sqlite import SqlitePersonStore
-from hedgerow.store.chdb import ChdbEventStore
 
-
-def _open(data: Path) -> IngestionWorker:
-    return IngestionWorker(
-        SqliteIntakeLog(data / "intake.sqlite3"),
-        IngestionState(data / "ingestion.sqlite3"),
-        SqlitePersonStore(data / "persons.sqlite3"),
-        ChdbEventStore(data / "events.chdb"),
-        SqliteGroupStore(data / "groups.sqlite3"),
-        batch_size=1,
-        buffer_delay=60,
-        squash_interval=0,
-    )
-
-
-def _close(worker: IngestionWorker) -> None:
-    for part in (worker.intake, worker.state, worker.persons, worker.events, worker.groups):
-        part.close()
+OPTIONS: dict[str, Any] = {"batch_size": 1, "buffer_delay": 60}
 
 
 @pytest.fixture()
-def worker(tmp_path: Path) -> Iterator[IngestionWorker]:
-    instance = _open(tmp_path)
-    yield instance
-    _close(instance)
+def worker(workers: Workers) -> IngestionWorker:
+    return workers.open(**OPTIONS)
 
 
 def _capture(
@@ -123,12 +100,12 @@ def test_buffered_events_released_in_flight_are_not_released_again(
 
 
 def test_a_crash_with_a_release_in_flight_and_the_offset_before_it_lost(
-    tmp_path: Path,
+    tmp_path: Path, workers: Workers
 ) -> None:
     """The batch in flight releases buffered events only; the intake commit of the batch
     before it is lost in the crash. The replay is that release, exactly, and nothing of the
     entry before it is read again."""
-    worker = _open(tmp_path)
+    worker = workers.open(**OPTIONS)
     _capture(worker, 1, "signed up", "alice@example.com", ago=59.7)  # due in 0.3 s
     assert worker.run_once() == 1
     _capture(worker, 2, "pageview", "anon-1")
@@ -138,11 +115,11 @@ def test_a_crash_with_a_release_in_flight_and_the_offset_before_it_lost(
     inflight = worker._inflight
     assert inflight is not None and not inflight.batch.entries
     inflight.inserted.result()  # inserted; then the process dies before recording it
-    _close(worker)
+    workers.close(worker)
     with sqlite3.connect(tmp_path / "intake.sqlite3") as conn:  # offset 2's commit never landed
         conn.execute("UPDATE consumers SET committed = 1 WHERE name = 'ingestion'")
 
-    worker = _open(tmp_path)
+    worker = workers.open(**OPTIONS)
     try:
         while worker.run_once():
             pass
@@ -153,7 +130,7 @@ def test_a_crash_with_a_release_in_flight_and_the_offset_before_it_lost(
         assert _stored(worker) == [("pageview", 1), ("signed up", 1)]
         assert worker.intake.committed("ingestion") == 2
     finally:
-        _close(worker)
+        workers.close(worker)
 
 
 def test_a_failed_insert_replays_its_batch_and_the_one_after(
@@ -181,14 +158,14 @@ def test_a_failed_insert_replays_its_batch_and_the_one_after(
     assert _stored(worker) == [("one", 1), ("two", 1)]
 
 
-def test_a_batch_recorded_before_pipelining_is_replayed(tmp_path: Path) -> None:
+def test_a_batch_recorded_before_pipelining_is_replayed(tmp_path: Path, workers: Workers) -> None:
     """A state file whose batch record has no `after_offset` (written by an earlier version,
     which crashed mid-batch) gains the column, and its batch is replayed from the consumer's
     offset as before."""
-    worker = _open(tmp_path)
+    worker = workers.open(**OPTIONS)
     _capture(worker, 1, "one", "anon-1")
     _capture(worker, 2, "two", "anon-2")
-    _close(worker)
+    workers.close(worker)
     with sqlite3.connect(tmp_path / "ingestion.sqlite3") as conn:
         conn.execute("DROP TABLE batch")
         conn.execute(
@@ -198,7 +175,7 @@ def test_a_batch_recorded_before_pipelining_is_replayed(tmp_path: Path) -> None:
         )
         conn.execute("INSERT INTO batch VALUES (1, 1, 2, '[]', 0)")
 
-    worker = _open(tmp_path)
+    worker = workers.open(**OPTIONS)
     try:
         pending = worker.state.batch()
         assert pending is not None and pending.after_offset is None and not pending.done
@@ -207,4 +184,4 @@ def test_a_batch_recorded_before_pipelining_is_replayed(tmp_path: Path) -> None:
         assert worker.status(1)["processed"] == 2
         assert _stored(worker) == [("one", 1), ("two", 1)]
     finally:
-        _close(worker)
+        workers.close(worker)
