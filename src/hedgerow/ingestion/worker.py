@@ -205,8 +205,6 @@ class IngestionWorker:
         except BaseException:
             self._abandon()
             raise
-        self._mirror.extend(self.persons.take_mirror())
-        self.publish_mirror(force=False)
 
     def _abandon(self) -> None:
         """After a failure: the batch in flight (if any) is replayed from its record, and the

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
-import orjson
 import pytest
-from worker_stores import Workers
+from worker_stores import Workers, append, intake_record
 
 from hedgerow.ingestion.worker import IngestionWorker
 
@@ -17,17 +14,7 @@ def worker(workers: Workers) -> IngestionWorker:
 
 
 def _capture(worker: IngestionWorker, name: str, distinct_id: str, ago: float) -> None:
-    now = (datetime.now(UTC) - timedelta(seconds=ago)).strftime("%Y-%m-%d %H:%M:%S.%f")
-    record = {
-        "uuid": f"00000000-0000-7000-8000-{abs(hash(name)) % 10**12:012d}",
-        "event": name,
-        "distinct_id": distinct_id,
-        "properties": {},
-        "timestamp": now,
-        "now": now,
-        "sent_at": None,
-    }
-    worker.intake.append_blocking(1, 1, orjson.dumps([record]))
+    append(worker, intake_record(abs(hash(name)) % 10**12, name, distinct_id, ago=ago))
 
 
 def _stored(worker: IngestionWorker) -> list[str]:

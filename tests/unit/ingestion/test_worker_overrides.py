@@ -5,13 +5,12 @@ by earlier versions (overrides keyed by distinct id, no person indexes)."""
 from __future__ import annotations
 
 import sqlite3
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
-from worker_stores import Workers
+from worker_stores import Workers, append, intake_record
 
 from hedgerow.ingestion.worker import IngestionWorker
 from hedgerow.persons.ids import person_uuid
@@ -28,20 +27,14 @@ def worker(workers: Workers) -> IngestionWorker:
 
 
 def _send(worker: IngestionWorker, *events: tuple[str, str, dict[str, Any]]) -> None:
-    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-    records = [
-        {
-            "uuid": f"00000000-0000-7000-8000-{worker.state.outcomes(1)['received'] + i:012d}",
-            "event": name,
-            "distinct_id": distinct_id,
-            "properties": properties,
-            "timestamp": now,
-            "now": now,
-            "sent_at": None,
-        }
-        for i, (name, distinct_id, properties) in enumerate(events)
-    ]
-    worker.intake.append_blocking(1, len(records), orjson.dumps(records))
+    first = worker.state.outcomes(1)["received"]
+    append(
+        worker,
+        *(
+            intake_record(first + i, name, distinct_id, properties)
+            for i, (name, distinct_id, properties) in enumerate(events)
+        ),
+    )
     while worker.run_once():
         pass
 

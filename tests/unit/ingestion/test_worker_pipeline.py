@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import orjson
 import pytest
-from worker_stores import Workers
+from worker_stores import Workers, append, intake_record
 
 from hedgerow.ingestion.worker import IngestionWorker
 
@@ -32,20 +30,8 @@ def _capture(
 ) -> None:
     """One intake entry of one event; anonymous (its own `$device_id`) unless the id is an
     email, which the buffer holds while it has no person."""
-    now = (datetime.now(UTC) - timedelta(seconds=ago)).strftime("%Y-%m-%d %H:%M:%S.%f")
-    properties: dict[str, Any] = {}
-    if "@" not in distinct_id:
-        properties["$device_id"] = distinct_id
-    record = {
-        "uuid": f"00000000-0000-7000-8000-{uuid_tail:012d}",
-        "event": name,
-        "distinct_id": distinct_id,
-        "properties": properties,
-        "timestamp": now,
-        "now": now,
-        "sent_at": None,
-    }
-    worker.intake.append_blocking(1, 1, orjson.dumps([record]))
+    properties = {} if "@" in distinct_id else {"$device_id": distinct_id}
+    append(worker, intake_record(uuid_tail, name, distinct_id, properties, ago=ago))
 
 
 def _stored(worker: IngestionWorker) -> list[tuple[str, int]]:

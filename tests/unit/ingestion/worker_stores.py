@@ -1,9 +1,13 @@
-"""Ingestion workers on real stores in a test's data directory (the `workers` fixture)."""
+"""Ingestion workers on real stores in a test's data directory (the `workers` fixture), and
+events as capture writes them to the intake log."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from hedgerow.ingestion.state import IngestionState
 from hedgerow.ingestion.worker import IngestionWorker
@@ -42,3 +46,29 @@ class Workers:
     def close_all(self) -> None:
         while self._open:
             self.close(self._open[-1])
+
+
+def intake_record(
+    uuid_tail: int,
+    name: str,
+    distinct_id: str,
+    properties: dict[str, Any] | None = None,
+    *,
+    ago: float = 0,
+) -> dict[str, Any]:
+    """An event as capture writes it to the intake log, captured `ago` seconds ago."""
+    now = (datetime.now(UTC) - timedelta(seconds=ago)).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return {
+        "uuid": f"00000000-0000-7000-8000-{uuid_tail:012d}",
+        "event": name,
+        "distinct_id": distinct_id,
+        "properties": properties if properties is not None else {},
+        "timestamp": now,
+        "now": now,
+        "sent_at": None,
+    }
+
+
+def append(worker: IngestionWorker, *records: dict[str, Any]) -> None:
+    """One intake entry of project 1 holding `records`."""
+    worker.intake.append_blocking(1, len(records), orjson.dumps(list(records)))
