@@ -37,7 +37,7 @@ from typing import Any
 
 from common import ROOT, EventFactory, md_table, median, report
 from hedgerow.actions import ActionStore
-from hedgerow.ingestion.event import IngestEvent
+from hedgerow.event import IngestEvent
 from hedgerow.persons.ids import person_uuid
 from hedgerow.query.core import QueryEnv
 from hedgerow.query.funnels import run_funnels_query

@@ -96,7 +96,9 @@ def build_components(settings: Settings) -> Components:
 
 async def _error_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HedgerowError)
-    return Response(orjson.dumps(exc.as_json()), exc.status, media_type="application/json")
+    return Response(
+        orjson.dumps(exc.as_json()), exc.status, headers=exc.headers, media_type="application/json"
+    )
 
 
 async def _unexpected_handler(request: Request, exc: Exception) -> Response:

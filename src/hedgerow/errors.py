@@ -14,11 +14,18 @@ class HedgerowError(Exception):
     status: int = 500
     code: str = "internal_error"
 
-    def __init__(self, message: str, *, code: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         if code is not None:
             self.code = code
+        self.headers = dict(headers or {})
 
     def as_json(self) -> dict[str, object]:
         return {"status": self.status, "code": self.code, "error": self.message}
@@ -50,13 +57,35 @@ class NotFound(HedgerowError):
     code = "not_found"
 
 
+class RequestTimeout(HedgerowError):
+    """408: the client took too long to send its request; the connection is closed."""
+
+    status = 408
+    code = "request_timeout"
+
+
 class PayloadTooLarge(HedgerowError):
+    """413: the request is over a size limit; retrying it unchanged will not help."""
+
     status = 413
     code = "payload_too_large"
 
 
+class TooManyRequests(HedgerowError):
+    """429: over a rate or concurrency limit; retry after `Retry-After` seconds."""
+
+    status = 429
+    code = "too_many_requests"
+
+    def __init__(self, message: str, *, code: str | None = None, retry_after: int = 1) -> None:
+        super().__init__(message, code=code, headers={"Retry-After": str(retry_after)})
+
+
 class ServiceUnavailable(HedgerowError):
-    """503: a transient condition; clients should retry later."""
+    """503: a transient condition (backpressure); clients retry after `Retry-After` seconds."""
 
     status = 503
     code = "service_unavailable"
+
+    def __init__(self, message: str, *, code: str | None = None, retry_after: int = 5) -> None:
+        super().__init__(message, code=code, headers={"Retry-After": str(retry_after)})

@@ -45,6 +45,29 @@ def _non_negative_int(text: str) -> int:
     return value
 
 
+_SIZE_UNITS = {"": 1, "b": 1, "kib": 1024, "mib": 1024**2, "gib": 1024**3}
+
+
+def _size(text: str) -> int:
+    """A size in bytes: `2097152`, `2MiB`, `512 KiB`, `1GiB`."""
+    stripped = text.strip().lower()
+    number = stripped.rstrip("abcdefghijklmnopqrstuvwxyz ").strip()
+    unit = stripped[len(number) :].strip()
+    if unit not in _SIZE_UNITS or not number.isdigit():
+        raise ValueError("expected a size in bytes, or with KiB, MiB or GiB (e.g. 2MiB)")
+    value = int(number) * _SIZE_UNITS[unit]
+    if value <= 0:
+        raise ValueError("must be more than zero")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise ValueError("must be more than zero")
+    return value
+
+
 def _port(text: str) -> int:
     value = int(text)
     if not 0 <= value <= 65535:
@@ -87,7 +110,105 @@ OPTIONS: tuple[Option, ...] = (
         "Helper processes that decode and normalize big capture bodies, so that capture and "
         "ingestion do not share one GIL (0: all in the server process).",
     ),
+    Option(
+        "server",
+        "header_timeout",
+        _positive_float,
+        10.0,
+        "Seconds a client may take to send a request's headers; then the connection is closed.",
+    ),
+    Option(
+        "server",
+        "body_timeout",
+        _positive_float,
+        30.0,
+        "Seconds a client may take to send a request's body; then it is answered 408.",
+    ),
+    Option(
+        "limits",
+        "max_body_size",
+        _size,
+        2 * 1024**2,
+        "Largest capture body (every capture path but /batch); past it 413.",
+    ),
+    Option(
+        "limits",
+        "max_batch_body_size",
+        _size,
+        20 * 1024**2,
+        "Largest capture body on /batch; past it 413.",
+    ),
+    Option(
+        "limits",
+        "max_decompressed_size",
+        _size,
+        100 * 1024**2,
+        "Largest capture payload once decompressed (stops gzip bombs); past it 413.",
+    ),
+    Option(
+        "limits",
+        "max_batch_events",
+        _positive_int,
+        10_000,
+        "Most events one capture request may carry; past it 413.",
+    ),
+    Option(
+        "limits",
+        "max_event_size",
+        _size,
+        1024**2,
+        "Largest single event (its JSON); past it the request is refused with 413.",
+    ),
+    Option(
+        "limits",
+        "max_property_depth",
+        _positive_int,
+        64,
+        "Deepest nesting of objects and arrays inside an event's properties; past it 400.",
+    ),
+    Option(
+        "query",
+        "query_timeout",
+        _positive_float,
+        30.0,
+        "Seconds a query may run; past it 400 query_timeout.",
+    ),
+    Option(
+        "query",
+        "query_max_memory",
+        _size,
+        4 * 1024**3,
+        "Memory one query may use in the event store; past it 400 query_memory_limit.",
+    ),
+    Option(
+        "query",
+        "query_max_result_rows",
+        _positive_int,
+        1_000_000,
+        "Most rows a query may return; past it 400 query_result_too_large.",
+    ),
+    Option(
+        "query",
+        "query_max_result_bytes",
+        _size,
+        256 * 1024**2,
+        "Most bytes a query's result may take; past it 400 query_result_too_large.",
+    ),
+    Option(
+        "query",
+        "query_concurrency",
+        _positive_int,
+        4,
+        "Queries one project may run at once; past it 429 too_many_queries.",
+    ),
     Option("storage", "data_dir", Path, Path("hedgerow-data"), "Directory holding all data."),
+    Option(
+        "storage",
+        "min_free_disk",
+        _size,
+        256 * 1024**2,
+        "Free space the data directory's disk must keep; below it capture answers 503.",
+    ),
     Option(
         "ingestion",
         "buffer_delay",
@@ -110,11 +231,25 @@ OPTIONS: tuple[Option, ...] = (
         "Seconds between rewrites of stored events after person merges (0 disables).",
     ),
     Option(
+        "ingestion",
+        "ingestion_pause_file",
+        str,
+        "",
+        "While a file exists at this path, ingestion takes no new batches (maintenance, tests).",
+    ),
+    Option(
         "intake",
         "intake_max_backlog",
         _positive_int,
         5_000_000,
         "Most unprocessed events the intake log holds; past it capture answers 503.",
+    ),
+    Option(
+        "intake",
+        "intake_max_lag",
+        _positive_float,
+        300.0,
+        "Seconds the oldest unprocessed event may wait; past it capture answers 503.",
     ),
     Option(
         "bootstrap",
@@ -139,11 +274,37 @@ class ServerSettings:
     port: int = 8000
     trust_forwarded_for: bool = False
     capture_processes: int = 1
+    header_timeout: float = 10.0
+    body_timeout: float = 30.0
+
+
+@dataclass(frozen=True)
+class LimitsSettings:
+    """What one capture request may carry."""
+
+    max_body_size: int = 2 * 1024**2
+    max_batch_body_size: int = 20 * 1024**2
+    max_decompressed_size: int = 100 * 1024**2
+    max_batch_events: int = 10_000
+    max_event_size: int = 1024**2
+    max_property_depth: int = 64
+
+
+@dataclass(frozen=True)
+class QuerySettings:
+    """What one query may cost."""
+
+    query_timeout: float = 30.0
+    query_max_memory: int = 4 * 1024**3
+    query_max_result_rows: int = 1_000_000
+    query_max_result_bytes: int = 256 * 1024**2
+    query_concurrency: int = 4
 
 
 @dataclass(frozen=True)
 class StorageSettings:
     data_dir: Path = Path("hedgerow-data")
+    min_free_disk: int = 256 * 1024**2
 
 
 @dataclass(frozen=True)
@@ -151,11 +312,13 @@ class IngestionSettings:
     buffer_delay: float = 60.0
     batch_size: int = 20_000
     squash_interval: float = 600.0
+    ingestion_pause_file: str = ""
 
 
 @dataclass(frozen=True)
 class IntakeSettings:
     intake_max_backlog: int = 5_000_000
+    intake_max_lag: float = 300.0
 
 
 @dataclass(frozen=True)
@@ -167,6 +330,8 @@ class BootstrapSettings:
 @dataclass(frozen=True)
 class Settings:
     server: ServerSettings = field(default_factory=ServerSettings)
+    limits: LimitsSettings = field(default_factory=LimitsSettings)
+    query: QuerySettings = field(default_factory=QuerySettings)
     storage: StorageSettings = field(default_factory=StorageSettings)
     ingestion: IngestionSettings = field(default_factory=IngestionSettings)
     intake: IntakeSettings = field(default_factory=IntakeSettings)
@@ -192,6 +357,8 @@ class Settings:
             sections.setdefault(option.section, {})[option.name] = value
         return cls(
             server=ServerSettings(**sections["server"]),
+            limits=LimitsSettings(**sections["limits"]),
+            query=QuerySettings(**sections["query"]),
             storage=StorageSettings(**sections["storage"]),
             ingestion=IngestionSettings(**sections["ingestion"]),
             intake=IntakeSettings(**sections["intake"]),

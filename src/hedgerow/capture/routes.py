@@ -189,7 +189,9 @@ def _guard(
         try:
             return await handler(request)
         except HedgerowError as error:
-            return json_response(request, error.as_json(), error.status)
+            response = json_response(request, error.as_json(), error.status)
+            response.headers.update(error.headers)
+            return response
 
     return guarded
 

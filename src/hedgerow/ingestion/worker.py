@@ -28,7 +28,7 @@ from typing import Any
 
 import orjson
 
-from hedgerow.ingestion.event import IngestEvent
+from hedgerow.event import IngestEvent
 from hedgerow.ingestion.outcomes import DiscardReason
 from hedgerow.ingestion.pipeline import Drop, Step, Warning, WarningSink, run_steps
 from hedgerow.ingestion.state import Buffered, IngestionState

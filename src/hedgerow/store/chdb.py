@@ -19,7 +19,7 @@ import chdb
 import orjson
 import pyarrow as pa
 
-from hedgerow.ingestion.event import IngestEvent
+from hedgerow.event import IngestEvent
 from hedgerow.persons.store import MirrorRow, Override
 from hedgerow.store.events import QueryResult
 from hedgerow.store.schema import (

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from hedgerow.ingestion.event import IngestEvent
+from hedgerow.event import IngestEvent
 from hedgerow.persons.store import MirrorRow, Override
 
 

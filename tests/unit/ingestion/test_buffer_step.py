@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from hedgerow.ingestion.event import IngestEvent
+from hedgerow.event import IngestEvent
 from hedgerow.ingestion.pipeline import OK, Delay
 from hedgerow.ingestion.steps.buffer import BufferIndex, buffer_step, captured_at
 from hedgerow.persons.sqlite import SqlitePersonStore

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from hedgerow.ingestion.event import IngestEvent
+from hedgerow.event import IngestEvent
 from hedgerow.ingestion.pipeline import OK, Step, Warning, WarningSink
 from hedgerow.ingestion.steps.groups import group_string, groups_step
 from hedgerow.persons.groups import Group, SqliteGroupStore

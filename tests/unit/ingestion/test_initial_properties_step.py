@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from hedgerow.ingestion.event import IngestEvent
+from hedgerow.event import IngestEvent
 from hedgerow.ingestion.pipeline import OK
 from hedgerow.ingestion.steps.initial_properties import (
     PERSON_PROPERTIES,

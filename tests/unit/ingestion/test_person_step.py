@@ -3,7 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from hedgerow.ingestion.event import EPOCH_MARKER, IngestEvent
+from hedgerow.event import EPOCH_MARKER, IngestEvent
 from hedgerow.ingestion.pipeline import OK, WarningSink
 from hedgerow.ingestion.steps.person import apply_property_operations, person_step
 from hedgerow.persons.ids import person_uuid

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from hedgerow.ingestion.event import IngestEvent
+from hedgerow.event import IngestEvent
 from hedgerow.ingestion.pipeline import OK, Delay, Step, StepResult
 from hedgerow.persons.identity import IDENTITY_EVENTS
 from hedgerow.persons.store import PersonStore

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hedgerow.ingestion.event import IngestEvent
+from hedgerow.event import IngestEvent
 from hedgerow.ingestion.pipeline import OK, Step, StepResult
 
 PERSON_PROPERTIES = (

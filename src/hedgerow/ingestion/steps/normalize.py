@@ -7,7 +7,7 @@ both end up as the same `elements_chain` column, in PostHog's exact string forma
 from __future__ import annotations
 
 from hedgerow.capture.elements import elements_chain_from_elements
-from hedgerow.ingestion.event import IngestEvent
+from hedgerow.event import IngestEvent
 from hedgerow.ingestion.outcomes import WarningType
 from hedgerow.ingestion.pipeline import OK, Step, StepResult, WarningSink
 

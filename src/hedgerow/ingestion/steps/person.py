@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hedgerow.ingestion.event import EPOCH_MARKER, IngestEvent
+from hedgerow.event import EPOCH_MARKER, IngestEvent
 from hedgerow.ingestion.outcomes import DiscardReason, WarningType
 from hedgerow.ingestion.pipeline import OK, Drop, Step, StepResult, WarningSink
 from hedgerow.persons.identity import IDENTITY_EVENTS, other_id, unite

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hedgerow.ingestion.event import IngestEvent
+from hedgerow.event import IngestEvent
 from hedgerow.ingestion.outcomes import DiscardReason
 from hedgerow.ingestion.pipeline import OK, Drop, Step, StepResult
 

@@ -1,4 +1,5 @@
-"""The event as it travels through the ingestion steps."""
+"""The event as it travels from the intake log through the ingestion steps into the event
+store: shared by `ingestion/` and `store/`, so neither imports the other for it."""
 
 from __future__ import annotations
 
