@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -14,45 +15,36 @@ from starlette.routing import BaseRoute, Route
 
 from hedgerow.actions import Action, ActionStore
 from hedgerow.api.auth import project_for
+from hedgerow.api.models import ActionChanges, ActionCreate, ActionList, ActionOut
+from hedgerow.api.validation import body_of
 from hedgerow.errors import BadRequest, NotFound
 from hedgerow.projects import ProjectCatalog
 from hedgerow.query.actions import validate_step
 from hedgerow.query.sql import escape_text
 from hedgerow.store.events import EventStore
 
-MAX_NAME = 400
-MAX_STEPS = 50
 
-
-def action_json(action: Action) -> dict[str, Any]:
+def action_json(action: Action) -> ActionOut:
     def iso(seconds: float) -> str:
         return datetime.fromtimestamp(seconds, UTC).isoformat().replace("+00:00", "Z")
 
-    return {
-        "id": action.id,
-        "name": action.name,
-        "description": action.description,
-        "steps": action.steps,
-        "created_at": iso(action.created_at),
-        "updated_at": iso(action.updated_at),
-        "deleted": action.deleted,
-    }
+    return ActionOut(
+        id=action.id,
+        name=action.name,
+        description=action.description,
+        steps=action.steps,
+        created_at=iso(action.created_at),
+        updated_at=iso(action.updated_at),
+        deleted=action.deleted,
+    )
 
 
-def _json(body: Any, status: int = 200) -> Response:
-    return Response(orjson.dumps(body), status_code=status, media_type="application/json")
+def _json(body: BaseModel, status: int = 200) -> Response:
+    content = orjson.dumps(body.model_dump(mode="json"))
+    return Response(content, status_code=status, media_type="application/json")
 
 
-async def _body(request: Request) -> dict[str, Any]:
-    try:
-        body = orjson.loads(await request.body())
-    except orjson.JSONDecodeError as exc:
-        raise BadRequest(f"The body is not JSON: {exc}.", code="invalid_json") from None
-    if not isinstance(body, dict):
-        raise BadRequest(
-            'Send an object like {"name": ..., "steps": [...]}.', code="invalid_action"
-        )
-    return body
+HINT = 'Send an object like {"name": ..., "steps": [...]}.'
 
 
 @dataclass
@@ -61,33 +53,20 @@ class ActionsApi:
     actions: ActionStore
     events: EventStore
 
-    def _validate(self, body: dict[str, Any], *, partial: bool) -> dict[str, Any]:
+    def _validate(self, body: ActionChanges) -> dict[str, Any]:
+        """The fields sent, cleaned; steps as stored (`validate_step`), regexes checked."""
         changes: dict[str, Any] = {}
-        if "name" in body or not partial:
-            name = body.get("name")
-            if not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME:
-                raise BadRequest(
-                    f"An action needs a `name`: a non-empty string of at most {MAX_NAME} "
-                    "characters.",
-                    code="invalid_action",
-                )
-            changes["name"] = name.strip()
-        if "description" in body:
-            description = body.get("description") or ""
-            if not isinstance(description, str):
-                raise BadRequest("`description` must be a string.", code="invalid_action")
-            changes["description"] = description
-        if "steps" in body or not partial:
-            steps = body.get("steps") or []
-            if not isinstance(steps, list) or len(steps) > MAX_STEPS:
-                raise BadRequest(
-                    f"`steps` must be a list of at most {MAX_STEPS} step objects.",
-                    code="invalid_action",
-                )
+        sent = body.model_fields_set
+        if "name" in sent and body.name is not None:
+            changes["name"] = body.name
+        if "description" in sent:
+            changes["description"] = body.description or ""
+        if "steps" in sent:
+            steps = [s.model_dump(exclude_unset=True) for s in body.steps or []]
             changes["steps"] = [validate_step(step) for step in steps]
             self._check_regexes(changes["steps"])
-        if "deleted" in body:
-            changes["deleted"] = bool(body["deleted"])
+        if body.deleted is not None:
+            changes["deleted"] = body.deleted
         return changes
 
     def _check_regexes(self, steps: list[dict[str, Any]]) -> None:
@@ -117,17 +96,19 @@ class ActionsApi:
     async def collection(self, request: Request) -> Response:
         project = project_for(request, self.catalog)
         if request.method == "POST":
-            changes = self._validate(await _body(request), partial=False)
+            changes = self._validate(
+                await body_of(request, ActionCreate, code="invalid_action", hint=HINT)
+            )
             created = await run_in_threadpool(
                 self.actions.create,
                 project.id,
                 changes["name"],
                 changes.get("description", ""),
-                changes["steps"],
+                changes.get("steps", []),
             )
             return _json(action_json(created), status=201)
         found = [action_json(a) for a in self.actions.all(project.id)]
-        return _json({"count": len(found), "next": None, "previous": None, "results": found})
+        return _json(ActionList(count=len(found), next=None, previous=None, results=found))
 
     async def item(self, request: Request) -> Response:
         project = project_for(request, self.catalog)
@@ -139,7 +120,9 @@ class ActionsApi:
             if found is not None:
                 return Response(status_code=204)
         else:
-            changes = self._validate(await _body(request), partial=True)
+            changes = self._validate(
+                await body_of(request, ActionChanges, code="invalid_action", hint=HINT)
+            )
             found = self.actions.update(project.id, action_id, **changes)
         if found is None:
             raise NotFound(f"There is no action {action_id} in project {project.id}.")

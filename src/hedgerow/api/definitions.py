@@ -13,12 +13,12 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from hedgerow.api.auth import project_for
-from hedgerow.errors import BadRequest
+from hedgerow.api.models import DefinitionsParams, PropertyDefinitionsParams
+from hedgerow.api.validation import params_of
 from hedgerow.projects import ProjectCatalog
 from hedgerow.query.definitions import Definitions, definitions_json
 
 _NAMESPACE = uuid.UUID("5b0f7c1e-2a4d-4f3e-9d51-6c3b8e0a9f27")
-PROPERTY_TYPES = ("event", "person")
 
 
 def _json(body: Any) -> Response:
@@ -29,17 +29,13 @@ def _definition_id(team_id: int, kind: str, name: str) -> str:
     return str(uuid.uuid5(_NAMESPACE, f"{team_id}\0{kind}\0{name}"))
 
 
-def _page(request: Request, rows: list[dict[str, Any]]) -> dict[str, Any]:
-    search = request.query_params.get("search", "").lower()
+def _page(
+    request: Request, params: DefinitionsParams, rows: list[dict[str, Any]]
+) -> dict[str, Any]:
+    search = params.search.lower()
     if search:
         rows = [r for r in rows if search in r["name"].lower()]
-    try:
-        limit = int(request.query_params.get("limit", 100))
-        offset = int(request.query_params.get("offset", 0))
-    except ValueError:
-        raise BadRequest("`limit` and `offset` must be integers.", code="invalid_query") from None
-    if not 1 <= limit <= 1000 or offset < 0:
-        raise BadRequest("`limit` must be 1 to 1000, `offset` 0 or more.", code="invalid_query")
+    limit, offset = params.limit, params.offset
     base = str(request.url.remove_query_params(["limit", "offset"]))
     joiner = "&" if "?" in base else "?"
     following = offset + limit
@@ -62,6 +58,7 @@ class DefinitionsApi:
 
     async def event_definitions(self, request: Request) -> Response:
         project = project_for(request, self.catalog)
+        params = params_of(request, DefinitionsParams)
         stats = await run_in_threadpool(self.definitions.event_stats, project.id)
         rows = []
         for item in definitions_json(stats, ""):
@@ -73,7 +70,7 @@ class DefinitionsApi:
                     "created_at": item["first_seen_at"],
                 }
             )
-        return _json(_page(request, rows))
+        return _json(_page(request, params, rows))
 
     def routes(self, base: str) -> list[BaseRoute]:
         return [
@@ -83,11 +80,8 @@ class DefinitionsApi:
 
     async def property_definitions(self, request: Request) -> Response:
         project = project_for(request, self.catalog)
-        kind = request.query_params.get("type", "event")
-        if kind not in PROPERTY_TYPES:
-            raise BadRequest(
-                f"`type` must be one of {', '.join(PROPERTY_TYPES)}.", code="invalid_query"
-            )
+        params = params_of(request, PropertyDefinitionsParams)
+        kind = params.type
         if kind == "event":
             stats = await run_in_threadpool(self.definitions.event_stats, project.id)
         else:
@@ -102,4 +96,4 @@ class DefinitionsApi:
             }
             for item in definitions_json(stats, kind)
         ]
-        return _json(_page(request, rows))
+        return _json(_page(request, params, rows))

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
+from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -15,10 +16,23 @@ from starlette.routing import BaseRoute, Route
 from hedgerow.actions import ActionStore
 from hedgerow.api.auth import allowed_projects, project_for
 from hedgerow.api.definitions import DefinitionsApi
-from hedgerow.errors import BadRequest, NotFound
+from hedgerow.api.models import (
+    MaterializeBody,
+    PageParams,
+    PersonList,
+    PersonOut,
+    PersonsParams,
+    ProjectChanges,
+    ProjectList,
+    ProjectOut,
+)
+from hedgerow.api.query_models import QueryRequest
+from hedgerow.api.schema import build_document
+from hedgerow.api.validation import body_of, params_of, read_json, validate
+from hedgerow.errors import NotFound
 from hedgerow.ingestion.worker import IngestionWorker
 from hedgerow.persons.store import Person, PersonStore
-from hedgerow.projects import Project, ProjectCatalog, valid_timezone
+from hedgerow.projects import Project, ProjectCatalog
 from hedgerow.query.core import QueryEnv, QueryRunner
 from hedgerow.query.definitions import Definitions
 from hedgerow.query.events_query import events_query_runner, run_events_query
@@ -36,38 +50,27 @@ QUERY_RUNNERS: dict[str, QueryRunner] = {
 
 
 def json(body: Any, status: int = 200) -> Response:
+    """A JSON answer; a model (the fixed shapes of `hedgerow.api.models`) is dumped first."""
+    if isinstance(body, BaseModel):
+        body = body.model_dump(mode="json")
     return Response(orjson.dumps(body), status_code=status, media_type="application/json")
 
 
-def _project_json(project: Project) -> dict[str, Any]:
-    return {
-        "id": project.id,
-        "name": project.name,
-        "api_token": project.token,
-        "timezone": project.timezone,
-    }
+def _project_json(project: Project) -> ProjectOut:
+    return ProjectOut(
+        id=project.id, name=project.name, api_token=project.token, timezone=project.timezone
+    )
 
 
-def _person_json(person: Person) -> dict[str, Any]:
-    return {
-        "id": person.id,
-        "uuid": person.id,
-        "distinct_ids": person.distinct_ids,
-        "properties": person.properties,
-        "is_identified": person.is_identified,
-        "created_at": person.created_at.replace(" ", "T", 1) + "Z",
-    }
-
-
-def _page(request: Request, default: int = 100, most: int = 1000) -> tuple[int, int]:
-    try:
-        limit = int(request.query_params.get("limit", default))
-        offset = int(request.query_params.get("offset", 0))
-    except ValueError:
-        raise BadRequest("`limit` and `offset` must be integers.", code="invalid_query") from None
-    if not 1 <= limit <= most or offset < 0:
-        raise BadRequest(f"`limit` must be 1 to {most}, `offset` 0 or more.", code="invalid_query")
-    return limit, offset
+def _person_json(person: Person) -> PersonOut:
+    return PersonOut(
+        id=person.id,
+        uuid=person.id,
+        distinct_ids=person.distinct_ids,
+        properties=person.properties,
+        is_identified=person.is_identified,
+        created_at=person.created_at.replace(" ", "T", 1) + "Z",
+    )
 
 
 @dataclass
@@ -79,57 +82,44 @@ class Api:
     actions: ActionStore | None = None
     definitions: Definitions = field(init=False)
     runners: dict[str, QueryRunner] = field(init=False)
+    schema_json: bytes = field(init=False)
 
     def __post_init__(self) -> None:
         self.definitions = Definitions(self.events)
         self.runners = {**QUERY_RUNNERS, "HogQLQuery": self._hogql}
+        self.schema_json = orjson.dumps(build_document())
+
+    async def schema(self, request: Request) -> Response:
+        """The OpenAPI document (public: it holds no project's data)."""
+        return Response(self.schema_json, media_type="application/json")
 
     async def projects(self, request: Request) -> Response:
         allowed = allowed_projects(request, self.catalog)
         projects = [p for p in self.catalog.all() if p.id in allowed]
-        return json({"count": len(projects), "results": [_project_json(p) for p in projects]})
+        return json(ProjectList(count=len(projects), results=[_project_json(p) for p in projects]))
 
     async def project(self, request: Request) -> Response:
         """GET one project; PATCH `{"name"?, "timezone"?}` changes it (an IANA zone name
         such as 'Europe/Paris': trends count days on that clock)."""
         project = project_for(request, self.catalog)
         if request.method == "PATCH":
-            try:
-                body = orjson.loads(await request.body())
-            except orjson.JSONDecodeError:
-                body = None
-            if not isinstance(body, dict) or not set(body) <= {"name", "timezone"}:
-                raise BadRequest(
-                    'Send {"name": ..., "timezone": ...} (either or both).', code="invalid_project"
-                )
-            name, timezone = body.get("name"), body.get("timezone")
-            if name is not None and (not isinstance(name, str) or not name.strip()):
-                raise BadRequest("`name` must be a non-empty string.", code="invalid_project")
-            if timezone is not None and not valid_timezone(timezone):
-                raise BadRequest(
-                    f"{timezone!r} is not a time zone; use an IANA name like 'UTC' or "
-                    "'America/New_York'.",
-                    code="invalid_timezone",
-                )
+            changes = await body_of(
+                request,
+                ProjectChanges,
+                code="invalid_project",
+                hint='Send {"name": ..., "timezone": ...} (either or both).',
+            )
+            name, timezone = changes.name, changes.timezone
             project = self.catalog.update_project(project.id, name=name, timezone=timezone)
         return json(_project_json(project))
 
     async def query(self, request: Request) -> Response:
         project = project_for(request, self.catalog)
-        try:
-            body = orjson.loads(await request.body())
-        except orjson.JSONDecodeError as exc:
-            raise BadRequest(f"The body is not JSON: {exc}.", code="invalid_json") from None
-        query = body.get("query") if isinstance(body, dict) else None
-        if not isinstance(query, dict):
-            raise BadRequest('Send {"query": {"kind": ...}}.', code="invalid_query")
-        kind = query.get("kind")
-        runner = self.runners.get(kind) if isinstance(kind, str) else None
-        if runner is None:
-            raise BadRequest(
-                f"Unknown query kind {kind!r}. Supported: {', '.join(self.runners)}.",
-                code="invalid_query",
-            )
+        body = await read_json(request)
+        # The model checks the shape; the runner gets the query as sent (a dict).
+        kind = validate(QueryRequest, body, code="invalid_query").query.kind
+        query = body["query"]
+        runner = self.runners[kind]
         env = QueryEnv(self.events, project.id, project.timezone, self.actions)
         return json(await run_in_threadpool(runner, env, query))
 
@@ -147,14 +137,14 @@ class Api:
 
     async def persons_list(self, request: Request) -> Response:
         project = project_for(request, self.catalog)
-        distinct_id = request.query_params.get("distinct_id")
+        params = params_of(request, PersonsParams)
+        distinct_id = params.distinct_id
         if distinct_id is not None:
             found = self.persons.get_by_distinct_id(project.id, distinct_id)
             people = [found] if found else []
         else:
-            limit, offset = _page(request)
-            people = list(self.persons.recent(project.id, limit, offset))
-        return json({"results": [_person_json(self._with_ids(p)) for p in people]})
+            people = list(self.persons.recent(project.id, params.limit, params.offset))
+        return json(PersonList(results=[_person_json(self._with_ids(p)) for p in people]))
 
     async def person(self, request: Request) -> Response:
         project = project_for(request, self.catalog)
@@ -190,8 +180,9 @@ class Api:
 
     async def ingestion_warnings(self, request: Request) -> Response:
         project = project_for(request, self.catalog)
-        limit, offset = _page(request)
-        return json({"results": self.worker.state.warnings(project.id, limit, offset)})
+        page = params_of(request, PageParams)
+        found = self.worker.state.warnings(project.id, page.limit, page.offset)
+        return json({"results": found})
 
     async def materialized_columns(self, request: Request) -> Response:
         """GET lists the materialized properties; POST {"property": key} adds one.
@@ -202,16 +193,14 @@ class Api:
         """
         project_for(request, self.catalog)
         if request.method == "POST":
-            try:
-                body = orjson.loads(await request.body())
-            except orjson.JSONDecodeError:
-                body = None
-            key = body.get("property") if isinstance(body, dict) else None
-            if not isinstance(key, str) or not key or len(key) > 200:
-                raise BadRequest(
-                    'Send {"property": "<property key>"} (at most 200 characters).',
+            key = (
+                await body_of(
+                    request,
+                    MaterializeBody,
                     code="invalid_property",
+                    hint='Send {"property": "<property key>"}.',
                 )
+            ).property
             column = await run_in_threadpool(self.events.materialize, key)
             return json({"property": key, "column": column}, status=201)
         columns = self.events.materialized_columns()
@@ -220,6 +209,7 @@ class Api:
     def routes(self) -> list[BaseRoute]:
         base = "/api/projects/{project_id}"
         return [
+            Route("/api/schema/", self.schema, methods=["GET"]),
             Route("/api/projects/", self.projects, methods=["GET"]),
             Route(base + "/", self.project, methods=["GET", "PATCH"]),
             Route(base + "/query/", self.query, methods=["POST"]),

@@ -1,0 +1,292 @@
+"""Request and response models of the /api routes other than the query body.
+
+Handlers validate what they read through these (`hedgerow.api.validation`) and build the
+fixed-shape answers with them; `hedgerow.api.schema` turns the same classes into the
+OpenAPI document.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
+
+from hedgerow.api.query_models import enum, one_of
+from hedgerow.projects import valid_timezone
+from hedgerow.query.actions import MATCHING, STEP_FIELDS
+
+MAX_ACTION_NAME = 400
+MAX_ACTION_STEPS = 50
+MAX_PROPERTY_KEY = 200
+
+
+class ErrorBody(BaseModel):
+    """Every refusal: the HTTP status, a snake_case code, and what to do."""
+
+    status: int
+    code: str
+    error: str
+
+
+# -- requests ----------------------------------------------------------------------------
+
+
+def _action_name(value: str) -> str:
+    if not value.strip() or len(value) > MAX_ACTION_NAME:
+        raise PydanticCustomError(
+            "invalid_action",
+            "An action needs a `name`: a non-empty string of at most {most} characters.",
+            {"most": MAX_ACTION_NAME},
+        )
+    return value.strip()
+
+
+def _project_name(value: str) -> str:
+    if not value.strip():
+        raise PydanticCustomError("invalid_project", "`name` must be a non-empty string.")
+    return value
+
+
+def _timezone(value: str) -> str:
+    if not valid_timezone(value):
+        raise PydanticCustomError(
+            "invalid_timezone",
+            "{zone} is not a time zone; use an IANA name like 'UTC' or 'America/New_York'.",
+            {"zone": repr(value)},
+        )
+    return value
+
+
+def _known_step_fields(value: Any) -> Any:
+    unknown = sorted(set(value) - set(STEP_FIELDS)) if isinstance(value, dict) else []
+    if unknown:
+        raise PydanticCustomError(
+            "invalid_action",
+            "Unknown action step fields {unknown}; use {known}.",
+            {"unknown": str(unknown), "known": ", ".join(STEP_FIELDS)},
+        )
+    return value
+
+
+Matching = Annotated[
+    str,
+    AfterValidator(
+        one_of(MATCHING, "invalid_action", "Matching is one of {allowed}; got {value}.")
+    ),
+    enum(MATCHING),
+]
+ActionName = Annotated[str, AfterValidator(_action_name), Field(max_length=MAX_ACTION_NAME)]
+
+
+class ActionStep(BaseModel):
+    """Any of: an event; a URL; for `$autocapture`, element text, href, selector, tag."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    event: str | None = None
+    properties: list[Any] | dict[str, Any] | None = None
+    selector: str | None = None
+    tag_name: str | None = None
+    text: str | None = None
+    text_matching: Matching | None = None
+    href: str | None = None
+    href_matching: Matching | None = None
+    url: str | None = None
+    url_matching: Matching | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _known_fields(cls, value: Any) -> Any:
+        return _known_step_fields(value)
+
+
+Steps = Annotated[list[ActionStep], Field(max_length=MAX_ACTION_STEPS)]
+
+
+class ActionChanges(BaseModel):
+    """PATCH: the fields to change (unknown fields are ignored)."""
+
+    name: ActionName | None = None
+    description: str | None = None
+    steps: Steps | None = None
+    deleted: bool | None = None
+
+
+class ActionCreate(ActionChanges):
+    """POST: a new action."""
+
+    name: ActionName
+
+
+class ProjectChanges(BaseModel):
+    """PATCH: `name` and/or `timezone` (an IANA name; trends count days on that clock)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, AfterValidator(_project_name)] | None = None
+    timezone: Annotated[str, AfterValidator(_timezone)] | None = None
+
+
+class MaterializeBody(BaseModel):
+    property: str = Field(min_length=1, max_length=MAX_PROPERTY_KEY)
+
+
+class PageParams(BaseModel):
+    limit: int = Field(100, ge=1, le=1000)
+    offset: int = Field(0, ge=0)
+
+
+class PersonsParams(PageParams):
+    distinct_id: str | None = Field(None, description="The person with this distinct id")
+
+
+class DefinitionsParams(PageParams):
+    search: str = Field("", description="A case-insensitive part of the name")
+
+
+PROPERTY_TYPES = ("event", "person")
+
+
+class PropertyDefinitionsParams(DefinitionsParams):
+    type: Annotated[
+        str,
+        AfterValidator(
+            one_of(PROPERTY_TYPES, "invalid_query", "`type` must be one of {allowed}; got {value}.")
+        ),
+        enum(PROPERTY_TYPES),
+    ] = "event"
+
+
+# -- responses ---------------------------------------------------------------------------
+
+
+class ProjectOut(BaseModel):
+    id: int
+    name: str
+    api_token: str
+    timezone: str
+
+
+class ProjectList(BaseModel):
+    count: int
+    results: list[ProjectOut]
+
+
+class PersonOut(BaseModel):
+    id: str
+    uuid: str
+    distinct_ids: list[str]
+    properties: dict[str, Any]
+    is_identified: bool
+    created_at: str
+
+
+class PersonList(BaseModel):
+    results: list[PersonOut]
+
+
+class ActionOut(BaseModel):
+    id: int
+    name: str
+    description: str
+    steps: list[dict[str, Any]]
+    created_at: str
+    updated_at: str
+    deleted: bool
+
+
+class Paged(BaseModel):
+    count: int
+    next: str | None
+    previous: str | None
+
+
+class ActionList(Paged):
+    results: list[ActionOut]
+
+
+class EventDefinition(BaseModel):
+    id: str
+    name: str
+    volume: int
+    first_seen_at: str | None
+    last_seen_at: str | None
+    created_at: str | None
+
+
+class PropertyDefinition(BaseModel):
+    id: str
+    name: str
+    type: Literal["event", "person"]
+    property_type: str | None
+    is_numerical: bool
+    volume: int
+    first_seen_at: str | None
+    last_seen_at: str | None
+    group_type_index: None
+
+
+class EventDefinitionPage(Paged):
+    results: list[EventDefinition]
+
+
+class PropertyDefinitionPage(Paged):
+    results: list[PropertyDefinition]
+
+
+class MaterializedColumn(BaseModel):
+    property: str
+    column: str
+
+
+class MaterializedList(BaseModel):
+    results: list[MaterializedColumn]
+
+
+class EventOut(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    id: str
+    uuid: str
+    event: str
+    distinct_id: str
+    properties: dict[str, Any] | None
+    timestamp: str
+    person_id: str
+
+
+class IngestionStatus(BaseModel):
+    queued: int
+    buffered: int
+    buffer_delay_seconds: float
+    buffered_oldest_age_seconds: float
+    buffered_next_release_seconds: float | None
+    received: int
+    processed: int
+    discarded: dict[str, int]
+    lag_seconds: float
+    person_overrides: int
+    healthy: bool
+    last_error: str | None
+
+
+class IngestionWarning(BaseModel):
+    id: int
+    type: str
+    event_uuid: str | None
+    details: Any
+    timestamp: Any
+
+
+class WarningList(BaseModel):
+    results: list[IngestionWarning]
+
+
+class QueryResult(BaseModel):
+    """Every kind answers an object with `results`; EventsQuery and HogQLQuery add
+    `columns`, `types`, `hasMore`, `limit`, `offset` (see docs/api.md, docs/queries.md)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    results: list[Any]

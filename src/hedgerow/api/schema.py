@@ -1,0 +1,233 @@
+"""The OpenAPI 3.1 document of the query API and capture, built from the models at start.
+
+`OPERATIONS` lists each route with the models of what it reads and answers; the JSON
+schemas come from pydantic (the same classes the handlers validate with), so the document
+says what the code does. Served at `GET /api/schema/` (no key needed).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
+
+from hedgerow import __version__
+from hedgerow.api import models as m
+from hedgerow.api.capture_models import CaptureBody, CaptureOk
+from hedgerow.api.query_models import QueryRequest
+
+PROJECT = "/api/projects/{project_id}"
+SECURITY_SCHEME = "PersonalApiKey"
+API_ERRORS = {400: "Invalid input", 401: "No key or an unknown key", 403: "Another project's id"}
+CAPTURE_PATHS = ("/e/", "/i/v0/e/", "/capture/", "/track/", "/engage/", "/batch/")
+CAPTURE_ERRORS = {
+    400: "The body cannot be decoded or holds no event",
+    401: "Unknown project token",
+    413: "The body is over the size limit",
+    503: "Intake is behind; retry after Retry-After seconds",
+}
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    path: str
+    summary: str
+    responses: dict[int, type[BaseModel] | None]  # status -> answer model (None: no body)
+    body: type[BaseModel] | None = None
+    params: type[BaseModel] | None = None
+    errors: dict[int, str] = field(default_factory=lambda: dict(API_ERRORS))
+    secured: bool = True
+    tag: str = "api"
+
+
+def _api(method: str, path: str, summary: str, ok: type[BaseModel] | None, **kw: Any) -> Operation:
+    status = kw.pop("status", 200)
+    errors = {**API_ERRORS, 404: "No such project (or item)", **kw.pop("errors", {})}
+    return Operation(method, path, summary, {status: ok}, errors=errors, **kw)
+
+
+OPERATIONS: list[Operation] = [
+    _api("get", "/api/projects/", "The projects the key may see", m.ProjectList),
+    _api("get", PROJECT + "/", "One project", m.ProjectOut),
+    _api("patch", PROJECT + "/", "Change name or time zone", m.ProjectOut, body=m.ProjectChanges),
+    _api(
+        "post",
+        PROJECT + "/query/",
+        "Run an EventsQuery, TrendsQuery, FunnelsQuery or HogQLQuery",
+        m.QueryResult,
+        body=QueryRequest,
+        errors={429: "Too many queries at once", 503: "Busy; retry after Retry-After seconds"},
+        tag="query",
+    ),
+    _api("get", PROJECT + "/actions/", "The project's actions", m.ActionList, tag="actions"),
+    _api(
+        "post",
+        PROJECT + "/actions/",
+        "Create an action",
+        m.ActionOut,
+        body=m.ActionCreate,
+        status=201,
+        tag="actions",
+    ),
+    _api("get", PROJECT + "/actions/{action_id}/", "One action", m.ActionOut, tag="actions"),
+    _api(
+        "patch",
+        PROJECT + "/actions/{action_id}/",
+        "Change an action",
+        m.ActionOut,
+        body=m.ActionChanges,
+        tag="actions",
+    ),
+    _api(
+        "delete",
+        PROJECT + "/actions/{action_id}/",
+        "Delete an action",
+        None,
+        status=204,
+        tag="actions",
+    ),
+    _api("get", PROJECT + "/persons/", "Persons", m.PersonList, params=m.PersonsParams),
+    _api("get", PROJECT + "/persons/{person_id}/", "One person", m.PersonOut),
+    _api("get", PROJECT + "/events/{event_id}/", "One event by its uuid", m.EventOut),
+    _api("get", PROJECT + "/ingestion/", "Ingestion status", m.IngestionStatus),
+    _api(
+        "get",
+        PROJECT + "/ingestion/warnings/",
+        "Ingestion warnings, newest first",
+        m.WarningList,
+        params=m.PageParams,
+    ),
+    _api(
+        "get",
+        PROJECT + "/event_definitions/",
+        "Event names sent",
+        m.EventDefinitionPage,
+        params=m.DefinitionsParams,
+        tag="definitions",
+    ),
+    _api(
+        "get",
+        PROJECT + "/property_definitions/",
+        "Property keys sent, with inferred types",
+        m.PropertyDefinitionPage,
+        params=m.PropertyDefinitionsParams,
+        tag="definitions",
+    ),
+    _api("get", PROJECT + "/materialized_columns/", "Materialized properties", m.MaterializedList),
+    _api(
+        "post",
+        PROJECT + "/materialized_columns/",
+        "Materialize a property",
+        m.MaterializedColumn,
+        body=m.MaterializeBody,
+        status=201,
+    ),
+    *(
+        Operation(
+            "post",
+            path,
+            "Capture an event, an array of events or a batch",
+            {200: CaptureOk},
+            body=CaptureBody,
+            errors=CAPTURE_ERRORS,
+            secured=False,
+            tag="capture",
+        )
+        for path in CAPTURE_PATHS
+    ),
+]
+PATH_PARAMS = {
+    "project_id": {"type": "integer"},
+    "action_id": {"type": "integer"},
+    "person_id": {"type": "string"},
+    "event_id": {"type": "string", "format": "uuid"},
+}
+
+
+def _schemas() -> tuple[dict[tuple[Any, JsonSchemaMode], Any], dict[str, Any]]:
+    wanted: dict[tuple[type[BaseModel], JsonSchemaMode], None] = {
+        (m.ErrorBody, "serialization"): None
+    }
+    for operation in OPERATIONS:
+        if operation.body is not None:
+            wanted[(operation.body, "validation")] = None
+        for model in operation.responses.values():
+            if model is not None:
+                wanted[(model, "serialization")] = None
+    refs, top = models_json_schema(list(wanted), ref_template="#/components/schemas/{model}")
+    return refs, top.get("$defs", {})
+
+
+def _parameters(operation: Operation) -> list[dict[str, Any]]:
+    found = [
+        {"name": name, "in": "path", "required": True, "schema": schema}
+        for name, schema in PATH_PARAMS.items()
+        if "{" + name + "}" in operation.path
+    ]
+    if operation.params is not None:
+        properties = operation.params.model_json_schema()["properties"]
+        for name, schema in properties.items():
+            found.append({"name": name, "in": "query", "required": False, "schema": schema})
+    return found
+
+
+def _json_content(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"application/json": {"schema": schema}}
+
+
+def build_document() -> dict[str, Any]:
+    refs, schemas = _schemas()
+    error_ref = refs[(m.ErrorBody, "serialization")]
+    paths: dict[str, dict[str, Any]] = {}
+    for operation in OPERATIONS:
+        responses: dict[str, Any] = {}
+        for status, model in operation.responses.items():
+            answer: dict[str, Any] = {"description": "Success"}
+            if model is not None:
+                answer["content"] = _json_content(refs[(model, "serialization")])
+            responses[str(status)] = answer
+        for status, why in operation.errors.items():
+            responses[str(status)] = {"description": why, "content": _json_content(error_ref)}
+        spec: dict[str, Any] = {
+            "summary": operation.summary,
+            "operationId": operation.method + operation.path.replace("/", "_").rstrip("_"),
+            "tags": [operation.tag],
+            "parameters": _parameters(operation),
+            "responses": responses,
+            "security": [{SECURITY_SCHEME: []}] if operation.secured else [],
+        }
+        if operation.body is not None:
+            schema = refs[(operation.body, "validation")]
+            spec["requestBody"] = {"required": True, "content": _json_content(schema)}
+        paths.setdefault(operation.path, {})[operation.method] = spec
+    paths["/api/schema/"] = {
+        "get": {
+            "summary": "This document",
+            "operationId": "get_api_schema",
+            "tags": ["api"],
+            "security": [],
+            "responses": {"200": {"description": "The OpenAPI document"}},
+        }
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Hedgerow",
+            "version": __version__,
+            "description": "The query API (docs/api.md) and capture (docs/capture.md).",
+        },
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {
+                SECURITY_SCHEME: {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "A personal API key: `Authorization: Bearer <key>`.",
+                }
+            },
+        },
+    }

@@ -1,0 +1,124 @@
+"""Request bodies and query parameters read through their pydantic models.
+
+Every handler that takes input validates it here, so the OpenAPI document (built from the
+same models) cannot drift from what the code accepts. A body that does not fit answers 400
+with `{"status", "code", "error"}`: the code is the handler's (`invalid_query`,
+`invalid_action`, ...) unless a field's own check names another one (`invalid_filter`,
+`invalid_timezone`), and the message names the field (`query.series[0].math`) and what it
+must be.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+import orjson
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+from starlette.requests import Request
+
+from hedgerow.errors import BadRequest
+
+Model = TypeVar("Model", bound=BaseModel)
+
+# Error types raised by the models' own checks (PydanticCustomError): each is the answer's code.
+OWN_CODES = frozenset(
+    {
+        "invalid_query",
+        "invalid_filter",
+        "invalid_action",
+        "invalid_project",
+        "invalid_timezone",
+        "invalid_property",
+    }
+)
+# Union branch names pydantic puts in an error's location; they are not fields.
+BRANCH_NAMES = frozenset({"list", "group", "filter", "EventsNode", "ActionsNode"})
+QUERY_KINDS = ("EventsQuery", "TrendsQuery", "FunnelsQuery", "HogQLQuery")
+
+_TYPE_WORDS = {
+    "string_type": "a string",
+    "int_type": "an integer",
+    "int_from_float": "an integer",
+    "float_type": "a number",
+    "bool_type": "true or false",
+    "list_type": "a list",
+    "dict_type": "an object",
+    "model_type": "an object",
+    "model_attributes_type": "an object",
+}
+
+
+def where(loc: tuple[int | str, ...]) -> str:
+    """`query.series[0].math` for pydantic's ('query', 'TrendsQuery', 'series', 0, 'math')."""
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif part not in BRANCH_NAMES and part not in QUERY_KINDS:
+            text += f".{part}" if text else part
+    return text or "the body"
+
+
+def describe(error: ErrorDetails) -> str:
+    """One sentence for one pydantic error, in the words of the rest of the API."""
+    kind, field = error["type"], where(error["loc"])
+    context: Mapping[str, Any] = error.get("ctx") or {}
+    if kind in OWN_CODES:
+        return f"`{field}`: {error['msg']}" if error["loc"] else error["msg"]
+    if kind == "union_tag_invalid":
+        tag = context.get("tag")
+        return f"Unknown query kind {tag!r}. Supported: {', '.join(QUERY_KINDS)}."
+    if kind == "union_tag_not_found":
+        return f"`{field}` needs a `kind`: one of {', '.join(QUERY_KINDS)}."
+    if kind == "missing":
+        return f"The body needs a `{field}` field."
+    if kind == "extra_forbidden":
+        return f"`{field}` is not a field this endpoint takes."
+    if kind in _TYPE_WORDS:
+        return f"`{field}` must be {_TYPE_WORDS[kind]}."
+    return f"`{field}`: {error['msg']}."
+
+
+def code_of(error: ErrorDetails, default: str) -> str:
+    if error["type"] in OWN_CODES:
+        return error["type"]
+    if default == "invalid_query" and "properties" in error["loc"]:
+        return "invalid_filter"
+    return default
+
+
+def validate(model: type[Model], data: Any, *, code: str, hint: str = "") -> Model:
+    """The model of `data`, or a 400 naming the first thing wrong (and how many more)."""
+    try:
+        return model.model_validate(data, strict=True)
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False)
+        first = errors[0]
+        message = describe(first)
+        if len(errors) > 1:
+            message += f" ({len(errors) - 1} more problem{'s' if len(errors) > 2 else ''}.)"
+        if hint:
+            message += " " + hint
+        raise BadRequest(message, code=code_of(first, code)) from None
+
+
+async def read_json(request: Request) -> Any:
+    try:
+        return orjson.loads(await request.body())
+    except orjson.JSONDecodeError as exc:
+        raise BadRequest(f"The body is not JSON: {exc}.", code="invalid_json") from None
+
+
+async def body_of(request: Request, model: type[Model], *, code: str, hint: str = "") -> Model:
+    return validate(model, await read_json(request), code=code, hint=hint)
+
+
+def params_of(request: Request, model: type[Model], *, code: str = "invalid_query") -> Model:
+    """Query parameters (strings) through a model; its fields convert them (lax mode)."""
+    try:
+        return model.model_validate(dict(request.query_params))
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        raise BadRequest(describe(first), code=code_of(first, code)) from None
