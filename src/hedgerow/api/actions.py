@@ -15,7 +15,13 @@ from starlette.routing import BaseRoute, Route
 
 from hedgerow.actions import Action, ActionStore
 from hedgerow.api.auth import project_for
-from hedgerow.api.models import ActionChanges, ActionCreate, ActionList, ActionOut
+from hedgerow.api.models import (
+    MAX_SQLITE_INTEGER,
+    ActionChanges,
+    ActionCreate,
+    ActionList,
+    ActionOut,
+)
 from hedgerow.api.validation import body_of
 from hedgerow.errors import BadRequest, NotFound
 from hedgerow.projects import ProjectCatalog
@@ -89,9 +95,12 @@ class ActionsApi:
     def _action_id(self, request: Request) -> int:
         raw = request.path_params["action_id"]
         try:
-            return int(raw)
+            action_id = int(raw)
         except ValueError:
             raise NotFound(f"There is no action {raw!r}.") from None
+        if not 0 <= action_id <= MAX_SQLITE_INTEGER:  # SQLite cannot even compare it
+            raise NotFound(f"There is no action {raw!r}.")
+        return action_id
 
     async def collection(self, request: Request) -> Response:
         project = project_for(request, self.catalog)

@@ -19,6 +19,7 @@ from hedgerow.query.actions import MATCHING, STEP_FIELDS
 MAX_ACTION_NAME = 400
 MAX_ACTION_STEPS = 50
 MAX_PROPERTY_KEY = 200
+MAX_SQLITE_INTEGER = 2**63 - 1  # ids and offsets reach SQLite, which stops here
 
 
 class ErrorBody(BaseModel):
@@ -134,7 +135,7 @@ class MaterializeBody(BaseModel):
 
 class PageParams(BaseModel):
     limit: int = Field(100, ge=1, le=1000)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_SQLITE_INTEGER)
 
 
 class PersonsParams(PageParams):

@@ -142,7 +142,7 @@ OPERATIONS: list[Operation] = [
 PATH_PARAMS = {
     "project_id": {"type": "integer"},
     "action_id": {"type": "integer"},
-    "person_id": {"type": "string"},
+    "person_id": {"type": "string", "format": "uuid"},
     "event_id": {"type": "string", "format": "uuid"},
 }
 

@@ -180,6 +180,12 @@ class Compiler:
                     "no look-arounds or back-references.",
                     code="invalid_regex",
                 ) from None
+            if "Query tree is too big" in message or "AST is too deep" in message:
+                raise BadRequest(
+                    "The query is too big for ClickHouse to plan; use fewer steps, series or "
+                    "nested filters.",
+                    code="query_too_expensive",
+                ) from None
             raise
 
 
