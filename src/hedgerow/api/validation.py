@@ -10,6 +10,7 @@ must be.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
@@ -35,6 +36,8 @@ OWN_CODES = frozenset(
 )
 # Union branch names pydantic puts in an error's location; they are not fields.
 BRANCH_NAMES = frozenset({"list", "group", "filter", "EventsNode", "ActionsNode"})
+# ... and the members of plain unions (`str | int`), by their type: `str`, `list[...]`.
+_UNION_MEMBER = re.compile(r"^(str|int|float|bool|none|json-or-python\[.*|[a-z-]+\[.*\])$")
 QUERY_KINDS = ("EventsQuery", "TrendsQuery", "FunnelsQuery", "HogQLQuery")
 
 _TYPE_WORDS = {
@@ -47,6 +50,7 @@ _TYPE_WORDS = {
     "dict_type": "an object",
     "model_type": "an object",
     "model_attributes_type": "an object",
+    "none_required": "null",
 }
 
 
@@ -56,7 +60,9 @@ def where(loc: tuple[int | str, ...]) -> str:
     for part in loc:
         if isinstance(part, int):
             text += f"[{part}]"
-        elif part not in BRANCH_NAMES and part not in QUERY_KINDS:
+        elif part in BRANCH_NAMES or part in QUERY_KINDS or _UNION_MEMBER.match(part):
+            continue
+        else:
             text += f".{part}" if text else part
     return text or "the body"
 
@@ -78,6 +84,15 @@ def describe(error: ErrorDetails) -> str:
         return f"`{field}` is not a field this endpoint takes."
     if kind in _TYPE_WORDS:
         return f"`{field}` must be {_TYPE_WORDS[kind]}."
+    if kind == "greater_than_equal":
+        least = context.get("ge")
+        return (
+            f"`{field}` must be a positive integer."
+            if least == 1
+            else (f"`{field}` must be at least {least}.")
+        )
+    if kind == "less_than_equal":
+        return f"`{field}` must be at most {context.get('le')}."
     return f"`{field}`: {error['msg']}."
 
 
@@ -97,6 +112,14 @@ def validate(model: type[Model], data: Any, *, code: str, hint: str = "") -> Mod
         errors = exc.errors(include_url=False)
         first = errors[0]
         message = describe(first)
+        field = where(first["loc"])
+        # A value of none of a union's types: one error per type, all at the same field.
+        kinds = [e["type"] for e in errors if where(e["loc"]) == field]
+        if len(kinds) > 1 and all(kind in _TYPE_WORDS for kind in kinds):
+            words = dict.fromkeys(_TYPE_WORDS[kind] for kind in kinds)
+            message = f"`{field}` must be {' or '.join(words)}."
+            errors = [e for e in errors if where(e["loc"]) != field]
+            errors.insert(0, first)
         if len(errors) > 1:
             message += f" ({len(errors) - 1} more problem{'s' if len(errors) > 2 else ''}.)"
         if hint:
