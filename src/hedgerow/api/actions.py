@@ -73,12 +73,14 @@ class ActionsApi:
                 )
             changes["name"] = name.strip()
         if "description" in body:
-            description = body.get("description") or ""
+            description = body.get("description")
+            description = "" if description is None else description
             if not isinstance(description, str):
                 raise BadRequest("`description` must be a string.", code="invalid_action")
             changes["description"] = description
         if "steps" in body or not partial:
-            steps = body.get("steps") or []
+            steps = body.get("steps")
+            steps = [] if steps is None else steps  # `{}`, `""` or 0 are refused, not emptied
             if not isinstance(steps, list) or len(steps) > MAX_STEPS:
                 raise BadRequest(
                     f"`steps` must be a list of at most {MAX_STEPS} step objects.",
