@@ -19,7 +19,7 @@ from typing import Any
 import orjson
 
 import hedgerow.ingestion.state
-import hedgerow.persons.sqlite
+import hedgerow.persons.batch_writes
 from hedgerow.app import build_components
 from hedgerow.capture.decode import DecodeLimits, decode_payload
 from hedgerow.capture.normalize import normalize_request
@@ -103,7 +103,7 @@ def instrument(components: Any) -> dict[str, list[float]]:
     """Count calls, rows and wall time of the event store's writes and of SQLite's batch
     writes (by statement), and the person store's commits."""
     timings: dict[str, list[float]] = {}
-    for module in (hedgerow.persons.sqlite, hedgerow.ingestion.state):
+    for module in (hedgerow.persons.batch_writes, hedgerow.ingestion.state):
         original_rows = module.insert_rows
 
         def timed_rows(

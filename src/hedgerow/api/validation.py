@@ -101,6 +101,8 @@ def code_of(error: ErrorDetails, default: str) -> str:
         return error["type"]
     if default == "invalid_query" and "properties" in error["loc"]:
         return "invalid_filter"
+    if error["loc"][-1:] == ("timezone",):  # not a string at all: still a bad time zone
+        return "invalid_timezone"
     return default
 
 

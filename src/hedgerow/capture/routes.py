@@ -11,6 +11,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl
 
 import anyio
 import anyio.to_thread
@@ -21,7 +22,7 @@ from starlette.routing import BaseRoute, Route
 
 from hedgerow.capture.helpers import HELPER_MIN_BYTES, CaptureHelpers
 from hedgerow.capture.prepare import Prepared, RequestFacts, prepare
-from hedgerow.errors import HedgerowError, PayloadTooLarge, Unauthorized
+from hedgerow.errors import BadRequest, HedgerowError, PayloadTooLarge, Unauthorized
 from hedgerow.intake.log import IntakeLog
 from hedgerow.projects import ProjectCatalog
 
@@ -129,7 +130,7 @@ class CaptureService:
         limit = BATCH_BODY_LIMIT if path == "/batch" else EVENT_BODY_LIMIT
         body = await self.read_body(request, limit)
         facts = RequestFacts(
-            query=dict(request.query_params),
+            query=_capture_query(request),
             content_type=request.headers.get("content-type"),
             content_encoding=request.headers.get("content-encoding"),
             legacy_path=path in LEGACY_PATHS,
@@ -178,6 +179,23 @@ class CaptureService:
         if request.url.path.startswith("/decide") or request.query_params.get("config"):
             body.update(REMOTE_CONFIG)
         return json_response(request, body)
+
+
+def _capture_query(request: Request) -> dict[str, str]:
+    """The query parameters; a `data` parameter that is not UTF-8 is refused as a body would
+    be (Starlette replaces such bytes with U+FFFD, which would store a changed event)."""
+    query = dict(request.query_params)
+    if "\ufffd" in query.get("data", ""):
+        raw = parse_qsl(request.scope["query_string"].decode("latin-1"), encoding="latin-1")
+        try:
+            dict(raw).get("data", "").encode("latin-1").decode("utf-8")
+        except UnicodeDecodeError as err:
+            raise BadRequest(
+                f"The `data` query parameter is not valid UTF-8 ({err}). Percent-encode the "
+                "UTF-8 bytes of the JSON text.",
+                code="request_decoding_error",
+            ) from None
+    return query
 
 
 def _guard(

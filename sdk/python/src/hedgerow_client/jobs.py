@@ -19,13 +19,10 @@ import inspect
 import time
 from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, cast
+from typing import Any, ParamSpec, Protocol, TypeVar, cast
 
 from hedgerow_client.events import DistinctId, uuid7
 from hedgerow_client.transport import logger
-
-if TYPE_CHECKING:
-    from hedgerow_client.client import Client
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -33,6 +30,19 @@ R = TypeVar("R")
 STARTED = "Job started"
 SUCCEEDED = "Job succeeded"
 FAILED = "Job failed"
+
+
+class EventCapturer(Protocol):
+    """What a job needs of the client: `Client.capture` (the client imports this module,
+    never the other way round)."""
+
+    def capture(
+        self,
+        event: str,
+        *,
+        distinct_id: DistinctId,
+        properties: Mapping[str, Any] | None = None,
+    ) -> str: ...
 
 
 class JobRun:
@@ -69,7 +79,7 @@ class Job:
 
     def __init__(
         self,
-        client: Client,
+        client: EventCapturer,
         name: str,
         *,
         distinct_id: DistinctId | None = None,
