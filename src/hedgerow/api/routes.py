@@ -15,6 +15,7 @@ from starlette.routing import BaseRoute, Route
 from hedgerow.actions import ActionStore
 from hedgerow.api.auth import allowed_projects, project_for
 from hedgerow.api.definitions import DefinitionsApi
+from hedgerow.api.limits import QueryGate
 from hedgerow.errors import BadRequest, NotFound
 from hedgerow.ingestion.worker import IngestionWorker
 from hedgerow.persons.store import Person, PersonStore
@@ -77,6 +78,7 @@ class Api:
     events: EventStore
     worker: IngestionWorker
     actions: ActionStore | None = None
+    query_gate: QueryGate = field(default_factory=QueryGate)
     definitions: Definitions = field(init=False)
     runners: dict[str, QueryRunner] = field(init=False)
 
@@ -131,7 +133,7 @@ class Api:
                 code="invalid_query",
             )
         env = QueryEnv(self.events, project.id, project.timezone, self.actions)
-        return json(await run_in_threadpool(runner, env, query))
+        return json(await self.query_gate.run(project.id, runner, env, query))
 
     def _hogql(self, env: QueryEnv, query: dict[str, Any]) -> dict[str, Any]:
         """`properties.<key>` reads typed values (Numeric, Boolean, DateTime) as inferred by
