@@ -26,9 +26,6 @@ class QueryGate:
         self.concurrency = concurrency
         self._running: Counter[int] = Counter()
 
-    def running(self, team_id: int) -> int:
-        return self._running[team_id]
-
     async def run(self, team_id: int, func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run `func(*args)` in the thread pool as one of the project's queries. The slot is
         held until the function returns, even when the client has gone: that is when the
