@@ -16,6 +16,7 @@ from starlette.routing import Route
 
 from hedgerow.actions import ActionStore
 from hedgerow.api.actions import ActionsApi
+from hedgerow.api.limits import QueryGate
 from hedgerow.api.routes import Api
 from hedgerow.capture.helpers import CaptureHelpers
 from hedgerow.capture.routes import CaptureService, capture_routes
@@ -26,8 +27,10 @@ from hedgerow.intake.sqlite import SqliteIntakeLog
 from hedgerow.persons.groups import SqliteGroupStore
 from hedgerow.persons.sqlite import SqlitePersonStore
 from hedgerow.projects import Project, ProjectCatalog
+from hedgerow.query.errors import limit_refusal
 from hedgerow.settings import Settings
 from hedgerow.store.chdb import ChdbEventStore
+from hedgerow.store.events import QueryFailed, QueryLimits
 from hedgerow.store.upgrades import upgrade_stores
 from hedgerow.web.routes import web_routes
 
@@ -75,7 +78,14 @@ def build_components(settings: Settings) -> Components:
         data_dir / "intake.sqlite3", max_backlog=settings.intake.intake_max_backlog
     )
     persons = SqlitePersonStore(data_dir / "persons.sqlite3")
-    events = ChdbEventStore(data_dir / "events.chdb")
+    query = settings.query
+    limits = QueryLimits(
+        timeout=query.query_timeout,
+        max_memory=query.query_max_memory,
+        max_result_rows=query.query_max_result_rows,
+        max_result_bytes=query.query_max_result_bytes,
+    )
+    events = ChdbEventStore(data_dir / "events.chdb", limits)
     upgrade_stores(persons, events)
     state = IngestionState(data_dir / "ingestion.sqlite3")
     groups = SqliteGroupStore(data_dir / "groups.sqlite3")
@@ -99,6 +109,16 @@ async def _error_handler(request: Request, exc: Exception) -> Response:
     return Response(
         orjson.dumps(exc.as_json()), exc.status, headers=exc.headers, media_type="application/json"
     )
+
+
+async def _query_failed_handler(request: Request, exc: Exception) -> Response:
+    """A query stopped by a query limit is a 400 wherever it ran; any other error of the
+    event store in SQL that Hedgerow built is Hedgerow's fault (the 500 below)."""
+    assert isinstance(exc, QueryFailed)
+    refusal = limit_refusal(exc)
+    if refusal is None:
+        return await _unexpected_handler(request, exc)
+    return await _error_handler(request, refusal)
 
 
 async def _unexpected_handler(request: Request, exc: Exception) -> Response:
@@ -127,6 +147,7 @@ def create_app(components: Components) -> Starlette:
         components.events,
         components.worker,
         actions=components.actions,
+        query_gate=QueryGate(components.settings.query.query_concurrency),
     )
     actions_api = ActionsApi(components.catalog, components.actions, components.events)
 
@@ -162,5 +183,9 @@ def create_app(components: Components) -> Starlette:
     return Starlette(
         routes=routes,
         lifespan=lifespan,
-        exception_handlers={HedgerowError: _error_handler, Exception: _unexpected_handler},
+        exception_handlers={
+            HedgerowError: _error_handler,
+            QueryFailed: _query_failed_handler,
+            Exception: _unexpected_handler,
+        },
     )

@@ -20,7 +20,7 @@ def two_projects(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str,
     Project 2: a purchase with a secret plan by eve. Squashing is held off so that person
     ids go through the override map."""
     data: Path = tmp_path_factory.mktemp("hogql") / "data"
-    server = Server(data, HEDGEROW_SQUASH_INTERVAL="3600").start()
+    server = Server(data, HEDGEROW_SQUASH_INTERVAL="3600", HEDGEROW_QUERY_MAX_MEMORY="1GiB").start()
     other_id, other_token, other_key = server.create_project("Other")
     now = datetime.now(UTC).replace(microsecond=0)
 
@@ -73,11 +73,11 @@ def rows(setup: dict[str, Any], text: str, **kwargs: Any) -> list[list[Any]]:
     return result
 
 
-def refused(setup: dict[str, Any], text: str) -> str:
+def refused(setup: dict[str, Any], text: str, code: str | None = None) -> str:
     response = sql(setup, text)
     assert response.status_code == 400, response.text
     body = response.json()
-    assert body["code"] in ("invalid_sql", "query_failed", "query_too_expensive"), body
+    assert body["code"] == code if code else body["code"] in ("invalid_sql", "query_failed"), body
     message: str = body["error"]
     return message
 
@@ -211,14 +211,15 @@ def test_refusals(two_projects: dict[str, Any], text: str, expected: str) -> Non
 
 
 def test_clickhouse_errors_are_400(two_projects: dict[str, Any]) -> None:
-    message = refused(two_projects, "SELECT sum(event) FROM events")
+    message = refused(two_projects, "SELECT sum(event) FROM events", "query_failed")
     assert "ClickHouse could not run the query" in message
     assert "hedgerow.events" not in message
 
 
 def test_memory_is_bounded(two_projects: dict[str, Any]) -> None:
-    message = refused(two_projects, "SELECT length(arrayMap(x -> toString(x), range(400000000)))")
-    assert "memory" in message.lower()
+    text = "SELECT length(arrayMap(x -> toString(x), range(400000000)))"
+    message = refused(two_projects, text, "query_memory_limit")
+    assert "memory limit exceeded" in message and "query_max_memory" in message
 
 
 def test_tables_are_unchanged_after_write_attempts(two_projects: dict[str, Any]) -> None:

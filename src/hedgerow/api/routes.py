@@ -16,6 +16,7 @@ from starlette.routing import BaseRoute, Route
 from hedgerow.actions import ActionStore
 from hedgerow.api.auth import allowed_projects, project_for
 from hedgerow.api.definitions import DefinitionsApi
+from hedgerow.api.limits import QueryGate
 from hedgerow.api.models import (
     MaterializeBody,
     PageParams,
@@ -80,6 +81,7 @@ class Api:
     events: EventStore
     worker: IngestionWorker
     actions: ActionStore | None = None
+    query_gate: QueryGate = field(default_factory=QueryGate)
     definitions: Definitions = field(init=False)
     runners: dict[str, QueryRunner] = field(init=False)
     schema_json: bytes = field(init=False)
@@ -121,7 +123,7 @@ class Api:
         query = body["query"]
         runner = self.runners[kind]
         env = QueryEnv(self.events, project.id, project.timezone, self.actions)
-        return json(await run_in_threadpool(runner, env, query))
+        return json(await self.query_gate.run(project.id, runner, env, query))
 
     def _hogql(self, env: QueryEnv, query: dict[str, Any]) -> dict[str, Any]:
         """`properties.<key>` reads typed values (Numeric, Boolean, DateTime) as inferred by

@@ -4,11 +4,27 @@ Only one process may open a chDB data directory; the server that owns it runs bo
 ingestion and queries. Each thread gets its own connection. Inserts go in as Arrow tables,
 one insert per ingestion batch, with a deduplication token so that a replayed batch is
 stored once.
+
+Reads for the API (`query`) run within the query limits (ClickHouse's `max_execution_time`,
+`max_memory_usage`, `max_result_rows` and `max_result_bytes`); the store's own work
+(inserts, squashing, upgrades) runs without them.
+
+A failed statement must be cleaned up after. chDB (4.4) writes a statement's output into a
+buffer that belongs to the connection and hands the buffer over only when the statement
+succeeds; its error path leaves the buffer as it is. ClickHouse starts writing before the
+statement is done (the JSON header as soon as execution starts, then every block of rows),
+so a statement that fails during execution (a memory or time limit, an error in the middle
+of the rows) leaves its partial output behind, and the next statement's output is appended
+to it: the next result on that connection would be the failed one's header and rows followed
+by its own (invalid JSON here; silently wrong rows in a format like CSV). A statement that
+succeeds takes the whole buffer, so after each failure `_execute` runs `SELECT 1` and throws
+its result away; if even that fails, the connection is closed and replaced.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import re
 import threading
 from collections.abc import Mapping, Sequence
@@ -21,7 +37,8 @@ import pyarrow as pa
 
 from hedgerow.event import IngestEvent
 from hedgerow.persons.store import MirrorRow, Override
-from hedgerow.store.events import QueryResult
+from hedgerow.store.chdb_limits import limit_settings, query_failed
+from hedgerow.store.events import QueryLimits, QueryResult, SettingValue
 from hedgerow.store.schema import (
     DATABASE,
     INDEX_MAP,
@@ -37,43 +54,46 @@ from hedgerow.store.schema import (
     quote_string,
 )
 
+log = logging.getLogger(__name__)
+
 _MAT_PREFIX = "mat_"
 # Marks a store whose events all carry their person index (`fill_person_indexes`).
 _INDEXED = "person_idx"
 
 
 class ChdbEventStore:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, limits: QueryLimits | None = None) -> None:
         self.path = path
+        self._limit_settings = limit_settings(limits or QueryLimits())
         self._local = threading.local()
         self._lock = threading.Lock()
         self._connections: list[Any] = []
-        self._conn().query(f"CREATE DATABASE IF NOT EXISTS {DATABASE}")
-        self._conn().query(events_ddl())
-        self._conn().query(overrides_ddl())
+        self._execute(f"CREATE DATABASE IF NOT EXISTS {DATABASE}")
+        self._execute(events_ddl())
+        self._execute(overrides_ddl())
         for table, column, after in (  # stores from before person indexes
             ("events", "person_idx", "person_id"),
             (OVERRIDES, "old_person_idx", "version"),
             (OVERRIDES, "person_idx", "old_person_idx"),
         ):
-            self._conn().query(
+            self._execute(
                 f"ALTER TABLE {DATABASE}.{table} ADD COLUMN IF NOT EXISTS {column} UInt64 "
                 f"AFTER {after}"
             )
-        self._conn().query(
+        self._execute(
             f"CREATE TABLE IF NOT EXISTS {DATABASE}.migrations (name String) "
             "ENGINE = MergeTree ORDER BY name"
         )
         self._migrate_distinct_id_overrides()
-        self._conn().query(override_map_ddl())
-        self._conn().query(index_map_ddl())
-        self._conn().query(
+        self._execute(override_map_ddl())
+        self._execute(index_map_ddl())
+        self._execute(
             f"INSERT INTO {DATABASE}.{OVERRIDE_MAP} (team_id, old_person_id, person_id, version) "
             f"SELECT team_id, old_person_id, argMax(person_id, version), max(version) "
             f"FROM {DATABASE}.{OVERRIDES} GROUP BY team_id, old_person_id"
         )
         for ddl in person_mirror_ddl():
-            self._conn().query(ddl)
+            self._execute(ddl)
         self._materialized = self._load_materialized()
 
     def _conn(self) -> Any:
@@ -121,7 +141,7 @@ class ChdbEventStore:
             }
         )
         token = re.sub(r"[^A-Za-z0-9_.-]", "_", dedup_token)
-        self._conn().query(
+        self._execute(
             f"INSERT INTO {DATABASE}.events (uuid, team_id, event, distinct_id, timestamp, "
             "created_at, properties, elements_chain, person_id, person_idx, person_properties, "
             "person_created_at, person_mode, `$group_0`, `$group_1`, `$group_2`, `$group_3`, "
@@ -146,12 +166,12 @@ class ChdbEventStore:
                 "person_idx": pa.array([o.person_idx for o in overrides], pa.uint64()),
             }
         )
-        self._conn().query(  # the durable table first
+        self._execute(  # the durable table first
             f"INSERT INTO {DATABASE}.{OVERRIDES} (team_id, old_person_id, person_id, version, "
             "old_person_idx, person_idx) SELECT team_id, old_person_id, person_id, version, "
             "old_person_idx, person_idx FROM Python(table)"
         )
-        self._conn().query(
+        self._execute(
             f"INSERT INTO {DATABASE}.{OVERRIDE_MAP} (team_id, old_person_id, person_id, version) "
             "SELECT team_id, old_person_id, person_id, version FROM Python(table) "
             "ORDER BY version"
@@ -159,7 +179,7 @@ class ChdbEventStore:
         self._reload_index_map()
 
     def _reload_index_map(self) -> None:
-        self._conn().query(f"SYSTEM RELOAD DICTIONARY {DATABASE}.{INDEX_MAP}")
+        self._execute(f"SYSTEM RELOAD DICTIONARY {DATABASE}.{INDEX_MAP}")
 
     def mirror_persons(self, rows: Sequence[MirrorRow]) -> None:
         persons = [r for r in rows if r.kind == "person"]
@@ -176,7 +196,7 @@ class ChdbEventStore:
                     "is_deleted": pa.array([int(r.is_deleted) for r in persons], pa.uint8()),
                 }
             )
-            self._conn().query(
+            self._execute(
                 f"INSERT INTO {DATABASE}.persons SELECT team_id, id, properties, is_identified, "
                 "created_at, version, is_deleted FROM Python(table)"
             )
@@ -189,13 +209,13 @@ class ChdbEventStore:
                     "version": pa.array([r.version for r in ids], pa.int64()),
                 }
             )
-            self._conn().query(
+            self._execute(
                 f"INSERT INTO {DATABASE}.person_distinct_ids SELECT team_id, distinct_id, "
                 "person_id, version FROM Python(mapping)"
             )
 
     def override_count(self, team_id: int) -> int:
-        result = self.query(
+        result = self._select(
             f"SELECT uniqExact(old_person_id) FROM {DATABASE}.{OVERRIDES} "
             "WHERE team_id = {team:Int64}",
             {"team": team_id},
@@ -206,7 +226,7 @@ class ChdbEventStore:
         """Rewrite `person_id` on stored events for up to `limit` overrides, then drop those
         overrides (only the versions read: one that changed meanwhile stays). Returns how many
         were squashed."""
-        pending = self.query(
+        pending = self._select(
             "SELECT team_id, toString(old_person_id), toString(argMax(person_id, version)), "
             f"argMax(person_idx, version), max(version) FROM {DATABASE}.{OVERRIDES} "
             "GROUP BY team_id, old_person_id ORDER BY team_id LIMIT {limit:UInt32}",
@@ -226,8 +246,8 @@ class ChdbEventStore:
                 f"team_id = {team_id} AND version <= "
                 f"transform(toString(old_person_id), [{olds}], [{versions}], toInt64(-1))"
             )
-            self._conn().query(f"DELETE FROM {DATABASE}.{OVERRIDES} WHERE {applied}")
-            self._conn().query(
+            self._execute(f"DELETE FROM {DATABASE}.{OVERRIDES} WHERE {applied}")
+            self._execute(
                 f"ALTER TABLE {DATABASE}.{OVERRIDE_MAP} DELETE WHERE {applied} "
                 "SETTINGS mutations_sync = 2"
             )
@@ -259,7 +279,7 @@ class ChdbEventStore:
                 f"person_idx = transform({text}, [{keys}], CAST([{idxs}] AS Array(UInt64)), "
                 "person_idx)"
             )
-        self._conn().query(
+        self._execute(
             f"ALTER TABLE {DATABASE}.events UPDATE {', '.join(updates)} "
             f"WHERE team_id = {int(team_id)} AND {column} IN ({matches}) "
             "SETTINGS mutations_sync = 2"
@@ -268,12 +288,12 @@ class ChdbEventStore:
     def unindexed_person_ids(self) -> list[str]:
         """Person ids stored (on events or overrides) without their person index: rows
         written before person indexes existed. Empty once `fill_person_indexes` has run."""
-        done = self.query(
+        done = self._select(
             f"SELECT count() FROM {DATABASE}.migrations WHERE name = {quote_string(_INDEXED)}"
         ).rows
         if int(done[0][0]):
             return []
-        rows = self.query(
+        rows = self._select(
             f"SELECT DISTINCT toString(person_id) FROM {DATABASE}.events WHERE person_idx = 0 "
             f"UNION DISTINCT SELECT toString(old_person_id) FROM {DATABASE}.{OVERRIDES} "
             f"WHERE old_person_idx = 0 UNION DISTINCT SELECT toString(person_id) "
@@ -284,14 +304,14 @@ class ChdbEventStore:
         return [str(row[0]) for row in rows]
 
     def _mark_indexed(self) -> None:
-        self._conn().query(f"INSERT INTO {DATABASE}.migrations VALUES ({quote_string(_INDEXED)})")
+        self._execute(f"INSERT INTO {DATABASE}.migrations VALUES ({quote_string(_INDEXED)})")
 
     def fill_person_indexes(self, indexes: Mapping[str, int]) -> None:
         """Write each stored row's person index (events, then overrides) from `indexes`
         (person id -> index), waiting for the rewrite, and mark the store done."""
         fill = f"{DATABASE}.person_index_fill"
-        self._conn().query(f"DROP TABLE IF EXISTS {fill}")
-        self._conn().query(
+        self._execute(f"DROP TABLE IF EXISTS {fill}")
+        self._execute(
             f"CREATE TABLE {fill} (person_id UUID, idx UInt64) ENGINE = Join(ANY, LEFT, person_id)"
         )
         table = pa.table(  # noqa: F841 - read by name by chDB's Python() table function
@@ -300,20 +320,20 @@ class ChdbEventStore:
                 "idx": pa.array(list(indexes.values()), pa.uint64()),
             }
         )
-        self._conn().query(f"INSERT INTO {fill} SELECT person_id, idx FROM Python(table)")
+        self._execute(f"INSERT INTO {fill} SELECT person_id, idx FROM Python(table)")
         get = f"joinGetOrNull('{fill}', 'idx', {{}})"
-        self._conn().query(
+        self._execute(
             f"ALTER TABLE {DATABASE}.events UPDATE person_idx = "
             f"ifNull({get.format('person_id')}, 0) WHERE person_idx = 0 "
             "SETTINGS mutations_sync = 2"
         )
-        self._conn().query(
+        self._execute(
             f"ALTER TABLE {DATABASE}.{OVERRIDES} UPDATE "
             f"old_person_idx = ifNull({get.format('old_person_id')}, 0), "
             f"person_idx = ifNull({get.format('person_id')}, 0) "
             "WHERE old_person_idx = 0 OR person_idx = 0 SETTINGS mutations_sync = 2"
         )
-        self._conn().query(f"DROP TABLE {fill}")
+        self._execute(f"DROP TABLE {fill}")
         self._mark_indexed()
         self._reload_index_map()
 
@@ -330,23 +350,43 @@ class ChdbEventStore:
     def _migrate_distinct_id_overrides(self) -> None:
         """Stores written before overrides were keyed by person id kept them by distinct id
         in `person_overrides`: apply those to the events once, then drop the table."""
-        legacy = self.query(
+        legacy = self._select(
             "SELECT count() FROM system.columns WHERE database = {db:String} AND "
             "table = 'person_overrides' AND name = 'distinct_id'",
             {"db": DATABASE},
         ).rows
         if not legacy or not int(legacy[0][0]):
             return
-        rows = self.query(
+        rows = self._select(
             "SELECT team_id, distinct_id, toString(argMax(person_id, version)) "
             f"FROM {DATABASE}.person_overrides GROUP BY team_id, distinct_id"
         ).rows
         self.rewrite_distinct_ids([(int(t), d, p) for t, d, p in rows])
-        self._conn().query(f"DROP TABLE {DATABASE}.person_overrides")
+        self._execute(f"DROP TABLE {DATABASE}.person_overrides")
 
-    def query(self, sql: str, params: Mapping[str, Any] | None = None) -> QueryResult:
-        result = self._conn().query(sql, "JSONCompact", params=dict(params or {}))
-        raw = result.bytes()
+    def query(
+        self,
+        sql: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        settings: Mapping[str, SettingValue] | None = None,
+    ) -> QueryResult:
+        """A read for the API, run within the query limits (`QueryFailed.limit` says which
+        one stopped it)."""
+        return self._select(sql, params, {**self._limit_settings, **(settings or {})})
+
+    def _select(
+        self,
+        sql: str,
+        params: Mapping[str, Any] | None = None,
+        settings: Mapping[str, SettingValue] | None = None,
+    ) -> QueryResult:
+        if settings:
+            sql += " SETTINGS " + ", ".join(
+                f"{name} = {quote_string(value) if isinstance(value, str) else value}"
+                for name, value in settings.items()
+            )
+        raw = self._execute(sql, params, "JSONCompact").bytes()
         if not raw:
             return QueryResult([], [], [])
         parsed = orjson.loads(raw)
@@ -357,8 +397,36 @@ class ChdbEventStore:
             rows=parsed.get("data", []),
         )
 
+    def _execute(
+        self, sql: str, params: Mapping[str, Any] | None = None, output: str = "CSV"
+    ) -> Any:
+        """Run one statement on this thread's connection. A failure raises `QueryFailed`
+        and leaves the connection clean (the module's docstring says why it must be made
+        so)."""
+        conn = self._conn()
+        try:
+            return conn.query(sql, output, params=dict(params or {}))
+        except BaseException as exc:
+            self._discard_output(conn)
+            if isinstance(exc, RuntimeError):
+                raise query_failed(str(exc)) from None
+            raise
+
+    def _discard_output(self, conn: Any) -> None:
+        """Free what a failed statement left in the connection's output buffer: a statement
+        that succeeds takes the whole buffer as its result, which is thrown away."""
+        try:
+            conn.query("SELECT 1", "CSV")
+        except Exception:  # the connection is unusable: this thread opens a new one
+            log.warning("a chDB connection did not recover after an error; replacing it")
+            self._local.conn = None
+            with self._lock:
+                self._connections.remove(conn)
+            with contextlib.suppress(Exception):
+                conn.close()
+
     def _load_materialized(self) -> dict[str, str]:
-        result = self.query(
+        result = self._select(
             "SELECT name FROM system.columns WHERE database = {db:String} AND "
             "table = 'events' AND default_kind = 'MATERIALIZED' AND startsWith(name, 'mat_')",
             {"db": DATABASE},
@@ -368,7 +436,7 @@ class ChdbEventStore:
     def materialize(self, key: str) -> str:
         column = materialized_column(key)
         if key not in self._materialized:
-            self._conn().query(
+            self._execute(
                 f"ALTER TABLE {DATABASE}.events ADD COLUMN IF NOT EXISTS {materialized_ddl(key)}"
             )
             self._materialized[key] = column
@@ -379,7 +447,7 @@ class ChdbEventStore:
 
     def healthy(self) -> bool:
         try:
-            return self.query("SELECT 1").rows == [[1]]
+            return self._select("SELECT 1").rows == [[1]]
         except Exception:
             return False
 

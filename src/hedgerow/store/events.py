@@ -9,12 +9,37 @@ from typing import Any, Protocol
 from hedgerow.event import IngestEvent
 from hedgerow.persons.store import MirrorRow, Override
 
+# The value of a ClickHouse setting (`max_execution_time = 2.5`, `readonly = 1`).
+SettingValue = str | int | float
+
 
 @dataclass(frozen=True)
 class QueryResult:
     columns: list[str]
     types: list[str]
     rows: list[list[Any]]
+
+
+@dataclass(frozen=True)
+class QueryLimits:
+    """What one query run for the API may cost; 0 means no limit. Internal work (inserts,
+    squashing, upgrades at start) runs without them."""
+
+    timeout: float = 0
+    max_memory: int = 0
+    max_result_rows: int = 0
+    max_result_bytes: int = 0
+
+
+class QueryFailed(RuntimeError):
+    """The event store could not run a query. `limit` names the query limit that stopped it
+    (`memory`, `time` or `result`), or is None for any other error; `name` is the store's
+    own name for the error (ClickHouse's, like `ILLEGAL_TYPE_OF_ARGUMENT`)."""
+
+    def __init__(self, message: str, *, name: str = "", limit: str | None = None) -> None:
+        super().__init__(message)
+        self.name = name
+        self.limit = limit
 
 
 class EventStore(Protocol):
@@ -44,8 +69,15 @@ class EventStore(Protocol):
         """Rewrite stored events for some overrides and drop them; return how many."""
         ...
 
-    def query(self, sql: str, params: Mapping[str, Any] | None = None) -> QueryResult:
-        """Run read-only ClickHouse SQL with `{name:Type}` parameters."""
+    def query(
+        self,
+        sql: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        settings: Mapping[str, SettingValue] | None = None,
+    ) -> QueryResult:
+        """Run read-only ClickHouse SQL with `{name:Type}` parameters and extra ClickHouse
+        `settings`, within the store's query limits; raises `QueryFailed`."""
         ...
 
     def materialize(self, key: str) -> str:

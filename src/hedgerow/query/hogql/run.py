@@ -1,22 +1,22 @@
 """`HogQLQuery`: read-only SQL over one project's events and persons.
 
 The text is parsed (`parser`), printed back as ClickHouse SQL over project-scoped subqueries
-(`printer`), run with read-only settings and time and memory limits, and answered in
-PostHog's shape: `columns`, `types` ([name, ClickHouse type] pairs), `results`, `hasMore`,
-`limit`, `offset`. A query that cannot run answers 400 with the parser's or ClickHouse's
-message.
+(`printer`), run read-only within the query limits, and answered in PostHog's shape:
+`columns`, `types` ([name, ClickHouse type] pairs), `results`, `hasMore`, `limit`, `offset`.
+A query that cannot run answers 400 with the parser's or ClickHouse's message.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from hedgerow.errors import BadRequest
+from hedgerow.query.errors import sql_refusal
 from hedgerow.query.hogql import nodes as n
 from hedgerow.query.hogql.parser import parse_query
 from hedgerow.query.hogql.printer import Printer
@@ -24,15 +24,10 @@ from hedgerow.query.hogql.scope import PropertyTypes, ResolveError
 from hedgerow.query.hogql.tables import TableContext
 from hedgerow.query.hogql.tokenizer import SqlError
 from hedgerow.query.sql import SqlParams
-from hedgerow.store.events import EventStore
-from hedgerow.store.schema import quote_string
+from hedgerow.store.events import EventStore, QueryFailed, SettingValue
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 10_000
-MAX_EXECUTION_SECONDS = 30
-MAX_MEMORY_BYTES = 2 * 1024**3
-
-_EXPENSIVE = ("TIMEOUT_EXCEEDED", "MEMORY_LIMIT_EXCEEDED", "TOO_SLOW", "TOO_MANY_ROWS")
 
 
 @dataclass(frozen=True)
@@ -42,13 +37,12 @@ class CompiledQuery:
     columns: list[str]
     limit: int
     offset: int
+    settings: Mapping[str, SettingValue]
 
 
-def settings_clause(timezone: str) -> str:
-    return (
-        f"SETTINGS readonly = 1, max_execution_time = {MAX_EXECUTION_SECONDS}, "
-        f"max_memory_usage = {MAX_MEMORY_BYTES}, session_timezone = {quote_string(timezone)}"
-    )
+def query_settings(timezone: str) -> dict[str, SettingValue]:
+    """ClickHouse settings of every HogQL query (the store adds the query limits)."""
+    return {"readonly": 1, "session_timezone": timezone}
 
 
 def compile_hogql(
@@ -81,8 +75,8 @@ def compile_hogql(
         raise exc.at(text) from None
     limit = min(DEFAULT_LIMIT if limit is None else limit, MAX_LIMIT)
     offset = offset or 0
-    sql = f"{body} LIMIT {limit + 1} OFFSET {offset} {settings_clause(timezone)}"
-    return CompiledQuery(sql, params.values, columns, limit, offset)
+    sql = f"{body} LIMIT {limit + 1} OFFSET {offset}"
+    return CompiledQuery(sql, params.values, columns, limit, offset, query_settings(timezone))
 
 
 def run_hogql_query(
@@ -110,13 +104,9 @@ def run_hogql_query(
     except SqlError as exc:
         raise BadRequest(str(exc), code="invalid_sql") from None
     try:
-        result = store.query(compiled.sql, compiled.params)
-    except Exception as exc:
-        message = str(exc)
-        if "DB::Exception" not in message:
-            raise
-        code = "query_too_expensive" if any(e in message for e in _EXPENSIVE) else "query_failed"
-        raise BadRequest(clickhouse_message(message), code=code) from None
+        result = store.query(compiled.sql, compiled.params, settings=compiled.settings)
+    except QueryFailed as exc:
+        raise sql_refusal(exc) from None
     convert = [_converter(t) for t in result.types]
     rows = [[c(v) for c, v in zip(convert, row, strict=True)] for row in result.rows]
     return {
@@ -134,14 +124,6 @@ def _reads_person(text: str) -> bool:
     """Whether the query may read an event's person id (only then is the override join
     worth building); a cheap test on the text that errs on the side of joining."""
     return "person" in text.lower() or "*" in text
-
-
-def clickhouse_message(message: str) -> str:
-    """ClickHouse's error without the code prefix or the echo of the printed SQL."""
-    found = re.search(r"DB::Exception: (.*)", message, re.DOTALL)
-    body = (found.group(1) if found else message).strip()
-    body = re.sub(r"[:.]?\s*In scope .*?(?=\. \([A-Z_]+\)$|$)", "", body, flags=re.DOTALL)
-    return "ClickHouse could not run the query: " + body
 
 
 def _converter(type_name: str) -> Callable[[Any], Any]:
