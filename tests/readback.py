@@ -30,6 +30,18 @@ def wait_for_events(
         time.sleep(0.05)
 
 
+def all_rows(server: Server, select: list[str], **query: Any) -> list[list[Any]]:
+    """Every row of an EventsQuery, page after page (one page holds at most 10,000 rows).
+    Give an `orderBy` that sorts rows uniquely, so that pages neither skip nor repeat."""
+    rows: list[list[Any]] = []
+    while True:
+        body = {"kind": "EventsQuery", "select": select, "limit": 10_000, "offset": len(rows)}
+        page = server.query({**body, **query})
+        rows.extend(page["results"])
+        if not page["hasMore"]:
+            return rows
+
+
 def wait_for_person(
     server: Server, distinct_id: str, expected: dict[str, Any], timeout: float = 30
 ) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 
+from readback import all_rows
 from server import TOKEN, Server
 
 
@@ -35,23 +36,8 @@ def _sender(url: str, acked: list[str], stop: threading.Event, seed: int) -> Non
 
 
 def _stored_uuid_counts(server: Server) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    offset = 0
-    while True:
-        page = server.query(
-            {
-                "kind": "EventsQuery",
-                "select": ["uuid", "count()"],
-                "orderBy": ["uuid ASC"],
-                "limit": 10_000,
-                "offset": offset,
-            }
-        )
-        for uuid_, count in page["results"]:
-            counts[uuid_] = count
-        if not page["hasMore"]:
-            return counts
-        offset += 10_000
+    rows = all_rows(server, ["uuid", "count()"], orderBy=["uuid ASC"])
+    return {uuid_: count for uuid_, count in rows}
 
 
 def test_sigkill_loses_no_acknowledged_event(tmp_path: Path) -> None:
