@@ -8,7 +8,6 @@ in CI); they are skipped, saying why, where mounting is not permitted.
 
 from __future__ import annotations
 
-import errno
 import os
 import sqlite3
 import subprocess
@@ -256,20 +255,14 @@ def _free_bytes(path: Path) -> int:
 
 
 def _fill(disk: Path, leave: int) -> Path:
-    """Write a filler file until the disk refuses, then shrink it to free `leave` bytes."""
+    """A filler file that leaves `leave` bytes free on the disk."""
     filler = disk / "filler"
     fd = os.open(filler, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
     try:
-        chunk = b"\xff" * MIB
-        while True:
-            try:
-                os.write(fd, chunk)
-            except OSError as exc:
-                assert exc.errno == errno.ENOSPC
-                break
+        os.posix_fallocate(fd, 0, _free_bytes(disk) - leave)
     finally:
         os.close(fd)
-    os.truncate(filler, filler.stat().st_size - leave)
+    assert 0 < _free_bytes(disk) <= leave
     return filler
 
 
@@ -284,6 +277,7 @@ def test_low_disk_answers_disk_full_until_space_is_freed(small_disk: Path) -> No
     try:
         with httpx.Client(base_url=server.url, timeout=10) as client:
             assert ledger.send(client, _events(20)).status_code == 200
+            server.wait_ingested(20)
             filler = _fill(small_disk, leave=8 * MIB)
             _assert_refused(ledger.send_until(client, 503, size=5), "disk_full")
             _assert_refused(ledger.send(client, _events(5)), "disk_full")
