@@ -147,7 +147,7 @@ class FailingConnection(sqlite3.Connection):
 
     fail: list[str]
 
-    def execute(self, sql: str, *args: Any) -> sqlite3.Cursor:  # type: ignore[override]
+    def execute(self, sql: str, *args: Any) -> sqlite3.Cursor:
         if self.fail and sql == self.fail[0]:
             self.fail.pop(0)
             raise sqlite3.OperationalError(f"disk I/O error (injected at {sql})")
