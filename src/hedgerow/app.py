@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import orjson
 from starlette.applications import Starlette
@@ -23,6 +24,7 @@ from hedgerow.capture.routes import CaptureService, capture_routes
 from hedgerow.errors import HedgerowError
 from hedgerow.ingestion.state import IngestionState
 from hedgerow.ingestion.worker import IngestionWorker
+from hedgerow.intake.pressure import DiskSpace
 from hedgerow.intake.sqlite import SqliteIntakeLog
 from hedgerow.persons.groups import SqliteGroupStore
 from hedgerow.persons.sqlite import SqlitePersonStore
@@ -75,7 +77,10 @@ def build_components(settings: Settings) -> Components:
     )
     actions = ActionStore(data_dir / "meta.sqlite3")
     intake = SqliteIntakeLog(
-        data_dir / "intake.sqlite3", max_backlog=settings.intake.intake_max_backlog
+        data_dir / "intake.sqlite3",
+        max_backlog=settings.intake.intake_max_backlog,
+        max_lag=settings.intake.intake_max_lag,
+        disk=DiskSpace(data_dir, settings.storage.min_free_disk),
     )
     persons = SqlitePersonStore(data_dir / "persons.sqlite3")
     query = settings.query
@@ -89,6 +94,7 @@ def build_components(settings: Settings) -> Components:
     upgrade_stores(persons, events)
     state = IngestionState(data_dir / "ingestion.sqlite3")
     groups = SqliteGroupStore(data_dir / "groups.sqlite3")
+    pause_file = settings.ingestion.ingestion_pause_file
     worker = IngestionWorker(
         intake,
         state,
@@ -98,6 +104,7 @@ def build_components(settings: Settings) -> Components:
         batch_size=settings.ingestion.batch_size,
         squash_interval=settings.ingestion.squash_interval,
         buffer_delay=settings.ingestion.buffer_delay,
+        pause_file=Path(pause_file) if pause_file else None,
     )
     gc.set_threshold(*GC_THRESHOLDS)
     gc.freeze()

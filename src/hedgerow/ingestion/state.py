@@ -231,7 +231,8 @@ class IngestionState:
                 conn.execute("UPDATE batch SET done = 1 WHERE id = 1")
                 conn.execute("COMMIT")
             except BaseException:
-                conn.execute("ROLLBACK")
+                if conn.in_transaction:  # SQLite rolls back by itself after some errors
+                    conn.execute("ROLLBACK")
                 raise
 
     def outcomes(self, team_id: int) -> dict[str, Any]:

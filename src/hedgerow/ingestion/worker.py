@@ -13,17 +13,22 @@ decoded and run through the steps; its person transaction then waits for that in
 records the batch as done and only then records itself and commits. So at most one batch
 has committed person changes without being done, and the record names it. When idle, the
 worker flushes the person mirror and squashes overrides when due.
+
+While a file exists at `pause_file` (one `stat` per turn of the loop), the worker finishes the
+batch in flight and takes no new one; removing the file resumes it.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -48,6 +53,7 @@ log = logging.getLogger(__name__)
 
 CONSUMER = "ingestion"
 MIRROR_BATCH = 20_000
+PAUSE_POLL_SECONDS = 0.1
 
 
 @dataclass(frozen=True)
@@ -105,6 +111,7 @@ class IngestionWorker:
         batch_size: int = 20_000,
         squash_interval: float = 600.0,
         buffer_delay: float = 0.0,
+        pause_file: Path | None = None,
     ) -> None:
         self.intake = intake
         self.state = state
@@ -134,6 +141,8 @@ class IngestionWorker:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.last_error: str | None = None
+        self.pause_file = pause_file
+        self.paused = False  # the pause file was seen and the batch in flight is finished
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -155,15 +164,32 @@ class IngestionWorker:
     def alive(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
+    def _pause_requested(self) -> bool:
+        return self.pause_file is not None and os.path.exists(self.pause_file)
+
     def _loop(self) -> None:
         while not self._stop.is_set():
+            pause = self._pause_requested()
+            if not pause and self.paused:
+                log.info("ingestion resumed: %s is gone", self.pause_file)
+                self.paused = False
             try:
-                handled = self.advance()
+                if pause:  # finish the batch in flight, take no new one
+                    self.settle()
+                    handled = 0
+                else:
+                    handled = self.advance()
                 self.last_error = None
             except Exception as exc:  # the batch is retried as a whole
                 log.exception("ingestion batch failed; retrying")
                 self.last_error = f"{type(exc).__name__}: {exc}"
                 self._stop.wait(1.0)
+                continue
+            if pause:
+                if not self.paused:
+                    log.info("ingestion paused while %s exists", self.pause_file)
+                    self.paused = True
+                self._stop.wait(PAUSE_POLL_SECONDS)
                 continue
             if handled == 0:
                 try:
@@ -459,6 +485,7 @@ class IngestionWorker:
             "discarded": outcomes["discarded"],
             "lag_seconds": round(lag, 3),
             "person_overrides": self.events.override_count(team_id),
+            "paused": self.paused,
             "healthy": self.alive and self.last_error is None,
             "last_error": self.last_error,
         }
