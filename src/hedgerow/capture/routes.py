@@ -59,6 +59,9 @@ NO_FLAGS: dict[str, Any] = {
 }
 
 OK_BODY = b'{"status":1}'
+# An answer given before the whole body was read closes the connection: the rest of the body
+# is discarded by the server's lingering close (hedgerow/serving/protocol.py), never parsed.
+CLOSE = {"Connection": "close"}
 
 
 def cors_headers(request: Request) -> dict[str, str]:
@@ -109,6 +112,7 @@ class CaptureService:
             raise PayloadTooLarge(
                 f"The body is {declared} bytes; this endpoint takes at most {limit}. "
                 "Send smaller batches.",
+                headers=CLOSE,
             )
         chunks: list[bytes] = []
         size = 0
@@ -117,7 +121,8 @@ class CaptureService:
             if size > limit:
                 raise PayloadTooLarge(
                     f"The body is over {limit} bytes, the most this endpoint takes. "
-                    "Send smaller batches."
+                    "Send smaller batches.",
+                    headers=CLOSE,
                 )
             chunks.append(chunk)
         return b"".join(chunks)
