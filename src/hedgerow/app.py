@@ -20,6 +20,7 @@ from hedgerow.api.actions import ActionsApi
 from hedgerow.api.limits import QueryGate
 from hedgerow.api.routes import Api
 from hedgerow.capture.helpers import CaptureHelpers
+from hedgerow.capture.prepare import PrepareLimits
 from hedgerow.capture.routes import CaptureService, capture_routes
 from hedgerow.errors import HedgerowError
 from hedgerow.ingestion.state import IngestionState
@@ -139,14 +140,24 @@ async def _unexpected_handler(request: Request, exc: Exception) -> Response:
 
 
 def create_app(components: Components) -> Starlette:
-    processes = components.settings.server.capture_processes
-    helpers = CaptureHelpers(processes) if processes > 0 else None
+    settings = components.settings
+    prepare_limits = PrepareLimits(
+        max_decompressed_size=settings.limits.max_decompressed_size,
+        max_batch_events=settings.limits.max_batch_events,
+        max_event_size=settings.limits.max_event_size,
+        max_property_depth=settings.limits.max_property_depth,
+    )
+    processes = settings.server.capture_processes
+    helpers = CaptureHelpers(processes, prepare_limits) if processes > 0 else None
     capture = CaptureService(
         catalog=components.catalog,
         intake=components.intake,
         on_append=components.worker.wake,
-        trust_forwarded_for=components.settings.server.trust_forwarded_for,
+        trust_forwarded_for=settings.server.trust_forwarded_for,
         helpers=helpers,
+        max_body_size=settings.limits.max_body_size,
+        max_batch_body_size=settings.limits.max_batch_body_size,
+        limits=prepare_limits,
     )
     api = Api(
         components.catalog,

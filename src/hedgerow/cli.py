@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 import uvicorn
 
 from hedgerow import __version__
+from hedgerow.serving.deadline import BodyDeadline
+from hedgerow.serving.protocol import http_protocol
 from hedgerow.settings import Settings, SettingsError, add_arguments
 
 if TYPE_CHECKING:
@@ -30,11 +32,17 @@ def _serve(args: argparse.Namespace) -> int:
         return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     components = build_components(settings)
-    app = create_app(components)
+    app = BodyDeadline(create_app(components), settings.server.body_timeout)
+    protocol = http_protocol(
+        header_timeout=settings.server.header_timeout,
+        # A client answered early may finish sending for as long as a body may take.
+        linger_timeout=settings.server.body_timeout,
+    )
     config = uvicorn.Config(
         app,
         host=settings.server.host,
         port=settings.server.port,
+        http=protocol,
         access_log=False,
         log_level="warning",
         lifespan="on",

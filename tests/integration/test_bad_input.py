@@ -115,7 +115,7 @@ CASES: list[tuple[str, str, dict[str, Any], int, str]] = [
         "/e/",
         {"content": gzip.compress(b" " * (101 * 1024 * 1024), 9)},
         413,
-        "payload_too_large",
+        "decompressed_too_large",
     ),
     (
         "truncated gzip",

@@ -3,7 +3,8 @@
 The payload comes from the query `data=` (legacy GET) or the body, possibly wrapped in a
 urlencoded form; it may be gzip (hinted or sniffed), lz-string base64, or base64; decompressed
 size is capped. Errors are `BadRequest`/`PayloadTooLarge` with PostHog's capture error codes:
-`empty_payload`, `request_decoding_error`, `request_parsing_error`, `payload_too_large`.
+`empty_payload`, `request_decoding_error`, `request_parsing_error`, and
+`decompressed_too_large` (413) past `DecodeLimits.max_decompressed`.
 """
 
 from __future__ import annotations
@@ -195,11 +196,7 @@ def _gunzip(data: bytes, limits: DecodeLimits) -> bytearray:
             pending = inflater.unconsumed_tail
             out += chunk
             if len(out) > cap:
-                raise PayloadTooLarge(
-                    f"The payload is larger than {cap} bytes once decompressed. Send fewer "
-                    "events per request.",
-                    code="payload_too_large",
-                )
+                raise _decompressed_too_large(cap)
     except zlib.error as err:
         raise BadRequest(
             f"The body is not valid gzip ({err}). Send a complete gzip stream, or send plain "
@@ -224,12 +221,16 @@ def _lz_string(data: bytes, limits: DecodeLimits) -> bytes:
             code="request_decoding_error",
         ) from None
     if decoded is None or len(decoded) > limits.max_decompressed:
-        raise PayloadTooLarge(
-            f"The payload is larger than {limits.max_decompressed} bytes once decompressed. "
-            "Send fewer events per request.",
-            code="payload_too_large",
-        )
+        raise _decompressed_too_large(limits.max_decompressed)
     return decoded
+
+
+def _decompressed_too_large(cap: int) -> PayloadTooLarge:
+    return PayloadTooLarge(
+        f"The payload is larger than {cap} bytes once decompressed (the server's "
+        "max_decompressed_size). Send fewer events per request.",
+        code="decompressed_too_large",
+    )
 
 
 def _parse_json(data: bytes | bytearray) -> Any:

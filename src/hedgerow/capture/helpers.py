@@ -3,9 +3,10 @@
 Decoding and normalizing a 500-event batch is ~20 µs of Python per event; done in the
 server process it competes for the GIL with the ingestion worker (measured: ingestion ran at
 6,000 events/s while capture was loaded against 13,500 alone). `hedgerow serve` therefore
-starts `--capture-processes` helpers (`python -m hedgerow.capture.helpers`, which import
-only the capture modules) and hands them every body of at least `HELPER_MIN_BYTES`; small
-bodies (a browser's single event) are cheaper to do in place than to send over a pipe.
+starts `--capture-processes` helpers (`python -m hedgerow.capture.helpers <limits JSON>`,
+which import only the capture modules and prepare under the server's `PrepareLimits`) and
+hands them every body of at least `HELPER_MIN_BYTES`; small bodies (a browser's single event)
+are cheaper to do in place than to send over a pipe.
 
 The server keeps everything else: the token check, the durable append, the answer. A helper
 sends back the intake entry (the normalized events as JSON) or the refusal the request gets.
@@ -31,7 +32,7 @@ from typing import BinaryIO
 
 import orjson
 
-from hedgerow.capture.prepare import Prepared, RequestFacts, prepare
+from hedgerow.capture.prepare import DEFAULT_LIMITS, Prepared, PrepareLimits, RequestFacts, prepare
 from hedgerow.errors import HedgerowError
 
 log = logging.getLogger(__name__)
@@ -60,11 +61,12 @@ class _Helper:
         self.process = process
 
     @classmethod
-    async def spawn(cls) -> _Helper:
+    async def spawn(cls, limits: PrepareLimits) -> _Helper:
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
             "hedgerow.capture.helpers",
+            limits.to_json().decode(),
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             start_new_session=True,  # stopped by the server (end of input), not by Ctrl-C
@@ -116,8 +118,9 @@ class _Helper:
 class CaptureHelpers:
     """A pool of helper processes, each preparing one body at a time."""
 
-    def __init__(self, count: int) -> None:
+    def __init__(self, count: int, limits: PrepareLimits = DEFAULT_LIMITS) -> None:
         self.count = count
+        self.limits = limits
         self._idle: asyncio.Queue[_Helper] | None = None
         self._all: list[_Helper] = []
         self.restarts = 0  # helpers replaced after they stopped (for tests and the log)
@@ -125,7 +128,7 @@ class CaptureHelpers:
     async def start(self) -> None:
         self._idle = asyncio.Queue()
         for _ in range(self.count):
-            helper = await _Helper.spawn()
+            helper = await _Helper.spawn(self.limits)
             self._all.append(helper)
             self._idle.put_nowait(helper)
 
@@ -144,13 +147,13 @@ class CaptureHelpers:
             result = None
         finally:
             self._idle.put_nowait(helper)
-        return result if result is not None else prepare(body, facts)
+        return result if result is not None else prepare(body, facts, self.limits)
 
     async def _replace(self, helper: _Helper) -> _Helper:
         if helper.process.returncode is None:
             helper.process.kill()
         await helper.process.wait()
-        fresh = await _Helper.spawn()
+        fresh = await _Helper.spawn(self.limits)
         self._all[self._all.index(helper)] = fresh
         self.restarts += 1
         return fresh
@@ -174,7 +177,7 @@ def _read(stream: BinaryIO, size: int) -> bytes | None:
     return b"".join(chunks)
 
 
-def serve(requests: BinaryIO, answers: BinaryIO) -> None:
+def serve(requests: BinaryIO, answers: BinaryIO, limits: PrepareLimits = DEFAULT_LIMITS) -> None:
     """The helper's loop: one request in, one answer out, until the server closes the pipe."""
     while (head := _read(requests, _REQUEST.size)) is not None:
         facts_length, body_length = _REQUEST.unpack(head)
@@ -183,7 +186,7 @@ def serve(requests: BinaryIO, answers: BinaryIO) -> None:
         if facts_json is None or body is None:
             return
         try:
-            prepared = prepare(body, RequestFacts.from_json(facts_json))
+            prepared = prepare(body, RequestFacts.from_json(facts_json), limits)
             token = prepared.token.encode()
             data = (
                 _PREPARED.pack(len(token), prepared.count, len(prepared.payload))
@@ -205,7 +208,8 @@ def main() -> None:
     # Answers go to a private copy of stdout; anything printed by accident goes to stderr.
     answers = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
-    serve(sys.stdin.buffer, answers)
+    limits = PrepareLimits.from_json(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_LIMITS
+    serve(sys.stdin.buffer, answers, limits)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ from typing import Any
 import orjson
 
 from hedgerow.capture.timestamps import parse_sent_at, parse_timestamp
-from hedgerow.errors import BadRequest, Unauthorized
+from hedgerow.errors import BadRequest, PayloadTooLarge, Unauthorized
 
 _CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 MAX_DISTINCT_ID = 200
@@ -211,6 +211,33 @@ def _merge_person_ops(event: Mapping[str, Any], properties: dict[str, Any]) -> N
         properties[key] = {**inner, **top} if isinstance(inner, dict) else dict(top)
 
 
+def _check_property_depth(properties: Mapping[str, Any], limit: int, index: int) -> None:
+    """Refuse a property value (of properties, `$set` or `$set_once`) nesting objects and
+    arrays more than `limit` levels: `{"a": 1}` nests 0, `{"a": {"b": [1]}}` nests 2."""
+    for key, value in properties.items():
+        if not isinstance(value, dict | list):
+            continue
+        if key in ("$set", "$set_once") and isinstance(value, dict):
+            _check_property_depth(value, limit, index)
+        elif _nests_deeper(value, limit):
+            raise BadRequest(
+                f"Event {index} has property {key[:64]!r} nested more than {limit} levels "
+                "deep (the server's max_property_depth). Flatten it.",
+                code="properties_too_deep",
+            )
+
+
+def _nests_deeper(value: dict[str, Any] | list[Any], limit: int) -> bool:
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = item.values() if isinstance(item, dict) else item
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
+
+
 def format_timestamp(value: datetime) -> str:
     """ClickHouse's DateTime64(6) text: 'YYYY-MM-DD HH:MM:SS.ffffff' in UTC."""
     if value.tzinfo is not UTC:
@@ -225,6 +252,8 @@ def normalize_request(
     query: Mapping[str, str],
     ip: str | None,
     now: datetime | None = None,
+    max_events: int = 10_000,
+    max_property_depth: int = 64,
 ) -> CaptureRequest:
     """Validate and normalize every event of one request; any problem refuses them all."""
     now = now or datetime.now(UTC)
@@ -232,6 +261,12 @@ def normalize_request(
     events, batch = _shape(payload, engage)
     if not events:
         raise BadRequest("The batch is empty. Send at least one event.", code="empty_batch")
+    if len(events) > max_events:
+        raise PayloadTooLarge(
+            f"The request carries {len(events)} events; at most {max_events} are taken per "
+            "request (the server's max_batch_events). Send smaller batches.",
+            code="too_many_events",
+        )
     token = resolve_token(events, batch, query)
     if token.startswith(ILLEGAL_TOKEN_PREFIX):
         raise Unauthorized(
@@ -267,6 +302,7 @@ def normalize_request(
             )
         properties = dict(properties)
         _merge_person_ops(raw, properties)
+        _check_property_depth(properties, max_property_depth, index)
         if ip is not None and "$ip" not in properties:
             properties["$ip"] = ip
         timestamp = _timestamp(raw, index, now, sent_at)

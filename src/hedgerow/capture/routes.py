@@ -21,13 +21,10 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from hedgerow.capture.helpers import HELPER_MIN_BYTES, CaptureHelpers
-from hedgerow.capture.prepare import Prepared, RequestFacts, prepare
+from hedgerow.capture.prepare import DEFAULT_LIMITS, Prepared, PrepareLimits, RequestFacts, prepare
 from hedgerow.errors import BadRequest, HedgerowError, PayloadTooLarge, Unauthorized
 from hedgerow.intake.log import IntakeLog
 from hedgerow.projects import ProjectCatalog
-
-EVENT_BODY_LIMIT = 2 * 1024 * 1024
-BATCH_BODY_LIMIT = 20 * 1024 * 1024
 
 CAPTURE_PATHS = ("/e", "/i/v0/e", "/capture", "/track", "/engage", "/batch")
 LEGACY_PATHS = ("/e", "/capture", "/engage", "/track")
@@ -60,6 +57,9 @@ NO_FLAGS: dict[str, Any] = {
 }
 
 OK_BODY = b'{"status":1}'
+# An answer given before the whole body was read closes the connection: the rest of the body
+# is discarded by the server's lingering close (hedgerow/serving/protocol.py), never parsed.
+CLOSE = {"Connection": "close"}
 
 
 def cors_headers(request: Request) -> dict[str, str]:
@@ -93,6 +93,9 @@ class CaptureService:
     on_append: Callable[[], None]
     trust_forwarded_for: bool = False
     helpers: CaptureHelpers | None = None
+    max_body_size: int = 2 * 1024**2  # every capture path but /batch
+    max_batch_body_size: int = 20 * 1024**2
+    limits: PrepareLimits = DEFAULT_LIMITS
     _decode_limiter: anyio.CapacityLimiter = field(
         default_factory=lambda: anyio.CapacityLimiter(1), init=False
     )
@@ -110,6 +113,7 @@ class CaptureService:
             raise PayloadTooLarge(
                 f"The body is {declared} bytes; this endpoint takes at most {limit}. "
                 "Send smaller batches.",
+                headers=CLOSE,
             )
         chunks: list[bytes] = []
         size = 0
@@ -118,7 +122,8 @@ class CaptureService:
             if size > limit:
                 raise PayloadTooLarge(
                     f"The body is over {limit} bytes, the most this endpoint takes. "
-                    "Send smaller batches."
+                    "Send smaller batches.",
+                    headers=CLOSE,
                 )
             chunks.append(chunk)
         return b"".join(chunks)
@@ -126,8 +131,10 @@ class CaptureService:
     async def capture(self, request: Request) -> Response:
         if request.method == "OPTIONS":
             return json_response(request, OK_BODY)
+        # Under backpressure, refuse before reading and decoding: overload costs little.
+        self.intake.check_pressure()
         path = request.url.path.rstrip("/") or "/"
-        limit = BATCH_BODY_LIMIT if path == "/batch" else EVENT_BODY_LIMIT
+        limit = self.max_batch_body_size if path == "/batch" else self.max_body_size
         body = await self.read_body(request, limit)
         facts = RequestFacts(
             query=_capture_query(request),
@@ -153,12 +160,14 @@ class CaptureService:
 
     async def _prepare(self, body: bytes, facts: RequestFacts) -> Prepared:
         if len(body) < HELPER_MIN_BYTES:
-            return prepare(body, facts)
+            return prepare(body, facts, self.limits)
         if self.helpers is not None:
             return await self.helpers.prepare(body, facts)
         # Without helpers: one thread for big bodies keeps the event loop answering without
         # adding many threads that compete with ingestion for the GIL.
-        return await anyio.to_thread.run_sync(prepare, body, facts, limiter=self._decode_limiter)
+        return await anyio.to_thread.run_sync(
+            prepare, body, facts, self.limits, limiter=self._decode_limiter
+        )
 
     async def remote_config(self, request: Request) -> Response:
         return json_response(request, REMOTE_CONFIG)

@@ -27,6 +27,11 @@ class Backlog:
 
 
 class IntakeLog(Protocol):
+    def check_pressure(self) -> None:
+        """Raise the 503 that applies if an append would be refused now (backpressure), so
+        that capture refuses before it reads and decodes a body."""
+        ...
+
     async def append(self, team_id: int, count: int, payload: bytes) -> int:
         """Append one entry; return its offset once it is durable. Raises ServiceUnavailable."""
         ...

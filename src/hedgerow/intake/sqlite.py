@@ -127,6 +127,10 @@ class SqliteIntakeLog:
         # being written it completes. Either way the writer settles the counters.
         return await asyncio.wrap_future(future)
 
+    def check_pressure(self) -> None:
+        with self._lock:
+            self._admit(0, 0)
+
     def _admit(self, count: int, size: int) -> None:
         """Raise the 503 that applies when capture must not append now."""
         if self.disk is not None:

@@ -321,7 +321,7 @@ def test_gzip_bomb_with_small_cap(hint: str | None) -> None:
     bomb = zeros_bomb(20)
     with pytest.raises(PayloadTooLarge) as caught:
         decode(bomb, query={"compression": hint} if hint else {}, limits=SMALL)
-    assert caught.value.code == "payload_too_large"
+    assert caught.value.code == "decompressed_too_large"
     assert caught.value.status == 413
 
 
@@ -341,7 +341,7 @@ def test_lz64_bomb_is_capped() -> None:
     body = lz(b'"' + b"a" * 200_000 + b'"')
     with pytest.raises(PayloadTooLarge) as caught:
         decode(body, query={"compression": "lz64"}, limits=DecodeLimits(max_decompressed=10_000))
-    assert caught.value.code == "payload_too_large"
+    assert caught.value.code == "decompressed_too_large"
 
 
 def test_gzip_bomb_with_default_cap_keeps_memory_bounded() -> None:
