@@ -43,28 +43,42 @@ class Sampler:
         self.lags: list[float] = []  # every poll's lag_seconds
         self.peak_rss_mib = 0.0
         self.status_errors = 0
+        self.status: dict[str, Any] = {}  # the last answer of GET .../ingestion/
+        self.window_lags: list[float] = []  # lag_seconds of this window's polls
+
+    async def _poll_status(self, stop: asyncio.Event) -> None:
+        """The ingestion status every `poll` s, in a task of its own: a slow answer (a busy
+        server) delays the next poll, not the windows."""
+        while not stop.is_set():
+            try:
+                self.status = await self.api.status()
+                self.window_lags.append(float(self.status.get("lag_seconds", 0.0)))
+            except Exception:  # the server is too busy to answer in 30 s: say so, go on
+                self.status_errors += 1
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), self.poll)
 
     async def run(self, stop: asyncio.Event) -> None:
         started = last = time.monotonic()
         cpu = (own_cpu_seconds(), tree_cpu_seconds(self.server.pid))
-        lags: list[float] = []
+        polling = asyncio.create_task(self._poll_status(stop))
         rss: list[float] = []
-        status: dict[str, Any] = {}
+        tick = 0
         while not stop.is_set():
+            tick += 1
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), self.poll)
-            try:
-                status = await self.api.status()
-                lags.append(float(status.get("lag_seconds", 0.0)))
-            except Exception:  # the server is too busy to answer in 30 s: say so, go on
-                self.status_errors += 1
+                await asyncio.wait_for(
+                    stop.wait(), max(0, started + tick * self.poll - time.monotonic())
+                )
             rss.append(tree_rss_kib(self.server.pid) / 1024)
             self.peak_rss_mib = max(self.peak_rss_mib, rss[-1])
             now = time.monotonic()
-            if now - last < self.window - 1e-3 and not stop.is_set():
+            if now - last < self.window - self.poll / 2 and not stop.is_set():
                 continue
             if stop.is_set() and now - last < self.window / 2:
                 break  # the load ended early in this window: too short a sample to plot
+            lags, self.window_lags = self.window_lags, []
+            status = self.status
             window, span = self.recorder.take_window(), now - last
             new_cpu = (own_cpu_seconds(), tree_cpu_seconds(self.server.pid))
             self.samples.append(
@@ -77,6 +91,7 @@ class Sampler:
                     "capture_p99_ms": pct(window.capture_ms, 99),
                     "queries": len(window.query_ms),
                     "query_p99_ms": pct(window.query_ms, 99),
+                    "status_polls": len(lags),
                     "lag_max_s": max(lags) if lags else None,
                     "lag_last_s": lags[-1] if lags else None,
                     "queued": status.get("queued"),
@@ -90,7 +105,10 @@ class Sampler:
                 }
             )
             self.lags += lags
-            last, cpu, lags, rss = now, new_cpu, [], []
+            last, cpu, rss = now, new_cpu, []
+        polling.cancel()  # it may be waiting for a slow status answer
+        with contextlib.suppress(asyncio.CancelledError):
+            await polling
 
 
 async def wait_drained(api: ApiClient, timeout: float) -> tuple[bool, float, dict[str, Any]]:
