@@ -75,8 +75,8 @@ class Sampler:
             now = time.monotonic()
             if now - last < self.window - self.poll / 2 and not stop.is_set():
                 continue
-            if stop.is_set() and now - last < self.window / 2:
-                break  # the load ended early in this window: too short a sample to plot
+            if stop.is_set() and now - last < self.window * 0.9:
+                break  # the load ended in this window: a partial sample would mislead
             lags, self.window_lags = self.window_lags, []
             status = self.status
             window, span = self.recorder.take_window(), now - last
@@ -264,7 +264,7 @@ def plot(samples: list[dict[str, Any]], path: Path, title: str, lag_target: floa
     ax.set_ylabel("non-2xx answers / window")
     ax.set_ylim(bottom=0)
     ax.set_xlabel("minutes")
-    ax.legend(loc="upper left", ncol=5)
+    ax.legend(loc="best", ncol=5)
     twin = ax.twinx()
     twin.plot(minutes, [s["accepted_events_per_s"] for s in samples], "k--", alpha=0.5)
     twin.set_ylabel("accepted events/s (dashed)")
@@ -280,7 +280,7 @@ def add_load_arguments(parser: argparse.ArgumentParser, queries_per_s: float) ->
         "--capacity", type=float, default=0, help="events/s; default: measured first"
     )
     parser.add_argument("--capacity-seconds", type=float, default=30)
-    parser.add_argument("--capacity-clients", type=int, default=32)
+    parser.add_argument("--capacity-clients", type=int, default=64)
     parser.add_argument("--single-share", type=float, default=0.1, help="of events, to /e/")
     parser.add_argument("--batch", type=int, default=50, help="events per gzip /batch/")
     parser.add_argument("--queries-per-s", type=float, default=queries_per_s)
