@@ -5,6 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+BENCH_STAMP := $(VENV)/.installed-bench
 NODE_STAMP := tests/node/node_modules/.installed
 # Debian's Chromium for the browser tests (Playwright drives it; it never downloads a browser).
 CHROMIUM := /usr/bin/chromium
@@ -18,6 +19,10 @@ $(BIN)/python:
 $(STAMP): $(BIN)/python pyproject.toml sdk/python/pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]' -e sdk/python
 	touch $(STAMP)
+
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[dev,bench]' -e sdk/python
+	touch $(BENCH_STAMP)
 
 $(NODE_STAMP): tests/node/package.json
 	cd tests/node && npm install --no-audit --no-fund --loglevel=error
@@ -42,7 +47,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-bench: $(STAMP)
+bench: $(BENCH_STAMP)
 	$(BIN)/python bench/run.py
 
 clean:

@@ -5,6 +5,7 @@ bench/results/)."""
 from __future__ import annotations
 
 import bisect
+import contextlib
 import itertools
 import json
 import os
@@ -76,15 +77,22 @@ def md_table(headers: list[str], rows: list[list[Any]]) -> str:
     return "\n".join(lines)
 
 
-def report(name: str, title: str, sections: list[str], data: dict[str, Any]) -> None:
-    """Print the markdown report and write bench/results/<name>.{md,json}."""
+def report(
+    name: str, title: str, sections: list[str], data: dict[str, Any], out: Path = RESULTS
+) -> None:
+    """Print the markdown report and write <out>/<name>.{md,json} (out: bench/results/)."""
     info = machine()
     text = "\n\n".join([f"## {title}", machine_md(info), *sections]) + "\n"
     print(text)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / f"{name}.md").write_text(text)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{name}.md").write_text(text)
     payload = {"benchmark": name, "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "machine": info}
-    (RESULTS / f"{name}.json").write_text(json.dumps({**payload, **data}, indent=2) + "\n")
+    (out / f"{name}.json").write_text(json.dumps({**payload, **data}, indent=2) + "\n")
+
+
+def server_env(entries: list[str]) -> dict[str, str]:
+    """`--server-env NAME=VALUE` options as a dict."""
+    return dict(entry.split("=", 1) for entry in entries)
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -219,6 +227,46 @@ def proc_status(pid: int) -> dict[str, int]:
         if key in ("VmRSS", "VmHWM"):
             values[key] = int(line.split()[1])
     return values
+
+
+def process_tree(pid: int) -> list[int]:
+    """The process and all its descendants (from /proc/<pid>/task/*/children)."""
+    pids, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        pids.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*"):
+            with contextlib.suppress(OSError):
+                todo += [int(child) for child in (task / "children").read_text().split()]
+    return pids
+
+
+def tree_rss_kib(pid: int) -> int:
+    """Resident memory of a process and its descendants, in KiB (0 when it is gone)."""
+    total = 0
+    for member in process_tree(pid):
+        with contextlib.suppress(OSError):
+            total += proc_status(member).get("VmRSS", 0)
+    return total
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) used so far by a process and its live descendants."""
+    total = 0.0
+    ticks = os.sysconf("SC_CLK_TCK")
+    for member in process_tree(pid):
+        try:
+            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return total
+
+
+def own_cpu_seconds() -> float:
+    """CPU time (user + system) of this process: what the load generator costs."""
+    usage = os.times()
+    return usage.user + usage.system
 
 
 class Server:
