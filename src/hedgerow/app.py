@@ -158,6 +158,7 @@ def create_app(components: Components) -> Starlette:
         max_body_size=settings.limits.max_body_size,
         max_batch_body_size=settings.limits.max_batch_body_size,
         limits=prepare_limits,
+        max_in_flight=settings.server.capture_max_in_flight,
     )
     api = Api(
         components.catalog,

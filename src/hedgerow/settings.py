@@ -112,6 +112,13 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option(
         "server",
+        "capture_max_in_flight",
+        _positive_int,
+        100,
+        "Capture requests handled at once; one more answers 503 capture_busy at once.",
+    ),
+    Option(
+        "server",
         "header_timeout",
         _positive_float,
         10.0,
@@ -274,6 +281,7 @@ class ServerSettings:
     port: int = 8000
     trust_forwarded_for: bool = False
     capture_processes: int = 1
+    capture_max_in_flight: int = 100
     header_timeout: float = 10.0
     body_timeout: float = 30.0
 

@@ -9,6 +9,7 @@ in CI); they are skipped, saying why, where mounting is not permitted.
 from __future__ import annotations
 
 import os
+import socket
 import sqlite3
 import subprocess
 import threading
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 import requests
 from posthog import Posthog
@@ -173,6 +175,38 @@ def test_ingestion_lagging_answers_503_until_it_catches_up(tmp_path: Path) -> No
             pause_file.unlink()
             ledger.send_until(client, 200)
         ledger.assert_stored_once(server, held=1)
+    finally:
+        server.stop()
+
+
+def _open_unfinished_request(server: Server) -> socket.socket:
+    """A capture request whose body is only half sent: it stays in flight in the server."""
+    body = orjson.dumps({"api_key": TOKEN, "batch": _events(1)})
+    sock = socket.create_connection(("127.0.0.1", server.port))
+    head = (
+        f"POST /batch/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    )
+    sock.sendall(head.encode() + body[: len(body) // 2])
+    return sock
+
+
+def test_capture_busy_past_the_requests_in_flight_then_resumes(tmp_path: Path) -> None:
+    server = Server(
+        tmp_path / "data", HEDGEROW_CAPTURE_MAX_IN_FLIGHT="2", HEDGEROW_BODY_TIMEOUT="60"
+    ).start()
+    ledger = Ledger()
+    try:
+        slow = [_open_unfinished_request(server) for _ in range(2)]
+        with httpx.Client(base_url=server.url, timeout=10) as client:
+            refusal = ledger.send_until(client, 503)  # once both are inside the handler
+            _assert_refused(refusal, "capture_busy")
+            assert refusal.headers["Retry-After"] == "1"
+            for sock in slow:  # the client goes away: its request leaves the handler
+                sock.close()
+            ledger.send_until(client, 200)
+            assert ledger.send(client, _events(3)).status_code == 200
+        ledger.assert_stored_once(server)
     finally:
         server.stop()
 

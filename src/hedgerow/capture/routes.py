@@ -22,7 +22,13 @@ from starlette.routing import BaseRoute, Route
 
 from hedgerow.capture.helpers import HELPER_MIN_BYTES, CaptureHelpers
 from hedgerow.capture.prepare import DEFAULT_LIMITS, Prepared, PrepareLimits, RequestFacts, prepare
-from hedgerow.errors import BadRequest, HedgerowError, PayloadTooLarge, Unauthorized
+from hedgerow.errors import (
+    BadRequest,
+    HedgerowError,
+    PayloadTooLarge,
+    ServiceUnavailable,
+    Unauthorized,
+)
 from hedgerow.intake.log import IntakeLog
 from hedgerow.projects import ProjectCatalog
 
@@ -96,6 +102,8 @@ class CaptureService:
     max_body_size: int = 2 * 1024**2  # every capture path but /batch
     max_batch_body_size: int = 20 * 1024**2
     limits: PrepareLimits = DEFAULT_LIMITS
+    max_in_flight: int = 100
+    _in_flight: int = field(default=0, init=False)
     _decode_limiter: anyio.CapacityLimiter = field(
         default_factory=lambda: anyio.CapacityLimiter(1), init=False
     )
@@ -133,6 +141,21 @@ class CaptureService:
             return json_response(request, OK_BODY)
         # Under backpressure, refuse before reading and decoding: overload costs little.
         self.intake.check_pressure()
+        if self._in_flight >= self.max_in_flight:
+            raise ServiceUnavailable(
+                f"The server is already handling {self._in_flight} capture requests, the "
+                "most it takes at once (--capture-max-in-flight). Retry after the "
+                "Retry-After seconds.",
+                code="capture_busy",
+                retry_after=1,
+            )
+        self._in_flight += 1
+        try:
+            return await self._capture(request)
+        finally:
+            self._in_flight -= 1
+
+    async def _capture(self, request: Request) -> Response:
         path = request.url.path.rstrip("/") or "/"
         limit = self.max_batch_body_size if path == "/batch" else self.max_body_size
         body = await self.read_body(request, limit)
