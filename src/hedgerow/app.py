@@ -15,9 +15,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from hedgerow.accounts.keys import PersonalKeys
+from hedgerow.accounts.sessions import SessionStore
+from hedgerow.accounts.throttle import SignInThrottle
+from hedgerow.accounts.users import UserStore, first_user
 from hedgerow.actions import ActionStore
+from hedgerow.api.accounts import AccountsApi
 from hedgerow.api.actions import ActionsApi
 from hedgerow.api.limits import QueryGate
+from hedgerow.api.organization import OrganizationApi
 from hedgerow.api.routes import Api
 from hedgerow.capture.helpers import CaptureHelpers
 from hedgerow.capture.prepare import PrepareLimits
@@ -57,9 +63,16 @@ class Components:
     worker: IngestionWorker
     project: Project
     new_api_key: str | None
+    users: UserStore
+    sessions: SessionStore
+    personal_keys: PersonalKeys
+    setup_token: str | None  # while no user exists: the one-time link's token
 
     def close(self) -> None:
         self.worker.stop()
+        self.users.close()
+        self.sessions.close()
+        self.personal_keys.close()
         self.intake.close()
         self.worker.state.close()
         self.persons.close()
@@ -76,6 +89,12 @@ def build_components(settings: Settings) -> Components:
     project, new_key = catalog.bootstrap(
         settings.bootstrap.project_token, settings.bootstrap.api_key
     )
+    users = UserStore(data_dir / "meta.sqlite3")
+    accounts = settings.accounts
+    sessions = SessionStore(data_dir / "meta.sqlite3", accounts.session_days * 86_400)
+    personal_keys = PersonalKeys(data_dir / "meta.sqlite3")
+    bootstrap = settings.bootstrap
+    setup_token = first_user(users, bootstrap.admin_email, bootstrap.admin_password)
     actions = ActionStore(data_dir / "meta.sqlite3")
     intake = SqliteIntakeLog(
         data_dir / "intake.sqlite3",
@@ -109,7 +128,21 @@ def build_components(settings: Settings) -> Components:
     )
     gc.set_threshold(*GC_THRESHOLDS)
     gc.freeze()
-    return Components(settings, catalog, actions, intake, persons, events, worker, project, new_key)
+    return Components(
+        settings,
+        catalog,
+        actions,
+        intake,
+        persons,
+        events,
+        worker,
+        project,
+        new_key,
+        users,
+        sessions,
+        personal_keys,
+        setup_token,
+    )
 
 
 async def _error_handler(request: Request, exc: Exception) -> Response:
@@ -169,6 +202,15 @@ def create_app(components: Components) -> Starlette:
         query_gate=QueryGate(components.settings.query.query_concurrency),
     )
     actions_api = ActionsApi(components.catalog, components.actions, components.events)
+    accounts_api = AccountsApi(
+        components.catalog,
+        components.users,
+        components.sessions,
+        SignInThrottle(settings.accounts.sign_in_max_failures, settings.accounts.sign_in_window),
+        secure_cookies=settings.accounts.secure_cookies,
+        trust_forwarded_for=settings.server.trust_forwarded_for,
+    )
+    organization_api = OrganizationApi(components.catalog, components.personal_keys)
 
     async def health(request: Request) -> Response:
         checks = {
@@ -198,8 +240,10 @@ def create_app(components: Components) -> Starlette:
         *api.routes(),
         *web_routes(components.project),
         *actions_api.routes(),
+        *accounts_api.routes(),
+        *organization_api.routes(),
     ]
-    return Starlette(
+    app = Starlette(
         routes=routes,
         lifespan=lifespan,
         exception_handlers={
@@ -208,3 +252,7 @@ def create_app(components: Components) -> Starlette:
             Exception: _unexpected_handler,
         },
     )
+    # Read by `hedgerow.api.auth` and `hedgerow.accounts.sessions.signed_in`.
+    app.state.sessions = components.sessions
+    app.state.users = components.users
+    return app

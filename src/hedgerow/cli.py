@@ -1,8 +1,10 @@
-"""The `hedgerow` command: `serve` runs the server, `project create` adds a project."""
+"""The `hedgerow` command: `serve` runs the server, `project create` adds a project, `users`
+adds users and sets their passwords."""
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import logging
 import socket
 import sys
@@ -15,14 +17,17 @@ import uvicorn
 
 from hedgerow import __version__
 from hedgerow.serving.deadline import BodyDeadline
+from hedgerow.serving.headers import SecurityHeaders
 from hedgerow.serving.protocol import http_protocol
 from hedgerow.settings import Settings, SettingsError, add_arguments
 
 if TYPE_CHECKING:
+    from hedgerow.accounts.users import UserStore
     from hedgerow.app import Components
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from hedgerow.accounts.users import FirstUserError
     from hedgerow.app import build_components, create_app
 
     try:
@@ -31,8 +36,12 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"hedgerow: {exc}", file=sys.stderr)
         return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    components = build_components(settings)
-    app = BodyDeadline(create_app(components), settings.server.body_timeout)
+    try:
+        components = build_components(settings)
+    except FirstUserError as exc:
+        print(f"hedgerow: {exc}", file=sys.stderr)
+        return 2
+    app = SecurityHeaders(BodyDeadline(create_app(components), settings.server.body_timeout))
     protocol = http_protocol(
         header_timeout=settings.server.header_timeout,
         # A client answered early may finish sending for as long as a body may take.
@@ -93,6 +102,8 @@ def _print_banner(components: Components, server: uvicorn.Server) -> None:
         lines.append(
             "  personal API key: printed on first start (or create one: hedgerow project key)"
         )
+    if components.setup_token:
+        lines.append(f"  set up:           {base}/setup?token={components.setup_token}")
     print("\n".join(lines), flush=True)
 
 
@@ -132,6 +143,96 @@ def _project_key(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_password(args: argparse.Namespace) -> str | None:
+    """The new password: stdin's first line with --password-stdin, else typed twice."""
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Password again: ") != first:
+        print("hedgerow: the passwords differ", file=sys.stderr)
+        return None
+    return first
+
+
+def _open_users(args: argparse.Namespace) -> UserStore:
+    from hedgerow.accounts.users import UserStore
+    from hedgerow.projects import ProjectCatalog
+
+    settings = Settings.load({"data_dir": Path(args.data_dir) if args.data_dir else None})
+    settings.storage.data_dir.mkdir(parents=True, exist_ok=True)
+    meta = settings.storage.data_dir / "meta.sqlite3"
+    ProjectCatalog(meta).close()  # creates the default organization in a new directory
+    return UserStore(meta)
+
+
+def _users_add(args: argparse.Namespace) -> int:
+    from hedgerow.accounts.passwords import hash_password, password_problem
+    from hedgerow.accounts.users import UserExists, email_problem
+
+    if problem := email_problem(args.email):
+        print(f"hedgerow: {problem}", file=sys.stderr)
+        return 2
+    password = _read_password(args)
+    if password is None:
+        return 2
+    if problem := password_problem(password):
+        print(f"hedgerow: {problem}", file=sys.stderr)
+        return 2
+    users = _open_users(args)
+    try:
+        user = users.create(args.email, hash_password(password))
+    except UserExists as exc:
+        print(f"hedgerow: {exc} Use `hedgerow users set-password`.", file=sys.stderr)
+        return 1
+    finally:
+        users.close()
+    print(f"user {user.email} added (organization {user.organization_id}); sign in at /login")
+    return 0
+
+
+def _users_set_password(args: argparse.Namespace) -> int:
+    from hedgerow.accounts.passwords import hash_password, password_problem
+    from hedgerow.accounts.sessions import SessionStore
+
+    password = _read_password(args)
+    if password is None:
+        return 2
+    if problem := password_problem(password):
+        print(f"hedgerow: {problem}", file=sys.stderr)
+        return 2
+    users = _open_users(args)
+    sessions = SessionStore(users.path, lifetime=0)
+    try:
+        user = users.set_password(args.email, hash_password(password))
+        if user is None:
+            print(f"hedgerow: no user has the email {args.email!r}", file=sys.stderr)
+            return 1
+        sessions.end_all(user.id)  # whoever knew the old password is signed out
+    finally:
+        sessions.close()
+        users.close()
+    print(f"password of {user.email} changed; its sessions are signed out")
+    return 0
+
+
+def _add_users_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    users = commands.add_parser("users", help="Manage the users who sign in to the web app.")
+    users_commands = users.add_subparsers(dest="users_command", required=True)
+    for name, func, what in (
+        ("add", _users_add, "Add a user (to the default organization)."),
+        ("set-password", _users_set_password, "Set a user's password; ends their sessions."),
+    ):
+        command = users_commands.add_parser(name, help=what)
+        command.add_argument("email")
+        command.add_argument(
+            "--password-stdin",
+            action="store_true",
+            help="Read the password from standard input's first line instead of a prompt.",
+        )
+        command.add_argument("--data-dir", dest="data_dir", default=None)
+        command.set_defaults(func=func)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hedgerow", description="Self-hosted product analytics.")
     parser.add_argument("--version", action="version", version=f"hedgerow {__version__}")
@@ -155,6 +256,7 @@ def build_parser() -> argparse.ArgumentParser:
     key.add_argument("--project", type=int, default=None, help="Only this project (default all).")
     key.add_argument("--data-dir", dest="data_dir", default=None)
     key.set_defaults(func=_project_key)
+    _add_users_commands(commands)
     return parser
 
 

@@ -1,9 +1,12 @@
-"""Projects and personal API keys, kept in `meta.sqlite3` in the data directory.
+"""Organizations, projects and personal API keys, kept in `meta.sqlite3` in the data directory.
 
-A project has a public token (what SDKs send) and an id (what the API uses). A personal API
-key is stored only as its SHA-256 and may see a list of projects. Other processes (the
-`hedgerow project` command) may add rows while the server runs; lookups that miss the cache
-read the database again.
+A project has a public token (what SDKs send) and an id (what the API uses), and belongs to
+one organization ("Default organization", id 1, made at first open). A personal API key is
+stored only as its SHA-256 and may see a list of projects, or (a key made in the web app)
+every project of its organization, now and later; a revoked key keeps its row (so ids are
+never reused) and opens nothing. Other processes (the `hedgerow project` and `hedgerow users`
+commands) may add rows while the server runs; lookups that miss the cache read the database
+again. Files written by an older version are upgraded when opened (`_upgrade`).
 """
 
 from __future__ import annotations
@@ -17,7 +20,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, available_timezones
 
+DEFAULT_ORGANIZATION = 1
+
 _SCHEMA = """
+CREATE TABLE IF NOT EXISTS organizations (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL,
+    created_at REAL NOT NULL
+);
 CREATE TABLE IF NOT EXISTS projects (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     name TEXT NOT NULL,
@@ -36,6 +46,37 @@ CREATE TABLE IF NOT EXISTS api_key_projects (
     PRIMARY KEY (key_hash, project_id)
 );
 """
+# Columns added after the first release, with their definitions: `_upgrade` adds the ones an
+# older file lacks (projects made before organizations belong to the default one).
+_ADDED_COLUMNS = {
+    "projects": {"organization_id": f"INTEGER NOT NULL DEFAULT {DEFAULT_ORGANIZATION}"},
+    "api_keys": {
+        "organization_id": "INTEGER",  # set: the key sees every project of the organization
+        "user_id": "INTEGER",  # set: made by this user in the web app (listed there)
+        "mask": "TEXT NOT NULL DEFAULT ''",
+        "revoked_at": "REAL",
+    },
+}
+_PROJECT_COLUMNS = "id, name, token, timezone, created_at, organization_id"
+
+
+def _upgrade(conn: sqlite3.Connection) -> None:
+    """Add the columns and the default organization an older `meta.sqlite3` lacks."""
+    conn.execute("BEGIN IMMEDIATE")  # another process may be upgrading the same file
+    try:
+        for table, columns in _ADDED_COLUMNS.items():
+            present = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+            for name, definition in columns.items():
+                if name not in present:
+                    conn.execute(f"ALTER TABLE {table} ADD COLUMN {name} {definition}")
+        conn.execute(
+            "INSERT OR IGNORE INTO organizations (id, name, created_at) VALUES (?, ?, ?)",
+            (DEFAULT_ORGANIZATION, "Default organization", time.time()),
+        )
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
 
 
 @dataclass(frozen=True)
@@ -45,6 +86,22 @@ class Project:
     token: str
     timezone: str
     created_at: float
+    organization_id: int = DEFAULT_ORGANIZATION
+
+
+@dataclass(frozen=True)
+class Organization:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class KeyAccess:
+    """What a personal API key opens: its projects, and the organization it acts in."""
+
+    key_hash: str
+    projects: set[int]
+    organization_id: int
 
 
 def valid_timezone(name: object) -> bool:
@@ -72,6 +129,11 @@ def new_api_key() -> str:
     return "phx_" + secrets.token_urlsafe(32)[:43]
 
 
+def key_mask(key: str) -> str:
+    """What the web app shows of a key: its first 8 characters (`phx_abcd...`)."""
+    return key[:8] + "..."
+
+
 def connect_meta(path: Path, schema: str) -> sqlite3.Connection:
     """A connection to `meta.sqlite3` (projects, keys, actions), its tables created."""
     conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
@@ -84,13 +146,14 @@ def connect_meta(path: Path, schema: str) -> sqlite3.Connection:
 class ProjectCatalog:
     def __init__(self, path: Path) -> None:
         self._conn = connect_meta(path, _SCHEMA)
+        _upgrade(self._conn)
         self._lock = threading.Lock()
         self._by_token: dict[str, Project] = {}
 
     def _project(self, where: str, arg: object) -> Project | None:
         with self._lock:
             row = self._conn.execute(
-                f"SELECT id, name, token, timezone, created_at FROM projects WHERE {where} = ?",
+                f"SELECT {_PROJECT_COLUMNS} FROM projects WHERE {where} = ?",
                 (arg,),
             ).fetchone()
         return Project(*row) if row else None
@@ -109,18 +172,35 @@ class ProjectCatalog:
     def all(self) -> list[Project]:
         with self._lock:
             rows = self._conn.execute(
-                "SELECT id, name, token, timezone, created_at FROM projects ORDER BY id"
+                f"SELECT {_PROJECT_COLUMNS} FROM projects ORDER BY id"
             ).fetchall()
         return [Project(*row) for row in rows]
 
-    def create_project(self, name: str, token: str | None = None, timezone: str = "UTC") -> Project:
+    def in_organization(self, organization_id: int) -> list[Project]:
+        return [p for p in self.all() if p.organization_id == organization_id]
+
+    def organization(self, organization_id: int) -> Organization | None:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT id, name FROM organizations WHERE id = ?", (organization_id,)
+            ).fetchone()
+        return Organization(*row) if row else None
+
+    def create_project(
+        self,
+        name: str,
+        token: str | None = None,
+        timezone: str = "UTC",
+        organization_id: int = DEFAULT_ORGANIZATION,
+    ) -> Project:
         token = token or new_token()
         if not valid_timezone(timezone):
             raise ValueError(f"{timezone!r} is not an IANA time zone name")
         with self._lock:
             cursor = self._conn.execute(
-                "INSERT INTO projects (name, token, timezone, created_at) VALUES (?, ?, ?, ?)",
-                (name, token, timezone, time.time()),
+                "INSERT INTO projects (name, token, timezone, created_at, organization_id)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (name, token, timezone, time.time(), organization_id),
             )
         project = self.by_id(int(cursor.lastrowid or 0))
         assert project is not None
@@ -150,8 +230,9 @@ class ProjectCatalog:
         with self._lock:
             self._conn.execute("BEGIN IMMEDIATE")
             self._conn.execute(
-                "INSERT OR IGNORE INTO api_keys (key_hash, label, created_at) VALUES (?, ?, ?)",
-                (digest, label, time.time()),
+                "INSERT OR IGNORE INTO api_keys (key_hash, label, created_at, mask)"
+                " VALUES (?, ?, ?, ?)",
+                (digest, label, time.time(), key_mask(key)),
             )
             self._conn.executemany(
                 "INSERT OR IGNORE INTO api_key_projects (key_hash, project_id) VALUES (?, ?)",
@@ -160,19 +241,41 @@ class ProjectCatalog:
             self._conn.execute("COMMIT")
         return key
 
+    def add_project_to_key(self, key_hash: str, project_id: int) -> None:
+        with self._lock:
+            self._conn.execute(
+                "INSERT OR IGNORE INTO api_key_projects (key_hash, project_id) VALUES (?, ?)",
+                (key_hash, project_id),
+            )
+
     def projects_for_key(self, key: str) -> set[int] | None:
-        """The project ids a key may see, or None when the key is unknown."""
+        """The project ids a key may see, or None when the key is unknown or revoked."""
+        access = self.key_access(key)
+        return None if access is None else access.projects
+
+    def key_access(self, key: str) -> KeyAccess | None:
         digest = hash_key(key)
         with self._lock:
             known = self._conn.execute(
-                "SELECT 1 FROM api_keys WHERE key_hash = ?", (digest,)
+                "SELECT organization_id FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL",
+                (digest,),
             ).fetchone()
             if not known:
                 return None
             rows = self._conn.execute(
-                "SELECT project_id FROM api_key_projects WHERE key_hash = ?", (digest,)
+                "SELECT p.id, p.organization_id FROM api_key_projects k"
+                " JOIN projects p ON p.id = k.project_id WHERE k.key_hash = ? ORDER BY p.id",
+                (digest,),
             ).fetchall()
-        return {int(r[0]) for r in rows}
+            organization_id = known[0]
+            if organization_id is not None:
+                rows += self._conn.execute(
+                    "SELECT id, organization_id FROM projects WHERE organization_id = ?",
+                    (organization_id,),
+                ).fetchall()
+        if organization_id is None:  # a key for a list of projects acts in the first one's
+            organization_id = rows[0][1] if rows else DEFAULT_ORGANIZATION
+        return KeyAccess(digest, {int(r[0]) for r in rows}, int(organization_id))
 
     def bootstrap(self, token: str, api_key: str) -> tuple[Project, str | None]:
         """Create project 1 and a key on first start. Returns the project and the new key

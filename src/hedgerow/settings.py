@@ -259,6 +259,49 @@ OPTIONS: tuple[Option, ...] = (
         "Seconds the oldest unprocessed event may wait; past it capture answers 503.",
     ),
     Option(
+        "accounts",
+        "session_days",
+        _positive_float,
+        14.0,
+        "Days a sign-in lasts without use; each request within them starts the days again.",
+    ),
+    Option(
+        "accounts",
+        "secure_cookies",
+        _bool,
+        False,
+        "Mark the session cookies Secure (sent over HTTPS only): turn on behind HTTPS.",
+    ),
+    Option(
+        "accounts",
+        "sign_in_max_failures",
+        _positive_int,
+        5,
+        "Failed sign-ins per email and per client IP within sign_in_window; one more "
+        "answers 429 too_many_sign_in_attempts.",
+    ),
+    Option(
+        "accounts",
+        "sign_in_window",
+        _positive_float,
+        300.0,
+        "Seconds over which failed sign-ins are counted.",
+    ),
+    Option(
+        "bootstrap",
+        "admin_email",
+        str,
+        "",
+        "Email of the first user, created at start when no user exists (with admin_password).",
+    ),
+    Option(
+        "bootstrap",
+        "admin_password",
+        str,
+        "",
+        "Password of the first user created from admin_email (at least 8 characters).",
+    ),
+    Option(
         "bootstrap",
         "project_token",
         str,
@@ -330,9 +373,21 @@ class IntakeSettings:
 
 
 @dataclass(frozen=True)
+class AccountsSettings:
+    """Sign-in: sessions, cookies and the limit on failed attempts."""
+
+    session_days: float = 14.0
+    secure_cookies: bool = False
+    sign_in_max_failures: int = 5
+    sign_in_window: float = 300.0
+
+
+@dataclass(frozen=True)
 class BootstrapSettings:
     project_token: str = ""
     api_key: str = ""
+    admin_email: str = ""
+    admin_password: str = ""
 
 
 @dataclass(frozen=True)
@@ -343,6 +398,7 @@ class Settings:
     storage: StorageSettings = field(default_factory=StorageSettings)
     ingestion: IngestionSettings = field(default_factory=IngestionSettings)
     intake: IntakeSettings = field(default_factory=IntakeSettings)
+    accounts: AccountsSettings = field(default_factory=AccountsSettings)
     bootstrap: BootstrapSettings = field(default_factory=BootstrapSettings)
 
     @classmethod
@@ -370,6 +426,7 @@ class Settings:
             storage=StorageSettings(**sections["storage"]),
             ingestion=IngestionSettings(**sections["ingestion"]),
             intake=IntakeSettings(**sections["intake"]),
+            accounts=AccountsSettings(**sections["accounts"]),
             bootstrap=BootstrapSettings(**sections["bootstrap"]),
         )
 

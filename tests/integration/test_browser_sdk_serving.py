@@ -47,8 +47,10 @@ def test_demo_page_loads_the_sdk_with_the_project_token(server: Server) -> None:
     assert response.headers["content-type"].startswith("text/html")
     page = response.text
     assert '<script src="/static/hedgerow.js"></script>' in page
-    assert f'"token": "{TOKEN}"' in page
-    assert f'"api_host": "{server.url}"' in page
+    assert '<script src="/static/demo.js"></script>' in page
+    assert "<script>" not in page and "<style>" not in page  # the CSP forbids inline ones
+    assert f'data-token="{TOKEN}"' in page
+    assert f'data-api-host="{server.url}"' in page
     assert f"hedgerow.init('{TOKEN}', {{ api_host: '{server.url}' }})" in page  # the snippet
     assert 'class="ph-no-capture"' in page
     assert httpx.get(server.url + "/demo/pricing").text == page  # history routes reload

@@ -70,7 +70,7 @@ def test_schema_describes_every_api_route(seeded: dict[str, Any]) -> None:
         "FunnelsQuery",
         "HogQLQuery",
     }
-    assert query["security"] == [{"PersonalApiKey": []}]
+    assert query["security"] == [{"PersonalApiKey": []}, {"SessionCookie": []}]
     error = query["responses"]["400"]["content"]["application/json"]["schema"]
     assert error == {"$ref": "#/components/schemas/ErrorBody"}
     assert "/batch/" in document["paths"] and "/e/" in document["paths"]

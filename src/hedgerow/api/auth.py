@@ -1,29 +1,91 @@
-"""Bearer-key authentication: every /api route needs a personal API key."""
+"""Who is calling: a personal API key (`Authorization: Bearer <key>`) or a signed-in session.
+
+A key opens the projects it was made for (or every project of its organization); a session
+opens every project of its user's organization. A request carrying a session cookie that
+changes something (POST, PUT, PATCH, DELETE) must also send `X-CSRFToken` equal to the
+session's CSRF token: another site can make a browser send the cookie, but cannot read the
+token. Requests with a key need no token (browsers never add an Authorization header by
+themselves). Sign-in and setup do not come through here.
+"""
 
 from __future__ import annotations
 
+import hmac
+from dataclasses import dataclass
+
 from starlette.requests import Request
 
+from hedgerow.accounts.sessions import CSRF_HEADER, Session, session_of
+from hedgerow.accounts.users import User, UserStore
 from hedgerow.errors import Forbidden, NotFound, Unauthorized
 from hedgerow.projects import Project, ProjectCatalog
 
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
-def allowed_projects(request: Request, catalog: ProjectCatalog) -> set[int]:
+
+@dataclass(frozen=True)
+class Caller:
+    """An authenticated request: what it may see and in which organization it acts."""
+
+    projects: set[int]
+    organization_id: int
+    user: User | None = None  # set for a session
+    session: Session | None = None
+    session_id: str | None = None
+    key_hash: str | None = None  # set for a personal API key
+
+
+def authenticate(request: Request, catalog: ProjectCatalog) -> Caller:
     header = request.headers.get("authorization", "")
+    if header:
+        return _by_key(header, catalog)
+    found = session_of(request)
+    users: UserStore | None = getattr(request.app.state, "users", None)
+    user = users.by_id(found[1].user_id) if found and users else None
+    if found is None or user is None:
+        raise Unauthorized(
+            "This endpoint needs a personal API key (`Authorization: Bearer <key>`) or a "
+            "signed-in session: sign in at /login.",
+            code="not_authenticated",
+        )
+    session_id, session = found
+    check_csrf(request, session)
+    projects = {p.id for p in catalog.in_organization(user.organization_id)}
+    return Caller(projects, user.organization_id, user, session, session_id)
+
+
+def check_csrf(request: Request, session: Session) -> None:
+    """Refuse a cookie-authenticated POST/PUT/PATCH/DELETE without the session's CSRF token."""
+    if request.method not in UNSAFE_METHODS:
+        return
+    sent = request.headers.get(CSRF_HEADER, "")
+    if not hmac.compare_digest(sent.encode(), session.csrf_token.encode()):
+        raise Forbidden(
+            "A signed-in request that changes something needs the header `X-CSRFToken` set "
+            "to the value of the `hedgerow_csrftoken` cookie.",
+            code="csrf_failed",
+        )
+
+
+def _by_key(header: str, catalog: ProjectCatalog) -> Caller:
     scheme, _, key = header.partition(" ")
     if scheme.lower() != "bearer" or not key.strip():
         raise Unauthorized(
-            "This endpoint needs a personal API key: send `Authorization: Bearer <key>`.",
+            "Send a personal API key as `Authorization: Bearer <key>`.",
             code="not_authenticated",
         )
-    allowed = catalog.projects_for_key(key.strip())
-    if allowed is None:
+    access = catalog.key_access(key.strip())
+    if access is None:
         raise Unauthorized(
-            "The personal API key is not valid. Use the key printed on first start or "
-            "create one with `hedgerow project create`.",
+            "The personal API key is not valid (or was revoked). Use the key printed on first "
+            "start, create one in Settings or with `hedgerow project key`.",
             code="authentication_failed",
         )
-    return allowed
+    return Caller(access.projects, access.organization_id, key_hash=access.key_hash)
+
+
+def allowed_projects(request: Request, catalog: ProjectCatalog) -> set[int]:
+    return authenticate(request, catalog).projects
 
 
 def project_for(request: Request, catalog: ProjectCatalog) -> Project:
@@ -36,7 +98,7 @@ def project_for(request: Request, catalog: ProjectCatalog) -> Project:
     if project_id not in allowed:
         if catalog.by_id(project_id) is None:
             raise NotFound(f"There is no project {project_id}.")
-        raise Forbidden(f"This API key may not access project {project_id}.")
+        raise Forbidden(f"This key or account may not access project {project_id}.")
     project = catalog.by_id(project_id)
     if project is None:
         raise NotFound(f"There is no project {project_id}.")

@@ -12,6 +12,8 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
+from hedgerow.accounts.passwords import MAX_PASSWORD_LENGTH, password_problem
+from hedgerow.accounts.users import MAX_EMAIL, email_problem, normalize_email
 from hedgerow.api.query_models import enum, one_of
 from hedgerow.projects import valid_timezone
 from hedgerow.query.actions import MATCHING, STEP_FIELDS
@@ -159,6 +161,57 @@ class PropertyDefinitionsParams(DefinitionsParams):
     ] = "event"
 
 
+MAX_LABEL = 200
+
+
+def _email(value: str) -> str:
+    problem = email_problem(value)
+    if problem:
+        raise PydanticCustomError("invalid_email", "{problem}", {"problem": problem})
+    return normalize_email(value)
+
+
+def _new_password(value: str) -> str:
+    problem = password_problem(value)
+    if problem:
+        raise PydanticCustomError("invalid_password", "{problem}", {"problem": problem})
+    return value
+
+
+Email = Annotated[str, AfterValidator(_email), Field(max_length=MAX_EMAIL)]
+NewPassword = Annotated[str, AfterValidator(_new_password), Field(max_length=MAX_PASSWORD_LENGTH)]
+
+
+class SignInBody(BaseModel):
+    email: str = Field(max_length=MAX_EMAIL)
+    password: str = Field(max_length=MAX_PASSWORD_LENGTH)
+
+
+class SetupBody(BaseModel):
+    """The first user: the setup token of the start-up banner's link, an email, a password."""
+
+    token: str = Field(max_length=200)
+    email: Email
+    password: NewPassword
+
+
+class UserChanges(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    set_current_team: int = Field(ge=1, le=MAX_SQLITE_INTEGER, description="A project id")
+
+
+class PersonalKeyCreate(BaseModel):
+    label: str = Field(min_length=1, max_length=MAX_LABEL)
+
+
+class ProjectCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, AfterValidator(_project_name), Field(max_length=MAX_LABEL)]
+    timezone: Annotated[str, AfterValidator(_timezone)] = "UTC"
+
+
 # -- responses ---------------------------------------------------------------------------
 
 
@@ -172,6 +225,49 @@ class ProjectOut(BaseModel):
 class ProjectList(BaseModel):
     count: int
     results: list[ProjectOut]
+
+
+class OrganizationOut(BaseModel):
+    id: int
+    name: str
+
+
+class UserOut(BaseModel):
+    """The caller: `email` is null for a personal API key; `team` is the current project."""
+
+    email: str | None
+    organization: OrganizationOut
+    team: ProjectOut | None
+    projects: list[ProjectOut]
+
+
+class SignedIn(BaseModel):
+    user: UserOut
+
+
+class SignedOut(BaseModel):
+    pass
+
+
+class SetupStatus(BaseModel):
+    needed: bool
+
+
+class PersonalKeyOut(BaseModel):
+    id: int
+    label: str
+    mask: str
+    created_at: str
+
+
+class PersonalKeyList(BaseModel):
+    results: list[PersonalKeyOut]
+
+
+class PersonalKeyCreated(PersonalKeyOut):
+    """The new key: `value` is shown this once and never again."""
+
+    value: str
 
 
 class PersonOut(BaseModel):

@@ -1,4 +1,4 @@
-"""The OpenAPI 3.1 document of the query API and capture, built from the models at start.
+"""The OpenAPI 3.1 document of the query API, accounts and capture, built from the models at start.
 
 `OPERATIONS` lists each route with the models of what it reads and answers; the JSON
 schemas come from pydantic (the same classes the handlers validate with), so the document
@@ -20,7 +20,17 @@ from hedgerow.api.query_models import QueryRequest
 
 PROJECT = "/api/projects/{project_id}"
 SECURITY_SCHEME = "PersonalApiKey"
-API_ERRORS = {400: "Invalid input", 401: "No key or an unknown key", 403: "Another project's id"}
+SESSION_SCHEME = "SessionCookie"
+API_ERRORS = {
+    400: "Invalid input",
+    401: "No key or session, or an unknown key",
+    403: "Another organization's project, or a session request without its CSRF token",
+}
+SIGN_IN_ERRORS = {
+    400: "Invalid input",
+    401: "Wrong email or password",
+    429: "Too many failed sign-ins; retry after Retry-After seconds",
+}
 CAPTURE_PATHS = ("/e/", "/i/v0/e/", "/capture/", "/track/", "/engage/", "/batch/")
 CAPTURE_ERRORS = {
     400: "The body cannot be decoded or holds no event",
@@ -48,6 +58,80 @@ def _api(method: str, path: str, summary: str, ok: type[BaseModel] | None, **kw:
     errors = {**API_ERRORS, 404: "No such project (or item)", **kw.pop("errors", {})}
     return Operation(method, path, summary, {status: ok}, errors=errors, **kw)
 
+
+ACCOUNT_OPERATIONS: list[Operation] = [
+    Operation(
+        "post",
+        "/api/login/",
+        "Sign in: sets the session cookies",
+        {200: m.SignedIn},
+        body=m.SignInBody,
+        errors=SIGN_IN_ERRORS,
+        secured=False,
+        tag="accounts",
+    ),
+    _api("post", "/api/logout/", "Sign out: ends the session", m.SignedOut, tag="accounts"),
+    _api("get", "/api/users/@me/", "The caller and their projects", m.UserOut, tag="accounts"),
+    _api(
+        "patch",
+        "/api/users/@me/",
+        "Switch the current project (sessions only)",
+        m.UserOut,
+        body=m.UserChanges,
+        tag="accounts",
+    ),
+    Operation(
+        "get",
+        "/api/setup/",
+        "Whether the first user is still to be created",
+        {200: m.SetupStatus},
+        errors={},
+        secured=False,
+        tag="accounts",
+    ),
+    Operation(
+        "post",
+        "/api/setup/",
+        "Create the first user with the setup link's token, signed in",
+        {200: m.SignedIn},
+        body=m.SetupBody,
+        errors={400: "Invalid input", 403: "Wrong or used token, or already set up"},
+        secured=False,
+        tag="accounts",
+    ),
+    _api(
+        "get",
+        "/api/personal_api_keys/",
+        "The caller's personal API keys (sessions only)",
+        m.PersonalKeyList,
+        tag="accounts",
+    ),
+    _api(
+        "post",
+        "/api/personal_api_keys/",
+        "Create a personal API key; its value is shown once (sessions only)",
+        m.PersonalKeyCreated,
+        body=m.PersonalKeyCreate,
+        status=201,
+        tag="accounts",
+    ),
+    _api(
+        "delete",
+        "/api/personal_api_keys/{key_id}/",
+        "Revoke a personal API key (sessions only)",
+        None,
+        status=204,
+        tag="accounts",
+    ),
+    _api(
+        "post",
+        "/api/projects/",
+        "Create a project (a new token) in the caller's organization",
+        m.ProjectOut,
+        body=m.ProjectCreate,
+        status=201,
+    ),
+]
 
 OPERATIONS: list[Operation] = [
     _api("get", "/api/projects/", "The projects the key may see", m.ProjectList),
@@ -125,6 +209,7 @@ OPERATIONS: list[Operation] = [
         body=m.MaterializeBody,
         status=201,
     ),
+    *ACCOUNT_OPERATIONS,
     *(
         Operation(
             "post",
@@ -142,6 +227,7 @@ OPERATIONS: list[Operation] = [
 PATH_PARAMS = {
     "project_id": {"type": "integer"},
     "action_id": {"type": "integer"},
+    "key_id": {"type": "integer"},
     "person_id": {"type": "string", "format": "uuid"},
     "event_id": {"type": "string", "format": "uuid"},
 }
@@ -197,7 +283,7 @@ def build_document() -> dict[str, Any]:
             "tags": [operation.tag],
             "parameters": _parameters(operation),
             "responses": responses,
-            "security": [{SECURITY_SCHEME: []}] if operation.secured else [],
+            "security": [{SECURITY_SCHEME: []}, {SESSION_SCHEME: []}] if operation.secured else [],
         }
         if operation.body is not None:
             schema = refs[(operation.body, "validation")]
@@ -227,7 +313,14 @@ def build_document() -> dict[str, Any]:
                     "type": "http",
                     "scheme": "bearer",
                     "description": "A personal API key: `Authorization: Bearer <key>`.",
-                }
+                },
+                SESSION_SCHEME: {
+                    "type": "apiKey",
+                    "in": "cookie",
+                    "name": "hedgerow_session",
+                    "description": "The web app's session (POST /api/login/). Requests that "
+                    "change something also send `X-CSRFToken` (the hedgerow_csrftoken cookie).",
+                },
             },
         },
     }

@@ -32,6 +32,8 @@ OWN_CODES = frozenset(
         "invalid_project",
         "invalid_timezone",
         "invalid_property",
+        "invalid_email",
+        "invalid_password",
     }
 )
 # Union branch names pydantic puts in an error's location; they are not fields.

@@ -2,6 +2,8 @@
 
 `hedgerow.js` lives in `sdk/js/` (users may also host it themselves); the package reaches it
 through `web/static/hedgerow.js`, a link in the repository that a wheel turns into a copy.
+The demo page's own script and style are files too (`static/demo.js`, `static/demo.css`):
+the Content-Security-Policy of HTML answers (`hedgerow.serving.headers`) forbids inline ones.
 """
 
 from __future__ import annotations
@@ -9,7 +11,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import html
-import json
 from dataclasses import dataclass
 from importlib import resources
 
@@ -76,28 +77,34 @@ def sdk_file() -> StaticFile:
     return StaticFile.of(_read("static/hedgerow.js"), "application/javascript; charset=utf-8")
 
 
+DEMO_FILES = {
+    "demo.js": "application/javascript; charset=utf-8",
+    "demo.css": "text/css; charset=utf-8",
+}
+
+
 def web_routes(project: Project) -> list[BaseRoute]:
     sdk = sdk_file()
+    demo_files = {
+        name: StaticFile.of(_read(f"static/{name}"), kind) for name, kind in DEMO_FILES.items()
+    }
     demo_template = _read("demo.html").decode()
 
     async def hedgerow_js(request: Request) -> Response:
         return sdk.response(request)
 
+    async def demo_file(request: Request) -> Response:
+        return demo_files[request.url.path.rsplit("/", 1)[-1]].response(request)
+
     async def demo(request: Request) -> Response:
         api_host = str(request.base_url).rstrip("/")
-        page = demo_template.replace("{{config_json}}", _script_json(project.token, api_host))
-        page = page.replace("{{api_host}}", html.escape(api_host))
+        page = demo_template.replace("{{api_host}}", html.escape(api_host))
         page = page.replace("{{token}}", html.escape(project.token))
         return Response(page, media_type="text/html; charset=utf-8")
 
     return [
         Route("/static/hedgerow.js", hedgerow_js, methods=["GET", "HEAD"]),
+        *(Route(f"/static/{name}", demo_file, methods=["GET", "HEAD"]) for name in DEMO_FILES),
         Route("/demo", demo, methods=["GET", "HEAD"]),
         Route("/demo/{path:path}", demo, methods=["GET", "HEAD"]),
     ]
-
-
-def _script_json(token: str, api_host: str) -> str:
-    """The demo's settings as JSON that is safe inside a <script> element."""
-    text = json.dumps({"token": token, "api_host": api_host})
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
