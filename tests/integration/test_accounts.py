@@ -64,7 +64,9 @@ def test_sign_in_me_and_sign_out(admin_server: Server) -> None:
     assert out.status_code == 200 and out.json() == {}
     assert "hedgerow_session" not in client.cookies
     # The same cookie, replayed, is refused: the session ended on the server.
-    replay = httpx.get(admin_server.url + "/api/users/@me/", cookies={"hedgerow_session": stolen})
+    replay = httpx.get(
+        admin_server.url + "/api/users/@me/", headers={"Cookie": f"hedgerow_session={stolen}"}
+    )
     assert replay.status_code == 401 and replay.json()["code"] == "not_authenticated"
 
 
