@@ -12,6 +12,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from hedgerow.accounts.passwords import hash_password
+from hedgerow.accounts.users import UserStore
+from hedgerow.projects import ProjectCatalog
+
 from server import API_KEY, TOKEN, Server
 
 EMAIL = "admin@example.com"
@@ -290,3 +294,33 @@ INSERT INTO projects VALUES (1, 'Old', '{TOKEN}', 'UTC', 0);
 INSERT INTO api_keys VALUES ('{KEY_HASH}', 'x', 0);
 INSERT INTO api_key_projects VALUES ('{KEY_HASH}', 1);
 """
+
+
+def test_a_user_sees_only_the_projects_of_their_organization(admin_server: Server) -> None:
+    """Organizations are made only at bootstrap today; a second one is written here directly,
+    beside the running server, as a later version's API would."""
+    meta = admin_server.data_dir / "meta.sqlite3"
+    catalog = ProjectCatalog(meta)
+    conn = sqlite3.connect(meta, isolation_level=None)
+    organization = conn.execute(
+        "INSERT INTO organizations (name, created_at) VALUES ('Other', 0)"
+    ).lastrowid
+    conn.close()
+    assert organization is not None
+    theirs = catalog.create_project("Theirs", organization_id=organization)
+    catalog.close()
+    users = UserStore(meta)
+    users.create("other@example.com", hash_password(PASSWORD), organization)
+    users.close()
+
+    other = sign_in(admin_server, "other@example.com")
+    me = other.get("/api/users/@me/").json()
+    assert me["organization"]["name"] == "Other"
+    assert [p["id"] for p in me["projects"]] == [theirs.id] and me["team"]["id"] == theirs.id
+    listed = other.get("/api/projects/").json()["results"]
+    assert [p["id"] for p in listed] == [theirs.id]
+    assert other.get("/api/projects/1/").status_code == 403
+    made = other.post("/api/projects/", json={"name": "Also theirs"}).json()
+    first = sign_in(admin_server)
+    assert made["id"] not in [p["id"] for p in first.get("/api/projects/").json()["results"]]
+    assert first.get(f"/api/projects/{theirs.id}/").status_code == 403
