@@ -1,6 +1,6 @@
 """Password hashing with argon2id (argon2-cffi), in the RFC 9106 low-memory profile.
 
-Each hash takes 64 MiB and about 50 ms of one core, by design: that is what makes guessing
+Each hash takes 64 MiB and about 0.1 s of one core, by design: that is what makes guessing
 expensive. So at most `MAX_CONCURRENT_HASHES` run at once (the rest wait), which bounds the
 memory a burst of sign-ins can take; callers in the event loop run these in a thread.
 """

@@ -2,7 +2,7 @@
 
 Sign-in and setup answer like each other: `{"user": ...}` and the two session cookies
 (`hedgerow.accounts.sessions`). Failed sign-ins are counted per email and client IP
-(`hedgerow.accounts.throttle`); password checks run in a thread, as they take ~50 ms of CPU.
+(`hedgerow.accounts.throttle`); password checks run in a thread, as they take ~0.1 s of CPU.
 """
 
 from __future__ import annotations
