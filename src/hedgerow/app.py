@@ -35,6 +35,7 @@ from hedgerow.settings import Settings
 from hedgerow.store.chdb import ChdbEventStore
 from hedgerow.store.events import QueryFailed, QueryLimits
 from hedgerow.store.upgrades import upgrade_stores
+from hedgerow.web.app_routes import app_routes
 from hedgerow.web.routes import web_routes
 
 log = logging.getLogger(__name__)
@@ -198,6 +199,7 @@ def create_app(components: Components) -> Starlette:
         *api.routes(),
         *web_routes(components.project),
         *actions_api.routes(),
+        *app_routes(),
     ]
     return Starlette(
         routes=routes,

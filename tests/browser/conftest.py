@@ -9,7 +9,9 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from browser_site import CHROMIUM, CHROMIUM_ARGS, Site
-from server import Server
+from server import API_KEY, Server
+
+APP_INDEX = Path(__file__).resolve().parents[2] / "src" / "hedgerow" / "web" / "app" / "index.html"
 
 
 @pytest.fixture(scope="module")
@@ -45,6 +47,32 @@ def site(server: Server, site_for: Callable[[Server], Site]) -> Site:
 def page(chromium: Browser) -> Iterator[Page]:
     """A page in a fresh browser context (empty storage: a new anonymous visitor)."""
     context = chromium.new_context()
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    context.close()
+    assert errors == [], f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture(scope="module")
+def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server of the module's own for the web app's tests (their lists count events)."""
+    if not APP_INDEX.is_file():
+        pytest.fail("The web app is not built: run `make frontend` (`make test` does it).")
+    instance = Server(tmp_path_factory.mktemp("webapp") / "data").start()
+    yield instance
+    instance.stop()
+
+
+@pytest.fixture()
+def app_page(chromium: Browser, app_server: Server) -> Iterator[Page]:
+    """A page of the web app, signed in with a personal API key (sent on every request)."""
+    context = chromium.new_context(
+        base_url=app_server.url,
+        extra_http_headers={"Authorization": f"Bearer {API_KEY}"},
+        viewport={"width": 1280, "height": 800},
+    )
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
