@@ -95,6 +95,7 @@ def test_autocapture_click_from_hedgerow_js_reads_as_the_guide_says(
     row.get_by_role("link", name="Clicked button with text 'Purchase'").click()
     expect(app_page).to_have_url(re.compile(f"/events/{stored['uuid']}$"))
     chain = app_page.get_by_label("Element chain, outermost first")
+    expect(chain).to_be_visible()
     lines = [line.strip() for line in chain.locator(".chain-line").all_inner_texts()]
     assert lines[0].startswith("<body")
     assert lines[1].startswith('<main class="page" id="checkout">')
@@ -124,13 +125,17 @@ def test_event_detail_shows_nested_properties_and_builtin_ones_apart(
     own = app_page.get_by_role("table").filter(
         has=app_page.get_by_text("Sent with the event", exact=True)
     )
-    plan = own.get_by_role("row").filter(
-        has=app_page.get_by_role("rowheader", name="plan", exact=True)
-    )
-    seats = plan.get_by_role("row").filter(
-        has=app_page.get_by_role("rowheader", name="seats", exact=True)
-    )
-    expect(seats.get_by_role("cell")).to_have_text("5")
+
+    def row(within: Locator, key: str) -> Locator:
+        """The innermost row of `key` (rows of nested objects hold their keys' rows)."""
+        header = app_page.get_by_role("rowheader", name=key, exact=True)
+        return within.get_by_role("row").filter(has=header).last
+
+    plan = row(own, "plan")
+    expect(plan.get_by_role("rowheader").first).to_have_text("plan")
+    limits = row(plan, "limits")
+    expect(row(limits, "seats").get_by_role("cell").last).to_have_text("5")
+    expect(row(plan, "name").get_by_role("cell").last).to_have_text("Pro")
     tags = own.get_by_role("row").filter(has=app_page.get_by_role("rowheader", name="tags"))
     expect(tags.get_by_role("cell").last).to_contain_text("b")
     builtin = app_page.get_by_role("table").filter(
