@@ -14,12 +14,12 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 from posthog import Posthog
 
 from browser_site import Site, open_page, stored_events
 from readback import wait_for_events
-from server import TOKEN, Server
+from server import API_KEY, TOKEN, Server
 
 HOSTILE = "<img src=x onerror=window.__pwned=1>"
 
@@ -242,3 +242,31 @@ def test_hostile_event_data_is_shown_as_text_and_runs_nothing(
     expect(app_page.get_by_text("<b onmouseover=window.__pwned=3>bold</b>")).to_have_count(1)
     assert app_page.locator("main img, main svg, main b, main script").count() == 0
     assert app_page.evaluate("typeof window.__pwned") == "undefined"
+
+
+def test_home_onboards_until_the_first_event_then_leads_to_events(
+    fresh_server: Server, chromium: Browser
+) -> None:
+    context = chromium.new_context(
+        base_url=fresh_server.url, extra_http_headers={"Authorization": f"Bearer {API_KEY}"}
+    )
+    page = context.new_page()
+    try:
+        page.goto("/")
+        expect(page.get_by_role("status")).to_have_text(re.compile("Waiting for the first event"))
+        snippet = page.get_by_label("Python: posthog snippet")
+        expect(snippet).to_contain_text(f'Posthog("{TOKEN}", host="{fresh_server.url}")')
+        page.evaluate("window.__same_page = true")
+
+        client = Posthog(TOKEN, host=fresh_server.url, sync_mode=True)
+        client.capture("First steps", distinct_id="newcomer")
+        client.shutdown()
+        expect(page.get_by_role("status")).to_have_text(
+            re.compile("Your first event arrived: First steps"), timeout=10_000
+        )
+        assert page.evaluate("window.__same_page") is True
+
+        page.goto("/")
+        expect(page).to_have_url(re.compile("/events$"))
+    finally:
+        context.close()

@@ -18,6 +18,15 @@ interface Props {
   emptyText: string;
 }
 
+/** An empty cell: the property is not on the event. */
+function Empty() {
+  return (
+    <span className="none" aria-label="none">
+      —
+    </span>
+  );
+}
+
 export function EventsTable({ rows, hasOlder, isLoadingOlder, loadOlder, emptyText }: Props) {
   const scroller = useRef<HTMLDivElement>(null);
   const now = useNow(10_000);
@@ -79,8 +88,8 @@ export function EventsTable({ rows, hasOlder, isLoadingOlder, loadOlder, emptyTe
                     view.personName
                   )}
                 </td>
-                <td title={view.location}>{view.location}</td>
-                <td title={view.library}>{view.library}</td>
+                <td title={view.location}>{view.location || <Empty />}</td>
+                <td title={view.library}>{view.library || <Empty />}</td>
                 <td>
                   <time dateTime={view.timestamp} title={exactTime(view.timestamp)}>
                     {relativeTime(view.timestamp, now)}

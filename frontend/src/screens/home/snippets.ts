@@ -26,7 +26,10 @@ export function snippets(origin: string, token: string): Snippet[] {
       install: "npm install posthog-js",
       code: `import posthog from "posthog-js"
 
-posthog.init(${t}, { api_host: ${host}, person_profiles: "identified_only" })`,
+posthog.init(${t}, {
+  api_host: ${host},
+  person_profiles: "identified_only",
+})`,
     },
     {
       id: "posthog-python",
@@ -35,7 +38,9 @@ posthog.init(${t}, { api_host: ${host}, person_profiles: "identified_only" })`,
       code: `from posthog import Posthog
 
 posthog = Posthog(${t}, host=${host})
-posthog.capture("Plan purchased", distinct_id="user_123", properties={"price": 1599})
+posthog.capture(
+    "Plan purchased", distinct_id="user_123", properties={"price": 1599}
+)
 posthog.shutdown()  # sends what is queued`,
     },
     {
@@ -45,7 +50,11 @@ posthog.shutdown()  # sends what is queued`,
       code: `import { PostHog } from "posthog-node"
 
 const posthog = new PostHog(${t}, { host: ${host} })
-posthog.capture({ distinctId: "user_123", event: "Plan purchased", properties: { price: 1599 } })
+posthog.capture({
+  distinctId: "user_123",
+  event: "Plan purchased",
+  properties: { price: 1599 },
+})
 await posthog.shutdown() // sends what is queued`,
     },
   ];
