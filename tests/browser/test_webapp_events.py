@@ -10,9 +10,11 @@ import json
 import re
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 from posthog import Posthog
@@ -270,3 +272,39 @@ def test_home_onboards_until_the_first_event_then_leads_to_events(
         expect(page).to_have_url(re.compile("/events$"))
     finally:
         context.close()
+
+
+def test_scrolling_loads_older_events_to_the_end_with_few_rows_in_the_page(
+    app_server: Server, app_page: Page
+) -> None:
+    event, count = unique("Scrolled"), 250
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    batch = [
+        {
+            "event": event,
+            "distinct_id": f"scroller-{i}",
+            "timestamp": (
+                start + timedelta(seconds=(i + 1) // 3)
+            ).isoformat(),  # threes share a time
+            "properties": {"n": i},
+        }
+        for i in range(count)
+    ]
+    response = httpx.post(f"{app_server.url}/batch/", json={"api_key": TOKEN, "batch": batch})
+    assert response.status_code == 200, response.text
+    wait_for_events(app_server, event, count)
+
+    app_page.goto("/events?event=" + event.replace(" ", "+"))
+    table = app_page.get_by_label("Events, newest first")
+    expect(row_of(app_page, f"scroller-{count - 1}")).to_have_count(1)
+    end = app_page.get_by_text(f"All {count} events are shown.")
+    for _ in range(20):
+        if end.count():
+            break
+        table.evaluate("element => { element.scrollTop = element.scrollHeight }")
+        app_page.wait_for_timeout(200)
+    expect(end).to_have_count(1)
+    table.evaluate("element => { element.scrollTop = element.scrollHeight }")
+    expect(row_of(app_page, "scroller-0")).to_have_count(1)  # the oldest, at the bottom
+    # Virtual rows: only those near the visible part are in the page.
+    assert app_page.locator("tbody tr:not(.spacer)").count() < 100
