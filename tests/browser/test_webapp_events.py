@@ -182,11 +182,18 @@ def test_filters_round_trip_through_the_url(
     wait_for_events(app_server, event, 2)
 
     app_page.goto("/events")
+    # Names are suggested from the definitions (the input's list).
+    suggested = app_page.locator("#event-names option")
+    expect(suggested.and_(app_page.locator(f'[value="{event}"]'))).to_have_count(1)
     app_page.get_by_label("Event", exact=True).fill(event)
     app_page.get_by_role("button", name="Add property filter").click()
     app_page.get_by_label("Filter 1 property").fill("price")
+    names = app_page.locator("#filter-1-names option")
+    expect(names.and_(app_page.locator('[value="price"]'))).to_have_count(1)
     app_page.get_by_label("Filter 1 operator").select_option(label="greater than")
     app_page.get_by_label("Filter 1 value").fill("1000")
+    values = app_page.locator("#filter-1-values option")  # the most frequent ones, by a count
+    expect(values.and_(app_page.locator('[value="1599"]'))).to_have_count(1)
     app_page.get_by_label("Date range").select_option(label="Last 24 hours")
     app_page.get_by_role("button", name="Apply filters").click()
 

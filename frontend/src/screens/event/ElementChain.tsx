@@ -24,7 +24,7 @@ export function ElementChain({ elements }: { elements: ChainElement[] }) {
   const outermostFirst = [...elements].reverse();
   const depth = outermostFirst.length - 1;
   return (
-    <div className="element-chain" aria-label="Element chain, outermost first">
+    <div className="element-chain" role="group" aria-label="Element chain, outermost first">
       {outermostFirst.map((element, level) => {
         const clicked = level === depth;
         return (

@@ -48,7 +48,13 @@ export function EventsTable({ rows, hasOlder, isLoadingOlder, loadOlder, emptyTe
   const paddingBottom = virtualizer.getTotalSize() - (items.at(-1)?.end ?? 0);
 
   return (
-    <div className="table-scroll" ref={scroller} tabIndex={0} aria-label="Events, newest first">
+    <div
+      className="table-scroll"
+      ref={scroller}
+      tabIndex={0}
+      role="region"
+      aria-label="Events, newest first"
+    >
       <table className="data-table events-table" aria-rowcount={rows.length + 1}>
         <colgroup>
           <col className="col-event" />
