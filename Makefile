@@ -7,10 +7,16 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 BENCH_STAMP := $(VENV)/.installed-bench
 NODE_STAMP := tests/node/node_modules/.installed
+# The web app: npm ci when the lockfile changed (or node_modules is missing), a build when
+# any of its sources is newer than the build in src/hedgerow/web/app/.
+FRONTEND_STAMP := frontend/node_modules/.installed
+APP_BUILD := src/hedgerow/web/app/index.html
+FRONTEND_SOURCES := $(shell find frontend/src -type f ! -name '*.test.ts') \
+	frontend/index.html frontend/package.json frontend/vite.config.ts frontend/tsconfig.json
 # Debian's Chromium for the browser tests (Playwright drives it; it never downloads a browser).
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: serve test lint typecheck check bench clean
+.PHONY: serve test lint typecheck check bench clean frontend frontend-check screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,13 +34,27 @@ $(NODE_STAMP): tests/node/package.json
 	cd tests/node && npm install --no-audit --no-fund --loglevel=error
 	touch $(NODE_STAMP)
 
+$(FRONTEND_STAMP): frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+	touch $(FRONTEND_STAMP)
+
+$(APP_BUILD): $(FRONTEND_STAMP) $(FRONTEND_SOURCES)
+	cd frontend && npm run --silent build
+	touch $(APP_BUILD)
+
+frontend: $(APP_BUILD)
+
+# Type-check, lint and unit-test the web app.
+frontend-check: $(FRONTEND_STAMP)
+	cd frontend && npm run --silent typecheck && npm run --silent lint && npm run --silent test
+
 $(CHROMIUM):
 	apt-get update && apt-get install -y --no-install-recommends chromium chromium-driver
 
-serve: $(STAMP)
+serve: $(STAMP) frontend
 	exec $(BIN)/hedgerow serve
 
-test: $(STAMP) $(NODE_STAMP) $(CHROMIUM)
+test: $(STAMP) $(NODE_STAMP) $(CHROMIUM) frontend frontend-check
 	$(BIN)/ruff check src tests bench sdk/python
 	$(BIN)/ruff format --check src tests bench sdk/python
 	$(BIN)/mypy
@@ -47,8 +67,12 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# A PNG of each screen of the web app, from a small generated dataset, into docs/ui/.
+screenshots: $(STAMP) $(NODE_STAMP) $(CHROMIUM) frontend
+	$(BIN)/python tests/browser/screenshots.py docs/ui
+
 bench: $(BENCH_STAMP)
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) tests/node/node_modules hedgerow-data
+	rm -rf $(VENV) tests/node/node_modules frontend/node_modules src/hedgerow/web/app hedgerow-data

@@ -16,7 +16,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from hedgerow.accounts.keys import PersonalKeys
-from hedgerow.accounts.sessions import SessionStore
+from hedgerow.accounts.sessions import SessionStore, signed_in
 from hedgerow.accounts.throttle import SignInThrottle
 from hedgerow.accounts.users import UserStore, first_user
 from hedgerow.actions import ActionStore
@@ -41,6 +41,7 @@ from hedgerow.settings import Settings
 from hedgerow.store.chdb import ChdbEventStore
 from hedgerow.store.events import QueryFailed, QueryLimits
 from hedgerow.store.upgrades import upgrade_stores
+from hedgerow.web.app_routes import app_routes
 from hedgerow.web.routes import web_routes
 
 log = logging.getLogger(__name__)
@@ -242,6 +243,7 @@ def create_app(components: Components) -> Starlette:
         *actions_api.routes(),
         *accounts_api.routes(),
         *organization_api.routes(),
+        *app_routes(signed_in=signed_in),
     ]
     app = Starlette(
         routes=routes,

@@ -31,23 +31,37 @@ class StaticFile:
     gzipped: bytes
     etag: str
     media_type: str
+    cache_control: str = CACHE_CONTROL
+    # The SDK is loaded by other sites' pages; the web app's own files are not.
+    cross_origin: bool = True
 
     @classmethod
-    def of(cls, body: bytes, media_type: str) -> StaticFile:
+    def of(
+        cls,
+        body: bytes,
+        media_type: str,
+        *,
+        cache_control: str = CACHE_CONTROL,
+        cross_origin: bool = True,
+    ) -> StaticFile:
         digest = hashlib.sha256(body).hexdigest()[:20]
-        return cls(body, gzip.compress(body, compresslevel=9, mtime=0), f'"{digest}"', media_type)
+        gzipped = gzip.compress(body, compresslevel=9, mtime=0)
+        return cls(body, gzipped, f'"{digest}"', media_type, cache_control, cross_origin)
 
     def response(self, request: Request) -> Response:
         headers = {
-            "Cache-Control": CACHE_CONTROL,
+            "Cache-Control": self.cache_control,
             "ETag": self.etag,
             "Vary": "Accept-Encoding",
-            "Access-Control-Allow-Origin": "*",
         }
+        if self.cross_origin:
+            headers["Access-Control-Allow-Origin"] = "*"
         if self.etag in _etags(request.headers.get("if-none-match", "")):
             return Response(status_code=304, headers=headers)
         body = self.body
-        if _accepts_gzip(request.headers.get("accept-encoding", "")):
+        if len(self.gzipped) < len(body) and _accepts_gzip(
+            request.headers.get("accept-encoding", "")
+        ):
             body = self.gzipped
             headers["Content-Encoding"] = "gzip"
         return Response(body, media_type=self.media_type, headers=headers)

@@ -1,0 +1,92 @@
+// The one module that talks to the server: same-origin fetch with the session cookie,
+// the CSRF header on unsafe methods, one error type, and 401 -> the sign-in page.
+
+export const CSRF_COOKIE = "hedgerow_csrftoken";
+const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+/** An error answer of the API: `{"status", "code", "error"}`. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+
+  constructor(status: number, code: string, message: string) {
+    super(message);
+    this.name = "ApiError";
+    this.status = status;
+    this.code = code;
+  }
+}
+
+export function readCookie(cookies: string, name: string): string | null {
+  for (const part of cookies.split(";")) {
+    const [key, ...rest] = part.trim().split("=");
+    if (key === name) return decodeURIComponent(rest.join("="));
+  }
+  return null;
+}
+
+/** Where to send someone whose session ended: the sign-in page, then back here. */
+export function signInPath(location: { pathname: string; search: string }): string {
+  return "/login?next=" + encodeURIComponent(location.pathname + location.search);
+}
+
+/** Where to go after signing in: only a path of this site (`next` is untrusted). */
+export function safeNext(next: string | null): string {
+  if (!next || !next.startsWith("/") || next.startsWith("//") || next.startsWith("/\\")) {
+    return "/";
+  }
+  return next;
+}
+
+interface RequestOptions {
+  method?: string;
+  body?: unknown;
+  signal?: AbortSignal;
+  /** Let a 401 reach the caller instead of redirecting (the sign-in form itself). */
+  allowUnauthenticated?: boolean;
+}
+
+export async function api<T>(path: string, options: RequestOptions = {}): Promise<T> {
+  const method = options.method ?? "GET";
+  const headers: Record<string, string> = { Accept: "application/json" };
+  if (options.body !== undefined) headers["Content-Type"] = "application/json";
+  if (UNSAFE.has(method)) {
+    const token = readCookie(document.cookie, CSRF_COOKIE);
+    if (token) headers["X-CSRFToken"] = token;
+  }
+  const response = await fetch(path, {
+    method,
+    headers,
+    body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    credentials: "same-origin",
+    signal: options.signal,
+  });
+  if (response.status === 401 && !options.allowUnauthenticated) {
+    window.location.assign(signInPath(window.location));
+  }
+  if (!response.ok) throw await errorOf(response);
+  if (response.status === 204) return undefined as T;
+  const text = await response.text();
+  return (text ? JSON.parse(text) : {}) as T;
+}
+
+async function errorOf(response: Response): Promise<ApiError> {
+  try {
+    const body = (await response.json()) as { code?: string; error?: string };
+    return new ApiError(
+      response.status,
+      body.code ?? "error",
+      body.error ?? `The server answered ${response.status}.`,
+    );
+  } catch {
+    return new ApiError(response.status, "error", `The server answered ${response.status}.`);
+  }
+}
+
+export function projectPath(projectId: number, rest: string): string {
+  return `/api/projects/${projectId}/${rest}`;
+}
+
+export function runQuery<T>(projectId: number, query: object, signal?: AbortSignal): Promise<T> {
+  return api<T>(projectPath(projectId, "query/"), { method: "POST", body: { query }, signal });
+}

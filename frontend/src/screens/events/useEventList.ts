@@ -1,0 +1,61 @@
+// The rows of an events list: older pages on demand (a timestamp cursor, no end), and in
+// live mode a poll for the newest events merged on top.
+
+import { useInfiniteQuery, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useCallback, useEffect, useMemo } from "react";
+
+import { runQuery } from "../../lib/api";
+import { eventsQueryFromFilters, type EventFilters } from "../../lib/eventsFilters";
+import type { QueryResponse } from "../../lib/types";
+import { liveGap, mergeRows, nextCursor, type EventListRow } from "./eventRows";
+
+export const LIVE_POLL_MS = 1000;
+
+type Answer = QueryResponse<EventListRow>;
+
+export function useEventList(projectId: number, filters: EventFilters, live: boolean) {
+  const queryClient = useQueryClient();
+  const key = ["events", projectId, filters];
+  const pages = useInfiniteQuery({
+    queryKey: key,
+    queryFn: ({ pageParam, signal }) =>
+      runQuery<Answer>(
+        projectId,
+        eventsQueryFromFilters(filters, pageParam ? { before: pageParam } : {}),
+        signal,
+      ),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last, _all, previous) => nextCursor(last, previous),
+    staleTime: Infinity,
+  });
+  const poll = useQuery({
+    queryKey: [...key, "live"],
+    queryFn: ({ signal }) => runQuery<Answer>(projectId, eventsQueryFromFilters(filters), signal),
+    enabled: live && pages.isSuccess,
+    refetchInterval: live ? LIVE_POLL_MS : false,
+    staleTime: 0,
+    gcTime: 0,
+  });
+
+  const rows = useMemo(
+    () => mergeRows([poll.data, ...(pages.data?.pages ?? [])]),
+    [poll.data, pages.data],
+  );
+  const newestListed = pages.data?.pages[0]?.results[0]?.[0].timestamp;
+  const gap = liveGap(poll.data, newestListed);
+  useEffect(() => {
+    if (gap) void queryClient.resetQueries({ queryKey: ["events", projectId, filters], exact: true });
+  }, [gap, queryClient, projectId, filters]);
+
+  const { fetchNextPage } = pages;
+  const loadOlder = useCallback(() => void fetchNextPage(), [fetchNextPage]);
+
+  return {
+    rows,
+    error: pages.error ?? poll.error,
+    isLoading: pages.isPending,
+    hasOlder: pages.hasNextPage,
+    isLoadingOlder: pages.isFetchingNextPage,
+    loadOlder,
+  };
+}
