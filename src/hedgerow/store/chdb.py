@@ -65,9 +65,9 @@ class ChdbEventStore:
     def __init__(self, path: Path, limits: QueryLimits | None = None) -> None:
         self.path = path
         self._limit_settings = limit_settings(limits or QueryLimits())
-        self._local = threading.local()
         self._lock = threading.Lock()
-        self._connections: list[Any] = []
+        self._connections: list[Any] = []  # every open connection, to close them at the end
+        self._idle: list[Any] = []  # those no statement is using; the last one used is last
         self._execute(f"CREATE DATABASE IF NOT EXISTS {DATABASE}")
         self._execute(events_ddl())
         self._execute(overrides_ddl())
@@ -96,14 +96,26 @@ class ChdbEventStore:
             self._execute(ddl)
         self._materialized = self._load_materialized()
 
-    def _conn(self) -> Any:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = chdb.connect(str(self.path))  # type: ignore[no-untyped-call]
-            self._local.conn = conn
-            with self._lock:
-                self._connections.append(conn)
+    def _checkout(self) -> Any:
+        """A connection for one statement: the most recently used idle one, or a new one.
+
+        Connections are pooled rather than kept per thread: the API's worker threads come
+        and go (anyio ends a worker idle for 10 s), and a connection per thread was never
+        closed when its thread ended, so the server gained a connection, and memory, with
+        every new worker thread. With the pool there are as many connections as statements
+        ever ran at once."""
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()
+        conn = chdb.connect(str(self.path))  # type: ignore[no-untyped-call]
+        with self._lock:
+            self._connections.append(conn)
         return conn
+
+    def _checkin(self, conn: Any) -> None:
+        with self._lock:
+            if conn in self._connections:
+                self._idle.append(conn)
 
     def insert(self, events: Sequence[IngestEvent], dedup_token: str) -> None:
         if not events:
@@ -400,10 +412,9 @@ class ChdbEventStore:
     def _execute(
         self, sql: str, params: Mapping[str, Any] | None = None, output: str = "CSV"
     ) -> Any:
-        """Run one statement on this thread's connection. A failure raises `QueryFailed`
-        and leaves the connection clean (the module's docstring says why it must be made
-        so)."""
-        conn = self._conn()
+        """Run one statement on a pooled connection. A failure raises `QueryFailed` and
+        leaves the connection clean (the module's docstring says why it must be made so)."""
+        conn = self._checkout()
         try:
             return conn.query(sql, output, params=dict(params or {}))
         except BaseException as exc:
@@ -411,15 +422,16 @@ class ChdbEventStore:
             if isinstance(exc, RuntimeError):
                 raise query_failed(str(exc)) from None
             raise
+        finally:
+            self._checkin(conn)
 
     def _discard_output(self, conn: Any) -> None:
         """Free what a failed statement left in the connection's output buffer: a statement
         that succeeds takes the whole buffer as its result, which is thrown away."""
         try:
             conn.query("SELECT 1", "CSV")
-        except Exception:  # the connection is unusable: this thread opens a new one
+        except Exception:  # the connection is unusable: close it; the pool opens another
             log.warning("a chDB connection did not recover after an error; replacing it")
-            self._local.conn = None
             with self._lock:
                 self._connections.remove(conn)
             with contextlib.suppress(Exception):
@@ -457,4 +469,4 @@ class ChdbEventStore:
                 with contextlib.suppress(Exception):
                     conn.close()
             self._connections.clear()
-        self._local = threading.local()
+            self._idle.clear()
