@@ -375,6 +375,14 @@ API_CASES: list[tuple[str, str, str, dict[str, Any], int, str]] = [
         "not_found",
     ),
     (
+        "query: project id past SQLite's integers",
+        "POST",
+        "/api/projects/99999999999999999999/query/",
+        _events_query(),
+        404,
+        "not_found",
+    ),
+    (
         "query: another project's id",
         "POST",
         "/api/projects/2/query/",

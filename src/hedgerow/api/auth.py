@@ -95,6 +95,8 @@ def project_for(request: Request, catalog: ProjectCatalog) -> Project:
         project_id = int(raw)
     except (TypeError, ValueError):
         raise NotFound(f"There is no project {raw!r}.") from None
+    if not 0 < project_id < 2**63:  # ids are SQLite integers; larger ones name nothing
+        raise NotFound(f"There is no project {raw!r}.")
     if project_id not in allowed:
         if catalog.by_id(project_id) is None:
             raise NotFound(f"There is no project {project_id}.")
