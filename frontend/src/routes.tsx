@@ -8,6 +8,7 @@ import { ComingScreen } from "./screens/coming/ComingScreen";
 import { AppShell } from "./screens/shell/AppShell";
 
 const LoginScreen = lazy(() => import("./screens/login/LoginScreen"));
+const SetupScreen = lazy(() => import("./screens/setup/SetupScreen"));
 const HomeScreen = lazy(() => import("./screens/home/HomeScreen"));
 const EventsScreen = lazy(() => import("./screens/events/EventsScreen"));
 const EventScreen = lazy(() => import("./screens/event/EventScreen"));
@@ -24,10 +25,7 @@ export function AppRoutes() {
   return (
     <Routes>
       <Route path="/login" element={screen(<LoginScreen />)} />
-      <Route
-        path="/setup"
-        element={coming("Set up Hedgerow", "Creating the first account from the setup link")}
-      />
+      <Route path="/setup" element={screen(<SetupScreen />)} />
       <Route element={<AppShell />}>
         <Route index element={screen(<HomeScreen />)} />
         <Route path="events" element={screen(<EventsScreen />)} />

@@ -122,6 +122,10 @@ def main(out_dir: Path) -> None:
                 base_url=server.url, viewport={"width": 1280, "height": 800}
             )
             shoot(anonymous.new_page(), "/login", out_dir / "login.png", "text=Sign in to Hedgerow")
+            setup = anonymous.new_page()
+            shoot(
+                setup, "/setup?token=from-the-banner", out_dir / "setup.png", "text=Set up Hedgerow"
+            )
             anonymous.close()
             page = sign_in(browser, server).new_page()
             shoot(page, "/", out_dir / "onboarding.png", "text=Waiting for the first event")

@@ -3,6 +3,8 @@ the server, and the app's pages carry the Content-Security-Policy."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 from playwright.sync_api import Browser, expect
 
@@ -35,3 +37,24 @@ def test_sign_out_ends_the_session_and_pages_send_to_login(
         assert replayed.status_code == 401
     finally:
         context.close()
+
+
+def test_the_setup_link_creates_the_first_account_in_the_browser(
+    chromium: Browser, tmp_path: Path
+) -> None:
+    server = Server(tmp_path / "data").start()  # no user yet: the banner prints the link
+    context = chromium.new_context()
+    try:
+        lines = [ln for ln in server.log_path.read_text().splitlines() if "set up:" in ln]
+        link = lines[0].split("set up:", 1)[1].strip()
+        page = context.new_page()
+        page.goto(link)
+        page.get_by_label("Email").fill("first@example.com")
+        page.get_by_label("Password").fill("a long enough password")
+        page.get_by_role("button", name="Create account").click()
+        expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+        expect(page.get_by_text("first@example.com")).to_be_visible()
+        assert httpx.get(server.url + "/api/setup/").json() == {"needed": False}
+    finally:
+        context.close()
+        server.stop()
