@@ -144,14 +144,21 @@ def _project_key(args: argparse.Namespace) -> int:
 
 
 def _read_password(args: argparse.Namespace) -> str | None:
-    """The new password: stdin's first line with --password-stdin, else typed twice."""
+    """The new password (stdin's first line with --password-stdin, else typed twice), or
+    None, the reason printed, when it cannot be used."""
+    from hedgerow.accounts.passwords import password_problem
+
     if args.password_stdin:
-        return sys.stdin.readline().rstrip("\r\n")
-    first = getpass.getpass("Password: ")
-    if getpass.getpass("Password again: ") != first:
-        print("hedgerow: the passwords differ", file=sys.stderr)
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Password again: ") != password:
+            print("hedgerow: the passwords differ", file=sys.stderr)
+            return None
+    if problem := password_problem(password):
+        print(f"hedgerow: {problem}", file=sys.stderr)
         return None
-    return first
+    return password
 
 
 def _open_users(args: argparse.Namespace) -> UserStore:
@@ -166,7 +173,7 @@ def _open_users(args: argparse.Namespace) -> UserStore:
 
 
 def _users_add(args: argparse.Namespace) -> int:
-    from hedgerow.accounts.passwords import hash_password, password_problem
+    from hedgerow.accounts.passwords import hash_password
     from hedgerow.accounts.users import UserExists, email_problem
 
     if problem := email_problem(args.email):
@@ -174,9 +181,6 @@ def _users_add(args: argparse.Namespace) -> int:
         return 2
     password = _read_password(args)
     if password is None:
-        return 2
-    if problem := password_problem(password):
-        print(f"hedgerow: {problem}", file=sys.stderr)
         return 2
     users = _open_users(args)
     try:
@@ -191,14 +195,11 @@ def _users_add(args: argparse.Namespace) -> int:
 
 
 def _users_set_password(args: argparse.Namespace) -> int:
-    from hedgerow.accounts.passwords import hash_password, password_problem
+    from hedgerow.accounts.passwords import hash_password
     from hedgerow.accounts.sessions import SessionStore
 
     password = _read_password(args)
     if password is None:
-        return 2
-    if problem := password_problem(password):
-        print(f"hedgerow: {problem}", file=sys.stderr)
         return 2
     users = _open_users(args)
     sessions = SessionStore(users.path, lifetime=0)
