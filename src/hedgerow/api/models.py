@@ -15,6 +15,7 @@ from pydantic_core import PydanticCustomError
 from hedgerow.accounts.passwords import MAX_PASSWORD_LENGTH, password_problem
 from hedgerow.accounts.users import MAX_EMAIL, email_problem, normalize_email
 from hedgerow.api.query_models import enum, one_of
+from hedgerow.persons.search import MAX_SEARCH
 from hedgerow.projects import valid_timezone
 from hedgerow.query.actions import MATCHING, STEP_FIELDS
 
@@ -142,6 +143,12 @@ class PageParams(BaseModel):
 
 class PersonsParams(PageParams):
     distinct_id: str | None = Field(None, description="The person with this distinct id")
+    search: str = Field(
+        "",
+        max_length=MAX_SEARCH,
+        description="Persons whose id, a distinct id or a property value contains this "
+        "(case-insensitive)",
+    )
 
 
 class DefinitionsParams(PageParams):
@@ -277,10 +284,14 @@ class PersonOut(BaseModel):
     properties: dict[str, Any]
     is_identified: bool
     created_at: str
+    last_seen_at: str | None = Field(
+        description="The time of the person's latest event (null: none stored)"
+    )
 
 
 class PersonList(BaseModel):
     results: list[PersonOut]
+    next: str | None = Field(None, description="The address of the next page, null on the last one")
 
 
 class ActionOut(BaseModel):

@@ -244,6 +244,11 @@ class EventsQuery(Shape):
     select: list[str] | None = None
     event: str | None = None
     actionId: ActionId | None = None
+    personId: str | None = Field(
+        None,
+        description="Only this person's events (a person id; events stored before a merge "
+        "count as the surviving person)",
+    )
     properties: Properties | None = None
     after: str | None = None
     before: str | None = None

@@ -39,6 +39,7 @@ from hedgerow.query.definitions import Definitions
 from hedgerow.query.events_query import events_query_runner, run_events_query
 from hedgerow.query.funnels import run_funnels_query
 from hedgerow.query.hogql import run_hogql_query
+from hedgerow.query.persons import last_seen
 from hedgerow.query.trends import run_trends_query
 from hedgerow.store.events import EventStore
 
@@ -63,7 +64,7 @@ def _project_json(project: Project) -> ProjectOut:
     )
 
 
-def _person_json(person: Person) -> PersonOut:
+def _person_json(person: Person, last_seen_at: str | None) -> PersonOut:
     return PersonOut(
         id=person.id,
         uuid=person.id,
@@ -71,6 +72,7 @@ def _person_json(person: Person) -> PersonOut:
         properties=person.properties,
         is_identified=person.is_identified,
         created_at=person.created_at.replace(" ", "T", 1) + "Z",
+        last_seen_at=last_seen_at,
     )
 
 
@@ -137,24 +139,45 @@ class Api:
         person.distinct_ids = self.persons.distinct_ids(person.team_id, person.id)
         return person
 
+    def _persons_json(self, team_id: int, people: list[Person]) -> list[PersonOut]:
+        """The persons with their distinct ids, and when each was last seen (one query)."""
+        seen = last_seen(self.events, team_id, [p.id for p in people])
+        return [_person_json(self._with_ids(p), seen.get(p.id)) for p in people]
+
     async def persons_list(self, request: Request) -> Response:
+        """Persons newest first, `limit`/`offset`, `search` (`persons/search.py`); or the
+        person of a `distinct_id`. `next` is the next page's address."""
         project = project_for(request, self.catalog)
         params = params_of(request, PersonsParams)
-        distinct_id = params.distinct_id
-        if distinct_id is not None:
-            found = self.persons.get_by_distinct_id(project.id, distinct_id)
-            people = [found] if found else []
-        else:
-            people = list(self.persons.recent(project.id, params.limit, params.offset))
-        return json(PersonList(results=[_person_json(self._with_ids(p)) for p in people]))
+        distinct_id, search = params.distinct_id, params.search.strip()
+
+        def find() -> tuple[list[PersonOut], bool]:
+            if distinct_id is not None:
+                found = self.persons.get_by_distinct_id(project.id, distinct_id)
+                return self._persons_json(project.id, [found] if found else []), False
+            rows = self.persons.recent(project.id, params.limit + 1, params.offset, search)
+            people = list(rows)
+            more = len(people) > params.limit
+            return self._persons_json(project.id, people[: params.limit]), more
+
+        results, more = await run_in_threadpool(find)
+        following = None
+        if more:
+            following = str(request.url.include_query_params(offset=params.offset + params.limit))
+        return json(PersonList(results=results, next=following))
 
     async def person(self, request: Request) -> Response:
         project = project_for(request, self.catalog)
         person_id = request.path_params["person_id"]
-        found = self.persons.get(project.id, person_id)
-        if found is None:
+
+        def find() -> list[PersonOut]:
+            found = self.persons.get(project.id, person_id)
+            return self._persons_json(project.id, [found] if found else [])
+
+        results = await run_in_threadpool(find)
+        if not results:
             raise NotFound(f"There is no person {person_id!r} in this project.")
-        return json(_person_json(self._with_ids(found)))
+        return json(results[0])
 
     async def event(self, request: Request) -> Response:
         project = project_for(request, self.catalog)

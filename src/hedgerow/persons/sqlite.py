@@ -33,6 +33,7 @@ from hedgerow.persons import override_outbox
 from hedgerow.persons.batch_writes import write_batch
 from hedgerow.persons.ids import person_uuid
 from hedgerow.persons.person_indexes import PersonIndexes
+from hedgerow.persons.search import SEARCH_CONDITION, search_params
 from hedgerow.persons.sqlite_schema import PERSON_COLUMNS, open_reader, open_writer
 from hedgerow.persons.store import MirrorRow, Override, Person
 
@@ -109,7 +110,7 @@ class SqlitePersonStore:
     def _in_batch(self) -> bool:
         return self._writer_thread == threading.get_ident()
 
-    def _fetch(self, sql: str, args: tuple[Any, ...]) -> list[Any]:
+    def _fetch(self, sql: str, args: tuple[Any, ...] | dict[str, Any]) -> list[Any]:
         """Rows from the writer inside ingestion's transaction, else from the reader."""
         if self._in_batch():
             return self._conn.execute(sql, args).fetchall()
@@ -217,11 +218,17 @@ class SqlitePersonStore:
         )
         return [r[0] for r in rows]
 
-    def recent(self, team_id: int, limit: int, offset: int) -> Iterator[Person]:
+    def recent(self, team_id: int, limit: int, offset: int, search: str = "") -> Iterator[Person]:
+        """Persons newest first; with `search`, only those it finds (`persons/search.py`)."""
+        where = "p.team_id = :team"
+        args: dict[str, Any] = {"team": team_id, "limit": limit, "offset": offset}
+        if search:
+            where += " AND " + SEARCH_CONDITION
+            args.update(search_params(search))
         rows = self._fetch(
-            f"SELECT {PERSON_COLUMNS} FROM persons p "
-            "WHERE p.team_id = ? ORDER BY p.created_at DESC LIMIT ? OFFSET ?",
-            (team_id, limit, offset),
+            f"SELECT {PERSON_COLUMNS} FROM persons p WHERE {where} "
+            "ORDER BY p.created_at DESC, p.id LIMIT :limit OFFSET :offset",
+            args,
         )
         for row in rows:
             person = self._person(row)

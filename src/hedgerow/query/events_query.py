@@ -5,11 +5,13 @@ Select items: `*` (the whole event as an object), the columns `uuid`, `event`, `
 `properties.<key>`, `person.properties.<key>`, `count()` and `count(DISTINCT person_id)`.
 With a count, the other items group the rows. `person_id` is the person after merges: an
 override recorded for the event's distinct_id wins over the id stamped at ingestion.
+`personId` keeps the events of one person, by that same effective person id.
 """
 
 from __future__ import annotations
 
 import re
+import uuid as uuidlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -144,7 +146,8 @@ def run_events_query(
     if not isinstance(select, list):
         raise BadRequest("`select` must be a list of strings.", code="invalid_query")
     person_sql = "person_id"
-    if _mentions_person(select, query.get("orderBy")):
+    person_id = _person_id(query.get("personId"))
+    if person_id is not None or _mentions_person(select, query.get("orderBy")):
         person_sql = person_source(store, team_id)
     columns = _columns(person_sql)
     items = [_select_item(s, reader, columns, person_sql) for s in select]
@@ -158,6 +161,8 @@ def run_events_query(
         where.append(f"event = {params.string(event)}")
     if query.get("actionId") is not None:
         where.append(compiler.action(query["actionId"]))
+    if person_id is not None:
+        where.append(f"{person_sql} = toUUID({params.string(person_id)})")
     properties = query.get("properties")
     if properties:
         where.append(compile_filter_group(properties, reader))
@@ -199,6 +204,20 @@ def run_events_query(
         "limit": limit,
         "offset": offset,
     }
+
+
+def _person_id(value: Any) -> str | None:
+    """`personId`: only the events of this person (after merges), as a canonical UUID."""
+    if value is None:
+        return None
+    try:
+        if isinstance(value, str):
+            return str(uuidlib.UUID(value))
+    except ValueError:
+        pass
+    raise BadRequest(
+        f"`personId` must be a person id (a UUID); got {value!r}.", code="invalid_query"
+    )
 
 
 def _mentions_person(select: list[Any], order: Any) -> bool:
