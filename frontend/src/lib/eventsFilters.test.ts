@@ -70,4 +70,14 @@ describe("URL parameters to EventsQuery", () => {
     expect(query.before).toBe("2026-11-20T10:00:00.000001Z");
     expect(query.after).toBe("-7d");
   });
+
+  it("keeps a person's events with the filters and every page", () => {
+    const scope = { personId: "0190a1b2-0c3d-7e4f-8a9b-0c1d2e3f4a5b" };
+    const first = eventsQueryFromFilters(FILTERS, {}, scope);
+    expect(first.personId).toBe(scope.personId);
+    expect(first.event).toBe("Plan purchased");
+    const older = eventsQueryFromFilters(FILTERS, { before: "2026-11-20T10:00:00Z" }, scope);
+    expect(older.personId).toBe(scope.personId);
+    expect(eventsQueryFromFilters(FILTERS).personId).toBeUndefined();
+  });
 });

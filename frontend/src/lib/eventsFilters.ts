@@ -12,6 +12,11 @@ export interface EventFilters {
   before: string | null;
 }
 
+/** Whose events a list shows: everyone's, or one person's (by person id). */
+export interface EventScope {
+  personId?: string;
+}
+
 export const NO_FILTERS: EventFilters = { event: null, properties: [], after: null, before: null };
 
 /** What the events list selects: the whole event, and the person's display fields. */
@@ -83,6 +88,7 @@ export function paramsFromFilters(filters: EventFilters): URLSearchParams {
 export function eventsQueryFromFilters(
   filters: EventFilters,
   page: { before?: string; limit?: number } = {},
+  scope: EventScope = {},
 ): EventsQuery {
   const query: EventsQuery = {
     kind: "EventsQuery",
@@ -90,6 +96,7 @@ export function eventsQueryFromFilters(
     orderBy: ["timestamp DESC"],
     limit: page.limit ?? PAGE_SIZE,
   };
+  if (scope.personId) query.personId = scope.personId;
   if (filters.event) query.event = filters.event;
   if (filters.properties.length > 0) query.properties = filters.properties;
   if (filters.after) query.after = filters.after;

@@ -37,6 +37,14 @@ export interface Person {
   properties: Properties;
   is_identified: boolean;
   created_at: string;
+  /** The time of the person's latest event; null when none is stored. */
+  last_seen_at: string | null;
+}
+
+/** GET /persons/: a page of persons, and the next page's address (null on the last). */
+export interface PersonPage {
+  results: Person[];
+  next: string | null;
 }
 
 export type FilterType = "event" | "person" | "element";
@@ -71,6 +79,8 @@ export interface EventsQuery {
   kind: "EventsQuery";
   select: string[];
   event?: string;
+  /** Only this person's events (after merges). */
+  personId?: string;
   properties?: PropertyFilter[];
   after?: string;
   before?: string;

@@ -27,10 +27,13 @@ export function PropertyTable({
   entries,
   nested = false,
   caption,
+  labelOf,
 }: {
   entries: [string, PropertyValue][];
   nested?: boolean;
   caption?: string;
+  /** A readable name shown under a key ("Initial browser"), or null for none. */
+  labelOf?: (key: string) => string | null;
 }) {
   return (
     <table className={nested ? "properties nested" : "properties"}>
@@ -44,14 +47,20 @@ export function PropertyTable({
         </thead>
       )}
       <tbody>
-        {entries.map(([key, value]) => (
-          <tr key={key}>
-            <th scope="row">{key}</th>
-            <td>
-              <Value value={value} />
-            </td>
-          </tr>
-        ))}
+        {entries.map(([key, value]) => {
+          const label = labelOf?.(key);
+          return (
+            <tr key={key}>
+              <th scope="row">
+                {key}
+                {label && <span className="property-label">{label}</span>}
+              </th>
+              <td>
+                <Value value={value} />
+              </td>
+            </tr>
+          );
+        })}
       </tbody>
     </table>
   );

@@ -16,6 +16,8 @@ interface Props {
   isLoadingOlder: boolean;
   loadOlder: () => void;
   emptyText: string;
+  /** The Person column (left out where all events are one person's). */
+  showPerson?: boolean;
 }
 
 /** An empty cell: the property is not on the event. */
@@ -27,7 +29,15 @@ function Empty() {
   );
 }
 
-export function EventsTable({ rows, hasOlder, isLoadingOlder, loadOlder, emptyText }: Props) {
+export function EventsTable({
+  rows,
+  hasOlder,
+  isLoadingOlder,
+  loadOlder,
+  emptyText,
+  showPerson = true,
+}: Props) {
+  const columnCount = showPerson ? 5 : 4;
   const scroller = useRef<HTMLDivElement>(null);
   const now = useNow(10_000);
   // eslint-disable-next-line react-hooks/incompatible-library -- the virtualizer is read each render
@@ -58,7 +68,7 @@ export function EventsTable({ rows, hasOlder, isLoadingOlder, loadOlder, emptyTe
       <table className="data-table events-table" aria-rowcount={rows.length + 1}>
         <colgroup>
           <col className="col-event" />
-          <col className="col-person" />
+          {showPerson && <col className="col-person" />}
           <col className="col-url" />
           <col className="col-lib" />
           <col className="col-time" />
@@ -66,7 +76,7 @@ export function EventsTable({ rows, hasOlder, isLoadingOlder, loadOlder, emptyTe
         <thead>
           <tr>
             <th scope="col">Event</th>
-            <th scope="col">Person</th>
+            {showPerson && <th scope="col">Person</th>}
             <th scope="col">URL / Screen</th>
             <th scope="col">Library</th>
             <th scope="col">Time</th>
@@ -75,7 +85,7 @@ export function EventsTable({ rows, hasOlder, isLoadingOlder, loadOlder, emptyTe
         <tbody>
           {paddingTop > 0 && (
             <tr aria-hidden="true" className="spacer">
-              <td colSpan={5} style={{ height: paddingTop }} />
+              <td colSpan={columnCount} style={{ height: paddingTop }} />
             </tr>
           )}
           {items.map((item) => {
@@ -87,13 +97,15 @@ export function EventsTable({ rows, hasOlder, isLoadingOlder, loadOlder, emptyTe
                 <td title={view.rawEvent}>
                   <Link to={`/events/${view.uuid}`}>{view.description}</Link>
                 </td>
-                <td title={view.personName}>
-                  {view.personId ? (
-                    <Link to={`/persons/${view.personId}`}>{view.personName}</Link>
-                  ) : (
-                    view.personName
-                  )}
-                </td>
+                {showPerson && (
+                  <td title={view.personName}>
+                    {view.personId ? (
+                      <Link to={`/persons/${view.personId}`}>{view.personName}</Link>
+                    ) : (
+                      view.personName
+                    )}
+                  </td>
+                )}
                 <td title={view.location}>{view.location || <Empty />}</td>
                 <td title={view.library}>{view.library || <Empty />}</td>
                 <td>
@@ -106,7 +118,7 @@ export function EventsTable({ rows, hasOlder, isLoadingOlder, loadOlder, emptyTe
           })}
           {paddingBottom > 0 && (
             <tr aria-hidden="true" className="spacer">
-              <td colSpan={5} style={{ height: paddingBottom }} />
+              <td colSpan={columnCount} style={{ height: paddingBottom }} />
             </tr>
           )}
         </tbody>

@@ -5,7 +5,7 @@ import { useInfiniteQuery, useQuery, useQueryClient } from "@tanstack/react-quer
 import { useCallback, useEffect, useMemo } from "react";
 
 import { runQuery } from "../../lib/api";
-import { eventsQueryFromFilters, type EventFilters } from "../../lib/eventsFilters";
+import { eventsQueryFromFilters, type EventFilters, type EventScope } from "../../lib/eventsFilters";
 import type { QueryResponse } from "../../lib/types";
 import { liveGap, mergeRows, nextCursor, type EventListRow } from "./eventRows";
 
@@ -13,15 +13,23 @@ export const LIVE_POLL_MS = 1000;
 
 type Answer = QueryResponse<EventListRow>;
 
-export function useEventList(projectId: number, filters: EventFilters, live: boolean) {
+const EVERYONE: EventScope = {};
+
+/** The events of the project, or of one person (`scope`), matching `filters`. */
+export function useEventList(
+  projectId: number,
+  filters: EventFilters,
+  live: boolean,
+  scope: EventScope = EVERYONE,
+) {
   const queryClient = useQueryClient();
-  const key = ["events", projectId, filters];
+  const key = ["events", projectId, filters, scope];
   const pages = useInfiniteQuery({
     queryKey: key,
     queryFn: ({ pageParam, signal }) =>
       runQuery<Answer>(
         projectId,
-        eventsQueryFromFilters(filters, pageParam ? { before: pageParam } : {}),
+        eventsQueryFromFilters(filters, pageParam ? { before: pageParam } : {}, scope),
         signal,
       ),
     initialPageParam: null as string | null,
@@ -30,7 +38,8 @@ export function useEventList(projectId: number, filters: EventFilters, live: boo
   });
   const poll = useQuery({
     queryKey: [...key, "live"],
-    queryFn: ({ signal }) => runQuery<Answer>(projectId, eventsQueryFromFilters(filters), signal),
+    queryFn: ({ signal }) =>
+      runQuery<Answer>(projectId, eventsQueryFromFilters(filters, {}, scope), signal),
     enabled: live && pages.isSuccess,
     refetchInterval: live ? LIVE_POLL_MS : false,
     staleTime: 0,
@@ -44,8 +53,8 @@ export function useEventList(projectId: number, filters: EventFilters, live: boo
   const newestListed = pages.data?.pages[0]?.results[0]?.[0].timestamp;
   const gap = liveGap(poll.data, newestListed);
   useEffect(() => {
-    if (gap) void queryClient.resetQueries({ queryKey: ["events", projectId, filters], exact: true });
-  }, [gap, queryClient, projectId, filters]);
+    if (gap) void queryClient.resetQueries({ queryKey: ["events", projectId, filters, scope], exact: true });
+  }, [gap, queryClient, projectId, filters, scope]);
 
   const { fetchNextPage } = pages;
   const loadOlder = useCallback(() => void fetchNextPage(), [fetchNextPage]);
