@@ -12,6 +12,8 @@ const SetupScreen = lazy(() => import("./screens/setup/SetupScreen"));
 const HomeScreen = lazy(() => import("./screens/home/HomeScreen"));
 const EventsScreen = lazy(() => import("./screens/events/EventsScreen"));
 const EventScreen = lazy(() => import("./screens/event/EventScreen"));
+const PersonsScreen = lazy(() => import("./screens/persons/PersonsScreen"));
+const PersonScreen = lazy(() => import("./screens/persons/PersonScreen"));
 
 function screen(element: ReactNode): ReactNode {
   return <Suspense fallback={<p className="loading">Loading…</p>}>{element}</Suspense>;
@@ -30,7 +32,8 @@ export function AppRoutes() {
         <Route index element={screen(<HomeScreen />)} />
         <Route path="events" element={screen(<EventsScreen />)} />
         <Route path="events/:uuid" element={screen(<EventScreen />)} />
-        <Route path="persons/*" element={coming("Persons", "Searching persons and their events")} />
+        <Route path="persons" element={screen(<PersonsScreen />)} />
+        <Route path="persons/:id" element={screen(<PersonScreen />)} />
         <Route path="actions/*" element={coming("Actions", "Defining actions with a live preview")} />
         <Route
           path="data-management/*"
