@@ -4,7 +4,7 @@ import { Link, useSearchParams } from "react-router";
 import { exactTime, relativeTime } from "../../lib/time";
 import { useNow } from "../../lib/useNow";
 import { useProject } from "../shell/project";
-import { emptyText, personPagePath, personRow } from "./personsList";
+import { emptyText, listEndText, personPagePath, personRow } from "./personsList";
 import { usePersonList } from "./usePersons";
 import "./persons.css";
 
@@ -122,7 +122,7 @@ export default function PersonsScreen() {
             </tbody>
           </table>
           <p className="list-end" role="status">
-            {list.hasNextPage ? `Showing ${rows.length} persons.` : `All ${rows.length} persons are shown.`}
+            {listEndText(rows.length, list.hasNextPage)}
           </p>
           {list.hasNextPage && (
             <p className="load-more">

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 
 import type { Person } from "../../lib/types";
-import { emptyText, nextOffset, personPagePath, personRow, personsPath } from "./personsList";
+import { emptyText, listEndText, nextOffset, personPagePath, personRow, personsPath } from "./personsList";
 
 const person: Person = {
   id: "0190a1b2-0c3d-7e4f-8a9b-0c1d2e3f4a5b",
@@ -40,6 +40,12 @@ describe("the persons list", () => {
 
   it("links to a person page, encoding distinct ids", () => {
     expect(personPagePath("a b/c")).toBe("/persons/a%20b%2Fc");
+  });
+
+  it("counts what is shown", () => {
+    expect(listEndText(1, false)).toBe("1 person.");
+    expect(listEndText(3, false)).toBe("All 3 persons are shown.");
+    expect(listEndText(100, true)).toBe("Showing the newest 100 persons.");
   });
 
   it("says whether nothing exists or nothing matches", () => {

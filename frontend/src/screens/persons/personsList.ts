@@ -47,3 +47,9 @@ export function emptyText(search: string): string {
     ? `No persons match “${search}”. Search looks in distinct IDs, person IDs and property values.`
     : "No persons yet. A person appears with the first event sent with their distinct ID.";
 }
+
+/** Below the list: how many are shown, and whether more can be loaded. */
+export function listEndText(count: number, more: boolean): string {
+  if (more) return `Showing the newest ${count} persons.`;
+  return count === 1 ? "1 person." : `All ${count} persons are shown.`;
+}
