@@ -42,6 +42,12 @@ BUTTONS = [
     ('form:attr__id="signup"nth-child="1"', "/"),
     ('input:attr__name="email"attr__type="email"nth-child="1"', "/"),
 ]
+# Each person's device, as a browser SDK reports it (people's initial properties come from it).
+DEVICES = {
+    "ada": {"$browser": "Firefox", "$os": "Linux", "utm_source": "newsletter"},
+    "grace": {"$browser": "Safari", "$os": "Mac OS X"},
+    "alan": {"$browser": "Chrome", "$os": "Windows", "$referring_domain": "search.example"},
+}
 EVENT_TYPES = {"button": "click", "a": "click", "form": "submit", "input": "change"}
 ANCESTORS = (
     'div.card:attr__class="card"nth-child="2";main:attr__id="main"nth-child="1";body:nth-child="2"'
@@ -85,6 +91,8 @@ def send_dataset(server: Server, seed: int = 15) -> None:
             properties = {"$screen_name": "Welcome", "$lib": "posthog-ios", "source": "app"}
         if person:
             properties["$set"] = person
+        if properties.get("$lib") == "web":
+            properties.update(DEVICES.get(distinct_id, {}))
         client.capture(event, distinct_id=distinct_id, properties=properties, timestamp=when)
         sent += 1
     client.capture(
@@ -110,6 +118,22 @@ def shoot(page: Page, path: str, out: Path, ready: str) -> None:
     page.wait_for_timeout(300)  # let fonts and layout settle
     page.screenshot(path=str(out))
     print(f"wrote {out}")
+
+
+def shoot_persons(page: Page, out_dir: Path) -> None:
+    """The persons list, a search, and Ada's page (properties and her events)."""
+    shoot(page, "/persons", out_dir / "persons.png", "tbody tr >> nth=3")
+    shoot(page, "/persons?search=example.com", out_dir / "persons-search.png", "tbody tr")
+    page.goto("/persons?search=ada.lovelace")
+    page.get_by_role("link", name="ada.lovelace@example.com").click()
+    page.wait_for_selector("text=Initial browser")
+    page.wait_for_selector(".person-events tbody tr >> nth=2")
+    page.set_viewport_size({"width": 1280, "height": 1900})  # the page scrolls inside
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(out_dir / "person.png"))
+    print(f"wrote {out_dir / 'person.png'}")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    shoot(page, "/persons/nobody-here", out_dir / "person-not-found.png", "text=Person not found")
 
 
 def main(out_dir: Path) -> None:
@@ -146,7 +170,8 @@ def main(out_dir: Path) -> None:
             page.wait_for_selector("text=Sent with the event")
             page.screenshot(path=str(out_dir / "event-detail.png"), full_page=True)
             print(f"wrote {out_dir / 'event-detail.png'}")
-            shoot(page, "/persons", out_dir / "coming.png", "text=coming in a later version")
+            shoot_persons(page, out_dir)
+            shoot(page, "/sql", out_dir / "coming.png", "text=coming in a later version")
         finally:
             browser.close()
             server.stop()

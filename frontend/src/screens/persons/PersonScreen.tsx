@@ -128,14 +128,14 @@ export default function PersonScreen() {
       <section aria-labelledby="person-properties-title">
         <h2 id="person-properties-title">Properties</h2>
         {custom.length > 0 ? (
-          <PropertyTable entries={custom} caption="Set with $set and $set_once" labelOf={labelOf} />
+          <PropertyTable entries={custom} caption="Custom" labelOf={labelOf} />
         ) : (
           <p className="muted">No properties of its own.</p>
         )}
         {builtIn.length > 0 && (
           <PropertyTable
             entries={builtIn}
-            caption="Set from the events ($), with the values when first seen ($initial_)"
+            caption="Built-in ($): $initial_ keys keep the values of when the person was first seen"
             labelOf={labelOf}
           />
         )}
