@@ -12,6 +12,8 @@ const SetupScreen = lazy(() => import("./screens/setup/SetupScreen"));
 const HomeScreen = lazy(() => import("./screens/home/HomeScreen"));
 const EventsScreen = lazy(() => import("./screens/events/EventsScreen"));
 const EventScreen = lazy(() => import("./screens/event/EventScreen"));
+const ActionsScreen = lazy(() => import("./screens/actions/ActionsScreen"));
+const ActionEditScreen = lazy(() => import("./screens/actions/ActionEditScreen"));
 
 function screen(element: ReactNode): ReactNode {
   return <Suspense fallback={<p className="loading">Loading…</p>}>{element}</Suspense>;
@@ -31,7 +33,9 @@ export function AppRoutes() {
         <Route path="events" element={screen(<EventsScreen />)} />
         <Route path="events/:uuid" element={screen(<EventScreen />)} />
         <Route path="persons/*" element={coming("Persons", "Searching persons and their events")} />
-        <Route path="actions/*" element={coming("Actions", "Defining actions with a live preview")} />
+        <Route path="actions" element={screen(<ActionsScreen />)} />
+        <Route path="actions/new" element={screen(<ActionEditScreen />)} />
+        <Route path="actions/:id" element={screen(<ActionEditScreen />)} />
         <Route
           path="data-management/*"
           element={coming("Data management", "Event and property definitions with volumes")}

@@ -1,7 +1,7 @@
 // One property filter (kind, property, operator, value, with names and values suggested):
 // the event list's filters and the action editor's step filters.
 
-import { useId, useState } from "react";
+import { useState } from "react";
 
 import { VALUELESS } from "../lib/eventsFilters";
 import { OPERATORS, type FilterType, type Operator, type PropertyFilter } from "../lib/types";
@@ -50,7 +50,9 @@ export function PropertyFilterRow({
   label = "Filter",
 }: Props) {
   const n = index + 1;
-  const id = useId();
+  // Stable ids (tests and the suggestions' <datalist>s find them): "filter-1-names", or
+  // "match-group-2-filter-1-names" with the label "Match group 2 filter".
+  const id = `${label.toLowerCase().replace(/[^a-z0-9]+/g, "-")}-${n}`;
   const [valueFocused, setValueFocused] = useState(false);
   const names = usePropertyNames(projectId, filter.type);
   const known = names.includes(filter.key);
