@@ -90,8 +90,11 @@ def test_the_drift_action_is_built_in_the_ui(
     # Reopened from the list, it holds both groups.
     app_page.goto("/actions")
     row = app_page.get_by_role("row").filter(has_text="Purchased a plan")
-    expect(row).to_contain_text(
-        'Autocapture where text is "Purchase" OR Autocapture where text is "Add"'
+    groups = row.get_by_role("list", name="Match groups of Purchased a plan").get_by_role(
+        "listitem"
+    )
+    expect(groups).to_have_text(
+        ['Autocapture where text is "Purchase"', 'OR Autocapture where text is "Add"']
     )
     row.get_by_role("link", name="Purchased a plan").click()
     expect(app_page).to_have_url(re.compile(f"/actions/{action_id}$"))

@@ -113,7 +113,7 @@ export function ActionForm({ projectId, action, initial, justSaved = false }: Pr
         </div>
         <h2>Match groups</h2>
         <p className="muted">An event that matches any of these groups is part of the action.</p>
-        <div className="steps">
+        <div className="match-groups">
           {draft.steps.map((step, index) => (
             <Fragment key={index}>
               {index > 0 && (

@@ -40,13 +40,11 @@ export function ActionPreview({ preview, pending, invalid, empty }: Props) {
           <caption className="muted">The newest of them</caption>
           <colgroup>
             <col className="col-event" />
-            <col className="col-url" />
             <col className="col-time" />
           </colgroup>
           <thead>
             <tr>
-              <th scope="col">Event</th>
-              <th scope="col">URL / Screen</th>
+              <th scope="col">Event and URL / Screen</th>
               <th scope="col">Time</th>
             </tr>
           </thead>
@@ -56,10 +54,10 @@ export function ActionPreview({ preview, pending, invalid, empty }: Props) {
               const url = location(event.properties);
               return (
                 <tr key={event.uuid}>
-                  <td title={description}>
+                  <td title={url ? `${description}\n${url}` : description}>
                     <Link to={`/events/${event.uuid}`}>{description}</Link>
+                    {url && <span className="event-url">{url}</span>}
                   </td>
-                  <td title={url}>{url || <span className="none">—</span>}</td>
                   <td>
                     <time dateTime={event.timestamp} title={exactTime(event.timestamp)}>
                       {relativeTime(event.timestamp, now)}

@@ -5,7 +5,7 @@ import { exactTime, relativeTime } from "../../lib/time";
 import { useNow } from "../../lib/useNow";
 import { useProject } from "../shell/project";
 import { useActionList } from "./actionsApi";
-import { describeSteps } from "./steps";
+import { describeStep, describeSteps } from "./steps";
 import "./actions.css";
 
 function When({ timestamp, now }: { timestamp: string; now: number }) {
@@ -92,7 +92,20 @@ export default function ActionsScreen() {
                     <td title={action.name}>
                       <Link to={`/actions/${action.id}`}>{action.name}</Link>
                     </td>
-                    <td title={steps}>{steps}</td>
+                    <td className="steps-cell" title={steps}>
+                      {action.steps.length === 0 ? (
+                        <span className="none">{steps}</span>
+                      ) : (
+                        <ul aria-label={`Match groups of ${action.name}`}>
+                          {action.steps.map((step, i) => (
+                            <li key={i}>
+                              {i > 0 && <span className="or-word">OR </span>}
+                              {describeStep(step)}
+                            </li>
+                          ))}
+                        </ul>
+                      )}
+                    </td>
                     <td>
                       <When timestamp={action.created_at} now={now} />
                     </td>
