@@ -174,7 +174,8 @@ export function ActionForm({ projectId, action, initial, justSaved = false }: Pr
       <ActionPreview
         preview={preview.data}
         pending={preview.pending}
-        invalid={previewError !== null}
+        invalid={previewError !== null && previewError.step !== null}
+        problem={previewError && previewError.step === null ? previewError.message : null}
         empty={draft.steps.length === 0}
       />
     </div>

@@ -10,6 +10,8 @@ interface Props {
   pending: boolean;
   /** Set when the steps cannot be previewed (the error is shown at its field). */
   invalid: boolean;
+  /** Why the preview could not be made, when it is not the steps' fault (busy, offline). */
+  problem: string | null;
   empty: boolean;
 }
 
@@ -19,12 +21,13 @@ function location(properties: Record<string, unknown>): string {
 }
 
 /** "Matching events": how many events the steps matched in the last 30 days, the newest few. */
-export function ActionPreview({ preview, pending, invalid, empty }: Props) {
+export function ActionPreview({ preview, pending, invalid, problem, empty }: Props) {
   const now = useNow(30_000);
   const count = preview?.count;
   let status: string;
   if (empty) status = "Add a match group to see the events it matches.";
   else if (invalid) status = "Fix the match groups to see matching events.";
+  else if (problem) status = `Could not count matching events: ${problem}`;
   else if (count === undefined) status = "Counting matching events…";
   else status = `${count.toLocaleString("en")} ${count === 1 ? "event" : "events"} matched in the last 30 days`;
 
@@ -35,7 +38,7 @@ export function ActionPreview({ preview, pending, invalid, empty }: Props) {
         {status}
         {pending && !invalid && count !== undefined && <span className="muted"> (updating…)</span>}
       </p>
-      {!invalid && !empty && preview && preview.results.length > 0 && (
+      {!invalid && !problem && !empty && preview && preview.results.length > 0 && (
         <table className="data-table preview-table">
           <caption className="muted">The newest of them</caption>
           <colgroup>
