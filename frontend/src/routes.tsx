@@ -14,6 +14,8 @@ const EventsScreen = lazy(() => import("./screens/events/EventsScreen"));
 const EventScreen = lazy(() => import("./screens/event/EventScreen"));
 const PersonsScreen = lazy(() => import("./screens/persons/PersonsScreen"));
 const PersonScreen = lazy(() => import("./screens/persons/PersonScreen"));
+const ActionsScreen = lazy(() => import("./screens/actions/ActionsScreen"));
+const ActionEditScreen = lazy(() => import("./screens/actions/ActionEditScreen"));
 
 function screen(element: ReactNode): ReactNode {
   return <Suspense fallback={<p className="loading">Loading…</p>}>{element}</Suspense>;
@@ -34,7 +36,9 @@ export function AppRoutes() {
         <Route path="events/:uuid" element={screen(<EventScreen />)} />
         <Route path="persons" element={screen(<PersonsScreen />)} />
         <Route path="persons/:id" element={screen(<PersonScreen />)} />
-        <Route path="actions/*" element={coming("Actions", "Defining actions with a live preview")} />
+        <Route path="actions" element={screen(<ActionsScreen />)} />
+        <Route path="actions/new" element={screen(<ActionEditScreen />)} />
+        <Route path="actions/:id" element={screen(<ActionEditScreen />)} />
         <Route
           path="data-management/*"
           element={coming("Data management", "Event and property definitions with volumes")}

@@ -194,15 +194,16 @@ def create_app(components: Components) -> Starlette:
         limits=prepare_limits,
         max_in_flight=settings.server.capture_max_in_flight,
     )
+    query_gate = QueryGate(components.settings.query.query_concurrency)
     api = Api(
         components.catalog,
         components.persons,
         components.events,
         components.worker,
         actions=components.actions,
-        query_gate=QueryGate(components.settings.query.query_concurrency),
+        query_gate=query_gate,
     )
-    actions_api = ActionsApi(components.catalog, components.actions, components.events)
+    actions_api = ActionsApi(components.catalog, components.actions, components.events, query_gate)
     accounts_api = AccountsApi(
         components.catalog,
         components.users,

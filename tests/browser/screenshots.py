@@ -136,6 +136,43 @@ def shoot_persons(page: Page, out_dir: Path) -> None:
     shoot(page, "/persons/nobody-here", out_dir / "person-not-found.png", "text=Person not found")
 
 
+def shoot_actions(page: Page, server: Server, out_dir: Path) -> None:
+    """/actions empty and with actions, and the editor of the guide's drift action with its
+    live preview."""
+    shoot(page, "/actions", out_dir / "actions-empty.png", "text=No actions yet")
+    drift = {
+        "name": "Purchased a plan",
+        "description": "The checkout button (it read 'Purchase', now 'Add') or the backend event.",
+        "steps": [
+            {"event": "$autocapture", "text": "Purchase", "url": "/checkout"},
+            {"event": "$autocapture", "text": "Add"},
+            {
+                "event": "Plan purchased",
+                "properties": [{"key": "price", "operator": "gt", "value": 1000, "type": "event"}],
+            },
+        ],
+    }
+    pricing = {"name": "Viewed pricing", "steps": [{"event": "$pageview", "url": "/pricing"}]}
+    signup = {
+        "name": "Signed up in the app",
+        "steps": [{"event": "Signed up", "properties": [{"key": "source", "value": "app"}]}],
+    }
+    with server.api() as api:
+        made = [
+            api.post("/api/projects/1/actions/", json=body).json()
+            for body in (drift, pricing, signup)
+        ]
+    shoot(page, "/actions", out_dir / "actions.png", "text=Signed up in the app")
+    page.set_viewport_size({"width": 1280, "height": 1960})  # the screen scrolls inside
+    page.goto(f"/actions/{made[0]['id']}")
+    page.wait_for_selector("text=matched in the last 30 days")
+    page.wait_for_selector(".preview-table tbody tr")
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(out_dir / "action-editor.png"))
+    print(f"wrote {out_dir / 'action-editor.png'}")
+    page.set_viewport_size({"width": 1280, "height": 800})
+
+
 def main(out_dir: Path) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as playwright:
@@ -171,6 +208,7 @@ def main(out_dir: Path) -> None:
             page.screenshot(path=str(out_dir / "event-detail.png"), full_page=True)
             print(f"wrote {out_dir / 'event-detail.png'}")
             shoot_persons(page, out_dir)
+            shoot_actions(page, server, out_dir)
             shoot(page, "/sql", out_dir / "coming.png", "text=coming in a later version")
         finally:
             browser.close()

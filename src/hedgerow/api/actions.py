@@ -1,4 +1,5 @@
-"""`/api/projects/{id}/actions/`: list, create, read, change and delete actions."""
+"""`/api/projects/{id}/actions/`: list, create, read, change and delete actions, and preview
+the events an action being edited matches (`preview/`, for unsaved steps too)."""
 
 from __future__ import annotations
 
@@ -15,17 +16,23 @@ from starlette.routing import BaseRoute, Route
 
 from hedgerow.actions import Action, ActionStore
 from hedgerow.api.auth import project_for
+from hedgerow.api.limits import QueryGate
 from hedgerow.api.models import (
     MAX_SQLITE_INTEGER,
     ActionChanges,
     ActionCreate,
     ActionList,
     ActionOut,
+    ActionPreview,
+    ActionPreviewBody,
+    ActionStep,
 )
 from hedgerow.api.validation import body_of
 from hedgerow.errors import BadRequest, NotFound
 from hedgerow.projects import ProjectCatalog
+from hedgerow.query.action_preview import preview_action
 from hedgerow.query.actions import validate_step
+from hedgerow.query.core import QueryEnv
 from hedgerow.query.sql import escape_text
 from hedgerow.store.events import EventStore
 
@@ -58,6 +65,7 @@ class ActionsApi:
     catalog: ProjectCatalog
     actions: ActionStore
     events: EventStore
+    query_gate: QueryGate
 
     def _validate(self, body: ActionChanges) -> dict[str, Any]:
         """The fields sent, cleaned; steps as stored (`validate_step`), regexes checked."""
@@ -68,29 +76,40 @@ class ActionsApi:
         if "description" in sent:
             changes["description"] = body.description or ""
         if "steps" in sent:
-            steps = [s.model_dump(exclude_unset=True) for s in body.steps or []]
-            changes["steps"] = [validate_step(step) for step in steps]
-            self._check_regexes(changes["steps"])
+            changes["steps"] = self._steps(body.steps or [])
         if body.deleted is not None:
             changes["deleted"] = body.deleted
         return changes
 
-    def _check_regexes(self, steps: list[dict[str, Any]]) -> None:
+    def _steps(self, sent: list[ActionStep]) -> list[dict[str, Any]]:
+        """The steps as stored (`validate_step`), regexes checked; a refusal names the field
+        the way the body's own checks do (`steps[1].text`), so the editor can show it there."""
+        steps = []
+        for index, step in enumerate(sent):
+            try:
+                steps.append(validate_step(step.model_dump(exclude_unset=True)))
+            except BadRequest as exc:
+                field = "selector" if exc.code == "invalid_selector" else None
+                where = f"steps[{index}].{field}" if field else f"steps[{index}]"
+                raise BadRequest(f"`{where}`: {exc.message}", code=exc.code) from None
+            self._check_regexes(index, steps[-1])
+        return steps
+
+    def _check_regexes(self, index: int, step: dict[str, Any]) -> None:
         """Refuse a regex ClickHouse cannot compile now, rather than at every query."""
-        for step in steps:
-            for key in ("url", "text", "href"):
-                if step.get(key) is not None and step.get(f"{key}_matching") == "regex":
-                    try:
-                        self.events.query(
-                            "SELECT match('', {re:String})", {"re": escape_text(step[key])}
-                        )
-                    except RuntimeError as exc:
-                        detail = str(exc).split("error: ", 1)[-1].split(". Look at", 1)[0]
-                        raise BadRequest(
-                            f"The step's {key} regex {step[key]!r} is not valid ({detail}); "
-                            "regexes use RE2 syntax.",
-                            code="invalid_action",
-                        ) from None
+        for key in ("url", "text", "href"):
+            if step.get(key) is not None and step.get(f"{key}_matching") == "regex":
+                try:
+                    self.events.query(
+                        "SELECT match('', {re:String})", {"re": escape_text(step[key])}
+                    )
+                except RuntimeError as exc:
+                    detail = str(exc).split("error: ", 1)[-1].split(". Look at", 1)[0]
+                    raise BadRequest(
+                        f"`steps[{index}].{key}`: the regex {step[key]!r} is not valid "
+                        f"({detail}); regexes use RE2 syntax.",
+                        code="invalid_action",
+                    ) from None
 
     def _action_id(self, request: Request) -> int:
         raw = request.path_params["action_id"]
@@ -137,9 +156,22 @@ class ActionsApi:
             raise NotFound(f"There is no action {action_id} in project {project.id}.")
         return _json(action_json(found))
 
+    async def preview(self, request: Request) -> Response:
+        """POST `{"steps": [...], "limit"?}`: the events those steps matched in the last 30
+        days (`count`, and the newest `limit` of them), whether or not the action is saved."""
+        project = project_for(request, self.catalog)
+        body = await body_of(
+            request, ActionPreviewBody, code="invalid_action", hint='Send {"steps": [...]}.'
+        )
+        steps = await run_in_threadpool(self._steps, body.steps)
+        env = QueryEnv(self.events, project.id, project.timezone)
+        found = await self.query_gate.run(project.id, preview_action, env, steps, body.limit)
+        return _json(ActionPreview.model_validate(found))
+
     def routes(self) -> list[BaseRoute]:
         base = "/api/projects/{project_id}/actions/"
         return [
             Route(base, self.collection, methods=["GET", "POST"]),
+            Route(base + "preview/", self.preview, methods=["POST"]),
             Route(base + "{action_id}/", self.item, methods=["GET", "PATCH", "DELETE"]),
         ]

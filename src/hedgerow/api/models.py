@@ -123,6 +123,14 @@ class ActionCreate(ActionChanges):
     name: ActionName
 
 
+class ActionPreviewBody(BaseModel):
+    """POST actions/preview/: the steps of an action being edited, saved or not (other fields
+    of an action, such as `name`, are ignored); `limit`: how many events to return."""
+
+    steps: Steps
+    limit: Annotated[int, Field(ge=1, le=100)] = 10
+
+
 class ProjectChanges(BaseModel):
     """PATCH: `name` and/or `timezone` (an IANA name; trends count days on that clock)."""
 
@@ -362,6 +370,13 @@ class EventOut(BaseModel):
     properties: dict[str, Any] | None
     timestamp: str
     person_id: str
+
+
+class ActionPreview(BaseModel):
+    """How many events the steps matched in the last 30 days; the newest of them first."""
+
+    count: int
+    results: list[EventOut]
 
 
 class IngestionStatus(BaseModel):

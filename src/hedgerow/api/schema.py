@@ -156,6 +156,15 @@ OPERATIONS: list[Operation] = [
         status=201,
         tag="actions",
     ),
+    _api(
+        "post",
+        PROJECT + "/actions/preview/",
+        "The events an action's steps (saved or not) matched in the last 30 days",
+        m.ActionPreview,
+        body=m.ActionPreviewBody,
+        errors={429: "Too many queries at once"},
+        tag="actions",
+    ),
     _api("get", PROJECT + "/actions/{action_id}/", "One action", m.ActionOut, tag="actions"),
     _api(
         "patch",

@@ -19,6 +19,7 @@ from typing import Any
 import orjson
 
 from hedgerow.errors import BadRequest
+from hedgerow.query.actions import action_condition
 from hedgerow.query.core import Compiler, QueryEnv, person_source
 from hedgerow.query.dates import resolve_date
 from hedgerow.query.filters import PropertyReader, compile_filter_group
@@ -139,7 +140,10 @@ def run_events_query(
     *,
     uuid: str | None = None,
     env: QueryEnv | None = None,
+    action_steps: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
+    """`action_steps`: the steps of an unsaved action, matched as `actionId` matches a saved
+    one (the action editor's preview)."""
     compiler = Compiler(env or QueryEnv(store, team_id))
     params, reader = compiler.params, compiler.reader
     select = query.get("select") or ["*"]
@@ -163,6 +167,8 @@ def run_events_query(
         where.append(compiler.action(query["actionId"]))
     if person_id is not None:
         where.append(f"{person_sql} = toUUID({params.string(person_id)})")
+    if action_steps is not None:
+        where.append(action_condition(action_steps, reader))
     properties = query.get("properties")
     if properties:
         where.append(compile_filter_group(properties, reader))

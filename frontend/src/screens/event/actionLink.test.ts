@@ -20,7 +20,8 @@ function stored(event: string, properties: StoredEvent["properties"], chain = ""
 describe("Create action from this event", () => {
   it("fills a step from the clicked element and the page", () => {
     const chain = 'button:nth-child="1"text="Purchase";body:nth-child="2"';
-    const event = stored("$autocapture", { $current_url: "https://shop.example/cart?x=1" }, chain);
+    const props = { $current_url: "https://shop.example/cart?x=1", $event_type: "click" };
+    const event = stored("$autocapture", props, chain);
     const path = actionFromEventPath(event, parseElementsChain(chain));
     const params = new URLSearchParams(path.split("?")[1]);
     expect(path.startsWith("/actions/new?")).toBe(true);
@@ -28,6 +29,7 @@ describe("Create action from this event", () => {
       event: "$autocapture",
       text: "Purchase",
       tag_name: "button",
+      event_type: "click",
       url: "https://shop.example/cart?x=1",
       url_matching: "exact",
     });

@@ -3,8 +3,8 @@
 
 import { useQuery } from "@tanstack/react-query";
 
-import { api, projectPath, runQuery } from "../../lib/api";
-import type { Definition, FilterType, Page, QueryResponse } from "../../lib/types";
+import { api, projectPath, runQuery } from "../lib/api";
+import type { Definition, FilterType, Page, QueryResponse } from "../lib/types";
 
 const LIST_LIMIT = 1000;
 const VALUE_LIMIT = 20;

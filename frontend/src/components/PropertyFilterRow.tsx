@@ -1,7 +1,10 @@
+// One property filter (kind, property, operator, value, with names and values suggested):
+// the event list's filters and the action editor's step filters.
+
 import { useState } from "react";
 
-import { VALUELESS } from "../../lib/eventsFilters";
-import { OPERATORS, type FilterType, type Operator, type PropertyFilter } from "../../lib/types";
+import { VALUELESS } from "../lib/eventsFilters";
+import { OPERATORS, type FilterType, type Operator, type PropertyFilter } from "../lib/types";
 import { usePropertyNames, usePropertyValues } from "./suggestions";
 
 export const OPERATOR_LABELS: Record<Operator, string> = {
@@ -34,16 +37,28 @@ interface Props {
   filter: PropertyFilter;
   onChange: (filter: PropertyFilter) => void;
   onRemove: () => void;
+  /** What the controls' accessible names start with: "Filter" gives "Filter 1 property". */
+  label?: string;
 }
 
-export function PropertyFilterRow({ projectId, index, filter, onChange, onRemove }: Props) {
+export function PropertyFilterRow({
+  projectId,
+  index,
+  filter,
+  onChange,
+  onRemove,
+  label = "Filter",
+}: Props) {
   const n = index + 1;
+  // Stable ids (tests and the suggestions' <datalist>s find them): "filter-1-names", or
+  // "match-group-2-filter-1-names" with the label "Match group 2 filter".
+  const id = `${label.toLowerCase().replace(/[^a-z0-9]+/g, "-")}-${n}`;
   const [valueFocused, setValueFocused] = useState(false);
   const names = usePropertyNames(projectId, filter.type);
   const known = names.includes(filter.key);
   const values = usePropertyValues(projectId, filter.type, filter.key, valueFocused && known);
-  const namesId = `filter-${n}-names`;
-  const valuesId = `filter-${n}-values`;
+  const namesId = `${id}-names`;
+  const valuesId = `${id}-values`;
   const value = Array.isArray(filter.value) ? filter.value.join(", ") : String(filter.value ?? "");
 
   function change(part: Partial<PropertyFilter>) {
@@ -55,7 +70,7 @@ export function PropertyFilterRow({ projectId, index, filter, onChange, onRemove
   return (
     <li className="filter-row">
       <select
-        aria-label={`Filter ${n} kind`}
+        aria-label={`${label} ${n} kind`}
         value={filter.type}
         onChange={(e) => change({ type: e.target.value as FilterType, key: "" })}
       >
@@ -66,7 +81,7 @@ export function PropertyFilterRow({ projectId, index, filter, onChange, onRemove
         ))}
       </select>
       <input
-        aria-label={`Filter ${n} property`}
+        aria-label={`${label} ${n} property`}
         placeholder="property"
         list={namesId}
         value={filter.key}
@@ -79,7 +94,7 @@ export function PropertyFilterRow({ projectId, index, filter, onChange, onRemove
         ))}
       </datalist>
       <select
-        aria-label={`Filter ${n} operator`}
+        aria-label={`${label} ${n} operator`}
         value={filter.operator}
         onChange={(e) => change({ operator: e.target.value as Operator })}
       >
@@ -92,7 +107,7 @@ export function PropertyFilterRow({ projectId, index, filter, onChange, onRemove
       {!VALUELESS.includes(filter.operator) && (
         <>
           <input
-            aria-label={`Filter ${n} value`}
+            aria-label={`${label} ${n} value`}
             placeholder="value"
             list={valuesId}
             value={value}
@@ -106,7 +121,12 @@ export function PropertyFilterRow({ projectId, index, filter, onChange, onRemove
           </datalist>
         </>
       )}
-      <button type="button" className="secondary" aria-label={`Remove filter ${n}`} onClick={onRemove}>
+      <button
+        type="button"
+        className="secondary"
+        aria-label={`Remove ${label.toLowerCase()} ${n}`}
+        onClick={onRemove}
+      >
         Remove
       </button>
     </li>
