@@ -193,6 +193,8 @@ def create_app(components: Components) -> Starlette:
         max_batch_body_size=settings.limits.max_batch_body_size,
         limits=prepare_limits,
         max_in_flight=settings.server.capture_max_in_flight,
+        max_in_flight_bytes=settings.server.capture_max_in_flight_bytes,
+        max_delay=settings.server.capture_max_delay,
     )
     query_gate = QueryGate(components.settings.query.query_concurrency)
     api = Api(

@@ -87,5 +87,14 @@ class ServiceUnavailable(HedgerowError):
     status = 503
     code = "service_unavailable"
 
-    def __init__(self, message: str, *, code: str | None = None, retry_after: int = 5) -> None:
-        super().__init__(message, code=code, headers={"Retry-After": str(retry_after)})
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        retry_after: int = 5,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(
+            message, code=code, headers={"Retry-After": str(retry_after), **(headers or {})}
+        )

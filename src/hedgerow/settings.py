@@ -114,8 +114,24 @@ OPTIONS: tuple[Option, ...] = (
         "server",
         "capture_max_in_flight",
         _positive_int,
-        100,
+        1000,
         "Capture requests handled at once; one more answers 503 capture_busy at once.",
+    ),
+    Option(
+        "server",
+        "capture_max_in_flight_bytes",
+        _size,
+        256 * 1024**2,
+        "Body bytes the capture requests being handled may hold together; past it 503 "
+        "capture_busy.",
+    ),
+    Option(
+        "server",
+        "capture_max_delay",
+        _positive_float,
+        2.0,
+        "Seconds a received capture request may wait for its answer; while one has waited "
+        "longer (and 100 or more are in flight), new ones answer 503 capture_busy.",
     ),
     Option(
         "server",
@@ -324,7 +340,9 @@ class ServerSettings:
     port: int = 8000
     trust_forwarded_for: bool = False
     capture_processes: int = 1
-    capture_max_in_flight: int = 100
+    capture_max_in_flight: int = 1000
+    capture_max_in_flight_bytes: int = 256 * 1024**2
+    capture_max_delay: float = 2.0
     header_timeout: float = 10.0
     body_timeout: float = 30.0
 

@@ -9,6 +9,7 @@ in CI); they are skipped, saying why, where mounting is not permitted.
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import sqlite3
 import subprocess
@@ -17,6 +18,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -78,12 +80,17 @@ class Ledger:
         return response
 
     def send_until(
-        self, client: httpx.Client, status: int, size: int = 1, timeout: float = 30
+        self,
+        client: httpx.Client,
+        status: int,
+        size: int = 1,
+        timeout: float = 30,
+        padding: int = 0,
     ) -> httpx.Response:
         """Send batches of `size` until one is answered `status`; return that answer."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            response = self.send(client, _events(size))
+            response = self.send(client, _events(size, padding))
             if response.status_code == status:
                 return response
             time.sleep(0.02)
@@ -179,9 +186,9 @@ def test_ingestion_lagging_answers_503_until_it_catches_up(tmp_path: Path) -> No
         server.stop()
 
 
-def _open_unfinished_request(server: Server) -> socket.socket:
+def _open_unfinished_request(server: Server, padding: int = 0) -> socket.socket:
     """A capture request whose body is only half sent: it stays in flight in the server."""
-    body = orjson.dumps({"api_key": TOKEN, "batch": _events(1)})
+    body = orjson.dumps({"api_key": TOKEN, "batch": _events(1, padding)})
     sock = socket.create_connection(("127.0.0.1", server.port))
     head = (
         f"POST /batch/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
@@ -208,6 +215,72 @@ def test_capture_busy_past_the_requests_in_flight_then_resumes(tmp_path: Path) -
             assert ledger.send(client, _events(3)).status_code == 200
         ledger.assert_stored_once(server)
     finally:
+        server.stop()
+
+
+def test_capture_busy_past_the_body_bytes_in_flight_then_resumes(tmp_path: Path) -> None:
+    # The bodies held at once are bounded too, not only their number: with a 64 KiB budget,
+    # a request that would take it past the budget is refused before its body is read.
+    server = Server(
+        tmp_path / "data",
+        HEDGEROW_CAPTURE_MAX_IN_FLIGHT_BYTES="64KiB",
+        HEDGEROW_BODY_TIMEOUT="60",
+    ).start()
+    ledger = Ledger()
+    try:
+        slow = _open_unfinished_request(server, padding=40_000)  # holds ~40 KB
+        with httpx.Client(base_url=server.url, timeout=10) as client:
+            refusal = ledger.send_until(client, 503, size=30, padding=1_000)  # ~33 KB more
+            _assert_refused(refusal, "capture_busy")
+            assert "--capture-max-in-flight-bytes" in refusal.json()["error"]
+            assert ledger.send(client, _events(3)).status_code == 200  # small ones still fit
+            slow.close()  # its bytes are released when its request ends
+            ledger.send_until(client, 200, size=30, padding=1_000)
+        ledger.assert_stored_once(server)
+    finally:
+        server.stop()
+
+
+def _helper_pids(server: Server) -> list[int]:
+    assert server.process is not None
+    children = Path(f"/proc/{server.process.pid}/task/{server.process.pid}/children")
+    return [int(pid) for pid in children.read_text().split()]
+
+
+def test_capture_busy_while_received_requests_wait_past_the_delay(tmp_path: Path) -> None:
+    # A queue that outlasts --capture-max-delay: the helper that prepares big bodies is
+    # stopped, so a big batch, fully received, waits; with 100 requests in flight (the
+    # unfinished ones count, but only received requests' waits do), new requests are
+    # refused at once instead of queueing behind it; when the helper resumes, so does capture.
+    server = Server(
+        tmp_path / "data", HEDGEROW_CAPTURE_MAX_DELAY="0.5", HEDGEROW_BODY_TIMEOUT="60"
+    ).start()
+    ledger = Ledger()
+    helpers = _helper_pids(server)
+    assert len(helpers) == 1
+    open_requests: list[socket.socket] = []
+    try:
+        with (
+            httpx.Client(base_url=server.url, timeout=30) as client,
+            httpx.Client(base_url=server.url, timeout=30) as other,
+        ):
+            open_requests = [_open_unfinished_request(server) for _ in range(100)]
+            assert ledger.send(client, _events(3)).status_code == 200  # not behind yet
+            os.kill(helpers[0], signal.SIGSTOP)
+            stuck_batch = _events(40, padding=2_000)  # over 64 KiB: goes to the helper
+            with ThreadPoolExecutor(1) as pool:
+                stuck = pool.submit(ledger.send, other, stuck_batch)
+                refusal = ledger.send_until(client, 503)
+                _assert_refused(refusal, "capture_busy")
+                assert "--capture-max-delay" in refusal.json()["error"]
+                os.kill(helpers[0], signal.SIGCONT)
+                assert stuck.result().status_code == 200  # the waiting one was never dropped
+            ledger.send_until(client, 200)
+        ledger.assert_stored_once(server)
+    finally:
+        os.kill(helpers[0], signal.SIGCONT)
+        for sock in open_requests:
+            sock.close()
         server.stop()
 
 

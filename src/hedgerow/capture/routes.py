@@ -92,6 +92,28 @@ def json_response(request: Request, body: Any, status: int = 200) -> Response:
     )
 
 
+# Below this many requests in flight, capture never refuses for delay: a few slow requests
+# are a stall, not a queue.
+DELAY_SHEDDING_FLOOR = 100
+
+
+@dataclass
+class _Slot:
+    """One capture request being handled: the body bytes it holds."""
+
+    key: int
+    held: int = 0
+
+
+def _busy(reason: str, headers: dict[str, str] | None = None) -> ServiceUnavailable:
+    return ServiceUnavailable(
+        f"{reason} Retry after the Retry-After seconds.",
+        code="capture_busy",
+        retry_after=1,
+        headers=headers,
+    )
+
+
 @dataclass
 class CaptureService:
     catalog: ProjectCatalog
@@ -102,8 +124,14 @@ class CaptureService:
     max_body_size: int = 2 * 1024**2  # every capture path but /batch
     max_batch_body_size: int = 20 * 1024**2
     limits: PrepareLimits = DEFAULT_LIMITS
-    max_in_flight: int = 100
+    max_in_flight: int = 1000
+    max_in_flight_bytes: int = 256 * 1024**2
+    max_delay: float = 2.0
     _in_flight: int = field(default=0, init=False)
+    _held_bytes: int = field(default=0, init=False)
+    # Requests whose body is complete, by the time it was, oldest first (dicts keep order).
+    _received: dict[int, float] = field(default_factory=dict, init=False)
+    _next_key: int = field(default=0, init=False)
     _decode_limiter: anyio.CapacityLimiter = field(
         default_factory=lambda: anyio.CapacityLimiter(1), init=False
     )
@@ -115,14 +143,16 @@ class CaptureService:
                 return forwarded.split(",")[0].strip()
         return request.client.host if request.client else None
 
-    async def read_body(self, request: Request, limit: int) -> bytes:
+    async def read_body(self, request: Request, limit: int, slot: _Slot) -> bytes:
         declared = request.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > limit:
-            raise PayloadTooLarge(
-                f"The body is {declared} bytes; this endpoint takes at most {limit}. "
-                "Send smaller batches.",
-                headers=CLOSE,
-            )
+        if declared and declared.isdigit():
+            if int(declared) > limit:
+                raise PayloadTooLarge(
+                    f"The body is {declared} bytes; this endpoint takes at most {limit}. "
+                    "Send smaller batches.",
+                    headers=CLOSE,
+                )
+            self._hold(slot, int(declared))
         chunks: list[bytes] = []
         size = 0
         async for chunk in request.stream():
@@ -133,32 +163,60 @@ class CaptureService:
                     "Send smaller batches.",
                     headers=CLOSE,
                 )
+            if size > slot.held:
+                self._hold(slot, size - slot.held)
             chunks.append(chunk)
         return b"".join(chunks)
+
+    def _hold(self, slot: _Slot, size: int) -> None:
+        """Count `size` more body bytes as held in memory, or refuse the request."""
+        if self._held_bytes + size > self.max_in_flight_bytes:
+            raise _busy(
+                f"The capture requests being handled already hold {self._held_bytes} bytes of "
+                f"bodies, the most the server keeps at once (--capture-max-in-flight-bytes).",
+                headers=CLOSE,
+            )
+        self._held_bytes += size
+        slot.held += size
 
     async def capture(self, request: Request) -> Response:
         if request.method == "OPTIONS":
             return json_response(request, OK_BODY)
         # Under backpressure, refuse before reading and decoding: overload costs little.
         self.intake.check_pressure()
-        if self._in_flight >= self.max_in_flight:
-            raise ServiceUnavailable(
-                f"The server is already handling {self._in_flight} capture requests, the "
-                "most it takes at once (--capture-max-in-flight). Retry after the "
-                "Retry-After seconds.",
-                code="capture_busy",
-                retry_after=1,
-            )
+        self._admit()
         self._in_flight += 1
+        self._next_key += 1
+        slot = _Slot(self._next_key)
         try:
-            return await self._capture(request)
+            return await self._capture(request, slot)
         finally:
             self._in_flight -= 1
+            self._held_bytes -= slot.held
+            self._received.pop(slot.key, None)
 
-    async def _capture(self, request: Request) -> Response:
+    def _admit(self) -> None:
+        """Refuse a new request when the server is behind: its requests wait for an answer
+        longer than `max_delay` (a queue that outlasts a stall), or too many are open."""
+        if self._in_flight >= self.max_in_flight:
+            raise _busy(
+                f"The server is already handling {self._in_flight} capture requests, the "
+                "most it takes at once (--capture-max-in-flight)."
+            )
+        if self._in_flight < DELAY_SHEDDING_FLOOR or not self._received:
+            return
+        waited = time.monotonic() - next(iter(self._received.values()))
+        if waited > self.max_delay:
+            raise _busy(
+                f"Capture requests received {waited:.1f} s ago still wait for their answer "
+                f"(more than --capture-max-delay {self.max_delay:g} s): the server is behind."
+            )
+
+    async def _capture(self, request: Request, slot: _Slot) -> Response:
         path = request.url.path.rstrip("/") or "/"
         limit = self.max_batch_body_size if path == "/batch" else self.max_body_size
-        body = await self.read_body(request, limit)
+        body = await self.read_body(request, limit, slot)
+        self._received[slot.key] = time.monotonic()
         facts = RequestFacts(
             query=_capture_query(request),
             content_type=request.headers.get("content-type"),
