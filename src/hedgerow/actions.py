@@ -64,6 +64,8 @@ class ActionStore:
         return self._rows("team_id = ? AND deleted = 0", (team_id,))
 
     def get(self, team_id: int, action_id: int, *, deleted: bool = False) -> Action | None:
+        if not 0 <= action_id < 2**63:  # ids are SQLite integers; larger ones name nothing
+            return None
         found = self._rows("team_id = ? AND id = ?", (team_id, action_id))
         if not found or (found[0].deleted and not deleted):
             return None

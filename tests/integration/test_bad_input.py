@@ -319,6 +319,17 @@ API_CASES: list[tuple[str, str, str, dict[str, Any], int, str]] = [
         "unknown_action",
     ),
     (
+        "funnels: an action id past SQLite's integers",
+        "POST",
+        QUERY,
+        _query(
+            kind="FunnelsQuery",
+            series=[EVENT_NODE, {"kind": "ActionsNode", "id": "28062808932224903819172"}],
+        ),
+        400,
+        "unknown_action",
+    ),
+    (
         "trends: bad date_from",
         "POST",
         QUERY,
