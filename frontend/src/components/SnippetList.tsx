@@ -11,7 +11,7 @@ export function SnippetList({ token, headingLevel }: { token: string; headingLev
         <article key={snippet.id} className="snippet" aria-labelledby={`snippet-${snippet.id}`}>
           <div className="snippet-title">
             <Heading id={`snippet-${snippet.id}`}>{snippet.title}</Heading>
-            <CopyButton text={snippet.code} label={`Copy the ${snippet.title} snippet`} />
+            <CopyButton text={snippet.code} label={`Copy ${snippet.title}`} />
           </div>
           {snippet.install && <pre className="code">{snippet.install}</pre>}
           <pre className="code" aria-label={`${snippet.title} snippet`}>

@@ -47,44 +47,48 @@ export function ProjectSection() {
     <section aria-labelledby="settings-project">
       <h2 id="settings-project">Project</h2>
       <form className="settings-form" onSubmit={submit} noValidate>
-        <label className="field">
-          <span>Project name</span>
-          <input
-            value={name}
-            maxLength={200}
-            onChange={(event) => setName(event.target.value)}
-            aria-invalid={shownNameError ? true : undefined}
-            aria-describedby={shownNameError ? "project-name-error" : undefined}
-          />
+        <div className="field-group">
+          <label className="field">
+            <span>Project name</span>
+            <input
+              value={name}
+              maxLength={200}
+              onChange={(event) => setName(event.target.value)}
+              aria-invalid={shownNameError ? true : undefined}
+              aria-describedby={shownNameError ? "project-name-error" : undefined}
+            />
+          </label>
           {shownNameError && (
-            <span id="project-name-error" role="alert" className="error">
+            <p id="project-name-error" role="alert" className="error">
               {shownNameError}
-            </span>
+            </p>
           )}
-        </label>
-        <label className="field">
-          <span>Time zone</span>
-          <select
-            value={timezone}
-            onChange={(event) => setTimezone(event.target.value)}
-            aria-invalid={zoneError ? true : undefined}
-            aria-describedby={zoneError ? "project-zone-error" : "project-zone-help"}
-          >
-            {zones.map((zone) => (
-              <option key={zone} value={zone}>
-                {zone}
-              </option>
-            ))}
-          </select>
-          <span id="project-zone-help" className="muted">
+        </div>
+        <div className="field-group">
+          <label className="field">
+            <span>Time zone</span>
+            <select
+              value={timezone}
+              onChange={(event) => setTimezone(event.target.value)}
+              aria-invalid={zoneError ? true : undefined}
+              aria-describedby={zoneError ? "project-zone-error" : "project-zone-help"}
+            >
+              {zones.map((zone) => (
+                <option key={zone} value={zone}>
+                  {zone}
+                </option>
+              ))}
+            </select>
+          </label>
+          <p id="project-zone-help" className="muted">
             Trends and the ingestion warnings count days on this clock.
-          </span>
+          </p>
           {zoneError && (
-            <span id="project-zone-error" role="alert" className="error">
+            <p id="project-zone-error" role="alert" className="error">
               {zoneError}
-            </span>
+            </p>
           )}
-        </label>
+        </div>
         <div className="form-actions">
           <button type="submit" disabled={save.isPending}>
             {save.isPending ? "Saving…" : "Save project"}
