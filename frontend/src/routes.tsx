@@ -16,6 +16,10 @@ const PersonsScreen = lazy(() => import("./screens/persons/PersonsScreen"));
 const PersonScreen = lazy(() => import("./screens/persons/PersonScreen"));
 const ActionsScreen = lazy(() => import("./screens/actions/ActionsScreen"));
 const ActionEditScreen = lazy(() => import("./screens/actions/ActionEditScreen"));
+const IngestionWarningsScreen = lazy(
+  () => import("./screens/ingestion-warnings/IngestionWarningsScreen"),
+);
+const SettingsScreen = lazy(() => import("./screens/settings/SettingsScreen"));
 
 function screen(element: ReactNode): ReactNode {
   return <Suspense fallback={<p className="loading">Loading…</p>}>{element}</Suspense>;
@@ -44,14 +48,8 @@ export function AppRoutes() {
           element={coming("Data management", "Event and property definitions with volumes")}
         />
         <Route path="sql" element={coming("SQL", "Writing SQL over events and persons")} />
-        <Route
-          path="ingestion-warnings"
-          element={coming("Ingestion warnings", "Why events were discarded, with samples")}
-        />
-        <Route
-          path="settings"
-          element={coming("Settings", "The project, its snippets and API keys")}
-        />
+        <Route path="ingestion-warnings" element={screen(<IngestionWarningsScreen />)} />
+        <Route path="settings" element={screen(<SettingsScreen />)} />
         <Route path="*" element={coming("Page not found", "")} />
       </Route>
     </Routes>

@@ -3,20 +3,27 @@
 Starts a real server on a temporary data directory, photographs the empty project's
 onboarding, sends a small generated dataset with posthog-python (a shop: page views,
 autocaptured clicks, purchases with nested properties, sign-ups from a mobile app), then
-photographs every screen in Debian's Chromium.
+photographs every screen in Debian's Chromium; ingestion warnings get a month of
+earlier ones written into the state file (a server records them only as they happen).
 """
 
 from __future__ import annotations
 
+import json
 import random
+import sqlite3
 import sys
 import tempfile
+import time
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import httpx
 from playwright.sync_api import Page, sync_playwright
 from posthog import Posthog
 
@@ -110,6 +117,81 @@ def send_dataset(server: Server, seed: int = 15) -> None:
     )
     client.shutdown()
     server.wait_ingested(sent + 1)
+
+
+DAY = 24 * 3600
+
+
+def _event(name: str, distinct_id: str, **properties: Any) -> dict[str, Any]:
+    return {"event": name, "distinct_id": distinct_id, "properties": properties}
+
+
+def send_warned_events(server: Server) -> None:
+    """Events that ingestion discards or changes, sent as an SDK would."""
+    repeated = str(uuid.uuid4())
+    received = server.status()["received"]
+    batch = [
+        {**_event("Plan purchased", "ada"), "uuid": repeated},
+        {**_event("Plan purchased", "ada"), "uuid": repeated},
+        _event("$identify", "grace", **{"$anon_distinct_id": "undefined"}),
+        _event("$identify", "alan", **{"$anon_distinct_id": "[object Object]"}),
+        _event("$identify", "kj", **{"$anon_distinct_id": "x", "$process_person_profile": False}),
+        _event("Checkout " + "step " * 50, "ada"),
+        _event("Plan purchased", "ada", **{"$process_person_profile": "yes"}),
+    ]
+    response = httpx.post(server.url + "/batch/", json={"api_key": TOKEN, "batch": batch})
+    response.raise_for_status()
+    server.wait_ingested(received + len(batch))
+
+
+def add_older_warnings(data_dir: Path, seed: int = 15) -> None:
+    """A month of earlier warnings, written into ingestion's state file beside the running
+    server: a real server can only record warnings as they happen, and the chart needs days."""
+    rng = random.Random(seed)
+    now = time.time()
+    rows = []
+    for kind, weight in (
+        ("duplicate_event", 3),
+        ("cannot_merge_with_illegal_distinct_id", 2),
+        ("invalid_process_person_profile", 1),
+    ):
+        for days_ago in range(1, 30):
+            for _ in range(rng.randint(0, weight * 2) if rng.random() < 0.6 else 0):
+                details = {"distinct_id": rng.choice(["ada", "grace"]), "other_distinct_id": "null"}
+                when = now - days_ago * DAY - rng.randint(0, DAY - 1)
+                rows.append((1, kind, str(uuid.uuid4()), json.dumps(details), when))
+    rows.sort(key=lambda row: row[4])  # recorded in time order, as ingestion does
+    with sqlite3.connect(data_dir / "ingestion.sqlite3", timeout=30) as connection:
+        connection.executemany(
+            "INSERT INTO warnings (team_id, type, event_uuid, details, created_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            rows,
+        )
+
+
+def shoot_settings_and_warnings(page: Page, server: Server, out_dir: Path) -> None:
+    add_older_warnings(server.data_dir)
+    send_warned_events(server)
+    page.goto("/ingestion-warnings")
+    page.get_by_role("button", name="Event name cut").click()
+    page.wait_for_selector(".samples tbody tr")
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(out_dir / "ingestion-warnings.png"))
+    print(f"wrote {out_dir / 'ingestion-warnings.png'}")
+
+    page.goto("/settings")
+    page.wait_for_selector("text=Project token")
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(out_dir / "settings.png"))
+    print(f"wrote {out_dir / 'settings.png'}")
+
+    page.get_by_label("Key label").fill("Nightly export")
+    page.get_by_role("button", name="Create key").click()
+    page.wait_for_selector("text=you will not see it again")
+    page.locator("#settings-keys").evaluate("heading => heading.scrollIntoView()")
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(out_dir / "settings-keys.png"))
+    print(f"wrote {out_dir / 'settings-keys.png'}")
 
 
 def shoot(page: Page, path: str, out: Path, ready: str) -> None:
@@ -209,6 +291,7 @@ def main(out_dir: Path) -> None:
             print(f"wrote {out_dir / 'event-detail.png'}")
             shoot_persons(page, out_dir)
             shoot_actions(page, server, out_dir)
+            shoot_settings_and_warnings(page, server, out_dir)
             shoot(page, "/sql", out_dir / "coming.png", "text=coming in a later version")
         finally:
             browser.close()

@@ -18,6 +18,7 @@ ROUTES = [
     ("GET", "/api/projects/1/events/00000000-0000-0000-0000-000000000000/"),
     ("GET", "/api/projects/1/ingestion/"),
     ("GET", "/api/projects/1/ingestion/warnings/"),
+    ("GET", "/api/projects/1/ingestion/warnings/summary/"),
 ]
 
 

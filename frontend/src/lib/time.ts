@@ -52,6 +52,12 @@ const exact = new Intl.DateTimeFormat("en", {
   timeStyle: "medium",
 });
 
+/** The time on this device, to the second: "Nov 24, 2026, 10:00:00 AM". */
+export function localTime(timestamp: string): string {
+  const when = Date.parse(timestamp);
+  return Number.isNaN(when) ? timestamp : exact.format(when);
+}
+
 /** The exact time on this device, and in UTC: "Nov 24, 2026, 10:00:00 AM (2026-11-24 10:00:00.123456 UTC)". */
 export function exactTime(timestamp: string): string {
   const when = Date.parse(timestamp);

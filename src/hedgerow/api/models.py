@@ -394,18 +394,6 @@ class IngestionStatus(BaseModel):
     last_error: str | None
 
 
-class IngestionWarning(BaseModel):
-    id: int
-    type: str
-    event_uuid: str | None
-    details: Any
-    timestamp: Any
-
-
-class WarningList(BaseModel):
-    results: list[IngestionWarning]
-
-
 class QueryResult(BaseModel):
     """Every kind answers an object with `results`; EventsQuery and HogQLQuery add
     `columns`, `types`, `hasMore`, `limit`, `offset` (see docs/api.md, docs/queries.md)."""

@@ -19,7 +19,6 @@ from hedgerow.api.definitions import DefinitionsApi
 from hedgerow.api.limits import QueryGate
 from hedgerow.api.models import (
     MaterializeBody,
-    PageParams,
     PersonList,
     PersonOut,
     PersonsParams,
@@ -30,6 +29,7 @@ from hedgerow.api.models import (
 from hedgerow.api.query_models import QueryRequest
 from hedgerow.api.schema import build_document
 from hedgerow.api.validation import body_of, params_of, read_json, validate
+from hedgerow.api.warnings import WarningsApi
 from hedgerow.errors import NotFound
 from hedgerow.ingestion.worker import IngestionWorker
 from hedgerow.persons.store import Person, PersonStore
@@ -203,12 +203,6 @@ class Api:
         status = await run_in_threadpool(self.worker.status, project.id)
         return json(status)
 
-    async def ingestion_warnings(self, request: Request) -> Response:
-        project = project_for(request, self.catalog)
-        page = params_of(request, PageParams)
-        found = self.worker.state.warnings(project.id, page.limit, page.offset)
-        return json({"results": found})
-
     async def materialized_columns(self, request: Request) -> Response:
         """GET lists the materialized properties; POST {"property": key} adds one.
 
@@ -242,7 +236,7 @@ class Api:
             Route(base + "/persons/{person_id}/", self.person, methods=["GET"]),
             Route(base + "/events/{event_id}/", self.event, methods=["GET"]),
             Route(base + "/ingestion/", self.ingestion, methods=["GET"]),
-            Route(base + "/ingestion/warnings/", self.ingestion_warnings, methods=["GET"]),
+            *WarningsApi(self.catalog, self.worker).routes(base),
             Route(
                 base + "/materialized_columns/", self.materialized_columns, methods=["GET", "POST"]
             ),

@@ -15,6 +15,7 @@ from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from hedgerow import __version__
 from hedgerow.api import models as m
+from hedgerow.api import warning_models as w
 from hedgerow.api.capture_models import CaptureBody, CaptureOk
 from hedgerow.api.query_models import QueryRequest
 
@@ -190,8 +191,14 @@ OPERATIONS: list[Operation] = [
         "get",
         PROJECT + "/ingestion/warnings/",
         "Ingestion warnings, newest first",
-        m.WarningList,
-        params=m.PageParams,
+        w.WarningList,
+        params=w.WarningsParams,
+    ),
+    _api(
+        "get",
+        PROJECT + "/ingestion/warnings/summary/",
+        "Ingestion warnings per type: count, last seen, a count per day of the last 30",
+        w.WarningSummary,
     ),
     _api(
         "get",

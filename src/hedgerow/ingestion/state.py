@@ -87,6 +87,7 @@ CREATE TABLE IF NOT EXISTS warnings (
     created_at REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS warnings_by_team ON warnings (team_id, id);
+CREATE INDEX IF NOT EXISTS warnings_by_team_type ON warnings (team_id, type, created_at);
 """
 
 
@@ -248,12 +249,16 @@ class IngestionState:
                 result[outcome] = count
         return result
 
-    def warnings(self, team_id: int, limit: int, offset: int) -> list[dict[str, Any]]:
+    def warnings(
+        self, team_id: int, limit: int, offset: int, type: str | None = None
+    ) -> list[dict[str, Any]]:
+        """A project's warnings, newest first (of one type, when given)."""
+        of_type = "" if type is None else "AND type = ? "
         with self._lock:
             rows = self._conn.execute(
                 "SELECT id, type, event_uuid, details, created_at FROM warnings "
-                "WHERE team_id = ? ORDER BY id DESC LIMIT ? OFFSET ?",
-                (team_id, limit, offset),
+                f"WHERE team_id = ? {of_type}ORDER BY id DESC LIMIT ? OFFSET ?",
+                (team_id, *(() if type is None else (type,)), limit, offset),
             ).fetchall()
         return [
             {
@@ -265,6 +270,29 @@ class IngestionState:
             }
             for r in rows
         ]
+
+    def warning_totals(self, team_id: int) -> list[tuple[str, int, float]]:
+        """(type, how many, when the last was recorded) of a project's warnings, ever."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT type, count(*), max(created_at) FROM warnings WHERE team_id = ? "
+                "GROUP BY type",
+                (team_id,),
+            ).fetchall()
+        return [(str(t), int(n), float(last)) for t, n, last in rows]
+
+    def warning_buckets(
+        self, team_id: int, since: float, bucket_seconds: int
+    ) -> list[tuple[str, float, int]]:
+        """(type, bucket start, how many) of a project's warnings recorded since `since`,
+        counted in buckets of `bucket_seconds` (epoch-aligned)."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT type, CAST(created_at / ? AS INTEGER) AS bucket, count(*) FROM warnings "
+                "WHERE team_id = ? AND created_at >= ? GROUP BY type, bucket",
+                (bucket_seconds, team_id, since),
+            ).fetchall()
+        return [(str(t), float(b) * bucket_seconds, int(n)) for t, b, n in rows]
 
     def close(self) -> None:
         with self._lock:

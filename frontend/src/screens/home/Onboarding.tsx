@@ -2,11 +2,11 @@ import { useQuery } from "@tanstack/react-query";
 import { Link } from "react-router";
 
 import { runQuery } from "../../lib/api";
+import { SnippetList } from "../../components/SnippetList";
 import { describeEvent } from "../../lib/describe";
 import type { QueryResponse } from "../../lib/types";
 import { useProject } from "../shell/project";
 import { NEWEST_EVENT } from "./newestEvent";
-import { snippets } from "./snippets";
 
 const POLL_MS = 2000;
 
@@ -38,15 +38,7 @@ export function Onboarding() {
           "Waiting for the first event… this page notices it by itself."
         )}
       </div>
-      {snippets(window.location.origin, project.api_token).map((snippet) => (
-        <article key={snippet.id} className="snippet" aria-labelledby={`snippet-${snippet.id}`}>
-          <h2 id={`snippet-${snippet.id}`}>{snippet.title}</h2>
-          {snippet.install && <pre className="code">{snippet.install}</pre>}
-          <pre className="code" aria-label={`${snippet.title} snippet`}>
-            {snippet.code}
-          </pre>
-        </article>
-      ))}
+      <SnippetList token={project.api_token} headingLevel={2} />
     </section>
   );
 }

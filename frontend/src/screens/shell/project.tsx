@@ -76,8 +76,10 @@ export function ProjectProvider({ children }: { children: ReactNode }) {
       window.localStorage.setItem(LOCAL_CHOICE, String(id));
       setLocalChoice(id);
     }
-    // Nothing of one project may linger on the screen of another.
-    queryClient.clear();
+    // Nothing of one project may linger on the screen of another: every cached answer is
+    // dropped, and the ones on screen (the current user and project first) are asked again.
+    // (`clear()` alone would leave the screen as it was: it tells no component.)
+    await queryClient.resetQueries();
   }
 
   const value: ProjectContext = {
