@@ -1,6 +1,6 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 
-import { readCookie, safeNext, signInPath } from "./api";
+import { api, ApiError, readCookie, safeNext, signInPath, signOutOfSession } from "./api";
 
 describe("the sign-in round trip", () => {
   it("sends the user back where they were", () => {
@@ -23,5 +23,32 @@ describe("readCookie", () => {
   it("finds the CSRF token among other cookies", () => {
     expect(readCookie("a=1; hedgerow_csrftoken=abc%3D; b=2", "hedgerow_csrftoken")).toBe("abc=");
     expect(readCookie("a=1", "hedgerow_csrftoken")).toBeNull();
+  });
+});
+
+describe("signing out", () => {
+  it("stops 401 answers of requests still in flight from sending the page back to sign-in", async () => {
+    const assign = vi.fn();
+    vi.stubGlobal("window", { location: { assign, pathname: "/events", search: "" } });
+    vi.stubGlobal("document", { cookie: "hedgerow_csrftoken=t" });
+    const answer = (status: number) =>
+      new Response(status === 200 ? "{}" : '{"code":"not_authenticated","error":"no"}', {
+        status,
+      });
+    vi.stubGlobal(
+      "fetch",
+      vi.fn((path: string) => Promise.resolve(answer(path === "/api/logout/" ? 200 : 401))),
+    );
+    try {
+      await expect(api("/api/users/@me/")).rejects.toBeInstanceOf(ApiError);
+      expect(assign).toHaveBeenCalledWith("/login?next=%2Fevents");
+      assign.mockClear();
+
+      await signOutOfSession();
+      await expect(api("/api/projects/1/query/")).rejects.toBeInstanceOf(ApiError);
+      expect(assign).not.toHaveBeenCalled();
+    } finally {
+      vi.unstubAllGlobals();
+    }
   });
 });

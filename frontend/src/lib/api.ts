@@ -46,6 +46,21 @@ interface RequestOptions {
   allowUnauthenticated?: boolean;
 }
 
+// Set once the user signs out: requests still in flight (a live poll) are then answered 401,
+// and must not send the page to the sign-in page with a `next` back to where it was.
+let signingOut = false;
+
+/** Sign out: end the session on the server; later 401s no longer redirect. */
+export async function signOutOfSession(): Promise<void> {
+  signingOut = true;
+  try {
+    await api("/api/logout/", { method: "POST", allowUnauthenticated: true });
+  } catch (failure) {
+    signingOut = false;
+    throw failure;
+  }
+}
+
 export async function api<T>(path: string, options: RequestOptions = {}): Promise<T> {
   const method = options.method ?? "GET";
   const headers: Record<string, string> = { Accept: "application/json" };
@@ -61,7 +76,7 @@ export async function api<T>(path: string, options: RequestOptions = {}): Promis
     credentials: "same-origin",
     signal: options.signal,
   });
-  if (response.status === 401 && !options.allowUnauthenticated) {
+  if (response.status === 401 && !options.allowUnauthenticated && !signingOut) {
     window.location.assign(signInPath(window.location));
   }
   if (!response.ok) throw await errorOf(response);

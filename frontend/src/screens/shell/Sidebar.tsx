@@ -1,7 +1,7 @@
 import { useState } from "react";
 import { NavLink } from "react-router";
 
-import { api, ApiError } from "../../lib/api";
+import { ApiError, signOutOfSession } from "../../lib/api";
 import { useProject } from "./project";
 
 const SCREENS: [string, string][] = [
@@ -21,7 +21,7 @@ export function Sidebar() {
   async function signOut() {
     setError(null);
     try {
-      await api("/api/logout/", { method: "POST", allowUnauthenticated: true });
+      await signOutOfSession();
     } catch (failure) {
       // Before accounts exist the route is missing; there is no session to end then.
       if (!(failure instanceof ApiError && failure.status === 404)) {
