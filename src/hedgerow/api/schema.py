@@ -17,6 +17,7 @@ from hedgerow import __version__
 from hedgerow.api import models as m
 from hedgerow.api.capture_models import CaptureBody, CaptureOk
 from hedgerow.api.query_models import QueryRequest
+from hedgerow.api.sql_models import SqlSchema
 
 PROJECT = "/api/projects/{project_id}"
 SECURITY_SCHEME = "PersonalApiKey"
@@ -199,6 +200,13 @@ OPERATIONS: list[Operation] = [
         m.PropertyDefinitionPage,
         params=m.PropertyDefinitionsParams,
         tag="definitions",
+    ),
+    _api(
+        "get",
+        PROJECT + "/sql/schema/",
+        "The tables, columns and functions SQL can name",
+        SqlSchema,
+        tag="query",
     ),
     _api("get", PROJECT + "/materialized_columns/", "Materialized properties", m.MaterializedList),
     _api(
