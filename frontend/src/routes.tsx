@@ -12,6 +12,8 @@ const SetupScreen = lazy(() => import("./screens/setup/SetupScreen"));
 const HomeScreen = lazy(() => import("./screens/home/HomeScreen"));
 const EventsScreen = lazy(() => import("./screens/events/EventsScreen"));
 const EventScreen = lazy(() => import("./screens/event/EventScreen"));
+const SqlScreen = lazy(() => import("./screens/sql/SqlScreen"));
+const DataManagementScreen = lazy(() => import("./screens/data-management/DataManagementScreen"));
 
 function screen(element: ReactNode): ReactNode {
   return <Suspense fallback={<p className="loading">Loading…</p>}>{element}</Suspense>;
@@ -32,11 +34,8 @@ export function AppRoutes() {
         <Route path="events/:uuid" element={screen(<EventScreen />)} />
         <Route path="persons/*" element={coming("Persons", "Searching persons and their events")} />
         <Route path="actions/*" element={coming("Actions", "Defining actions with a live preview")} />
-        <Route
-          path="data-management/*"
-          element={coming("Data management", "Event and property definitions with volumes")}
-        />
-        <Route path="sql" element={coming("SQL", "Writing SQL over events and persons")} />
+        <Route path="data-management/*" element={screen(<DataManagementScreen />)} />
+        <Route path="sql" element={screen(<SqlScreen />)} />
         <Route
           path="ingestion-warnings"
           element={coming("Ingestion warnings", "Why events were discarded, with samples")}
