@@ -22,8 +22,15 @@ import type { SqlCatalog } from "./catalog";
 import { hogqlLanguage } from "./hogql";
 import { editorTheme } from "./editorTheme";
 
+/** Text that replaces what the editor holds (the URL changed); `version` counts the
+ * replacements, so the user's own typing is never echoed back into the editor. */
+export interface EditorText {
+  text: string;
+  version: number;
+}
+
 interface Props {
-  value: string;
+  value: EditorText;
   onChange: (value: string) => void;
   onRun: () => void;
   catalog: SqlCatalog;
@@ -49,7 +56,7 @@ export function SqlEditor({ value, onChange, onRun, catalog }: Props) {
     const editor = new EditorView({
       parent: root,
       state: EditorState.create({
-        doc: value,
+        doc: value.text,
         extensions: [
           Prec.highest(keymap.of([{ key: "Mod-Enter", run }])),
           lineNumbers(),
@@ -81,14 +88,17 @@ export function SqlEditor({ value, onChange, onRun, catalog }: Props) {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
+  const { text, version } = value;
   useEffect(() => {
     const editor = view.current;
     if (!editor) return;
     const current = editor.state.doc.toString();
-    if (current !== value) {
-      editor.dispatch({ changes: { from: 0, to: current.length, insert: value } });
+    if (current !== text) {
+      editor.dispatch({ changes: { from: 0, to: current.length, insert: text } });
     }
-  }, [value]);
+    // Only a new version replaces the text; `text` alone changes with the user's typing.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [version]);
 
   return <div className="sql-editor" ref={host} />;
 }

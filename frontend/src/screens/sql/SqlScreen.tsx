@@ -6,7 +6,7 @@ import { useProject } from "../shell/project";
 import { resultNote } from "./cells";
 import { csvFileName, toCsv } from "./csv";
 import { ResultTable } from "./ResultTable";
-import { SqlEditor } from "./SqlEditor";
+import { SqlEditor, type EditorText } from "./SqlEditor";
 import { useSqlCatalog } from "./useSqlCatalog";
 import { useSqlRun, type SqlResult } from "./useSqlRun";
 import "./sql.css";
@@ -53,19 +53,25 @@ export default function SqlScreen() {
   const [params, setParams] = useSearchParams();
   const urlQuery = params.get("q") ?? "";
   const [draft, setDraft] = useState(urlQuery);
-  const [shownQuery, setShownQuery] = useState(urlQuery);
-  // Back and forward change the URL: the editor follows it.
-  if (shownQuery !== urlQuery) {
-    setShownQuery(urlQuery);
+  const [editorText, setEditorText] = useState<EditorText>({ text: urlQuery, version: 0 });
+  const [knownQuery, setKnownQuery] = useState(urlQuery);
+  // The URL changed by other means (back, forward, a link): the editor follows it.
+  if (knownQuery !== urlQuery) {
+    setKnownQuery(urlQuery);
     setDraft(urlQuery);
+    setEditorText({ text: urlQuery, version: editorText.version + 1 });
   }
   const catalog = useSqlCatalog(project.id);
   const run = useSqlRun(project.id, urlQuery);
 
   function start() {
     if (draft.trim() === "") return;
-    if (draft === urlQuery) run.rerun();
-    else setParams({ q: draft });
+    if (draft === urlQuery) {
+      run.rerun();
+    } else {
+      setKnownQuery(draft);
+      setParams({ q: draft });
+    }
   }
 
   const types = new Map(run.result?.types ?? []);
@@ -78,7 +84,7 @@ export default function SqlScreen() {
           <code>person_distinct_ids</code> of this project.
         </p>
       </header>
-      <SqlEditor value={draft} onChange={setDraft} onRun={start} catalog={catalog} />
+      <SqlEditor value={editorText} onChange={setDraft} onRun={start} catalog={catalog} />
       <div className="sql-actions">
         <button type="button" onClick={start} disabled={draft.trim() === ""}>
           Run
