@@ -11,6 +11,7 @@ import io
 import time
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -151,14 +152,14 @@ def test_csv_download_quotes_and_keeps_hostile_text_as_text(
         f"SELECT distinct_id, properties.note AS note, properties.price AS price FROM events "
         f"WHERE event = '{shop['event']}' ORDER BY distinct_id"
     )
-    page.goto("/sql?" + httpx.QueryParams({"q": query}).__str__())
+    page.goto(f"/sql?{httpx.QueryParams({'q': query})}")
     expect(page.get_by_role("status").filter(has_text="3 rows")).to_be_visible()
     with page.expect_download() as info:
         page.get_by_role("button", name="Download CSV").click()
     download = info.value
     assert download.suggested_filename.startswith("hedgerow-sql-")
     assert download.suggested_filename.endswith(".csv")
-    raw = open(download.path(), "rb").read().decode("utf-8")
+    raw = Path(download.path()).read_bytes().decode("utf-8")
     assert raw.startswith("\ufeffdistinct_id,note,price\r\n")
     assert '"a,b ""quoted""\nsecond line"' in raw
     rows = list(csv.reader(io.StringIO(raw.removeprefix("\ufeff"), newline="")))
