@@ -1,7 +1,7 @@
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { useRef } from "react";
 
-import { cellView } from "./cells";
+import { cellView, isNumericType } from "./cells";
 
 const ROW_HEIGHT = 33;
 
@@ -45,7 +45,11 @@ export function ResultTable({ columns, types, rows }: Props) {
               #
             </th>
             {columns.map((name, i) => (
-              <th key={i} scope="col" title={types.has(name) ? `${name}: ${types.get(name)}` : name}>
+              <th
+                key={i}
+                scope="col"
+                className={isNumericType(types.get(name)) ? "cell-number" : undefined}
+                title={types.has(name) ? `${name}: ${types.get(name)}` : name}>
                 {name}
               </th>
             ))}

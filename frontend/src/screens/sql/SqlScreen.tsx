@@ -20,6 +20,9 @@ const ERROR_TITLES: Record<string, string> = {
   too_many_queries: "Too many queries are running",
 };
 
+// query_failed messages start with what the title already says.
+const CLICKHOUSE_PREFIX = /^ClickHouse could not run the query: /;
+
 function download(result: SqlResult): void {
   // A byte order mark so that spreadsheets read the file as UTF-8.
   const blob = new Blob(["\ufeff", toCsv(result.columns, result.results)], {
@@ -42,7 +45,7 @@ function RunError({ error }: { error: Error }) {
       <p className="sql-error-title">
         {ERROR_TITLES[code] ?? "The query could not run"} <code>{code}</code>
       </p>
-      <pre>{error.message}</pre>
+      <pre>{error.message.replace(CLICKHOUSE_PREFIX, "")}</pre>
     </div>
   );
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { cellView, resultNote } from "./cells";
+import { cellView, isNumericType, resultNote } from "./cells";
 
 describe("cellView", () => {
   it("shows NULL apart, numbers as numbers, objects as JSON, text as it is", () => {
@@ -9,6 +9,17 @@ describe("cellView", () => {
     expect(cellView({ a: [1] })).toEqual({ text: '{"a":[1]}', kind: "text" });
     expect(cellView("<b>x</b>")).toEqual({ text: "<b>x</b>", kind: "text" });
     expect(cellView(true)).toEqual({ text: "true", kind: "text" });
+  });
+});
+
+describe("isNumericType", () => {
+  it("knows ClickHouse's number types", () => {
+    expect(isNumericType("UInt64")).toBe(true);
+    expect(isNumericType("Nullable(Float64)")).toBe(true);
+    expect(isNumericType("Decimal(18, 2)")).toBe(true);
+    expect(isNumericType("String")).toBe(false);
+    expect(isNumericType("DateTime64(6, 'UTC')")).toBe(false);
+    expect(isNumericType(undefined)).toBe(false);
   });
 });
 

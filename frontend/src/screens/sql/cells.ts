@@ -15,6 +15,13 @@ export function cellView(value: unknown): CellView {
   return { text: JSON.stringify(value), kind: "text" };
 }
 
+const NUMERIC_TYPE = /^(Nullable\()?(U?Int\d+|Float\d+|Decimal)/;
+
+/** Whether a ClickHouse type holds numbers (their column is aligned right). */
+export function isNumericType(type: string | undefined): boolean {
+  return type !== undefined && NUMERIC_TYPE.test(type);
+}
+
 /** The note under a result: how many rows, and what to do when there were more. */
 export function resultNote(rows: number, hasMore: boolean, limit: number): string {
   const count = `${rows.toLocaleString("en")} ${rows === 1 ? "row" : "rows"}`;

@@ -12,6 +12,8 @@ export interface SqlCompletion {
   /** What is inserted, when it differs from the label (a quoted name). */
   apply?: string;
   detail?: string;
+  /** Order among equally good matches (higher first). */
+  boost?: number;
 }
 
 export interface SqlCompletions {
@@ -69,9 +71,11 @@ function propertyOptions(column: SqlColumn, catalog: SqlCatalog): SqlCompletion[
   const detail = column.properties === "person" ? "person property" : "event property";
   return catalog.propertyKeys[column.properties].map((key) => {
     const quoted = quoteName(key);
-    return quoted === key
-      ? { label: key, kind: "property", detail }
-      : { label: key, kind: "property", detail, apply: quoted };
+    const option: SqlCompletion = { label: key, kind: "property", detail };
+    if (quoted !== key) option.apply = quoted;
+    // The SDKs' own `$` properties come after the project's.
+    if (key.startsWith("$")) option.boost = -1;
+    return option;
   });
 }
 

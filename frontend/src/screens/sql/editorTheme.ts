@@ -33,4 +33,5 @@ export const editorTheme = EditorView.theme({
     maxHeight: "16rem",
   },
   ".cm-completionDetail": { color: "#5c6670", marginLeft: "1rem", fontStyle: "normal" },
+  ".cm-tooltip-autocomplete ul li[aria-selected] .cm-completionDetail": { color: "inherit" },
 });

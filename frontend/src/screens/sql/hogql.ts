@@ -46,7 +46,7 @@ export function nameCompletion(catalog: () => SqlCatalog) {
       apply: option.apply,
       detail: option.detail,
       type: option.kind === "property" ? "property" : option.kind === "table" ? "class" : option.kind === "column" ? "variable" : "function",
-      boost: BOOST[option.kind],
+      boost: BOOST[option.kind] + (option.boost ?? 0),
     }));
     return { from: found.from, options, validFor: /^[A-Za-z0-9_$]*$/ };
   };
