@@ -4,7 +4,7 @@
 import { lazy, Suspense, type ReactNode } from "react";
 import { Route, Routes } from "react-router";
 
-import { ComingScreen } from "./screens/coming/ComingScreen";
+import { NotFoundScreen } from "./screens/not-found/NotFoundScreen";
 import { AppShell } from "./screens/shell/AppShell";
 
 const LoginScreen = lazy(() => import("./screens/login/LoginScreen"));
@@ -20,13 +20,11 @@ const IngestionWarningsScreen = lazy(
   () => import("./screens/ingestion-warnings/IngestionWarningsScreen"),
 );
 const SettingsScreen = lazy(() => import("./screens/settings/SettingsScreen"));
+const SqlScreen = lazy(() => import("./screens/sql/SqlScreen"));
+const DataManagementScreen = lazy(() => import("./screens/data-management/DataManagementScreen"));
 
 function screen(element: ReactNode): ReactNode {
   return <Suspense fallback={<p className="loading">Loading…</p>}>{element}</Suspense>;
-}
-
-function coming(title: string, what: string): ReactNode {
-  return <ComingScreen title={title} what={what} />;
 }
 
 export function AppRoutes() {
@@ -43,14 +41,11 @@ export function AppRoutes() {
         <Route path="actions" element={screen(<ActionsScreen />)} />
         <Route path="actions/new" element={screen(<ActionEditScreen />)} />
         <Route path="actions/:id" element={screen(<ActionEditScreen />)} />
-        <Route
-          path="data-management/*"
-          element={coming("Data management", "Event and property definitions with volumes")}
-        />
-        <Route path="sql" element={coming("SQL", "Writing SQL over events and persons")} />
+        <Route path="data-management/*" element={screen(<DataManagementScreen />)} />
+        <Route path="sql" element={screen(<SqlScreen />)} />
         <Route path="ingestion-warnings" element={screen(<IngestionWarningsScreen />)} />
         <Route path="settings" element={screen(<SettingsScreen />)} />
-        <Route path="*" element={coming("Page not found", "")} />
+        <Route path="*" element={<NotFoundScreen />} />
       </Route>
     </Routes>
   );

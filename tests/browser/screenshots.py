@@ -19,6 +19,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -255,6 +256,36 @@ def shoot_actions(page: Page, server: Server, out_dir: Path) -> None:
     page.set_viewport_size({"width": 1280, "height": 800})
 
 
+SQL_EXAMPLE = """SELECT properties.planId AS plan,
+       count() AS purchases,
+       sum(properties.price) AS revenue,
+       uniq(person_id) AS buyers
+FROM events
+WHERE event = 'Plan purchased'
+GROUP BY plan
+ORDER BY revenue DESC"""
+
+
+def shoot_sql_and_definitions(page: Page, out_dir: Path) -> None:
+    """/sql with a result, with an error and with completion open; the definitions lists."""
+    query = urlencode({"q": SQL_EXAMPLE})
+    shoot(page, f"/sql?{query}", out_dir / "sql.png", ".sql-table tbody tr >> nth=1")
+    failing = urlencode({"q": "SELECT event, 1 + properties.planId\nFROM events\nLIMIT 10"})
+    shoot(page, f"/sql?{failing}", out_dir / "sql-error.png", ".sql-error")
+    page.goto("/sql")
+    page.get_by_role("textbox", name="SQL query").click()
+    page.keyboard.type("SELECT properties.")
+    page.wait_for_selector(".cm-tooltip-autocomplete")
+    page.screenshot(path=str(out_dir / "sql-completion.png"))
+    print(f"wrote {out_dir / 'sql-completion.png'}")
+    events = out_dir / "data-management-events.png"
+    shoot(page, "/data-management/events", events, "tbody tr >> nth=3")
+    properties = out_dir / "data-management-properties.png"
+    shoot(page, "/data-management/properties", properties, "tbody tr >> nth=5")
+    people = out_dir / "data-management-person-properties.png"
+    shoot(page, "/data-management/properties?type=person", people, "tbody tr >> nth=1")
+
+
 def main(out_dir: Path) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as playwright:
@@ -292,7 +323,7 @@ def main(out_dir: Path) -> None:
             shoot_persons(page, out_dir)
             shoot_actions(page, server, out_dir)
             shoot_settings_and_warnings(page, server, out_dir)
-            shoot(page, "/sql", out_dir / "coming.png", "text=coming in a later version")
+            shoot_sql_and_definitions(page, out_dir)
         finally:
             browser.close()
             server.stop()

@@ -28,6 +28,7 @@ from hedgerow.api.models import (
 )
 from hedgerow.api.query_models import QueryRequest
 from hedgerow.api.schema import build_document
+from hedgerow.api.sql_schema import SqlSchemaApi
 from hedgerow.api.validation import body_of, params_of, read_json, validate
 from hedgerow.api.warnings import WarningsApi
 from hedgerow.errors import NotFound
@@ -241,4 +242,5 @@ class Api:
                 base + "/materialized_columns/", self.materialized_columns, methods=["GET", "POST"]
             ),
             *DefinitionsApi(self.catalog, self.definitions).routes(base),
+            *SqlSchemaApi(self.catalog, self.events).routes(base),
         ]

@@ -18,6 +18,7 @@ from hedgerow.api import models as m
 from hedgerow.api import warning_models as w
 from hedgerow.api.capture_models import CaptureBody, CaptureOk
 from hedgerow.api.query_models import QueryRequest
+from hedgerow.api.sql_models import SqlSchema
 
 PROJECT = "/api/projects/{project_id}"
 SECURITY_SCHEME = "PersonalApiKey"
@@ -215,6 +216,13 @@ OPERATIONS: list[Operation] = [
         m.PropertyDefinitionPage,
         params=m.PropertyDefinitionsParams,
         tag="definitions",
+    ),
+    _api(
+        "get",
+        PROJECT + "/sql/schema/",
+        "The tables, columns and functions SQL can name",
+        SqlSchema,
+        tag="query",
     ),
     _api("get", PROJECT + "/materialized_columns/", "Materialized properties", m.MaterializedList),
     _api(

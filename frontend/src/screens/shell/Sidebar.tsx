@@ -8,7 +8,7 @@ const SCREENS: [string, string][] = [
   ["/events", "Activity"],
   ["/persons", "Persons"],
   ["/actions", "Actions"],
-  ["/data-management/events", "Data management"],
+  ["/data-management", "Data management"],
   ["/sql", "SQL"],
   ["/ingestion-warnings", "Ingestion warnings"],
   ["/settings", "Settings"],
