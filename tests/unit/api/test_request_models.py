@@ -132,7 +132,7 @@ def test_query_parameters_convert_from_text() -> None:
 
 def test_every_api_route_is_in_the_document() -> None:
     api = object.__new__(Api)  # routes() only needs the handlers' names, not the stores
-    api.catalog = api.definitions = api.worker = None  # type: ignore[assignment]
+    api.catalog = api.definitions = api.worker = api.events = None  # type: ignore[assignment]
     actions = object.__new__(ActionsApi)
     routes = [r for r in [*api.routes(), *actions.routes()] if isinstance(r, Route)]
     served = {
