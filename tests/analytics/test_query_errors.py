@@ -70,9 +70,80 @@ def test_bad_trends_are_400(server: Server, query: dict[str, Any], message: str)
 
 
 def test_unknown_kind_and_bad_timezone(server: Server) -> None:
-    answer = _post(server, {"kind": "RetentionQuery"})
-    assert "TrendsQuery" in answer["error"] and "FunnelsQuery" in answer["error"]
+    answer = _post(server, {"kind": "PathsQuery"})
+    assert "TrendsQuery" in answer["error"] and "RetentionQuery" in answer["error"]
     assert _post(server, {"kind": 5})["code"] == "invalid_query"
     with server.api() as api:
         response = api.patch("/api/projects/1/", json={"timezone": "Mars/Olympus"})
     assert response.status_code == 400 and "time zone" in response.json()["error"]
+
+
+INSIGHT_ERRORS: list[tuple[dict[str, Any], str, str]] = [
+    ({"kind": "RetentionQuery", "retentionFilter": {"period": "Year"}}, "period", "invalid_query"),
+    (
+        {"kind": "RetentionQuery", "retentionFilter": {"retentionType": "retention_forever"}},
+        "retentionType",
+        "invalid_query",
+    ),
+    (
+        {"kind": "RetentionQuery", "retentionFilter": {"totalIntervals": 0}},
+        "totalIntervals",
+        "invalid_query",
+    ),
+    (
+        {
+            "kind": "RetentionQuery",
+            "retentionFilter": {"targetEntity": {"id": 999, "type": "actions"}},
+        },
+        "no action 999",
+        "unknown_action",
+    ),
+    (
+        {
+            "kind": "RetentionQuery",
+            "retentionFilter": {
+                "returningEntity": {"properties": [{"key": "a", "operator": "nearly"}]}
+            },
+        },
+        "Unknown operator",
+        "invalid_filter",
+    ),
+    (
+        {"kind": "RetentionQuery", "dateRange": {"date_to": "someday"}},
+        "is not a date",
+        "invalid_date",
+    ),
+    (
+        {"kind": "LifecycleQuery", "series": [{"event": "a"}, {"event": "b"}]},
+        "query.series",
+        "invalid_query",
+    ),
+    ({"kind": "LifecycleQuery", "series": []}, "needs `series`", "invalid_query"),
+    (
+        {"kind": "LifecycleQuery", "series": [{"event": "a"}], "interval": "minute"},
+        "Unknown interval",
+        "invalid_query",
+    ),
+    (
+        {"kind": "StickinessQuery", "series": [{"kind": "ActionsNode", "id": 999}]},
+        "no action 999",
+        "unknown_action",
+    ),
+    (
+        {
+            "kind": "StickinessQuery",
+            "series": [{"event": "a"}],
+            "dateRange": {"date_from": "-2d", "date_to": "-5d"},
+        },
+        "before",
+        "invalid_query",
+    ),
+]
+
+
+@pytest.mark.parametrize(("query", "message", "code"), INSIGHT_ERRORS)
+def test_bad_insights_are_400(
+    server: Server, query: dict[str, Any], message: str, code: str
+) -> None:
+    answer = _post(server, query)
+    assert message in answer["error"] and answer["code"] == code

@@ -68,6 +68,9 @@ def test_schema_describes_every_api_route(seeded: dict[str, Any]) -> None:
         "EventsQuery",
         "TrendsQuery",
         "FunnelsQuery",
+        "RetentionQuery",
+        "LifecycleQuery",
+        "StickinessQuery",
         "HogQLQuery",
     }
     assert query["security"] == [{"PersonalApiKey": []}, {"SessionCookie": []}]

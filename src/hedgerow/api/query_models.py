@@ -19,6 +19,12 @@ from pydantic_core import PydanticCustomError
 from hedgerow.query.events_query import MAX_LIMIT
 from hedgerow.query.filters import OPERATORS
 from hedgerow.query.funnels import MAX_STEPS, ORDERS, WINDOW_UNITS
+from hedgerow.query.retention import (
+    MAX_TOTAL_INTERVALS,
+    MEAN_CALCULATIONS,
+    PERIODS,
+    RETENTION_TYPES,
+)
 from hedgerow.query.timerange import INTERVALS
 from hedgerow.query.trends import BREAKDOWN_TYPES
 from hedgerow.query.trends_series import MATHS
@@ -106,6 +112,31 @@ WindowUnit = Annotated[
         )
     ),
     enum(list(WINDOW_UNITS)),
+]
+
+
+RetentionPeriod = Annotated[
+    str,
+    AfterValidator(one_of(PERIODS, "invalid_query", "Unknown period {value}; use {allowed}.")),
+    enum(PERIODS),
+]
+RetentionType = Annotated[
+    str,
+    AfterValidator(
+        one_of(RETENTION_TYPES, "invalid_query", "Unknown retentionType {value}; use {allowed}.")
+    ),
+    enum(RETENTION_TYPES),
+]
+MeanCalculation = Annotated[
+    str,
+    AfterValidator(
+        one_of(
+            MEAN_CALCULATIONS,
+            "invalid_query",
+            "Unknown meanRetentionCalculation {value}; use {allowed}.",
+        )
+    ),
+    enum(MEAN_CALCULATIONS),
 ]
 # An action id: an integer, or its digits as a string.
 ActionId = int | Annotated[str, Field(pattern=r"^[0-9]+$")]
@@ -281,6 +312,60 @@ class FunnelsQuery(Shape):
     funnelsFilter: FunnelsFilter | None = None
 
 
+class RetentionEntity(Shape):
+    """The start or returning event: `{"id": "$pageview", "type": "events"}` or
+    `{"id": 3, "type": "actions"}` (an EventsNode/ActionsNode is taken too), with its own
+    `properties`."""
+
+    id: str | int | None = Field(None, description="An event name (null: any event) or action id")
+    type: Literal["events", "actions"] | None = None
+    kind: Literal["EventsNode", "ActionsNode"] | None = None
+    event: str | None = None
+    name: str | None = None
+    properties: Properties | None = None
+
+
+class RetentionFilter(Shape):
+    targetEntity: RetentionEntity | None = None
+    returningEntity: RetentionEntity | None = None
+    retentionType: RetentionType | None = None
+    period: RetentionPeriod | None = None
+    totalIntervals: int | None = Field(None, ge=1, le=MAX_TOTAL_INTERVALS)
+    meanRetentionCalculation: MeanCalculation | None = None
+
+
+class RetentionQuery(Shape):
+    """Cohorts and how many of them come back: see docs/queries.md#retentionquery."""
+
+    kind: Literal["RetentionQuery"]
+    retentionFilter: RetentionFilter | None = None
+    dateRange: DateRange | None = None
+    properties: Properties | None = None
+    breakdownFilter: BreakdownFilter | None = None
+
+
+class LifecycleQuery(Shape):
+    """New, returning, resurrecting and dormant persons: docs/queries.md#lifecyclequery."""
+
+    kind: Literal["LifecycleQuery"]
+    series: Annotated[Series, Field(max_length=1)]
+    interval: Interval | None = None
+    dateRange: DateRange | None = None
+    properties: Properties | None = None
+    lifecycleFilter: Shape | None = None
+
+
+class StickinessQuery(Shape):
+    """Persons by how many intervals they were active: docs/queries.md#stickinessquery."""
+
+    kind: Literal["StickinessQuery"]
+    series: Series
+    interval: Interval | None = None
+    dateRange: DateRange | None = None
+    properties: Properties | None = None
+    stickinessFilter: Shape | None = None
+
+
 class HogQLQuery(Shape):
     """Read-only SQL over the project's tables: see docs/sql.md."""
 
@@ -289,7 +374,14 @@ class HogQLQuery(Shape):
 
 
 AnyQuery = Annotated[
-    EventsQuery | TrendsQuery | FunnelsQuery | HogQLQuery, Field(discriminator="kind")
+    EventsQuery
+    | TrendsQuery
+    | FunnelsQuery
+    | RetentionQuery
+    | LifecycleQuery
+    | StickinessQuery
+    | HogQLQuery,
+    Field(discriminator="kind"),
 ]
 
 

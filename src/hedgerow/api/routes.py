@@ -40,7 +40,10 @@ from hedgerow.query.definitions import Definitions
 from hedgerow.query.events_query import events_query_runner, run_events_query
 from hedgerow.query.funnels import run_funnels_query
 from hedgerow.query.hogql import run_hogql_query
+from hedgerow.query.lifecycle import run_lifecycle_query
 from hedgerow.query.persons import last_seen
+from hedgerow.query.retention import run_retention_query
+from hedgerow.query.stickiness import run_stickiness_query
 from hedgerow.query.trends import run_trends_query
 from hedgerow.store.events import EventStore
 
@@ -49,6 +52,9 @@ QUERY_RUNNERS: dict[str, QueryRunner] = {
     "EventsQuery": events_query_runner,
     "TrendsQuery": run_trends_query,
     "FunnelsQuery": run_funnels_query,
+    "RetentionQuery": run_retention_query,
+    "LifecycleQuery": run_lifecycle_query,
+    "StickinessQuery": run_stickiness_query,
 }
 
 

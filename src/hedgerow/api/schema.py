@@ -142,7 +142,8 @@ OPERATIONS: list[Operation] = [
     _api(
         "post",
         PROJECT + "/query/",
-        "Run an EventsQuery, TrendsQuery, FunnelsQuery or HogQLQuery",
+        "Run an EventsQuery, TrendsQuery, FunnelsQuery, RetentionQuery, LifecycleQuery, "
+        "StickinessQuery or HogQLQuery",
         m.QueryResult,
         body=QueryRequest,
         errors={429: "Too many queries at once", 503: "Busy; retry after Retry-After seconds"},

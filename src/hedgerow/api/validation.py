@@ -40,7 +40,15 @@ OWN_CODES = frozenset(
 BRANCH_NAMES = frozenset({"list", "group", "filter", "EventsNode", "ActionsNode"})
 # ... and the members of plain unions (`str | int`), by their type: `str`, `list[...]`.
 _UNION_MEMBER = re.compile(r"^(str|int|float|bool|none|json-or-python\[.*|[a-z-]+\[.*\])$")
-QUERY_KINDS = ("EventsQuery", "TrendsQuery", "FunnelsQuery", "HogQLQuery")
+QUERY_KINDS = (
+    "EventsQuery",
+    "TrendsQuery",
+    "FunnelsQuery",
+    "RetentionQuery",
+    "LifecycleQuery",
+    "StickinessQuery",
+    "HogQLQuery",
+)
 
 _TYPE_WORDS = {
     "string_type": "a string",

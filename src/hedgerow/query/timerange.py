@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
 from hedgerow.errors import BadRequest
@@ -196,3 +196,24 @@ def _check_size(time_range: TimeRange) -> None:
             "shorter range or a longer interval.",
             code="invalid_query",
         )
+
+
+def interval_index_sql(time_range: TimeRange, params: SqlParams, tz_name: str, column: str) -> str:
+    """The number of the range's interval that holds `column` (a UTC DateTime64): 0 for the
+    first, negative before the range, counted on the local clock. Intervals are whole days,
+    Sunday weeks and calendar months of the local date (hours: local hour starts), so every
+    interval of the range has one number and the answer is exact across DST changes."""
+    tz = params.string(tz_name)
+    start = time_range.start
+    if time_range.interval == "hour":
+        first = params.integer(int(start.timestamp()))
+        local_hour = f"toUnixTimestamp(toStartOfHour(toTimeZone({column}, {tz})))"
+        return f"intDiv({local_hour} - {first}, 3600)"
+    local_date = f"toDate({column}, {tz})"
+    if time_range.interval == "month":
+        month_number = start.year * 12 + start.month
+        return f"(toRelativeMonthNum({local_date}) - {params.integer(month_number)})"
+    day_number = params.integer((start.date() - date(1970, 1, 1)).days)
+    if time_range.interval == "week":
+        return f"intDiv(toRelativeDayNum(toStartOfWeek({local_date}, 0)) - {day_number}, 7)"
+    return f"(toRelativeDayNum({local_date}) - {day_number})"
