@@ -70,7 +70,7 @@ def test_documented_queries_are_taken(query: dict[str, Any]) -> None:
 
 BAD_QUERIES: list[tuple[Any, str, str]] = [
     ([], "invalid_query", "`the body` must be an object"),
-    ({"query": {"kind": "RetentionQuery"}}, "invalid_query", "Unknown query kind 'RetentionQuery'"),
+    ({"query": {"kind": "PathsQuery"}}, "invalid_query", "Unknown query kind 'PathsQuery'"),
     ({"query": {}}, "invalid_query", "needs a `kind`"),
     (
         {"query": {"kind": "TrendsQuery", "series": [{"event": "x", "math": "weird"}]}},
