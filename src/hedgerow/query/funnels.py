@@ -27,7 +27,7 @@ from hedgerow.errors import BadRequest
 from hedgerow.query.core import Compiler, QueryEnv, node_list
 from hedgerow.query.timerange import resolve_range
 from hedgerow.query.trends import parse_breakdown
-from hedgerow.query.trends_series import OTHER_VALUE, breakdown_sql
+from hedgerow.query.trends_series import OTHER_VALUE, Breakdown, breakdown_sql
 from hedgerow.store.schema import EVENTS_TABLE
 
 ORDERS = ("ordered", "strict", "unordered")
@@ -125,17 +125,18 @@ def _unordered_chains(steps: int, window: int) -> tuple[list[str], str]:
     return exprs, chain
 
 
-def run_funnels_query(env: QueryEnv, query: dict[str, Any]) -> dict[str, Any]:
+def funnel_chains(c: Compiler, query: dict[str, Any]) -> tuple[str, Breakdown | None]:
+    """One row per person who entered: `person` (key), `bv` (breakdown value) and `chain`
+    (the times of the steps they reached, in order: its length is the furthest step). The
+    step counts and their actors both read it."""
     series = node_list(query, "FunnelsQuery")
     if len(series) > MAX_STEPS:
         raise BadRequest(f"A funnel has at most {MAX_STEPS} steps.", code="invalid_query")
     order, window = _settings(query)
     breakdown = parse_breakdown(query.get("breakdownFilter"))
-    time_range = resolve_range(query.get("dateRange"), "day", env.tz)
-    c = Compiler(env)
+    time_range = resolve_range(query.get("dateRange"), "day", c.env.tz)
     person = c.person_key()
     conditions = [c.entity(node, "funnel step") for node in series]
-    names = [c.entity_name(node) for node in series]
     steps = len(series)
     mask = " + ".join(f"toUInt32({cond}) * {1 << k}" for k, cond in enumerate(conditions))
     where = [c.team(), *c.between(time_range.utc_start(), time_range.utc_end())]
@@ -155,13 +156,35 @@ def run_funnels_query(env: QueryEnv, query: dict[str, Any]) -> dict[str, Any]:
         exprs, chain = _ordered_chains(steps, window, order == "strict")
     # One sortable Int64 per event: the time in milliseconds, then the step bits.
     per_person = (
-        f"SELECT {bv} AS bv, arraySort(groupArray(toUnixTimestamp64Milli(timestamp) * "
-        f"{1 << MASK_BITS} + mask)) AS evs FROM (SELECT timestamp, {person} AS person_key, "
-        f"{mask} AS mask{raw} FROM {EVENTS_TABLE} WHERE {' AND '.join(where)}) "
+        f"SELECT person_key AS person, {bv} AS bv, arraySort(groupArray("
+        f"toUnixTimestamp64Milli(timestamp) * {1 << MASK_BITS} + mask)) AS evs "
+        f"FROM (SELECT timestamp, {person} AS person_key, {mask} AS mask{raw} "
+        f"FROM {EVENTS_TABLE} WHERE {' AND '.join(where)}) "
         "GROUP BY person_key"
         + ("" if order == "unordered" else " HAVING bitTest(groupBitOr(mask), 0)")
     )
-    chains = f"SELECT bv, {', '.join(exprs)}, {chain} AS chain FROM ({per_person})"
+    chains = f"SELECT person, bv, {', '.join(exprs)}, {chain} AS chain FROM ({per_person})"
+    return chains, breakdown
+
+
+def funnel_groups(c: Compiler, chains: str, breakdown: Breakdown) -> str:
+    """The chains with their breakdown group `grp`: the top `breakdown_limit` values by
+    persons entering, the rest "other"."""
+    return (
+        "SELECT person, chain, if(dense_rank() OVER (ORDER BY entered DESC, bv ASC) <= "
+        f"{breakdown.limit}, bv, {c.params.string(OTHER_VALUE)}) AS grp FROM (SELECT "
+        f"person, chain, bv, count() OVER (PARTITION BY bv) AS entered FROM ({chains}) "
+        "WHERE notEmpty(chain))"
+    )
+
+
+def run_funnels_query(env: QueryEnv, query: dict[str, Any]) -> dict[str, Any]:
+    c = Compiler(env)
+    chains, breakdown = funnel_chains(c, query)
+    series = node_list(query, "FunnelsQuery")
+    names = [c.entity_name(node) for node in series]
+    steps = len(series)
+    time_range = resolve_range(query.get("dateRange"), "day", env.tz)
     columns = [f"countIf(length(chain) >= {k + 1})" for k in range(steps)]
     for k in range(1, steps):
         gap = f"(chain[{k + 1}] - chain[{k}]) / 1e3"
@@ -171,12 +194,7 @@ def run_funnels_query(env: QueryEnv, query: dict[str, Any]) -> dict[str, Any]:
         # One row, no grouping key: measured ~10 ms faster than grouping by a constant.
         rows = c.run(f"SELECT '', {', '.join(columns)} FROM ({chains})").rows
     else:
-        grouped = (
-            "SELECT chain, if(dense_rank() OVER (ORDER BY entered DESC, bv ASC) <= "
-            f"{breakdown.limit}, bv, {c.params.string(OTHER_VALUE)}) AS grp FROM (SELECT "
-            f"chain, bv, count() OVER (PARTITION BY bv) AS entered FROM ({chains}) "
-            "WHERE notEmpty(chain))"
-        )
+        grouped = funnel_groups(c, chains, breakdown)
         rows = c.run(
             f"SELECT grp, {', '.join(columns)} FROM ({grouped}) GROUP BY grp "
             f"ORDER BY grp = {c.params.string(OTHER_VALUE)}, {columns[0]} DESC, grp"

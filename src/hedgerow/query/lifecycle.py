@@ -25,6 +25,7 @@ from typing import Any
 from hedgerow.errors import BadRequest
 from hedgerow.query.core import Compiler, QueryEnv, node_list
 from hedgerow.query.timerange import (
+    TimeRange,
     interval_index_sql,
     interval_of,
     next_interval,
@@ -35,17 +36,21 @@ from hedgerow.store.schema import EVENTS_TABLE
 STATUSES = ("new", "returning", "resurrecting", "dormant")
 
 
-def run_lifecycle_query(env: QueryEnv, query: dict[str, Any]) -> dict[str, Any]:
+def lifecycle_setup(env: QueryEnv, query: dict[str, Any]) -> tuple[dict[str, Any], TimeRange]:
     series = node_list(query, "LifecycleQuery")
     if len(series) != 1:
         raise BadRequest("A LifecycleQuery takes exactly one series.", code="invalid_query")
-    node = series[0]
-    interval = interval_of(query)
-    tr = resolve_range(query.get("dateRange"), interval, env.tz)
-    starts = tr.bucket_starts()
-    size = len(starts)
-    c = Compiler(env)
-    name = c.entity_name(node)
+    return series[0], resolve_range(query.get("dateRange"), interval_of(query), env.tz)
+
+
+def lifecycle_per_person(
+    c: Compiler, query: dict[str, Any], node: dict[str, Any], tr: TimeRange
+) -> str:
+    """One row per (person, interval of the range where they have a status): `person` (key)
+    and `pair` (interval index, status number: 1 new ... 4 dormant). The buckets and their
+    actors both read it."""
+    size = len(tr.bucket_starts())
+    interval, env = tr.interval, c.env
     before = next_interval(tr.start, interval, -1).astimezone(UTC)
     active = [c.entity(node), *c.between(before, tr.utc_end())]
     extra = c.filters(query.get("properties"))
@@ -55,10 +60,9 @@ def run_lifecycle_query(env: QueryEnv, query: dict[str, Any]) -> dict[str, Any]:
     first = interval_index_sql(tr, c.params, env.timezone, "first_seen")
     end = c.timestamp(tr.utc_end() + timedelta(microseconds=1))
     per_person = (
-        f"SELECT groupUniqArrayIf({index}, {' AND '.join(active)}) AS active, "
-        f"min(timestamp) AS first_seen FROM {EVENTS_TABLE} "
-        f"WHERE {c.team()} AND timestamp < {end} GROUP BY {c.person_key()} "
-        "HAVING notEmpty(active)"
+        f"SELECT {c.person_key()} AS person, groupUniqArrayIf({index}, {' AND '.join(active)}) "
+        f"AS active, min(timestamp) AS first_seen FROM {EVENTS_TABLE} "
+        f"WHERE {c.team()} AND timestamp < {end} GROUP BY person HAVING notEmpty(active)"
     )
     statuses = (
         f"arrayConcat(arrayMap(k -> (k, if(k = {first}, 1, if(has(active, k - 1), 2, 3))), "
@@ -66,9 +70,18 @@ def run_lifecycle_query(env: QueryEnv, query: dict[str, Any]) -> dict[str, Any]:
         f"arrayMap(k -> (k + 1, 4), arrayFilter(k -> k + 1 < {size} AND NOT has(active, k + 1), "
         "active)))"
     )
+    return f"SELECT person, arrayJoin({statuses}) AS pair FROM ({per_person})"
+
+
+def run_lifecycle_query(env: QueryEnv, query: dict[str, Any]) -> dict[str, Any]:
+    node, tr = lifecycle_setup(env, query)
+    starts = tr.bucket_starts()
+    size = len(starts)
+    c = Compiler(env)
+    name = c.entity_name(node)
+    per_person = lifecycle_per_person(c, query, node, tr)
     rows = c.run(
-        f"SELECT pair.1 AS k, pair.2 AS status, count() FROM (SELECT arrayJoin({statuses}) "
-        f"AS pair FROM ({per_person})) GROUP BY k, status"
+        f"SELECT pair.1 AS k, pair.2 AS status, count() FROM ({per_person}) GROUP BY k, status"
     ).rows
     data = {status: [0] * size for status in STATUSES}
     for k, status, count in rows:

@@ -36,7 +36,7 @@ from hedgerow.query.timerange import (
     start_of_interval,
 )
 from hedgerow.query.trends import parse_breakdown
-from hedgerow.query.trends_series import breakdown_sql
+from hedgerow.query.trends_series import Breakdown, breakdown_sql
 from hedgerow.store.schema import EVENTS_TABLE
 
 PERIODS = ("Hour", "Day", "Week", "Month")
@@ -106,12 +106,26 @@ def retention_range(date_range: Any, period: str, total: int, env: QueryEnv) -> 
     return TimeRange(next_interval(last, interval, 1 - total), resolved.end, interval, env.tz)
 
 
-def run_retention_query(env: QueryEnv, query: dict[str, Any]) -> dict[str, Any]:
+def retention_setup(
+    env: QueryEnv, query: dict[str, Any]
+) -> tuple[dict[str, Any], Breakdown | None, TimeRange]:
     settings = _settings(query)
     breakdown = parse_breakdown(query.get("breakdownFilter"))
     tr = retention_range(query.get("dateRange"), settings["period"], settings["total"], env)
+    return settings, breakdown, tr
+
+
+def retention_per_person(
+    c: Compiler,
+    query: dict[str, Any],
+    settings: dict[str, Any],
+    breakdown: Breakdown | None,
+    tr: TimeRange,
+) -> str:
+    """One row per (person, breakdown value, cohort, period) the person counts in:
+    `person` (key), `bv`, `cohort`, `period`. The cells and their actors both read it."""
+    env = c.env
     size = len(tr.bucket_starts())
-    c = Compiler(env)
     target = c.entity(settings["target"], "targetEntity")
     returning = c.entity(settings["returning"], "returningEntity")
     index = interval_index_sql(tr, c.params, env.timezone, "timestamp")
@@ -131,22 +145,32 @@ def run_retention_query(env: QueryEnv, query: dict[str, Any]) -> dict[str, Any]:
         where.append(in_range)
         cohorts = "starts"
         starts = f"groupUniqArrayIf({index}, {target}) AS starts"
-    group, bv = c.person_key(), "''"
+    group, bv = "person", "''"
     if breakdown is not None:
         bv = breakdown_sql(c, breakdown)
         group += ", bv"
     per_person = (
-        f"SELECT {bv} AS bv, {starts}, groupUniqArrayIf({index}, {returning} AND {in_range}) "
-        f"AS returns FROM {EVENTS_TABLE} WHERE {' AND '.join(where)} GROUP BY {group}"
+        f"SELECT {c.person_key()} AS person, {bv} AS bv, {starts}, "
+        f"groupUniqArrayIf({index}, {returning} AND {in_range}) AS returns "
+        f"FROM {EVENTS_TABLE} WHERE {' AND '.join(where)} GROUP BY {group}"
     )
     periods = (
         f"arrayConcat([0], arrayFilter(p -> p > 0 AND p < {settings['total']} AND "
         f"cohort + p < {size}, arrayMap(r -> r - cohort, returns)))"
     )
+    return (
+        f"SELECT person, bv, cohort, arrayJoin({periods}) AS period FROM (SELECT person, bv, "
+        f"returns, arrayJoin({cohorts}) AS cohort FROM ({per_person})) "
+        f"WHERE cohort >= 0 AND cohort < {size}"
+    )
+
+
+def run_retention_query(env: QueryEnv, query: dict[str, Any]) -> dict[str, Any]:
+    settings, breakdown, tr = retention_setup(env, query)
+    c = Compiler(env)
+    cells_sql = retention_per_person(c, query, settings, breakdown, tr)
     rows = c.run(
-        f"SELECT bv, cohort, period, count() FROM (SELECT bv, cohort, arrayJoin({periods}) "
-        f"AS period FROM (SELECT bv, returns, arrayJoin({cohorts}) AS cohort FROM "
-        f"({per_person})) WHERE cohort >= 0 AND cohort < {size}) GROUP BY bv, cohort, period"
+        f"SELECT bv, cohort, period, count() FROM ({cells_sql}) GROUP BY bv, cohort, period"
     ).rows
     cells = [(str(b), int(k), int(p), int(n)) for b, k, p, n in rows]
     return cohorts_answer(env, tr, settings, cells, breakdown)

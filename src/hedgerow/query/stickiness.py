@@ -57,14 +57,21 @@ def run_stickiness_query(env: QueryEnv, query: dict[str, Any]) -> dict[str, Any]
 
 
 def _counts(c: Compiler, node: dict[str, Any], filters: Any, tr: TimeRange) -> dict[int, int]:
+    per_person = stickiness_per_person(c, node, filters, tr)
+    rows = c.run(f"SELECT intervals, count() FROM ({per_person}) GROUP BY intervals").rows
+    return {int(k): int(n) for k, n in rows}
+
+
+def stickiness_per_person(c: Compiler, node: dict[str, Any], filters: Any, tr: TimeRange) -> str:
+    """One row per person who did the series: `person` (key), `intervals` (how many distinct
+    intervals they did it in), `events` (how many matching events). The bars and their
+    actors both read it."""
     where = [c.team(), c.entity(node), *c.between(tr.utc_start(), tr.utc_end())]
     extra = c.filters(filters)
     if extra:
         where.append(extra)
     index = interval_index_sql(tr, c.params, c.env.timezone, "timestamp")
-    rows = c.run(
-        f"SELECT intervals, count() FROM (SELECT {c.person_key()} AS person, "
-        f"uniqExact({index}) AS intervals FROM {EVENTS_TABLE} WHERE {' AND '.join(where)} "
-        "GROUP BY person) GROUP BY intervals"
-    ).rows
-    return {int(k): int(n) for k, n in rows}
+    return (
+        f"SELECT {c.person_key()} AS person, uniqExact({index}) AS intervals, "
+        f"count() AS events FROM {EVENTS_TABLE} WHERE {' AND '.join(where)} GROUP BY person"
+    )

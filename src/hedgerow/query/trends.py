@@ -38,12 +38,8 @@ def run_trends_query(env: QueryEnv, query: dict[str, Any]) -> dict[str, Any]:
     series = node_list(query, "TrendsQuery")
     for node in series:
         series_math(node)
-    interval = interval_of(query)
-    current = resolve_range(
-        query.get("dateRange"), interval, env.tz, earliest=lambda: _earliest(env)
-    )
+    current, previous = trends_ranges(env, query)
     breakdown = parse_breakdown(query.get("breakdownFilter"))
-    previous = _previous_range(current, query.get("compareFilter"))
     formulas = _formulas(query.get("trendsFilter"), len(series))
     display = (query.get("trendsFilter") or {}).get("display")
     whole = display in AGGREGATE_DISPLAYS
@@ -83,6 +79,14 @@ def run_trends_query(env: QueryEnv, query: dict[str, Any]) -> dict[str, Any]:
     if previous:
         response["resolved_compare_date_range"] = previous.as_json()
     return response
+
+
+def trends_ranges(env: QueryEnv, query: dict[str, Any]) -> tuple[TimeRange, TimeRange | None]:
+    """The date range of a trends query, and the previous one it is compared to (or None)."""
+    current = resolve_range(
+        query.get("dateRange"), interval_of(query), env.tz, earliest=lambda: _earliest(env)
+    )
+    return current, _previous_range(current, query.get("compareFilter"))
 
 
 def parse_breakdown(spec: Any) -> Breakdown | None:

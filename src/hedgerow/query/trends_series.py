@@ -130,25 +130,8 @@ def compute_series(
 ) -> SeriesData:
     """Per interval; or with `whole`, one value over the whole range (bucket key `""`)."""
     s = _SeriesSql(env, node, filters, tr)
-    c = s.c
     data = SeriesData()
-    group = "''"
-    if breakdown is not None:
-        raw = breakdown_sql(c, breakdown)
-        ranked = s.run(
-            f"SELECT {raw} AS bv, {s.aggregate(ranking=True)} AS value "
-            f"FROM {EVENTS_TABLE} WHERE {s.range_where()} "
-            f"GROUP BY bv ORDER BY value DESC, bv ASC LIMIT {breakdown.limit + 1}"
-        )
-        top = [str(row[0]) for row in ranked[: breakdown.limit]]
-        other = len(ranked) > breakdown.limit and not breakdown.hide_other
-        data.order = [*top, *([OTHER_VALUE] if other else [])]
-        top_sql = c.params.strings(top)
-        group = f"if(has({top_sql}, {raw}), {raw}, {c.params.string(OTHER_VALUE)})"
-        if breakdown.hide_other:
-            s.where.append(f"has({top_sql}, {raw})")
-    else:
-        data.order = [None]
+    data.order, group = breakdown_group(s, breakdown)
     if whole:
         rows = s.run(
             f"SELECT '' AS bucket, {group} AS bv, {s.aggregate(ranking=s.math in ACTIVE_DAYS)} "
@@ -165,6 +148,58 @@ def compute_series(
         if key in data.values:
             data.values[key][str(bucket)] = _number(value)
     return data
+
+
+def breakdown_group(s: _SeriesSql, breakdown: Breakdown | None) -> tuple[list[str | None], str]:
+    """The breakdown values shown, in order, and the SQL of each event's group: its value
+    when among the top `breakdown_limit` (ranked over the whole range), else "other"."""
+    if breakdown is None:
+        return [None], "''"
+    c = s.c
+    raw = breakdown_sql(c, breakdown)
+    ranked = s.run(
+        f"SELECT {raw} AS bv, {s.aggregate(ranking=True)} AS value "
+        f"FROM {EVENTS_TABLE} WHERE {s.range_where()} "
+        f"GROUP BY bv ORDER BY value DESC, bv ASC LIMIT {breakdown.limit + 1}"
+    )
+    top = [str(row[0]) for row in ranked[: breakdown.limit]]
+    other = len(ranked) > breakdown.limit and not breakdown.hide_other
+    top_sql = c.params.strings(top)
+    if breakdown.hide_other:
+        s.where.append(f"has({top_sql}, {raw})")
+    group = f"if(has({top_sql}, {raw}), {raw}, {c.params.string(OTHER_VALUE)})"
+    return [*top, *([OTHER_VALUE] if other else [])], group
+
+
+def series_actors(
+    env: QueryEnv,
+    node: dict[str, Any],
+    filters: Any,
+    tr: TimeRange,
+    breakdown: Breakdown | None,
+    bucket_key: str,
+    value: str | None,
+) -> tuple[Compiler, str]:
+    """The persons behind one point of a series (the interval with this bucket key, and
+    this breakdown value): `person` (key) and `events` (their matching events in it). Built
+    from the same conditions, bucket and breakdown group as the point's value."""
+    s = _SeriesSql(env, node, filters, tr)
+    if s.rolling:
+        raise BadRequest(
+            "The persons behind a weekly or monthly active users point are not available; "
+            "use math 'dau'.",
+            code="invalid_query",
+        )
+    _order, group = breakdown_group(s, breakdown)
+    c = s.c
+    bucket = bucket_of_unit_sql(tr.interval, unit_sql(tr.interval, s.tz))
+    where = [s.range_where(), f"{bucket} = {c.params.string(bucket_key)}"]
+    if breakdown is not None:
+        where.append(f"{group} = {c.params.string(value or '')}")
+    return c, (
+        f"SELECT {c.person_key()} AS person, count() AS events FROM {EVENTS_TABLE} "
+        f"WHERE {' AND '.join(where)} GROUP BY person"
+    )
 
 
 def _plain_rows(s: _SeriesSql, group: str) -> list[list[Any]]:
