@@ -67,17 +67,34 @@ class Intervals:
 
 
 def stickiness(events: list[Event], match: Match, span: Intervals) -> list[int]:
+    bars = stickiness_persons(events, match, span)
+    return [len(bars.get(k, set())) for k in range(1, span.size + 1)]
+
+
+def stickiness_persons(events: list[Event], match: Match, span: Intervals) -> dict[int, set[int]]:
+    """Number of intervals -> the persons active in exactly that many."""
     seen: dict[int, set[int]] = {}
     for event in events:
         if match(event) and span.inside(event):
             seen.setdefault(event.person, set()).add(span.index(event))
-    data = [0] * span.size
-    for intervals in seen.values():
-        data[len(intervals) - 1] += 1
-    return data
+    bars: dict[int, set[int]] = {}
+    for person, intervals in seen.items():
+        bars.setdefault(len(intervals), set()).add(person)
+    return bars
 
 
 def lifecycle(events: list[Event], match: Match, span: Intervals) -> dict[str, list[int]]:
+    buckets = lifecycle_persons(events, match, span)
+    data = {s: [0] * span.size for s in ("new", "returning", "resurrecting", "dormant")}
+    for (status, k), persons in buckets.items():
+        data[status][k] = -len(persons) if status == "dormant" else len(persons)
+    return data
+
+
+def lifecycle_persons(
+    events: list[Event], match: Match, span: Intervals
+) -> dict[tuple[str, int], set[int]]:
+    """(status, interval) -> the persons with that status then."""
     first: dict[int, int] = {}
     active: dict[int, set[int]] = {}
     for event in events:
@@ -87,17 +104,17 @@ def lifecycle(events: list[Event], match: Match, span: Intervals) -> dict[str, l
         first[event.person] = min(first.get(event.person, k), k)
         if match(event) and k >= -1:
             active.setdefault(event.person, set()).add(k)
-    data = {s: [0] * span.size for s in ("new", "returning", "resurrecting", "dormant")}
+    buckets: dict[tuple[str, int], set[int]] = {}
     for person, ks in active.items():
         for k in range(span.size):
             if k in ks:
                 status = (
                     "new" if k == first[person] else "returning" if k - 1 in ks else "resurrecting"
                 )
-                data[status][k] += 1
+                buckets.setdefault((status, k), set()).add(person)
             elif k - 1 in ks:
-                data["dormant"][k] -= 1
-    return data
+                buckets.setdefault(("dormant", k), set()).add(person)
+    return buckets
 
 
 def retention(
@@ -109,6 +126,20 @@ def retention(
     first_time: bool,
     group: Callable[[Event], str] = lambda e: "",
 ) -> dict[str, dict[tuple[int, int], int]]:
+    """Group -> (cohort, period) -> number of persons."""
+    found = retention_persons(events, target, returning, span, total, first_time, group)
+    return {g: {cell: len(p) for cell, p in cells.items()} for g, cells in found.items()}
+
+
+def retention_persons(
+    events: list[Event],
+    target: Match,
+    returning: Match,
+    span: Intervals,
+    total: int,
+    first_time: bool,
+    group: Callable[[Event], str] = lambda e: "",
+) -> dict[str, dict[tuple[int, int], set[int]]]:
     """Group -> (cohort, period) -> persons."""
     starts: dict[tuple[int, str], set[int]] = {}
     first: dict[tuple[int, str], datetime] = {}
@@ -123,17 +154,16 @@ def retention(
             returns.setdefault(key, set()).add(span.index(event))
     if first_time:
         starts = {key: {span.index_of_local(t)} for key, t in first.items()}
-    cells: dict[str, dict[tuple[int, int], int]] = {}
+    cells: dict[str, dict[tuple[int, int], set[int]]] = {}
     for key, cohorts in starts.items():
         for cohort in cohorts:
             if not 0 <= cohort < span.size:
                 continue
             found = cells.setdefault(key[1], {})
-            found[(cohort, 0)] = found.get((cohort, 0), 0) + 1
+            found.setdefault((cohort, 0), set()).add(key[0])
             for period in range(1, min(total, span.size - cohort)):
                 if cohort + period in returns.get(key, set()):
-                    cell = (cohort, period)
-                    found[cell] = found.get(cell, 0) + 1
+                    found.setdefault((cohort, period), set()).add(key[0])
     return cells
 
 

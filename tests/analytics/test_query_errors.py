@@ -70,8 +70,9 @@ def test_bad_trends_are_400(server: Server, query: dict[str, Any], message: str)
 
 
 def test_unknown_kind_and_bad_timezone(server: Server) -> None:
-    answer = _post(server, {"kind": "PathsQuery"})
-    assert "TrendsQuery" in answer["error"] and "RetentionQuery" in answer["error"]
+    answer = _post(server, {"kind": "WebOverviewQuery"})
+    assert "TrendsQuery" in answer["error"] and "PathsQuery" in answer["error"]
+    assert "ActorsQuery" in answer["error"]
     assert _post(server, {"kind": 5})["code"] == "invalid_query"
     with server.api() as api:
         response = api.patch("/api/projects/1/", json={"timezone": "Mars/Olympus"})

@@ -371,19 +371,3 @@ class HogQLQuery(Shape):
 
     kind: Literal["HogQLQuery"]
     query: str = Field(description="SELECT ... FROM events ...")
-
-
-AnyQuery = Annotated[
-    EventsQuery
-    | TrendsQuery
-    | FunnelsQuery
-    | RetentionQuery
-    | LifecycleQuery
-    | StickinessQuery
-    | HogQLQuery,
-    Field(discriminator="kind"),
-]
-
-
-class QueryRequest(BaseModel):
-    query: AnyQuery

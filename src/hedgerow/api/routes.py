@@ -14,6 +14,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from hedgerow.actions import ActionStore
+from hedgerow.api.actors import run_actors_query
 from hedgerow.api.auth import allowed_projects, project_for
 from hedgerow.api.definitions import DefinitionsApi
 from hedgerow.api.limits import QueryGate
@@ -26,7 +27,7 @@ from hedgerow.api.models import (
     ProjectList,
     ProjectOut,
 )
-from hedgerow.api.query_models import QueryRequest
+from hedgerow.api.query_body import QueryRequest
 from hedgerow.api.schema import build_document
 from hedgerow.api.sql_schema import SqlSchemaApi
 from hedgerow.api.validation import body_of, params_of, read_json, validate
@@ -41,6 +42,7 @@ from hedgerow.query.events_query import events_query_runner, run_events_query
 from hedgerow.query.funnels import run_funnels_query
 from hedgerow.query.hogql import run_hogql_query
 from hedgerow.query.lifecycle import run_lifecycle_query
+from hedgerow.query.paths import run_paths_query
 from hedgerow.query.persons import last_seen
 from hedgerow.query.retention import run_retention_query
 from hedgerow.query.stickiness import run_stickiness_query
@@ -55,6 +57,7 @@ QUERY_RUNNERS: dict[str, QueryRunner] = {
     "RetentionQuery": run_retention_query,
     "LifecycleQuery": run_lifecycle_query,
     "StickinessQuery": run_stickiness_query,
+    "PathsQuery": run_paths_query,
 }
 
 
@@ -97,7 +100,7 @@ class Api:
 
     def __post_init__(self) -> None:
         self.definitions = Definitions(self.events)
-        self.runners = {**QUERY_RUNNERS, "HogQLQuery": self._hogql}
+        self.runners = {**QUERY_RUNNERS, "HogQLQuery": self._hogql, "ActorsQuery": self._actors}
         self.schema_json = orjson.dumps(build_document())
 
     async def schema(self, request: Request) -> Response:
@@ -141,6 +144,9 @@ class Api:
         mentions = isinstance(text, str) and "properties" in text
         types = self.definitions.property_types(env.team_id) if mentions else {}
         return run_hogql_query(env.store, env.team_id, env.timezone, query, types)
+
+    def _actors(self, env: QueryEnv, query: dict[str, Any]) -> dict[str, Any]:
+        return run_actors_query(env, query, self.persons, self._persons_json)
 
     def _with_ids(self, person: Person) -> Person:
         person.distinct_ids = self.persons.distinct_ids(person.team_id, person.id)

@@ -17,7 +17,7 @@ from hedgerow import __version__
 from hedgerow.api import models as m
 from hedgerow.api import warning_models as w
 from hedgerow.api.capture_models import CaptureBody, CaptureOk
-from hedgerow.api.query_models import QueryRequest
+from hedgerow.api.query_body import QueryRequest
 from hedgerow.api.sql_models import SqlSchema
 
 PROJECT = "/api/projects/{project_id}"
@@ -143,7 +143,7 @@ OPERATIONS: list[Operation] = [
         "post",
         PROJECT + "/query/",
         "Run an EventsQuery, TrendsQuery, FunnelsQuery, RetentionQuery, LifecycleQuery, "
-        "StickinessQuery or HogQLQuery",
+        "StickinessQuery, PathsQuery, ActorsQuery or HogQLQuery",
         m.QueryResult,
         body=QueryRequest,
         errors={429: "Too many queries at once", 503: "Busy; retry after Retry-After seconds"},

@@ -47,6 +47,10 @@ QUERY_KINDS = (
     "RetentionQuery",
     "LifecycleQuery",
     "StickinessQuery",
+    "PathsQuery",
+    "ActorsQuery",
+    "InsightActorsQuery",
+    "FunnelsActorsQuery",
     "HogQLQuery",
 )
 

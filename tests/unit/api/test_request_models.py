@@ -10,7 +10,7 @@ from starlette.routing import Route
 
 from hedgerow.api.actions import ActionsApi
 from hedgerow.api.models import ActionCreate, PersonsParams, ProjectChanges
-from hedgerow.api.query_models import QueryRequest
+from hedgerow.api.query_body import QueryRequest
 from hedgerow.api.routes import Api
 from hedgerow.api.schema import OPERATIONS, build_document
 from hedgerow.api.validation import validate
@@ -70,7 +70,11 @@ def test_documented_queries_are_taken(query: dict[str, Any]) -> None:
 
 BAD_QUERIES: list[tuple[Any, str, str]] = [
     ([], "invalid_query", "`the body` must be an object"),
-    ({"query": {"kind": "PathsQuery"}}, "invalid_query", "Unknown query kind 'PathsQuery'"),
+    (
+        {"query": {"kind": "WebOverviewQuery"}},
+        "invalid_query",
+        "Unknown query kind 'WebOverviewQuery'",
+    ),
     ({"query": {}}, "invalid_query", "needs a `kind`"),
     (
         {"query": {"kind": "TrendsQuery", "series": [{"event": "x", "math": "weird"}]}},

@@ -1,0 +1,183 @@
+"""`PathsQuery`: the most common ways persons move between pages, screens or events.
+
+Request: `pathsFilter` with `includeEventTypes` (any of `$pageview`, `$screen`,
+`custom_event`; default `["$pageview"]`), `startPoint`, `endPoint`, `stepLimit` (default 5,
+2 to 20), `edgeLimit` (default 50), `minEdgeWeight`, `maxEdgeWeight`, `excludeEvents`
+(event names or path items left out) and `localPathCleaningFilters` (`[{"regex", "alias"}]`);
+`dateRange` and `properties` for the whole query.
+
+A path item is the event's `$current_url` for a page view, `$screen_name` for a screen and
+the event name for a custom event. Cleaning rules replace every match of their regex (RE2)
+by their alias, in order, before anything else. A person's events in the range, in time
+order, are cut into sessions where 30 minutes pass between two events (as PostHog's paths
+do: by time, not by `$session_id`), and repeats of the same item in a row count once.
+A session's path starts at its first `startPoint` (sessions without it are left out); it
+ends at the first `endPoint` after that (sessions without it are left out), keeping the
+`stepLimit` items before it when there is no start point; it keeps at most `stepLimit`
+items. Nodes are named with their step, `1_/pricing`; an edge's `value` is the number of
+persons (effective, after merges) with that move at that step in some session. `dropoffs`
+says, per node, how many persons had a path end there, and `dropoff_by_step` per step.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hedgerow.errors import BadRequest
+from hedgerow.query.core import Compiler, QueryEnv
+from hedgerow.query.timerange import resolve_range
+from hedgerow.store.schema import EVENTS_TABLE
+
+EVENT_TYPES = ("$pageview", "$screen", "custom_event")
+SESSION_GAP_SECONDS = 30 * 60
+DEFAULT_STEPS, MAX_STEPS = 5, 20
+DEFAULT_EDGES = 50
+
+
+def _integer(spec: dict[str, Any], field: str, default: int | None, low: int, high: int) -> Any:
+    value = spec.get(field)
+    if value is None:
+        return default
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise BadRequest(
+            f"`{field}` must be an integer from {low} to {high}.", code="invalid_query"
+        )
+    return value
+
+
+def _settings(query: dict[str, Any]) -> dict[str, Any]:
+    spec = query.get("pathsFilter") or {}
+    if not isinstance(spec, dict):
+        raise BadRequest("`pathsFilter` must be an object.", code="invalid_query")
+    types = spec.get("includeEventTypes") or ["$pageview"]
+    if not isinstance(types, list) or any(t not in EVENT_TYPES for t in types):
+        raise BadRequest(
+            f"`includeEventTypes` is a list of {', '.join(EVENT_TYPES)}.", code="invalid_query"
+        )
+    rules = spec.get("localPathCleaningFilters") or []
+    if not isinstance(rules, list) or not all(
+        isinstance(r, dict) and isinstance(r.get("regex"), str) for r in rules
+    ):
+        raise BadRequest(
+            '`localPathCleaningFilters` is a list of {"regex", "alias"}.', code="invalid_query"
+        )
+    for field in ("startPoint", "endPoint"):
+        if spec.get(field) is not None and not isinstance(spec[field], str):
+            raise BadRequest(f"`{field}` must be a path item (text).", code="invalid_query")
+    excluded = spec.get("excludeEvents") or []
+    if not isinstance(excluded, list) or not all(isinstance(e, str) for e in excluded):
+        raise BadRequest("`excludeEvents` is a list of names.", code="invalid_query")
+    big = 10**9
+    return {
+        "types": types,
+        "rules": [(r["regex"], str(r.get("alias") or "")) for r in rules],
+        "start": spec.get("startPoint") or None,
+        "end": spec.get("endPoint") or None,
+        "excluded": excluded,
+        "steps": _integer(spec, "stepLimit", DEFAULT_STEPS, 2, MAX_STEPS),
+        "edges": _integer(spec, "edgeLimit", DEFAULT_EDGES, 1, 10_000),
+        "min_weight": _integer(spec, "minEdgeWeight", 1, 1, big),
+        "max_weight": _integer(spec, "maxEdgeWeight", None, 1, big),
+    }
+
+
+def paths_per_person(c: Compiler, query: dict[str, Any], s: dict[str, Any]) -> str:
+    """One row per session path: `person` and `path` (the items, cleaned and cut)."""
+    tr = resolve_range(query.get("dateRange"), "day", c.env.tz)
+    item = "event"
+    kinds = []
+    if "$pageview" in s["types"]:
+        kinds.append("'$pageview'")
+        url = c.reader.text("event", "$current_url")
+        item = f"if(event = '$pageview', {url}, {item})"
+    if "$screen" in s["types"]:
+        kinds.append("'$screen'")
+        screen = c.reader.text("event", "$screen_name")
+        item = f"if(event = '$screen', {screen}, {item})"
+    if "custom_event" in s["types"]:
+        condition = "NOT startsWith(event, '$')"
+        if kinds:
+            condition = f"({condition} OR event IN ({', '.join(kinds)}))"
+    else:
+        condition = f"event IN ({', '.join(kinds)})"
+    for pattern, alias in s["rules"]:
+        c.reader.regexes.append(pattern)
+        item = f"replaceRegexpAll({item}, {c.params.string(pattern)}, {c.params.string(alias)})"
+    where = [c.team(), condition, *c.between(tr.utc_start(), tr.utc_end())]
+    extra = c.filters(query.get("properties"))
+    if extra:
+        where.append(extra)
+    if s["excluded"]:
+        where.append(f"NOT has({c.params.strings(s['excluded'])}, event)")
+    steps = s["steps"]
+    cut = "items"
+    if s["start"] is not None:
+        cut = f"arraySlice({cut}, indexOf({cut}, {c.params.string(s['start'])}))"
+    if s["end"] is not None:
+        end = c.params.string(s["end"])
+        if s["start"] is None:
+            at = f"indexOf({cut}, {end})"
+            cut = f"arraySlice({cut}, greatest(1, {at} - {steps - 1}), least({at}, {steps}))"
+        else:
+            cut = f"arraySlice({cut}, 1, indexOf({cut}, {end}))"
+    keep = ["notEmpty(path)"]
+    if s["start"] is not None:
+        keep.append(f"path[1] = {c.params.string(s['start'])}")
+    if s["end"] is not None:
+        keep.append(f"path[-1] = {c.params.string(s['end'])}")
+    sessions = (
+        f"SELECT person, arraySort(x -> x.1, groupArray((timestamp, item))) AS evs, "
+        "arrayMap(x -> toUnixTimestamp64Milli(x.1), evs) AS t, "
+        "arraySplit((x, gap) -> gap, evs, arrayMap((a, b) -> a - b > "
+        f"{SESSION_GAP_SECONDS * 1000}, t, arrayPushFront(arrayPopBack(t), t[1]))) AS sessions "
+        f"FROM (SELECT {c.person_key()} AS person, timestamp, {item} AS item "
+        f"FROM {EVENTS_TABLE} WHERE {' AND '.join(where)}) GROUP BY person"
+    )
+    return (
+        "SELECT person, path FROM (SELECT person, arrayMap(x -> x.2, session) AS raw, "
+        "arrayFilter((x, i) -> i = 1 OR x != raw[i - 1], raw, arrayEnumerate(raw)) AS items, "
+        f"arraySlice({cut}, 1, {steps}) AS path FROM (SELECT person, arrayJoin(sessions) AS "
+        f"session FROM ({sessions}))) WHERE {' AND '.join(keep)}"
+    )
+
+
+def run_paths_query(env: QueryEnv, query: dict[str, Any]) -> dict[str, Any]:
+    settings = _settings(query)
+    c = Compiler(env)
+    per_person = paths_per_person(c, query, settings)
+    # (step, source, target) per move, and (step, last item, '') where a path ends.
+    moves = (
+        "arrayConcat(arrayMap(i -> (i, path[i], path[i + 1]), range(1, length(path))), "
+        "[(length(path), path[-1], '')])"
+    )
+    rows = c.run(
+        f"SELECT m.1 AS step, m.2 AS source, m.3 AS target, uniqExact(person) AS persons "
+        f"FROM (SELECT person, arrayJoin({moves}) AS m FROM ({per_person})) "
+        "GROUP BY step, source, target"
+    ).rows
+    by_step = c.run(
+        f"SELECT length(path) AS step, uniqExact(person) FROM ({per_person}) GROUP BY step"
+    ).rows
+    edges: list[tuple[int, str, str]] = []
+    dropoffs: list[dict[str, Any]] = []
+    for step, source, target, persons in rows:
+        node, value = f"{int(step)}_{source}", int(persons)
+        if target == "":
+            dropoffs.append({"node": node, "step": int(step), "value": value})
+        elif value >= settings["min_weight"] and (
+            settings["max_weight"] is None or value <= settings["max_weight"]
+        ):
+            edges.append((-value, node, f"{int(step) + 1}_{target}"))
+    edges.sort()
+    dropoffs.sort(key=lambda d: (d["step"], -d["value"], d["node"]))
+    return {
+        "results": [
+            {"source": source, "target": target, "value": -negative}
+            for negative, source, target in edges[: settings["edges"]]
+        ],
+        "dropoffs": dropoffs,
+        "dropoff_by_step": {str(int(k)): int(n) for k, n in sorted(by_step)},
+        "hasMore": len(edges) > settings["edges"],
+        "timezone": env.timezone,
+        "is_cached": False,
+    }
