@@ -71,6 +71,8 @@ def test_schema_describes_every_api_route(seeded: dict[str, Any]) -> None:
         "RetentionQuery",
         "LifecycleQuery",
         "StickinessQuery",
+        "PathsQuery",
+        "ActorsQuery",
         "HogQLQuery",
     }
     assert query["security"] == [{"PersonalApiKey": []}, {"SessionCookie": []}]
