@@ -24,11 +24,13 @@ def _persons_by_distinct_id(events: list[Event]) -> dict[str, int]:
     return {e.distinct_id: e.person for e in events}
 
 
-def _actors(project: Project, source: dict[str, Any], **extra: Any) -> list[list[Any]]:
-    """Every row, read page by page (50 a page)."""
+def _actors(
+    project: Project, source: dict[str, Any], page: int = 50, **extra: Any
+) -> list[list[Any]]:
+    """Every row, read page by page."""
     rows: list[list[Any]] = []
     while True:
-        query = {"kind": "ActorsQuery", "source": source, "limit": 50, "offset": len(rows)}
+        query = {"kind": "ActorsQuery", "source": source, "limit": page, "offset": len(rows)}
         answer = project.query({**query, **extra})
         assert answer["columns"] == ["actor", "event_count"]
         rows += answer["results"]
@@ -206,6 +208,7 @@ def test_search_and_isolation(projects: tuple[Project, Project]) -> None:
     source = {"kind": "InsightActorsQuery", "source": query, "day": data.index(max(data)) + 1}
     everyone = _actors(main, source)
     assert len(everyone) > 3
+    assert _actors(main, source, page=2) == everyone  # pages follow each other
     found = _actors(main, source, search="USER-4")  # a distinct id, any case
     assert {a["distinct_ids"][0] for a, _ in found} <= {"user-4", "anon-4"} and found
     theirs = _actors(other, source)
