@@ -46,6 +46,11 @@ def walkers(now: datetime, count: int = 40, first_number: int = 500) -> list[Eve
                     at += timedelta(minutes=45)  # a new session by time
                 if rng.random() > 0.15:  # else: the same page again (a reload)
                     page = rng.choice(PAGES)
+            if number % 7 == 0:  # the same person in the app: screens
+                for step, name in enumerate(["Home", "Cart", "Cart", "Pay"][: rng.randint(2, 4)]):
+                    moment = start + timedelta(hours=3, minutes=2 * step)
+                    screen = {"$screen_name": name}
+                    events.append(Event("$screen", user, moment, number, screen))
             if merged and session == 0:
                 identify = Event("$identify", user, at, number, {"$anon_distinct_id": anon})
                 events.append(identify)

@@ -127,6 +127,33 @@ def test_funnel_converted_and_dropped(main: Project) -> None:
     assert 0 < steps[1]["count"] < steps[0]["count"]
 
 
+def test_funnel_step_of_a_breakdown_group(main: Project) -> None:
+    last = _today() - timedelta(days=1)
+    first = last - timedelta(days=40)
+    funnel = {
+        "kind": "FunnelsQuery",
+        "series": [{"event": "$pageview"}, {"event": "purchase"}],
+        "dateRange": _range(first, last),
+        "funnelsFilter": {"funnelWindowInterval": 1, "funnelWindowIntervalUnit": "day"},
+        "breakdownFilter": {"breakdown": "$browser"},
+    }
+    groups = main.query(funnel)["results"]
+    span = Intervals(first, last, "day", TZ)
+    start, end = span.start_hour, span.end.astimezone(UTC) - timedelta(microseconds=1)
+    furthest = _furthest(main.events, start, end)
+    entry: dict[int, str] = {}
+    for e in main.events:  # in time order: the browser of each person's first page view
+        if e.event == "$pageview" and start <= e.timestamp <= end:
+            entry.setdefault(e.person, str(e.properties.get("$browser")))
+    for steps in groups[:2]:
+        browser = steps[0]["breakdown_value"]
+        source = {"kind": "FunnelsActorsQuery", "source": funnel, "funnelStep": 2}
+        rows = _actors(main, {**source, "funnelStepBreakdown": browser})
+        wanted = {p for p, k in furthest.items() if k == 2 and entry[p] == browser}
+        assert _numbers(main, rows) == wanted
+        assert len(rows) == steps[1]["count"] > 0
+
+
 def test_retention_cells(main: Project) -> None:
     last = _today() - timedelta(days=1)
     first = last - timedelta(days=70)

@@ -125,6 +125,14 @@ def test_raw_urls_and_custom_events(main: Project) -> None:
     assert any("purchase" in r["target"] for r in both["results"])
 
 
+def test_screen_paths(main: Project) -> None:
+    answer = _ask(main, includeEventTypes=["$screen"])
+    assert answer["results"] == paths(main.events, *_window(), TZ, types=["$screen"]).top()
+    assert {"source": "1_Home", "target": "2_Cart"} in [
+        {"source": r["source"], "target": r["target"]} for r in answer["results"]
+    ]
+
+
 def test_each_project_sees_only_its_paths(projects: tuple[Project, Project]) -> None:
     main, other = projects
     answer = _ask(other, localPathCleaningFilters=CLEANING)
