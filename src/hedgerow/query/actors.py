@@ -172,18 +172,31 @@ def _funnel(env: QueryEnv, source: dict[str, Any], insight: dict[str, Any]) -> t
     return c, f"SELECT person, 0 AS events FROM ({rows}) WHERE {' AND '.join(where)}"
 
 
-def actor_rows(env: QueryEnv, source: Any) -> tuple[list[tuple[str, int]], bool]:
-    """The persons (ids) at the point with their event counts, most events first, then by
-    id; and whether the counts mean something."""
+def actor_page(
+    env: QueryEnv, source: Any, limit: int, offset: int, among: list[int] | None = None
+) -> tuple[list[tuple[str, int]], int, bool]:
+    """A page of the persons (ids) at the point with their event counts, most events first,
+    then by person index; the number of persons at the point; and whether the counts mean
+    something. `among`: only these person indexes (a search's)."""
     c, sql, counted = insight_actors(env, source)
-    events = {int(k): int(n) for k, n in c.run(sql).rows}
-    if not events:
-        return [], counted
+    where = "1"
+    if among is not None:
+        where = f"person IN ({', '.join(str(int(k)) for k in among) or 'NULL'})"
+    rows = c.run(
+        f"SELECT person, events, count() OVER () FROM ({sql}) WHERE {where} "
+        f"ORDER BY events DESC, person LIMIT {int(limit)} OFFSET {int(offset)}"
+    ).rows
+    if not rows:
+        total = int(c.run(f"SELECT count() FROM ({sql}) WHERE {where}").rows[0][0])
+        return [], total, counted
+    events = {int(k): int(n) for k, n, _ in rows}
     key, person = person_key_source(env.store, env.team_id), person_source(env.store, env.team_id)
     keys = ", ".join(str(k) for k in events)  # integers the query just gave
-    ids = c.run(
-        f"SELECT {key} AS person, any(toString({person})) FROM {EVENTS_TABLE} "
-        f"WHERE {c.team()} AND person IN ({keys}) GROUP BY person"
-    ).rows
-    found = sorted(((str(pid), events[int(k)]) for k, pid in ids), key=lambda r: (-r[1], r[0]))
-    return found, counted
+    ids = dict(
+        c.run(
+            f"SELECT {key} AS person, any(toString({person})) FROM {EVENTS_TABLE} "
+            f"WHERE {c.team()} AND person IN ({keys}) GROUP BY person"
+        ).rows
+    )
+    page = [(str(ids[k]), n) for k, n in events.items() if k in ids]
+    return page, int(rows[0][2]), counted
