@@ -4,14 +4,14 @@ plain-Python reference finds there, and counted against the aggregate's own numb
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 import test_insights
 from analytics_data import Event
 from insights_reference import Intervals, lifecycle_persons, retention_persons, stickiness_persons
-from test_insights import NOT_SAFARI, TZ, Project, _is, _range, _today
+from test_insights import NOT_SAFARI, NULL, TZ, Project, _is, _range, _today
 
 # The dataset and server of test_insights.py (one server for this module too).
 projects = test_insights.projects
@@ -178,6 +178,58 @@ def test_retention_cells(main: Project) -> None:
         actors = _actors(main, source)
         assert _numbers(main, actors) == cells.get((cohort, period), set())
         assert len(actors) == rows[cohort]["values"][period]["count"] > 0
+
+
+def test_retention_cell_of_a_breakdown_value(main: Project) -> None:
+    last = _today() - timedelta(days=1)
+    first = last - timedelta(days=60)
+    retention = {
+        "kind": "RetentionQuery",
+        "retentionFilter": {"period": "Week", "totalIntervals": 5},
+        "dateRange": _range(first, last),
+        "breakdownFilter": {"breakdown": "tier", "breakdown_type": "person"},
+    }
+    rows = main.query(retention)["results"]
+    span = Intervals(first, last, "week", TZ)
+    match = _is("$pageview")
+    grouped = retention_persons(
+        main.events,
+        match,
+        match,
+        span,
+        5,
+        False,
+        group=lambda e: str(e.person_properties.get("tier") or NULL),
+    )
+    for tier in ("gold", "silver"):
+        cohort_rows = [r for r in rows if r["breakdown_value"] == tier]
+        for cohort, period in [(1, 0), (2, 1)]:
+            source = {"kind": "InsightActorsQuery", "source": retention, "breakdown": tier}
+            actors = _actors(main, {**source, "interval": cohort, "period": period})
+            assert _numbers(main, actors) == grouped[tier].get((cohort, period), set())
+            assert len(actors) == cohort_rows[cohort]["values"][period]["count"] > 0
+
+
+def test_trends_point_of_the_previous_period(main: Project) -> None:
+    last = _today() - timedelta(days=1)
+    first = last - timedelta(days=6)
+    trends = {
+        "kind": "TrendsQuery",
+        "series": [{"event": "$pageview", "math": "dau"}],
+        "dateRange": _range(first, last),
+        "compareFilter": {"compare": True},
+    }
+    previous = next(r for r in main.query(trends)["results"] if r["compare_label"] == "previous")
+    k = previous["data"].index(max(previous["data"]))
+    source = {"kind": "InsightActorsQuery", "source": trends, "compare": "previous"}
+    actors = _actors(main, {**source, "day": previous["days"][k]})
+    day = date.fromisoformat(previous["days"][k])
+    expected = {
+        e.person
+        for e in main.events
+        if e.event == "$pageview" and e.timestamp.astimezone(TZ).date() == day
+    }
+    assert _numbers(main, actors) == expected and len(actors) == previous["data"][k] > 0
 
 
 def test_lifecycle_buckets(main: Project) -> None:
