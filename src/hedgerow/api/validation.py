@@ -49,10 +49,10 @@ QUERY_KINDS = (
     "StickinessQuery",
     "PathsQuery",
     "ActorsQuery",
-    "InsightActorsQuery",
-    "FunnelsActorsQuery",
     "HogQLQuery",
 )
+# The kinds of an ActorsQuery's `source` (union branches in error locations, too).
+SOURCE_KINDS = ("InsightActorsQuery", "FunnelsActorsQuery")
 
 _TYPE_WORDS = {
     "string_type": "a string",
@@ -74,7 +74,12 @@ def where(loc: tuple[int | str, ...]) -> str:
     for part in loc:
         if isinstance(part, int):
             text += f"[{part}]"
-        elif part in BRANCH_NAMES or part in QUERY_KINDS or _UNION_MEMBER.match(part):
+        elif (
+            part in BRANCH_NAMES
+            or part in QUERY_KINDS
+            or part in SOURCE_KINDS
+            or _UNION_MEMBER.match(part)
+        ):
             continue
         else:
             text += f".{part}" if text else part
@@ -89,6 +94,9 @@ def describe(error: ErrorDetails) -> str:
         return f"`{field}`: {error['msg']}" if error["loc"] else error["msg"]
     if kind == "union_tag_invalid":
         tag = context.get("tag")
+        if field not in ("query", "the body"):
+            expected = context.get("expected_tags", "")
+            return f"`{field}.kind` cannot be {tag!r}; use one of {expected}."
         return f"Unknown query kind {tag!r}. Supported: {', '.join(QUERY_KINDS)}."
     if kind == "union_tag_not_found":
         return f"`{field}` needs a `kind`: one of {', '.join(QUERY_KINDS)}."

@@ -101,6 +101,21 @@ BAD_QUERIES: list[tuple[Any, str, str]] = [
     ),
     ({"query": {"kind": "FunnelsQuery", "series": [{}] * 17}}, "invalid_query", "at most 16"),
     ({"query": {"kind": "HogQLQuery"}}, "invalid_query", "needs a `query.query` field"),
+    (
+        {"query": {"kind": "ActorsQuery", "source": {"kind": "X"}}},
+        "invalid_query",
+        "`query.source.kind` cannot be 'X'; use one of 'InsightActorsQuery'",
+    ),
+    (
+        {"query": {"kind": "ActorsQuery", "source": {"kind": "FunnelsActorsQuery"}}},
+        "invalid_query",
+        "needs a `query.source.source` field",
+    ),
+    (
+        {"query": {"kind": "PathsQuery", "pathsFilter": {"stepLimit": 1}}},
+        "invalid_query",
+        "`query.pathsFilter.stepLimit`",
+    ),
 ]
 
 
