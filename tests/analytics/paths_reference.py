@@ -93,13 +93,14 @@ def paths(
     start: str | None = None,
     end: str | None = None,
     steps: int = 5,
+    excluded: tuple[str, ...] = (),
 ) -> Paths:
     per_person: dict[int, list[tuple[datetime, str]]] = {}
     for event in events:
         if not first <= event.timestamp.astimezone(tz).date() <= last:
             continue
         item = _item(event, types or ["$pageview"], rules or [])
-        if item is not None:
+        if item is not None and item not in excluded and event.event not in excluded:
             per_person.setdefault(event.person, []).append((event.timestamp, item))
     answer = Paths()
     for person, items in per_person.items():

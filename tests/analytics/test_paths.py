@@ -125,6 +125,20 @@ def test_raw_urls_and_custom_events(main: Project) -> None:
     assert any("purchase" in r["target"] for r in both["results"])
 
 
+def test_excluded_items_and_events(main: Project) -> None:
+    excluded = ("/docs", "purchase")
+    answer = _ask(
+        main,
+        includeEventTypes=["$pageview", "custom_event"],
+        localPathCleaningFilters=CLEANING,
+        excludeEvents=list(excluded),
+    )
+    types = ["$pageview", "custom_event"]
+    expected = paths(main.events, *_window(), TZ, types=types, rules=RULES, excluded=excluded)
+    _check(answer, expected)
+    assert not any("/docs" in r["source"] + r["target"] for r in answer["results"])
+
+
 def test_screen_paths(main: Project) -> None:
     answer = _ask(main, includeEventTypes=["$screen"])
     assert answer["results"] == paths(main.events, *_window(), TZ, types=["$screen"]).top()

@@ -3,8 +3,8 @@
 Request: `pathsFilter` with `includeEventTypes` (any of `$pageview`, `$screen`,
 `custom_event`; default `["$pageview"]`), `startPoint`, `endPoint`, `stepLimit` (default 5,
 2 to 20), `edgeLimit` (default 50), `minEdgeWeight`, `maxEdgeWeight`, `excludeEvents`
-(event names or path items left out) and `localPathCleaningFilters` (`[{"regex", "alias"}]`);
-`dateRange` and `properties` for the whole query.
+(event names, or path items after cleaning, left out) and `localPathCleaningFilters`
+(`[{"regex", "alias"}]`); `dateRange` and `properties` for the whole query.
 
 A path item is the event's `$current_url` for a page view, `$screen_name` for a screen and
 the event name for a custom event. Cleaning rules replace every match of their regex (RE2)
@@ -108,7 +108,8 @@ def paths_per_person(c: Compiler, query: dict[str, Any], s: dict[str, Any]) -> s
     if extra:
         where.append(extra)
     if s["excluded"]:
-        where.append(f"NOT has({c.params.strings(s['excluded'])}, event)")
+        excluded = c.params.strings(s["excluded"])
+        where.append(f"NOT has({excluded}, event) AND NOT has({excluded}, {item})")
     steps = s["steps"]
     cut = "items"
     if s["start"] is not None:
