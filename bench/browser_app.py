@@ -142,4 +142,8 @@ def summarize_resources(resources: list[dict[str, Any]]) -> dict[str, Any]:
         "query_start_ms": queries[0]["start"] if queries else None,
         "query_end_ms": queries[0]["end"] if queries else None,
         "files": sorted(r["name"].rsplit("/", 1)[-1] for r in js + css),
+        "waterfall": [
+            [r["name"].split("//", 1)[-1].split("/", 1)[-1], round(r["start"]), round(r["end"])]
+            for r in sorted(resources, key=lambda r: r["start"])
+        ],
     }

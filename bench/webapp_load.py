@@ -201,6 +201,13 @@ def main() -> None:
         + f". Warm loads transferred at most {warm_js:,} bytes of JavaScript. "
         f"Load average before {load_before[0]:.1f}, after {load_after[0]:.1f}.",
     ]
+    middle = sorted(loads["cold"], key=lambda r: r["first_row_ms"])[len(loads["cold"]) // 2]
+    notes.append(
+        f"The median cold load, what it fetched (path: start-end ms): index.html "
+        f"0-{middle['html_end_ms']:.0f}, "
+        + ", ".join(f"{path} {start}-{end}" for path, start, end in middle["waterfall"])
+        + f"; first row at {middle['first_row_ms']:.0f} ms."
+    )
     report(
         "webapp_load",
         "Web app first load (bench/webapp_load.py)",
