@@ -117,14 +117,14 @@ class RecordingStore:
 
     def __init__(self, store: ChdbEventStore) -> None:
         self.store = store
-        self.statements: list[tuple[str, dict[str, Any]]] = []
+        self.statements: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.store, name)
 
-    def query(self, sql: str, params: Any = None, **kwargs: Any) -> Any:
-        self.statements.append((sql, dict(params or {})))
-        return self.store.query(sql, params, **kwargs)
+    def query(self, sql: str, params: Any = None, settings: Any = None) -> Any:
+        self.statements.append((sql, dict(params or {}), dict(settings or {})))
+        return self.store.query(sql, params, settings=settings)
 
 
 def ms_since(began: float) -> float:
@@ -160,14 +160,15 @@ def in_process(store: ChdbEventStore, runs: int, pages: int) -> list[dict[str, A
                 if run == 0:
                     recording = RecordingStore(store)
                     run_events_query(recording, 1, query)  # type: ignore[arg-type]
-                    compiled, params = recording.statements[-1]
+                    compiled, params, settings = recording.statements[-1]
                     case["pages"].append(
                         {
                             "before": before,
                             "same_rows": {r[0]["uuid"] for r in ours["results"]}
                             == {r[0][0] for r in hand[:100]}
                             == {r[0][0] for r in topn[:100]},
-                            "ours_read": statistics(store, compiled, params),
+                            "ours_read": statistics(store, compiled, params, settings),
+                            "settings": settings,
                             "hand_read": statistics(store, sql, {}, KEY_ORDER_SETTINGS),
                             "topn_read": statistics(store, topn_sql, {}),
                             "compiled_sql": compiled,
@@ -301,6 +302,7 @@ def main() -> None:
     )
     sql_lines = [
         f"Compiled SQL ({case['name']}, an older page): `{case['pages'][-1]['compiled_sql']}`"
+        f" with settings {case['pages'][-1]['settings'] or 'none'}"
         for case in cases
     ]
     report(
