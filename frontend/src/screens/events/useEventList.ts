@@ -42,7 +42,11 @@ export function useEventList(
       runQuery<Answer>(projectId, eventsQueryFromFilters(filters, {}, scope), signal),
     enabled: live && pages.isSuccess,
     refetchInterval: live ? LIVE_POLL_MS : false,
-    staleTime: 0,
+    // The first page is the newest events already: the poll starts from it and asks again a
+    // poll interval later, instead of sending the same query at once.
+    initialData: () => pages.data?.pages[0],
+    initialDataUpdatedAt: () => pages.dataUpdatedAt,
+    staleTime: LIVE_POLL_MS,
     gcTime: 0,
   });
 
