@@ -4,7 +4,7 @@ import { useQuery } from "@tanstack/react-query";
 import { useMemo } from "react";
 
 import { api, projectPath } from "../../lib/api";
-import { usePropertyNames } from "../events/suggestions";
+import { usePropertyNames } from "../../components/suggestions";
 import { EMPTY_CATALOG, type SqlCatalog, type SqlSchema } from "./catalog";
 
 export function useSqlCatalog(projectId: number): SqlCatalog {
