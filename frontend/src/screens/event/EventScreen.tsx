@@ -10,7 +10,7 @@ import type { Person, StoredEvent } from "../../lib/types";
 import { useProject } from "../shell/project";
 import { actionFromEventPath } from "./actionLink";
 import { ElementChain } from "./ElementChain";
-import { PropertyTable, splitProperties } from "./PropertyTree";
+import { PropertyTable, splitProperties } from "../../components/PropertyTree";
 
 /** `/events/<uuid>`: one event with all its properties, its elements and its person. */
 export default function EventScreen() {
