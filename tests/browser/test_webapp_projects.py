@@ -119,7 +119,7 @@ def test_a_new_project_shows_none_of_the_first_projects_data_until_switched_back
     current_project(page).to_have_text(name)
     expect(page.get_by_label("Project name", exact=True)).to_have_value(name)
     expect(page.get_by_role("row", name=re.compile(name))).to_contain_text("Current project")
-    b_id = int(page.get_by_label("Project id").inner_text())
+    b_id = int(page.get_by_label("Project ID").inner_text())
     assert b_id != 1
 
     events_list_shows(page, event, present=False)

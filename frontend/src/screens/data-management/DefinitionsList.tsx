@@ -96,8 +96,10 @@ export function DefinitionsList({ kind }: Props) {
               state.search
                 ? `No ${noun} match “${state.search}”.`
                 : kind === "events"
-                  ? "No events yet: send one and it appears here."
-                  : `No ${state.type} properties yet.`
+                  ? "No events yet. Each event name appears here with its first event."
+                  : state.type === "person"
+                    ? "No person properties yet. They appear when an event sets them."
+                    : "No event properties yet. They appear with the first event that carries them."
             }
           />
           <nav className="pager" aria-label="Pages">
