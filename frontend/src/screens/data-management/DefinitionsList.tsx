@@ -102,27 +102,29 @@ export function DefinitionsList({ kind }: Props) {
                     : "No event properties yet. They appear with the first event that carries them."
             }
           />
-          <nav className="pager" aria-label="Pages">
-            <button
-              type="button"
-              className="secondary"
-              disabled={state.page <= 1}
-              onClick={() => go({ ...state, page: state.page - 1 })}
-            >
-              Previous
-            </button>
-            <span role="status" className={list.isPlaceholderData ? "muted loading-page" : "muted"}>
-              {pageRange(state.page, list.data.results.length, list.data.count)}
-            </span>
-            <button
-              type="button"
-              className="secondary"
-              disabled={state.page >= lastPage}
-              onClick={() => go({ ...state, page: state.page + 1 })}
-            >
-              Next
-            </button>
-          </nav>
+          {list.data.count > 0 && (
+            <nav className="pager" aria-label="Pages">
+              <button
+                type="button"
+                className="secondary"
+                disabled={state.page <= 1}
+                onClick={() => go({ ...state, page: state.page - 1 })}
+              >
+                Previous
+              </button>
+              <span role="status" className={list.isPlaceholderData ? "muted loading-page" : "muted"}>
+                {pageRange(state.page, list.data.results.length, list.data.count)}
+              </span>
+              <button
+                type="button"
+                className="secondary"
+                disabled={state.page >= lastPage}
+                onClick={() => go({ ...state, page: state.page + 1 })}
+              >
+                Next
+              </button>
+            </nav>
+          )}
         </>
       ) : null}
     </div>
