@@ -4,9 +4,9 @@
 import { useInfiniteQuery, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useMemo } from "react";
 
-import { runQuery } from "../../lib/api";
-import { eventsQueryFromFilters, type EventFilters, type EventScope } from "../../lib/eventsFilters";
-import type { QueryResponse } from "../../lib/types";
+import { runQuery } from "./api";
+import { eventsQueryFromFilters, type EventFilters, type EventScope } from "./eventsFilters";
+import type { QueryResponse } from "./types";
 import { liveGap, mergeRows, nextCursor, type EventListRow } from "./eventRows";
 
 export const LIVE_POLL_MS = 1000;
