@@ -28,6 +28,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from common import ROOT, md_table, percentile, report
 from hedgerow.query.core import QueryEnv
 from hedgerow.query.lifecycle import run_lifecycle_query
@@ -177,6 +179,32 @@ def wait_for_mutations(store: ChdbEventStore, timeout: float = 600) -> float:
     return time.monotonic() - began
 
 
+def rows_read(store: ChdbEventStore, statements: list[tuple[str, Any]]) -> int:
+    """Rows ClickHouse read for the statements (the `statistics` of its JSON output)."""
+    total = 0
+    for sql, params in statements:
+        raw = store._execute(sql, params, "JSONCompact").bytes()
+        total += int(orjson.loads(raw)["statistics"]["rows_read"])
+    return total
+
+
+def statements_of(store: ChdbEventStore, run: Callable[[], Any]) -> list[tuple[str, Any]]:
+    """The statements `run` sends to the store, with their parameters."""
+    seen: list[tuple[str, Any]] = []
+    original = store.query
+
+    def spy(sql: str, params: Any = None) -> Any:
+        seen.append((sql, params))
+        return original(sql, params)
+
+    store.query = spy  # type: ignore[method-assign]
+    try:
+        run()
+    finally:
+        del store.query
+    return seen
+
+
 def load_average() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
@@ -203,6 +231,10 @@ def main() -> None:
         runner = RUNNERS[query["kind"]]
         ours_once, hand_once = ours_cells(runner(env, query)), hand_cells(store.query(sql).rows)
         same = ours_once == hand_once and bool(ours_once)
+        read = (
+            rows_read(store, statements_of(store, lambda r=runner, q=query: r(env, q))),
+            rows_read(store, [(sql, None)]),
+        )
         ours, hand = [], []
         for _ in range(args.runs):
             ours.append(timed(lambda r=runner, q=query: r(env, q)))  # type: ignore[misc]
@@ -216,17 +248,19 @@ def main() -> None:
                 f"{o50:.0f} / {o95:.0f}",
                 f"{h50:.0f} / {h95:.0f}",
                 f"{o50 / h50:.2f}",
+                f"{read[0] / 1e6:.2f}M / {read[1] / 1e6:.2f}M",
                 f"{len(ours_once)} cells, {'same' if same else 'DIFFERENT'}",
                 "yes" if met else "no",
             ]
         )
-        case = {"name": name, "ours_ms": ours, "hand_ms": hand, "same": same}
+        case = {"name": name, "ours_ms": ours, "hand_ms": hand, "same": same, "rows_read": read}
         if query["kind"] == "LifecycleQuery":
             plain = sql + " SETTINGS optimize_use_projections = 0"
             case["hand_no_projection_ms"] = [
                 timed(lambda s=plain: store.query(s))  # type: ignore[misc]
                 for _ in range(3)
             ]
+            case["hand_no_projection_rows_read"] = rows_read(store, [(plain, None)])
         data["cases"].append(case)
         print(rows[-1], flush=True)
     table = md_table(
@@ -235,6 +269,7 @@ def main() -> None:
             "Hedgerow p50 / p95 ms",
             "hand SQL p50 / p95 ms",
             "ratio (p50)",
+            "rows read (ours / hand)",
             "answers",
             "target met",
         ],
@@ -252,7 +287,8 @@ def main() -> None:
         if "hand_no_projection_ms" in case:
             times = " / ".join(f"{v:.0f}" for v in case["hand_no_projection_ms"])
             notes.append(
-                f"Hand-written lifecycle with projections off (reads every event): {times} ms."
+                f"Hand-written lifecycle with projections off (reads every event): {times} ms, "
+                f"{case['hand_no_projection_rows_read'] / 1e6:.2f}M rows read."
             )
     report("insights", "Insights (issue 16)", notes, data)
     store.close()
