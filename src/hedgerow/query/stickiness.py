@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from hedgerow.query.core import Compiler, QueryEnv, node_list
-from hedgerow.query.timerange import TimeRange, interval_index_sql, interval_of, resolve_range
+from hedgerow.query.timerange import TimeRange, interval_key_sql, interval_of, resolve_range
 from hedgerow.store.schema import EVENTS_TABLE
 
 
@@ -61,10 +61,10 @@ def _counts(c: Compiler, node: dict[str, Any], filters: Any, tr: TimeRange) -> d
     extra = c.filters(filters)
     if extra:
         where.append(extra)
-    index = interval_index_sql(tr, c.params, c.env.timezone, "timestamp")
+    key = interval_key_sql(tr.interval, c.params, c.env.timezone, "timestamp")
     rows = c.run(
         f"SELECT intervals, count() FROM (SELECT {c.person_key()} AS person, "
-        f"uniqExact({index}) AS intervals FROM {EVENTS_TABLE} WHERE {' AND '.join(where)} "
+        f"uniqExact({key}) AS intervals FROM {EVENTS_TABLE} WHERE {' AND '.join(where)} "
         "GROUP BY person) GROUP BY intervals"
     ).rows
     return {int(k): int(n) for k, n in rows}
