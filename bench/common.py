@@ -270,11 +270,12 @@ def own_cpu_seconds() -> float:
 
 
 class Server:
-    """`python -m hedgerow serve` on 127.0.0.1 with its own temporary data directory."""
+    """`python -m hedgerow serve` on 127.0.0.1 with its own temporary data directory (or
+    `data_dir`, kept afterwards)."""
 
-    def __init__(self, **env: str) -> None:
+    def __init__(self, data_dir: Path | None = None, **env: str) -> None:
         self.tmp = tempfile.TemporaryDirectory(prefix="hedgerow-bench-")
-        self.data_dir = Path(self.tmp.name) / "data"
+        self.data_dir = data_dir or Path(self.tmp.name) / "data"
         self.log_path = Path(self.tmp.name) / "server.log"
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"

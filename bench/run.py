@@ -2,10 +2,13 @@
 
 Defaults: properties_storage.py with 1,000,000 events, capture.py (3 runs of 10 s per
 scenario), ingestion.py --quick (100,000 events; pass --full for 1,000,000) and
-browser_sdk.py (size as served, cost in Chromium). --quick
+browser_sdk.py (size as served, cost in Chromium) and webapp_load.py (the web app's first
+load in Chromium). --quick
 makes every benchmark quick. Each benchmark runs as its own process with a time limit; one
 that fails is recorded in the summary and the others still run. The 10M-event memory run is
-not included: run `bench/ingestion.py --memory-events 10000000` for it.
+not included: run `bench/ingestion.py --memory-events 10000000` for it; nor are the web app's
+/events over 10M events (`bench/webapp_events.py`, loads them first) and live mode under
+capture (`bench/webapp_live.py`).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ def main() -> None:
         ("capture", quick, 1800),
         ("ingestion", quick if args.quick or args.full else ["--quick"], 3600),
         ("browser_sdk", quick, 600),
+        ("webapp_load", quick, 900),
     ]
     RESULTS.mkdir(parents=True, exist_ok=True)
     parts = ["# Hedgerow benchmarks", machine_md(machine())]

@@ -11,6 +11,7 @@ import re
 import uuid
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -76,6 +77,31 @@ def events_list_shows(page: Page, event: str, present: bool) -> None:
         expect(rows).to_have_count(0)
 
 
+def b_sees_none_of_a(page: Page, event: str, stored: dict[str, Any], marker: str) -> None:
+    """Every screen of project B, as a user reads it, shows nothing of project A: no
+    persons (a search for A's person finds none), no event definitions, a SQL count of 0,
+    and A's person and event pages say they are not in this project."""
+    page.goto("/persons")
+    expect(page.get_by_role("status")).to_have_text(re.compile("^No persons yet"))
+    page.get_by_label("Search persons").fill(f"ada-{marker}")
+    expect(page.get_by_role("status")).to_have_text(re.compile(f"^No persons match .ada-{marker}"))
+    expect(page.get_by_role("row")).to_have_count(0)
+
+    page.goto("/data-management/events")
+    expect(page.get_by_text(re.compile("^No events yet"))).to_be_visible()
+    expect(page.get_by_role("row").filter(has_text=event)).to_have_count(0)
+
+    page.goto("/sql?" + urlencode({"q": "SELECT count() FROM events"}))
+    expect(page.get_by_role("status").filter(has_text="1 row")).to_be_visible()
+    assert page.locator(".sql-table tbody tr:not(.spacer) td").all_inner_texts()[1:] == ["0"]
+
+    for person in (stored["person_id"], f"ada-{marker}"):
+        page.goto(f"/persons/{person}")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Person not found")
+    page.goto(f"/events/{stored['uuid']}")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Event not found")
+
+
 def test_a_new_project_shows_none_of_the_first_projects_data_until_switched_back(
     app_server: Server, first_project_page: Page, sdk: Posthog
 ) -> None:
@@ -93,24 +119,19 @@ def test_a_new_project_shows_none_of_the_first_projects_data_until_switched_back
     current_project(page).to_have_text(name)
     expect(page.get_by_label("Project name", exact=True)).to_have_value(name)
     expect(page.get_by_role("row", name=re.compile(name))).to_contain_text("Current project")
-    b_id = int(page.get_by_label("Project id").inner_text())
+    b_id = int(page.get_by_label("Project ID").inner_text())
     assert b_id != 1
 
     events_list_shows(page, event, present=False)
     page.goto("/")
     expect(page.get_by_role("heading", name=f"Send your first event to {name}")).to_be_visible()
-    # Persons, data management and SQL are still "coming" on this branch: their data is
-    # read through the API from the page, as those screens will.
+    b_sees_none_of_a(page, event, stored, marker)
+    # The API under B's id in the URL refuses A's event and person (the screens above use
+    # the current project; this is the server's own scoping). The first project is of the
+    # same organization: the user may still read it by its id.
     base = f"/api/projects/{b_id}"
-    assert page_api(page, "GET", base + "/persons/") == (200, {"results": []})
-    status, definitions = page_api(page, "GET", base + "/event_definitions/")
-    assert status == 200 and definitions["results"] == []
-    sql = {"query": {"kind": "HogQLQuery", "query": "select count() from events"}}
-    status, counted = page_api(page, "POST", base + "/query/", sql)
-    assert status == 200 and counted["results"] == [[0]]
     assert page_api(page, "GET", f"{base}/events/{stored['uuid']}/")[0] == 404
     assert page_api(page, "GET", f"{base}/persons/{stored['person_id']}/")[0] == 404
-    # The first project is of the same organization: the user may still read it by its id.
     assert page_api(page, "GET", f"/api/projects/1/events/{stored['uuid']}/")[0] == 200
 
     # Back to the first project with the sidebar's switcher: its events are there again.

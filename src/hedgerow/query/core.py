@@ -18,7 +18,7 @@ from hedgerow.errors import BadRequest
 from hedgerow.query.actions import action_condition
 from hedgerow.query.filters import PropertyReader, compile_filter_group
 from hedgerow.query.sql import SqlParams
-from hedgerow.store.events import EventStore, QueryResult
+from hedgerow.store.events import EventStore, QueryResult, SettingValue
 from hedgerow.store.schema import EFFECTIVE_PERSON_ID, EFFECTIVE_PERSON_KEY, PERSON_KEY
 
 
@@ -158,19 +158,25 @@ class Compiler:
 
     # -- running ---------------------------------------------------------------------
 
-    def run(self, sql: str) -> QueryResult:
-        """Run the statement; a regular expression ClickHouse cannot compile is a 400 (checked
-        first: ClickHouse compiles a regex only when some row reaches it)."""
+    def run(self, sql: str, settings: Mapping[str, SettingValue] | None = None) -> QueryResult:
+        """Run the statement (with extra ClickHouse `settings`); a regular expression
+        ClickHouse cannot compile is a 400 (checked first: ClickHouse compiles a regex only
+        when some row reaches it)."""
         if self.reader.regexes:
             patterns, self.reader.regexes = self.reader.regexes, []
             for pattern in dict.fromkeys(patterns):
                 check = SqlParams()
                 self._guard(f"SELECT match('', {check.string(pattern)})", check.values)
-        return self._guard(sql, self.params.values)
+        return self._guard(sql, self.params.values, settings)
 
-    def _guard(self, sql: str, values: dict[str, Any]) -> QueryResult:
+    def _guard(
+        self,
+        sql: str,
+        values: dict[str, Any],
+        settings: Mapping[str, SettingValue] | None = None,
+    ) -> QueryResult:
         try:
-            return self.env.store.query(sql, values)
+            return self.env.store.query(sql, values, settings=settings)
         except RuntimeError as exc:
             message = str(exc)
             if "CANNOT_COMPILE_REGEXP" in message or "cannot compile re2" in message:

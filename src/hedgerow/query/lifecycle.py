@@ -13,13 +13,16 @@ did the series (matching every filter) in it. For each interval of the range:
 - `dormant`: active in the previous interval, not now; counted negative.
 
 The interval before the range is read too, so the first interval's statuses are right.
-One GROUP BY person over the events (their first event, and the intervals they were
-active in), then array functions; no self-join.
+The intervals each person was active in come from one GROUP BY person over the range's
+matching events; their first event ever from the events table's `first_seen` projection
+(store/schema.py: one row per person and part, kept by ClickHouse through inserts and
+merges), joined by person; then array functions. Reading every event of the project for
+the first one cost about 1 s of the query's 1.3-2.2 s on 10M events (docs/benchmarks.md).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, timedelta
+from datetime import UTC
 from typing import Any
 
 from hedgerow.errors import BadRequest
@@ -31,7 +34,7 @@ from hedgerow.query.timerange import (
     next_interval,
     resolve_range,
 )
-from hedgerow.store.schema import EVENTS_TABLE
+from hedgerow.store.schema import EFFECTIVE_PERSON_KEY, EVENTS_TABLE, PERSON_KEY
 
 STATUSES = ("new", "returning", "resurrecting", "dormant")
 
@@ -58,11 +61,11 @@ def lifecycle_per_person(
         active.append(extra)
     index = interval_index_sql(tr, c.params, env.timezone, "timestamp")
     first = interval_index_sql(tr, c.params, env.timezone, "first_seen")
-    end = c.timestamp(tr.utc_end() + timedelta(microseconds=1))
     per_person = (
-        f"SELECT {c.person_key()} AS person, groupUniqArrayIf({index}, {' AND '.join(active)}) "
-        f"AS active, min(timestamp) AS first_seen FROM {EVENTS_TABLE} "
-        f"WHERE {c.team()} AND timestamp < {end} GROUP BY person HAVING notEmpty(active)"
+        f"SELECT person, active, first_seen FROM (SELECT {c.person_key()} AS person, "
+        f"groupUniqArray({index}) AS active FROM {EVENTS_TABLE} WHERE {c.team()} AND "
+        f"{' AND '.join(active)} GROUP BY person) AS a INNER JOIN ({first_seen_sql(c)}) AS f "
+        "USING person"
     )
     statuses = (
         f"arrayConcat(arrayMap(k -> (k, if(k = {first}, 1, if(has(active, k - 1), 2, 3))), "
@@ -118,3 +121,20 @@ def run_lifecycle_query(env: QueryEnv, query: dict[str, Any]) -> dict[str, Any]:
         "hasMore": False,
         "is_cached": False,
     }
+
+
+def first_seen_sql(c: Compiler) -> str:
+    """Each effective person's first event ever, as `person`, `first_seen`. The inner GROUP
+    BY is the `first_seen` projection's shape, so ClickHouse answers it from the projection;
+    a merged person's events may still carry the merged-away index (until the rewrite), so
+    the indexes are mapped to the effective person afterwards and the earliest kept."""
+    stored = (
+        f"SELECT person_idx, min(timestamp) AS first_seen FROM {EVENTS_TABLE} "
+        f"WHERE {c.team()} GROUP BY person_idx"
+    )
+    if c.person_key() == PERSON_KEY:
+        return f"SELECT person_idx AS person, first_seen FROM ({stored})"
+    return (
+        f"SELECT {EFFECTIVE_PERSON_KEY} AS person, min(first_seen) AS first_seen "
+        f"FROM ({stored}) GROUP BY person"
+    )

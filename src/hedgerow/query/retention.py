@@ -127,10 +127,12 @@ def retention_per_person(
     env = c.env
     size = len(tr.bucket_starts())
     target = c.entity(settings["target"], "targetEntity")
-    returning = c.entity(settings["returning"], "returningEntity")
+    # The usual question (the same event starts and returns) reads one condition, once.
+    same = settings["target"] == settings["returning"]
+    returning = target if same else c.entity(settings["returning"], "returningEntity")
     index = interval_index_sql(tr, c.params, env.timezone, "timestamp")
     in_range = " AND ".join(c.between(tr.utc_start(), tr.utc_end()))
-    where = [c.team(), f"({target} OR {returning})"]
+    where = [c.team(), target if same else f"({target} OR {returning})"]
     extra = c.filters(query.get("properties"))
     if extra:
         where.append(extra)
@@ -141,17 +143,22 @@ def retention_per_person(
         first = interval_index_sql(tr, c.params, env.timezone, "first_start")
         cohorts = f"if({first} >= 0, [{first}], [])"
         starts = f"minIf(timestamp, {target}) AS first_start"
+        returns = f"groupUniqArrayIf({index}, {returning} AND {in_range})"
     else:
         where.append(in_range)
         cohorts = "starts"
-        starts = f"groupUniqArrayIf({index}, {target}) AS starts"
+        # Every row is in the range here; with one entity every row is a start and a return.
+        if same:
+            starts, returns = f"groupUniqArray({index}) AS starts", "starts"
+        else:
+            starts = f"groupUniqArrayIf({index}, {target}) AS starts"
+            returns = f"groupUniqArrayIf({index}, {returning})"
     group, bv = "person", "''"
     if breakdown is not None:
         bv = breakdown_sql(c, breakdown)
         group += ", bv"
     per_person = (
-        f"SELECT {c.person_key()} AS person, {bv} AS bv, {starts}, "
-        f"groupUniqArrayIf({index}, {returning} AND {in_range}) AS returns "
+        f"SELECT {c.person_key()} AS person, {bv} AS bv, {starts}, {returns} AS returns "
         f"FROM {EVENTS_TABLE} WHERE {' AND '.join(where)} GROUP BY {group}"
     )
     periods = (

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from hedgerow.query.core import Compiler, QueryEnv, node_list
-from hedgerow.query.timerange import TimeRange, interval_index_sql, interval_of, resolve_range
+from hedgerow.query.timerange import TimeRange, interval_key_sql, interval_of, resolve_range
 from hedgerow.store.schema import EVENTS_TABLE
 
 
@@ -70,8 +70,8 @@ def stickiness_per_person(c: Compiler, node: dict[str, Any], filters: Any, tr: T
     extra = c.filters(filters)
     if extra:
         where.append(extra)
-    index = interval_index_sql(tr, c.params, c.env.timezone, "timestamp")
+    key = interval_key_sql(tr.interval, c.params, c.env.timezone, "timestamp")
     return (
-        f"SELECT {c.person_key()} AS person, uniqExact({index}) AS intervals, "
+        f"SELECT {c.person_key()} AS person, uniqExact({key}) AS intervals, "
         f"count() AS events FROM {EVENTS_TABLE} WHERE {' AND '.join(where)} GROUP BY person"
     )

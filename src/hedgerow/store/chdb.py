@@ -41,10 +41,12 @@ from hedgerow.store.chdb_limits import limit_settings, query_failed
 from hedgerow.store.events import QueryLimits, QueryResult, SettingValue
 from hedgerow.store.schema import (
     DATABASE,
+    FIRST_SEEN,
     INDEX_MAP,
     OVERRIDE_MAP,
     OVERRIDES,
     events_ddl,
+    first_seen_projection_ddl,
     index_map_ddl,
     materialized_column,
     materialized_ddl,
@@ -59,6 +61,8 @@ log = logging.getLogger(__name__)
 _MAT_PREFIX = "mat_"
 # Marks a store whose events all carry their person index (`fill_person_indexes`).
 _INDEXED = "person_idx"
+# Marks a store whose parts were asked to build the first-seen projection.
+_FIRST_SEEN_BUILT = "first_seen_projection"
 
 
 class ChdbEventStore:
@@ -85,6 +89,7 @@ class ChdbEventStore:
             "ENGINE = MergeTree ORDER BY name"
         )
         self._migrate_distinct_id_overrides()
+        self._add_first_seen_projection()
         self._execute(override_map_ddl())
         self._execute(index_map_ddl())
         self._execute(
@@ -95,6 +100,20 @@ class ChdbEventStore:
         for ddl in person_mirror_ddl():
             self._execute(ddl)
         self._materialized = self._load_materialized()
+
+    def _add_first_seen_projection(self) -> None:
+        """Add the first-seen projection; parts stored before it get theirs from a background
+        mutation, started once (queries are right meanwhile, only slower)."""
+        self._execute(first_seen_projection_ddl())
+        done = self._select(
+            f"SELECT count() FROM {DATABASE}.migrations "
+            f"WHERE name = {quote_string(_FIRST_SEEN_BUILT)}"
+        ).rows
+        if not int(done[0][0]):
+            self._execute(f"ALTER TABLE {DATABASE}.events MATERIALIZE PROJECTION {FIRST_SEEN}")
+            self._execute(
+                f"INSERT INTO {DATABASE}.migrations VALUES ({quote_string(_FIRST_SEEN_BUILT)})"
+            )
 
     def _checkout(self) -> Any:
         """A connection for one statement: the most recently used idle one, or a new one.

@@ -237,8 +237,9 @@ def test_stores_from_before_person_indexes_get_them_at_start(
     _send(worker, ("$create_alias", "b", {"alias": "a"}))  # an override waits for its squash
     workers.close(worker)
     # Take the stores back to the former format: no index column on events or overrides, no
-    # index table in the person store.
+    # index table in the person store, no first-seen projection (it reads the index).
     events = ChdbEventStore(tmp_path / "events.chdb")
+    events.query("ALTER TABLE hedgerow.events DROP PROJECTION first_seen")
     for table, column in (
         ("events", "person_idx"),
         ("person_id_overrides", "old_person_idx"),

@@ -145,7 +145,7 @@ export function ActionForm({ projectId, action, initial, justSaved = false }: Pr
           <button type="submit" disabled={busy || isUnchanged}>
             {busy ? "Saving…" : isUnchanged ? "No changes" : "Save"}
           </button>
-          <Link to="/actions">Back to actions</Link>
+          <Link to="/actions">Back to Actions</Link>
           {saved && isUnchanged && (
             <span role="status" className="saved">
               Saved

@@ -34,7 +34,7 @@ export default function ActionsScreen() {
           New action
         </Link>
       </header>
-      <p className="muted intro">
+      <p className="intro">
         An action names a set of events: any of its match groups, such as clicks on a button
         whose text changed over time, or a pageview and a backend event. Actions count past
         events too.

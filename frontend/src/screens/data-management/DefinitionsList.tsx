@@ -96,31 +96,35 @@ export function DefinitionsList({ kind }: Props) {
               state.search
                 ? `No ${noun} match “${state.search}”.`
                 : kind === "events"
-                  ? "No events yet: send one and it appears here."
-                  : `No ${state.type} properties yet.`
+                  ? "No events yet. Each event name appears here with its first event."
+                  : state.type === "person"
+                    ? "No person properties yet. They appear when an event sets them."
+                    : "No event properties yet. They appear with the first event that carries them."
             }
           />
-          <nav className="pager" aria-label="Pages">
-            <button
-              type="button"
-              className="secondary"
-              disabled={state.page <= 1}
-              onClick={() => go({ ...state, page: state.page - 1 })}
-            >
-              Previous
-            </button>
-            <span role="status" className={list.isPlaceholderData ? "muted loading-page" : "muted"}>
-              {pageRange(state.page, list.data.results.length, list.data.count)}
-            </span>
-            <button
-              type="button"
-              className="secondary"
-              disabled={state.page >= lastPage}
-              onClick={() => go({ ...state, page: state.page + 1 })}
-            >
-              Next
-            </button>
-          </nav>
+          {list.data.count > 0 && (
+            <nav className="pager" aria-label="Pages">
+              <button
+                type="button"
+                className="secondary"
+                disabled={state.page <= 1}
+                onClick={() => go({ ...state, page: state.page - 1 })}
+              >
+                Previous
+              </button>
+              <span role="status" className={list.isPlaceholderData ? "muted loading-page" : "muted"}>
+                {pageRange(state.page, list.data.results.length, list.data.count)}
+              </span>
+              <button
+                type="button"
+                className="secondary"
+                disabled={state.page >= lastPage}
+                onClick={() => go({ ...state, page: state.page + 1 })}
+              >
+                Next
+              </button>
+            </nav>
+          )}
         </>
       ) : null}
     </div>

@@ -86,7 +86,11 @@ export function DefinitionsTable({ kind, propertyKind, definitions, emptyText }:
           ))}
         </tbody>
       </table>
-      {definitions.length === 0 && <p className="list-end">{emptyText}</p>}
+      {definitions.length === 0 && (
+        <p className="list-end" role="status">
+          {emptyText}
+        </p>
+      )}
     </div>
   );
 }

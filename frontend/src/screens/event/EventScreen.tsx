@@ -1,7 +1,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { Link, useParams } from "react-router";
 
-import { api, projectPath } from "../../lib/api";
+import { api, ApiError, projectPath } from "../../lib/api";
 import { describeEvent } from "../../lib/describe";
 import { parseElementsChain } from "../../lib/elements";
 import { personDisplayName } from "../../lib/person";
@@ -10,7 +10,7 @@ import type { Person, StoredEvent } from "../../lib/types";
 import { useProject } from "../shell/project";
 import { actionFromEventPath } from "./actionLink";
 import { ElementChain } from "./ElementChain";
-import { PropertyTable, splitProperties } from "./PropertyTree";
+import { PropertyTable, splitProperties } from "../../components/PropertyTree";
 
 /** `/events/<uuid>`: one event with all its properties, its elements and its person. */
 export default function EventScreen() {
@@ -28,12 +28,27 @@ export default function EventScreen() {
     enabled: Boolean(personId),
   });
 
+  if (event.error instanceof ApiError && event.error.status === 404) {
+    return (
+      <section className="event-screen">
+        <p className="breadcrumb">
+          <Link to="/events">Activity</Link> /
+        </p>
+        <h1>Event not found</h1>
+        <p role="alert">
+          No event in this project has the ID <q className="id-text">{uuid}</q>. It may belong to
+          another project, or it may not have arrived yet.
+        </p>
+        <Link to="/events">Back to Activity</Link>
+      </section>
+    );
+  }
   if (event.error) {
     return (
       <section className="event-screen">
         <h1>Event</h1>
         <p role="alert" className="error">
-          {event.error.message}
+          Could not load the event: {event.error.message}
         </p>
         <Link to="/events">Back to Activity</Link>
       </section>

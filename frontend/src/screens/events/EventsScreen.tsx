@@ -3,9 +3,9 @@ import { useSearchParams } from "react-router";
 
 import { filtersFromParams, paramsFromFilters, type EventFilters as Filters } from "../../lib/eventsFilters";
 import { useProject } from "../shell/project";
-import { EventFilters } from "./EventFilters";
-import { EventsTable } from "./EventsTable";
-import { useEventList } from "./useEventList";
+import { EventFilters } from "../../components/EventFilters";
+import { EventsTable } from "../../components/EventsTable";
+import { useEventList } from "../../lib/useEventList";
 
 /** `/events`: every event, newest first, with filters in the URL and live updates. */
 export default function EventsScreen() {

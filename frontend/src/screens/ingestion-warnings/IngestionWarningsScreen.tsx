@@ -28,7 +28,7 @@ export default function IngestionWarningsScreen() {
   return (
     <div className="warnings-screen">
       <h1>Ingestion warnings</h1>
-      <p className="muted">
+      <p className="intro">
         Every event that ingestion discarded, or stored with a change, leaves a warning here.
         The chart counts the last 30 days of {project.name}'s time zone
         {summary.data ? ` (${summary.data.timezone})` : ""}.

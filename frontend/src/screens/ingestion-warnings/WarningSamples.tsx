@@ -37,7 +37,7 @@ export function WarningSamples({ type, linkEvents }: { type: string; linkEvents:
       <thead>
         <tr>
           <th scope="col">Time</th>
-          <th scope="col">Event uuid</th>
+          <th scope="col">Event UUID</th>
           <th scope="col">Details</th>
         </tr>
       </thead>

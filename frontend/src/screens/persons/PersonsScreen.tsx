@@ -58,7 +58,7 @@ export default function PersonsScreen() {
       <header className="screen-header">
         <h1 id="persons-title">Persons</h1>
       </header>
-      <p className="muted subtitle">Everyone behind your events, newest first.</p>
+      <p className="intro">Everyone behind your events, newest first.</p>
       <form
         role="search"
         className="persons-search"
@@ -68,13 +68,16 @@ export default function PersonsScreen() {
           setParams(term ? { search: term } : {}, { replace: true });
         }}
       >
-        <input
-          type="search"
-          aria-label="Search persons"
-          placeholder="Search by distinct ID, email, name or any property value"
-          value={draft}
-          onChange={(event) => setDraft(event.target.value)}
-        />
+        <label className="field inline">
+          <span>Search</span>
+          <input
+            type="search"
+            aria-label="Search persons"
+            placeholder="Distinct ID, email, name or any property value"
+            value={draft}
+            onChange={(event) => setDraft(event.target.value)}
+          />
+        </label>
       </form>
       {list.error && (
         <p role="alert" className="error">

@@ -109,9 +109,9 @@ export function ProjectSection() {
             SDKs send events with it; it is safe in a web page (it can only send).
           </p>
         </dd>
-        <dt>Project id</dt>
+        <dt>Project ID</dt>
         <dd>
-          <code aria-label="Project id">{project.id}</code>
+          <code aria-label="Project ID">{project.id}</code>
           <p className="muted">API paths name it: /api/projects/{project.id}/…</p>
         </dd>
       </dl>

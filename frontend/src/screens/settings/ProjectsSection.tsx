@@ -52,7 +52,7 @@ export function ProjectsSection() {
         <thead>
           <tr>
             <th scope="col">Name</th>
-            <th scope="col">Id</th>
+            <th scope="col">ID</th>
             <th scope="col">Time zone</th>
             <th scope="col">
               <span className="visually-hidden">Actions</span>

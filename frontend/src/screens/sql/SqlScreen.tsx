@@ -82,11 +82,11 @@ export default function SqlScreen() {
     <section className="sql-screen" aria-labelledby="sql-title">
       <header className="screen-header">
         <h1 id="sql-title">SQL</h1>
-        <p className="muted sql-hint">
-          Read-only SQL over <code>events</code>, <code>persons</code> and{" "}
-          <code>person_distinct_ids</code> of this project.
-        </p>
       </header>
+      <p className="intro">
+        Read-only SQL over <code>events</code>, <code>persons</code> and <code>person_distinct_ids</code>{" "}
+        of this project.
+      </p>
       <SqlEditor value={editorText} onChange={setDraft} onRun={start} catalog={catalog} />
       <div className="sql-actions">
         <button type="button" onClick={start} disabled={draft.trim() === ""}>

@@ -1,4 +1,4 @@
-import type { Properties, PropertyValue } from "../../lib/types";
+import type { Properties, PropertyValue } from "../lib/types";
 
 function isObject(value: PropertyValue): value is Properties | PropertyValue[] {
   return typeof value === "object" && value !== null;

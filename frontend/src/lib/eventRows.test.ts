@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import type { QueryResponse, StoredEvent } from "../../lib/types";
+import type { QueryResponse, StoredEvent } from "./types";
 import { eventView, liveGap, mergeRows, nextCursor, type EventListRow } from "./eventRows";
 
 function row(uuid: string, timestamp: string, properties = {}): EventListRow {

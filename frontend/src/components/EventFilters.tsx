@@ -1,9 +1,9 @@
 import { useState, type FormEvent } from "react";
 
-import type { EventFilters as Filters } from "../../lib/eventsFilters";
-import type { PropertyFilter } from "../../lib/types";
-import { PropertyFilterRow } from "../../components/PropertyFilterRow";
-import { useEventNames } from "../../components/suggestions";
+import type { EventFilters as Filters } from "../lib/eventsFilters";
+import type { PropertyFilter } from "../lib/types";
+import { PropertyFilterRow } from "./PropertyFilterRow";
+import { useEventNames } from "./suggestions";
 
 export const DATE_PRESETS: [string, string][] = [
   ["", "All time"],

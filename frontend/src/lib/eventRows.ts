@@ -1,9 +1,9 @@
 // The events list's rows: query answers merged, newest first, each event once.
 
-import { describeEvent } from "../../lib/describe";
-import { personDisplayName } from "../../lib/person";
-import { justAfter } from "../../lib/time";
-import type { PropertyValue, QueryResponse, StoredEvent } from "../../lib/types";
+import { describeEvent } from "./describe";
+import { personDisplayName } from "./person";
+import { justAfter } from "./time";
+import type { PropertyValue, QueryResponse, StoredEvent } from "./types";
 
 /** One answer row of EVENT_LIST_SELECT: the event, the person's email and name. */
 export type EventListRow = [StoredEvent, PropertyValue, PropertyValue];

@@ -4,9 +4,9 @@
 import { useInfiniteQuery, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useMemo } from "react";
 
-import { runQuery } from "../../lib/api";
-import { eventsQueryFromFilters, type EventFilters, type EventScope } from "../../lib/eventsFilters";
-import type { QueryResponse } from "../../lib/types";
+import { runQuery } from "./api";
+import { eventsQueryFromFilters, type EventFilters, type EventScope } from "./eventsFilters";
+import type { QueryResponse } from "./types";
 import { liveGap, mergeRows, nextCursor, type EventListRow } from "./eventRows";
 
 export const LIVE_POLL_MS = 1000;
@@ -42,7 +42,11 @@ export function useEventList(
       runQuery<Answer>(projectId, eventsQueryFromFilters(filters, {}, scope), signal),
     enabled: live && pages.isSuccess,
     refetchInterval: live ? LIVE_POLL_MS : false,
-    staleTime: 0,
+    // The first page is the newest events already: the poll starts from it and asks again a
+    // poll interval later, instead of sending the same query at once.
+    initialData: () => pages.data?.pages[0],
+    initialDataUpdatedAt: () => pages.dataUpdatedAt,
+    staleTime: LIVE_POLL_MS,
     gcTime: 0,
   });
 

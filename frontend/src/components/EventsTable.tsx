@@ -2,9 +2,9 @@ import { useVirtualizer } from "@tanstack/react-virtual";
 import { useEffect, useRef } from "react";
 import { Link } from "react-router";
 
-import { useNow } from "../../lib/useNow";
-import { exactTime, relativeTime } from "../../lib/time";
-import { eventView, type EventListRow } from "./eventRows";
+import { useNow } from "../lib/useNow";
+import { exactTime, relativeTime } from "../lib/time";
+import { eventView, type EventListRow } from "../lib/eventRows";
 
 const ROW_HEIGHT = 37;
 /** Start loading older events this many rows before the end. */
