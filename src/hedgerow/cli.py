@@ -18,7 +18,7 @@ import uvicorn
 from hedgerow import __version__
 from hedgerow.serving.deadline import BodyDeadline
 from hedgerow.serving.headers import SecurityHeaders
-from hedgerow.serving.memory import limit_malloc_arenas
+from hedgerow.serving.memory import HeapTrimmer, limit_malloc_arenas
 from hedgerow.serving.protocol import http_protocol
 from hedgerow.settings import Settings, SettingsError, add_arguments
 
@@ -60,7 +60,12 @@ def _serve(args: argparse.Namespace) -> int:
         timeout_graceful_shutdown=10,
     )
     server = _Server(config, lambda srv: _print_banner(components, srv))
-    server.run()
+    trimmer = HeapTrimmer(settings.server.heap_trim_interval)
+    trimmer.start()
+    try:
+        server.run()
+    finally:
+        trimmer.stop()
     return 0
 
 

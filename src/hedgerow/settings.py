@@ -135,6 +135,13 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option(
         "server",
+        "heap_trim_interval",
+        _non_negative_float,
+        30.0,
+        "Seconds between handing the heap's free pages back to the system (0: never).",
+    ),
+    Option(
+        "server",
         "header_timeout",
         _positive_float,
         10.0,
@@ -343,6 +350,7 @@ class ServerSettings:
     capture_max_in_flight: int = 1000
     capture_max_in_flight_bytes: int = 256 * 1024**2
     capture_max_delay: float = 2.0
+    heap_trim_interval: float = 30.0
     header_timeout: float = 10.0
     body_timeout: float = 30.0
 
