@@ -18,6 +18,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -29,15 +30,9 @@ def limit_malloc_arenas(arenas: int = DEFAULT_ARENAS) -> bool:
     """Cap glibc's malloc arenas for threads started from now on; True when applied."""
     if os.environ.get("MALLOC_ARENA_MAX"):
         return False
-    name = ctypes.util.find_library("c")
-    if name is None:
+    mallopt = _libc_function("mallopt", [ctypes.c_int, ctypes.c_int])
+    if mallopt is None:
         return False
-    try:
-        mallopt = ctypes.CDLL(name).mallopt
-    except (OSError, AttributeError):
-        return False
-    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
-    mallopt.restype = ctypes.c_int
     applied = bool(mallopt(M_ARENA_MAX, arenas))
     if not applied:
         log.warning("could not limit malloc arenas to %d", arenas)
@@ -86,13 +81,19 @@ class HeapTrimmer:
 
 
 def _malloc_trim() -> Callable[[], int] | None:
-    name = ctypes.util.find_library("c")
-    if name is None:
+    trim = _libc_function("malloc_trim", [ctypes.c_size_t])
+    return None if trim is None else lambda: int(trim(0))
+
+
+def _libc_function(name: str, argtypes: list[type[Any]]) -> Any:
+    """A function of the C library, or None where there is no such function (not glibc)."""
+    library = ctypes.util.find_library("c")
+    if library is None:
         return None
     try:
-        trim = ctypes.CDLL(name).malloc_trim
+        function = getattr(ctypes.CDLL(library), name)
     except (OSError, AttributeError):
         return None
-    trim.argtypes = [ctypes.c_size_t]
-    trim.restype = ctypes.c_int
-    return lambda: int(trim(0))
+    function.argtypes = argtypes
+    function.restype = ctypes.c_int
+    return function
