@@ -359,3 +359,21 @@ def matches(value: Any, operator: str, target: Any) -> bool:
     if operator == "is_date_before":
         return when < goal
     return when > goal
+
+
+class Project:
+    """A project of the test server, and its query endpoint with its own key."""
+
+    def __init__(self, server: Server, project_id: int, key: str, events: list[Event]) -> None:
+        self.server, self.id, self.key, self.events = server, project_id, key, events
+
+    def query(self, query: dict[str, Any], status: int = 200) -> dict[str, Any]:
+        response = httpx.post(
+            f"{self.server.url}/api/projects/{self.id}/query/",
+            json={"query": query},
+            headers={"Authorization": f"Bearer {self.key}"},
+            timeout=60,
+        )
+        assert response.status_code == status, response.text
+        result: dict[str, Any] = response.json()
+        return result

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 import test_insights
-from analytics_data import Event
+from analytics_data import Event, Project
 from insights_reference import Intervals, lifecycle_persons, retention_persons, stickiness_persons
-from test_insights import NOT_SAFARI, NULL, TZ, Project, _is, _range, _today
+from test_insights import NOT_SAFARI, NULL, TZ, _is, _range, _today
 
 # The dataset and server of test_insights.py (one server for this module too).
 projects = test_insights.projects

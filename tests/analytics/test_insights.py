@@ -11,9 +11,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import httpx
 import pytest
-from analytics_data import Event, generate, matches, send
+from analytics_data import Event, Project, generate, matches, send
 from insights_reference import Intervals, lifecycle, retention, stickiness, weighted_mean
 
 from server import Server
@@ -23,22 +22,6 @@ TZ = ZoneInfo(ZONE)
 NULL = "$$_posthog_breakdown_null_$$"
 NOT_SAFARI = [{"key": "$browser", "value": "Safari", "operator": "is_not"}]
 PRICED = [{"key": "price", "value": 100, "operator": "gte"}]
-
-
-class Project:
-    def __init__(self, server: Server, project_id: int, key: str, events: list[Event]) -> None:
-        self.server, self.id, self.key, self.events = server, project_id, key, events
-
-    def query(self, query: dict[str, Any], status: int = 200) -> dict[str, Any]:
-        response = httpx.post(
-            f"{self.server.url}/api/projects/{self.id}/query/",
-            json={"query": query},
-            headers={"Authorization": f"Bearer {self.key}"},
-            timeout=60,
-        )
-        assert response.status_code == status, response.text
-        result: dict[str, Any] = response.json()
-        return result
 
 
 @pytest.fixture(scope="module")

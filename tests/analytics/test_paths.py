@@ -10,9 +10,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import httpx
 import pytest
-from analytics_data import Event, send
+from analytics_data import Project, send
 from paths_reference import Paths, paths, walkers
 
 from server import Server
@@ -25,22 +24,6 @@ RULES = [
     (r"/user/\d+", "/user/:id"),
 ]
 CLEANING = [{"regex": regex, "alias": alias} for regex, alias in RULES]
-
-
-class Project:
-    def __init__(self, server: Server, project_id: int, key: str, events: list[Event]) -> None:
-        self.server, self.id, self.key, self.events = server, project_id, key, events
-
-    def query(self, query: dict[str, Any], status: int = 200) -> dict[str, Any]:
-        response = httpx.post(
-            f"{self.server.url}/api/projects/{self.id}/query/",
-            json={"query": query},
-            headers={"Authorization": f"Bearer {self.key}"},
-            timeout=60,
-        )
-        assert response.status_code == status, response.text
-        result: dict[str, Any] = response.json()
-        return result
 
 
 @pytest.fixture(scope="module")
