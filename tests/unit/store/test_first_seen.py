@@ -48,9 +48,9 @@ def _plan(store: ChdbEventStore) -> str:
     seen: list[tuple[str, Any]] = []
     original = store.query
 
-    def spy(sql: str, params: Any = None) -> Any:
+    def spy(sql: str, params: Any = None, **options: Any) -> Any:
         seen.append((sql, params))
-        return original(sql, params)
+        return original(sql, params, **options)
 
     store.query = spy  # type: ignore[method-assign]
     try:
@@ -63,34 +63,36 @@ def _plan(store: ChdbEventStore) -> str:
 
 def test_new_comes_from_the_first_event_ever_across_a_merge(tmp_path: Path) -> None:
     store = ChdbEventStore(tmp_path / "events.chdb")
-    store.insert([_event("purchase", "01", ANON, 1)], "a")  # one part per insert
-    store.insert([_event("$pageview", "02", USER, 2)], "b")
-    store.insert([_event("$pageview", "03", USER, 2)], "c")
+    try:
+        store.insert([_event("purchase", "01", ANON, 1)], "a")  # one part per insert
+        store.insert([_event("$pageview", "02", USER, 2)], "b")
+        store.insert([_event("$pageview", "03", USER, 2)], "c")
 
-    before = _statuses(store)
-    assert before["new"] == [0, 1, 0, 0, 0]  # USER's first event is on day 2 (index 1)
-    assert before["dormant"] == [0, 0, 0, -1, 0]
+        before = _statuses(store)
+        assert before["new"] == [0, 1, 0, 0, 0]  # USER's first event is on day 2 (index 1)
+        assert before["dormant"] == [0, 0, 0, -1, 0]
 
-    # ANON merges into USER: USER's first event ever is now ANON's purchase on day 1.
-    store.insert_overrides([Override(1, ANON, USER, 1, 1, 2)])
-    assert store.override_count(1) == 1
-    merged = {"new": [0] * 5, "returning": [0, 0, 1, 0, 0]}
-    merged |= {"resurrecting": [0, 1, 0, 0, 0], "dormant": [0, 0, 0, -1, 0]}
-    assert _statuses(store) == merged
+        # ANON merges into USER: USER's first event ever is now ANON's purchase on day 1.
+        store.insert_overrides([Override(1, ANON, USER, 1, 1, 2)])
+        assert store.override_count(1) == 1
+        merged = {"new": [0] * 5, "returning": [0, 0, 1, 0, 0]}
+        merged |= {"resurrecting": [0, 1, 0, 0, 0], "dormant": [0, 0, 0, -1, 0]}
+        assert _statuses(store) == merged
 
-    # The rewrite moves ANON's events to index 2: the projection must follow.
-    assert store.squash_overrides() == 1
-    assert store.override_count(1) == 0
-    assert _statuses(store) == merged
+        # The rewrite moves ANON's events to index 2: the projection must follow.
+        assert store.squash_overrides() == 1
+        assert store.override_count(1) == 0
+        assert _statuses(store) == merged
 
-    parts = store.query(
-        "SELECT count() FROM system.parts WHERE database = 'hedgerow' AND table = 'events' "
-        "AND active"
-    ).rows[0][0]
-    projected = store.query(
-        "SELECT count() FROM system.projection_parts WHERE database = 'hedgerow' AND "
-        "table = 'events' AND name = 'first_seen' AND active"
-    ).rows[0][0]
-    assert parts >= 3 and projected == parts
-    assert "ReadFromMergeTree (first_seen)" in _plan(store)
-    store.close()
+        parts = store.query(
+            "SELECT count() FROM system.parts WHERE database = 'hedgerow' AND table = 'events' "
+            "AND active"
+        ).rows[0][0]
+        projected = store.query(
+            "SELECT count() FROM system.projection_parts WHERE database = 'hedgerow' AND "
+            "table = 'events' AND name = 'first_seen' AND active"
+        ).rows[0][0]
+        assert parts >= 3 and projected == parts
+        assert "ReadFromMergeTree (first_seen)" in _plan(store)
+    finally:  # an open store would keep chDB on this path for the next test
+        store.close()
