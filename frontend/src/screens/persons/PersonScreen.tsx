@@ -1,13 +1,10 @@
 import { useMemo } from "react";
-import { Link, useParams, useSearchParams } from "react-router";
+import { Link, useParams } from "react-router";
 
-import { filtersFromParams, paramsFromFilters, type EventFilters as Filters } from "../../lib/eventsFilters";
 import { exactTime } from "../../lib/time";
 import type { Person } from "../../lib/types";
 import { PropertyTable, splitProperties } from "../../components/PropertyTree";
-import { EventFilters } from "../../components/EventFilters";
-import { EventsTable } from "../../components/EventsTable";
-import { useEventList } from "../../lib/useEventList";
+import { FilteredEventList } from "../../components/FilteredEventList";
 import { useProject } from "../shell/project";
 import { propertyLabel } from "./personProperties";
 import { personRow } from "./personsList";
@@ -15,39 +12,19 @@ import { usePerson } from "./usePersons";
 import "./persons.css";
 
 function PersonEvents({ projectId, person }: { projectId: number; person: Person }) {
-  const [params, setParams] = useSearchParams();
-  const search = params.toString();
-  const filters = useMemo(() => filtersFromParams(new URLSearchParams(search)), [search]);
   const scope = useMemo(() => ({ personId: person.id }), [person.id]);
-  const list = useEventList(projectId, filters, false, scope);
-
-  function apply(next: Filters) {
-    setParams(paramsFromFilters(next), { replace: true });
-  }
-
   return (
     <section className="person-events" aria-labelledby="person-events-title">
       <h2 id="person-events-title">Events</h2>
-      <EventFilters key={search} projectId={projectId} filters={filters} onApply={apply} />
-      {list.error && (
-        <p role="alert" className="error">
-          Could not load events: {list.error.message}
-        </p>
-      )}
-      {list.isLoading ? (
-        <p className="loading">Loading events…</p>
-      ) : (
-        <EventsTable
-          rows={list.rows}
-          hasOlder={list.hasOlder}
-          isLoadingOlder={list.isLoadingOlder}
-          loadOlder={list.loadOlder}
-          showPerson={false}
-          emptyText={
-            search !== "" ? "None of this person's events match these filters." : "No events of this person are stored."
-          }
-        />
-      )}
+      <FilteredEventList
+        projectId={projectId}
+        live={false}
+        scope={scope}
+        showPerson={false}
+        emptyText={(filtered) =>
+          filtered ? "None of this person's events match these filters." : "No events of this person are stored."
+        }
+      />
     </section>
   );
 }
