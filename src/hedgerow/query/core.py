@@ -205,3 +205,17 @@ def node_list(query: Mapping[str, Any], what: str) -> list[dict[str, Any]]:
     if not all(isinstance(node, dict) for node in series):
         raise BadRequest("Each item of `series` must be an object.", code="invalid_query")
     return series
+
+
+def series_action(node: dict[str, Any], order: int, name: str, math: str) -> dict[str, Any]:
+    """The `action` object of one series in an answer, as PostHog's insights describe it."""
+    actions = node.get("kind") == "ActionsNode"
+    return {
+        "id": node.get("id") if actions else node.get("event"),
+        "type": "actions" if actions else "events",
+        "order": order,
+        "name": name,
+        "custom_name": node.get("custom_name"),
+        "math": math,
+        "properties": node.get("properties") or [],
+    }

@@ -26,7 +26,7 @@ from datetime import UTC
 from typing import Any
 
 from hedgerow.errors import BadRequest
-from hedgerow.query.core import Compiler, QueryEnv, node_list
+from hedgerow.query.core import Compiler, QueryEnv, node_list, series_action
 from hedgerow.query.timerange import (
     TimeRange,
     interval_index_sql,
@@ -90,22 +90,13 @@ def run_lifecycle_query(env: QueryEnv, query: dict[str, Any]) -> dict[str, Any]:
     for k, status, count in rows:
         label = STATUSES[int(status) - 1]
         data[label][int(k)] = -int(count) if label == "dormant" else int(count)
-    actions = node.get("kind") == "ActionsNode"
     days = [tr.day(s) for s in starts]
     labels = [tr.label(s) for s in starts]
     results = []
     for order, status in enumerate(STATUSES):
         results.append(
             {
-                "action": {
-                    "id": node.get("id") if actions else node.get("event"),
-                    "type": "actions" if actions else "events",
-                    "order": order,
-                    "name": name,
-                    "custom_name": node.get("custom_name"),
-                    "math": "total",
-                    "properties": node.get("properties") or [],
-                },
+                "action": series_action(node, order, name, "total"),
                 "label": f"{node.get('custom_name') or name} - {status}",
                 "status": status,
                 "count": sum(data[status]),

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hedgerow.query.core import Compiler, QueryEnv, node_list
+from hedgerow.query.core import Compiler, QueryEnv, node_list, series_action
 from hedgerow.query.timerange import TimeRange, interval_key_sql, interval_of, resolve_range
 from hedgerow.store.schema import EVENTS_TABLE
 
@@ -28,18 +28,9 @@ def run_stickiness_query(env: QueryEnv, query: dict[str, Any]) -> dict[str, Any]
         name = c.entity_name(node)
         counts = _counts(c, node, query.get("properties"), time_range)
         data = [counts.get(k, 0) for k in range(1, size + 1)]
-        actions = node.get("kind") == "ActionsNode"
         results.append(
             {
-                "action": {
-                    "id": node.get("id") if actions else node.get("event"),
-                    "type": "actions" if actions else "events",
-                    "order": order,
-                    "name": name,
-                    "custom_name": node.get("custom_name"),
-                    "math": "dau",
-                    "properties": node.get("properties") or [],
-                },
+                "action": series_action(node, order, name, "dau"),
                 "label": node.get("custom_name") or name,
                 "count": sum(data),
                 "data": data,

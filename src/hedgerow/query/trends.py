@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from hedgerow.errors import BadRequest
-from hedgerow.query.core import Compiler, QueryEnv, node_list
+from hedgerow.query.core import Compiler, QueryEnv, node_list, series_action
 from hedgerow.query.dates import resolve_local_date
 from hedgerow.query.formula import Formula, parse_formula
 from hedgerow.query.timerange import TimeRange, interval_of, resolve_range
@@ -193,16 +193,8 @@ def _series_results(
 ) -> list[dict[str, Any]]:
     results = []
     for order, (node, name, found) in enumerate(zip(series, names, data, strict=True)):
-        action = {
-            "id": node.get("id") if node.get("kind") == "ActionsNode" else node.get("event"),
-            "type": "actions" if node.get("kind") == "ActionsNode" else "events",
-            "order": order,
-            "name": name,
-            "custom_name": node.get("custom_name"),
-            "math": node.get("math") or "total",
-            "math_property": node.get("math_property"),
-            "properties": node.get("properties") or [],
-        }
+        action = series_action(node, order, name, node.get("math") or "total")
+        action["math_property"] = node.get("math_property")
         for value in found.order:
             points = [found.values[value].get(key, 0) for key in axis.keys]
             label = _breakdown_label(value) if with_breakdown else node.get("custom_name") or name
