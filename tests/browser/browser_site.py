@@ -103,6 +103,8 @@ def stored_events(
 ) -> list[dict[str, Any]]:
     """The stored events of `distinct_id` (oldest first), once there are `count` of them.
 
+    Events captured within the same millisecond come in no particular order.
+
     With a `page`, the wait runs through Playwright, which serves the page's routes meanwhile.
     """
     deadline = time.monotonic() + timeout
