@@ -18,7 +18,7 @@ import uvicorn
 from hedgerow import __version__
 from hedgerow.serving.deadline import BodyDeadline
 from hedgerow.serving.headers import SecurityHeaders
-from hedgerow.serving.memory import HeapTrimmer, limit_malloc_arenas
+from hedgerow.serving.memory import HeapTrimmer, fix_mmap_threshold, limit_malloc_arenas
 from hedgerow.serving.protocol import http_protocol
 from hedgerow.settings import Settings, SettingsError, add_arguments
 
@@ -38,6 +38,7 @@ def _serve(args: argparse.Namespace) -> int:
         return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     limit_malloc_arenas()  # before the stores start their threads
+    fix_mmap_threshold(settings.server.malloc_mmap_threshold)
     try:
         components = build_components(settings)
     except FirstUserError as exc:

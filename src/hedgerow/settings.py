@@ -142,6 +142,14 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option(
         "server",
+        "malloc_mmap_threshold",
+        _non_negative_int,
+        128 * 1024,
+        "Bytes from which a heap block is mapped on its own and unmapped when freed (0: glibc's "
+        "moving threshold).",
+    ),
+    Option(
+        "server",
         "header_timeout",
         _positive_float,
         10.0,
@@ -351,6 +359,7 @@ class ServerSettings:
     capture_max_in_flight_bytes: int = 256 * 1024**2
     capture_max_delay: float = 2.0
     heap_trim_interval: float = 30.0
+    malloc_mmap_threshold: int = 128 * 1024
     header_timeout: float = 10.0
     body_timeout: float = 30.0
 

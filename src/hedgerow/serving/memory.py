@@ -1,4 +1,5 @@
-"""Keep glibc's malloc from growing the server process: two arenas, trimmed regularly.
+"""Keep glibc's malloc from growing the server process: two arenas, a fixed threshold for
+mapping large blocks, and free pages trimmed regularly.
 
 glibc gives each new thread an arena of its own until there are eight per core. The server's
 threads come and go (anyio's API workers end after 10 s idle), each leaves memory freed in
@@ -6,8 +7,17 @@ its arena that only that arena can reuse, and the process's heap grew steadily i
 while the memory in use stayed flat (docs/benchmarks.md, "Soak and overload"). Two arenas are
 enough for a process whose Python threads take turns on the GIL anyway.
 
-`MALLOC_ARENA_MAX` in the environment, read by glibc itself at start, wins: we only call
-`mallopt` when it is not set. On a C library without `mallopt` (musl, macOS) nothing happens.
+Large blocks (query results, insert buffers, request bodies) are the other source of growth.
+glibc maps a block of at least M_MMAP_THRESHOLD bytes on its own and unmaps it when freed, but
+the threshold is dynamic: each freed mapped block raises it to that block's size, up to 32 MiB,
+and from then on blocks of that size are carved out of the heap, where freeing them leaves
+holes. In the soak the heap (mallinfo's `arena`) grew from 224 to 467 MiB in 30 minutes while
+the bytes in use stayed near 100 MiB; with the threshold fixed at 128 KiB it stayed at 165 MiB
+(docs/benchmarks.md, "Soak and overload").
+
+`MALLOC_ARENA_MAX` and `MALLOC_MMAP_THRESHOLD_` in the environment, read by glibc itself at
+start, win: we only call `mallopt` for the ones not set. On a C library without `mallopt`
+(musl, macOS) nothing happens.
 """
 
 from __future__ import annotations
@@ -23,19 +33,30 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 M_ARENA_MAX = -8  # from glibc's malloc.h
+M_MMAP_THRESHOLD = -3
 DEFAULT_ARENAS = 2
 
 
 def limit_malloc_arenas(arenas: int = DEFAULT_ARENAS) -> bool:
     """Cap glibc's malloc arenas for threads started from now on; True when applied."""
-    if os.environ.get("MALLOC_ARENA_MAX"):
+    return _mallopt("MALLOC_ARENA_MAX", M_ARENA_MAX, arenas)
+
+
+def fix_mmap_threshold(size: int) -> bool:
+    """Map every block of `size` bytes or more on its own, for good (glibc stops moving the
+    threshold once it is set); True when applied. 0 leaves glibc's dynamic threshold."""
+    return size > 0 and _mallopt("MALLOC_MMAP_THRESHOLD_", M_MMAP_THRESHOLD, size)
+
+
+def _mallopt(variable: str, option: int, value: int) -> bool:
+    if os.environ.get(variable):
         return False
     mallopt = _libc_function("mallopt", [ctypes.c_int, ctypes.c_int])
     if mallopt is None:
         return False
-    applied = bool(mallopt(M_ARENA_MAX, arenas))
+    applied = bool(mallopt(option, value))
     if not applied:
-        log.warning("could not limit malloc arenas to %d", arenas)
+        log.warning("could not set malloc option %d to %d", option, value)
     return applied
 
 
