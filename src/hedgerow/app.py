@@ -22,6 +22,7 @@ from hedgerow.accounts.users import UserStore, first_user
 from hedgerow.actions import ActionStore
 from hedgerow.api.accounts import AccountsApi
 from hedgerow.api.actions import ActionsApi
+from hedgerow.api.dashboards import DashboardsApi
 from hedgerow.api.insights import InsightsApi
 from hedgerow.api.limits import QueryGate
 from hedgerow.api.organization import OrganizationApi
@@ -227,9 +228,9 @@ def create_app(components: Components) -> Starlette:
         trust_forwarded_for=settings.server.trust_forwarded_for,
     )
     organization_api = OrganizationApi(components.catalog, components.personal_keys)
-    insights_api = InsightsApi(
-        components.catalog, components.insights, components.dashboards, components.users
-    )
+    saved = (components.catalog, components.insights, components.dashboards, components.users)
+    insights_api = InsightsApi(*saved)
+    dashboards_api = DashboardsApi(*saved)
 
     async def health(request: Request) -> Response:
         checks = {
@@ -260,6 +261,7 @@ def create_app(components: Components) -> Starlette:
         *web_routes(components.project),
         *actions_api.routes(),
         *insights_api.routes(),
+        *dashboards_api.routes(),
         *accounts_api.routes(),
         *organization_api.routes(),
         *app_routes(signed_in=signed_in),
