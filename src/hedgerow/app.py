@@ -36,6 +36,7 @@ from hedgerow.ingestion.worker import IngestionWorker
 from hedgerow.insights.dashboards import DashboardStore
 from hedgerow.insights.schema import SavedDb
 from hedgerow.insights.store import InsightStore
+from hedgerow.insights.templates import start_project
 from hedgerow.intake.pressure import DiskSpace
 from hedgerow.intake.sqlite import SqliteIntakeLog
 from hedgerow.persons.groups import SqliteGroupStore
@@ -96,6 +97,7 @@ def build_components(settings: Settings) -> Components:
     data_dir = settings.storage.data_dir
     data_dir.mkdir(parents=True, exist_ok=True)
     catalog = ProjectCatalog(data_dir / "meta.sqlite3")
+    first_start = catalog.by_id(1) is None
     project, new_key = catalog.bootstrap(
         settings.bootstrap.project_token, settings.bootstrap.api_key
     )
@@ -107,6 +109,8 @@ def build_components(settings: Settings) -> Components:
     setup_token = first_user(users, bootstrap.admin_email, bootstrap.admin_password)
     actions = ActionStore(data_dir / "meta.sqlite3")
     saved = SavedDb(data_dir / "meta.sqlite3")
+    if first_start:
+        start_project(saved, project.id)
     intake = SqliteIntakeLog(
         data_dir / "intake.sqlite3",
         max_backlog=settings.intake.intake_max_backlog,
@@ -227,7 +231,9 @@ def create_app(components: Components) -> Starlette:
         secure_cookies=settings.accounts.secure_cookies,
         trust_forwarded_for=settings.server.trust_forwarded_for,
     )
-    organization_api = OrganizationApi(components.catalog, components.personal_keys)
+    organization_api = OrganizationApi(
+        components.catalog, components.personal_keys, components.saved
+    )
     saved = (components.catalog, components.insights, components.dashboards, components.users)
     insights_api = InsightsApi(*saved)
     dashboards_api = DashboardsApi(*saved)

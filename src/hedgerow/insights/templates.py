@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from hedgerow.insights.dashboards import Dashboard, DashboardStore
+from hedgerow.insights.schema import SavedDb
 from hedgerow.insights.store import InsightStore
 
 TEMPLATE_NAME = "Product analytics"
@@ -105,3 +106,8 @@ def create_product_analytics(
     found = dashboards.get(team_id, dashboard.id)
     assert found is not None
     return found
+
+
+def start_project(db: SavedDb, team_id: int, user_id: int | None = None) -> Dashboard:
+    """What a new project starts with: the "Product analytics" dashboard."""
+    return create_product_analytics(InsightStore(db), DashboardStore(db), team_id, user_id)
