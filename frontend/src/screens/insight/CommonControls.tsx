@@ -5,7 +5,7 @@ import { useState } from "react";
 import { PropertyFilterRow } from "../../components/PropertyFilterRow";
 import type { PropertyFilter } from "../../lib/types";
 import type { DateRange, Interval } from "../../insights/types";
-import { CUSTOM, DATE_PRESETS, presetOf } from "./dateRange";
+import { CUSTOM, DATE_PRESETS, presetOf, rangeLabel } from "./dateRange";
 
 export function GlobalFilters({
   projectId,
@@ -79,6 +79,9 @@ export function DateRangePicker({
               {p.label}
             </option>
           ))}
+          {shown !== CUSTOM && !DATE_PRESETS.some((p) => p.from === shown) && (
+            <option value={shown}>{rangeLabel(shown)}</option>
+          )}
           <option value={CUSTOM}>Custom dates</option>
         </select>
       </label>
@@ -102,7 +105,7 @@ export function DateRangePicker({
           </label>
         </>
       )}
-      <span className="muted timezone">Time zone: {timezone}</span>
+      <span className="muted timezone">Dates in {timezone}</span>
     </div>
   );
 }

@@ -64,11 +64,12 @@ function KindPanel({ project, query, onChange }: Props) {
     <>
       {controls}
       <GlobalFilters projectId={projectId} filters={filters} onChange={(properties) => onChange({ ...query, properties })} />
-      <DateRangePicker
+      {/* Retention's range is its number of periods (up to now). */}
+      {query.kind !== "RetentionQuery" && <DateRangePicker
         range={query.dateRange}
         timezone={project.timezone}
         onChange={(dateRange) => onChange({ ...query, dateRange })}
-      />
+      />}
     </>
   );
 }

@@ -66,7 +66,7 @@ export default function InsightScreen() {
       </header>
       <SaveBar key={saved.data?.id ?? "new"} projectId={project.id} saved={saved.data ?? null} query={query} edited={edited} />
       <InsightEditor project={project} query={query} onChange={setQuery} />
-      <ResultPanel projectId={project.id} query={query} />
+      <ResultPanel projectId={project.id} timezone={project.timezone} query={query} />
     </div>
   );
 }

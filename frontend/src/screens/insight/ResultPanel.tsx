@@ -22,7 +22,7 @@ function useDebounced<T>(value: T, ms: number): T {
   return debounced;
 }
 
-export function ResultPanel({ projectId, query }: { projectId: number; query: InsightQuery }) {
+export function ResultPanel({ projectId, timezone, query }: { projectId: number; timezone: string; query: InsightQuery }) {
   // The query as text: equal queries are one value, so the debounce settles.
   const text = JSON.stringify(runnableQuery(query));
   const debounced = useDebounced(text, DEBOUNCE_MS);
@@ -39,6 +39,7 @@ export function ResultPanel({ projectId, query }: { projectId: number; query: In
         <span className="muted" role="status">
           {loading ? "Loading…" : data?.response.last_refresh ? `Computed ${relativeTime(data.response.last_refresh, now)}` : ""}
         </span>
+        <span className="muted">Time zone: {data?.response.timezone ?? timezone}</span>
         <button type="button" className="secondary" onClick={refresh} disabled={result.isFetching}>
           Refresh
         </button>

@@ -41,6 +41,7 @@ export function TrendsControls({ projectId, query, onChange }: Props) {
           withMath
           onChange={(series) => onChange({ ...query, series })}
         />
+        <div className="control-group">
         <label>
           Formula
           <input
@@ -54,6 +55,7 @@ export function TrendsControls({ projectId, query, onChange }: Props) {
             }
           />
         </label>
+        </div>
       </fieldset>
       <div className="control-group">
         <label>

@@ -15,11 +15,21 @@ export const DATE_PRESETS: { label: string; from: string; to?: string }[] = [
 
 export const CUSTOM = "custom";
 
-/** The preset a range is, or "custom" for explicit dates. */
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}/;
+
+/**
+ * What the range picker shows: a preset's value, "custom" for explicit dates, or the
+ * relative `date_from` itself (such as "-56d", from a shared link), shown as its own choice.
+ */
 export function presetOf(range: DateRange | undefined): string {
   const from = range?.date_from ?? "-7d";
-  const preset = DATE_PRESETS.find((p) => p.from === from && !range?.date_to);
-  return preset ? preset.from : CUSTOM;
+  if (range?.date_to || ISO_DATE.test(from)) return CUSTOM;
+  return from;
+}
+
+/** The label of a range's choice. */
+export function rangeLabel(value: string): string {
+  return DATE_PRESETS.find((p) => p.from === value)?.label ?? (value === CUSTOM ? "Custom dates" : `Since ${value}`);
 }
 
 /** A custom range of whole local days, from its two dates. */
