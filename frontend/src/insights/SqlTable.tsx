@@ -30,11 +30,14 @@ export function SqlTable({ response, compact }: { response: HogQLResponse; compa
         <tbody>
           {rows.map((row, r) => (
             <tr key={r}>
-              {row.map((value, c) => (
-                <td key={c} className={typeof value === "number" ? "numeric" : undefined}>
-                  {cellText(value)}
-                </td>
-              ))}
+              {row.map((value, c) => {
+                const text = cellText(value);
+                return (
+                  <td key={c} className={typeof value === "number" ? "numeric" : undefined} title={text}>
+                    {text}
+                  </td>
+                );
+              })}
             </tr>
           ))}
         </tbody>

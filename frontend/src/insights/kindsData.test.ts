@@ -4,7 +4,7 @@ import { funnelActors, pointActors, retentionActors } from "./actorsSource";
 import { funnelBreakdowns, funnelModel } from "./funnelData";
 import { lifecycleModel, stickinessModel } from "./kindsData";
 import { sankeyModel, splitNode } from "./pathsData";
-import { cellShade, cohortGroups } from "./retentionData";
+import { cellShade, cohortGroups, contrast, shadeLuminance } from "./retentionData";
 import type { FunnelStep, LifecycleQuery, RetentionQuery, StickinessQuery } from "./types";
 
 const lifecycle: LifecycleQuery = {
@@ -81,11 +81,16 @@ describe("funnels", () => {
 });
 
 describe("retention", () => {
-  it("shades by percentage and keeps text readable", () => {
+  it("shades by percentage and keeps text readable (4.5:1) at every percentage", () => {
     expect(cellShade(100)).toEqual({ background: "rgba(29, 95, 191, 1.00)", color: "#ffffff" });
     expect(cellShade(0).color).toBe("#1d2327");
-    expect(cellShade(30).color).toBe("#1d2327");
-    expect(cellShade(60).color).toBe("#ffffff");
+    for (let p = 0; p <= 100; p++) {
+      const shade = cellShade(p);
+      const alpha = Number(/([\d.]+)\)$/.exec(shade.background)?.[1]);
+      const text = shade.color === "#ffffff" ? 1 : 0.0157;
+      expect(contrast(shadeLuminance(alpha), text)).toBeGreaterThanOrEqual(4.5);
+      if (p > 0) expect(alpha).toBeGreaterThanOrEqual(Number(/([\d.]+)\)$/.exec(cellShade(p - 1).background)?.[1]));
+    }
   });
 
   it("numbers cohorts within each breakdown value, for the cell's persons", () => {
