@@ -170,6 +170,13 @@ def test_save_reload_edit_duplicate_add_to_dashboard_and_delete(
     page.reload()
     expect(page.get_by_role("heading", level=1)).to_have_text("Sticky visitors")
     chart(page, "Stickiness chart of 1 series: $pageview")
+    # The answer's age, and Refresh computes it again instead of reading the cache.
+    expect(result(page).get_by_role("status")).to_have_text(re.compile(r"^Computed .+ ago$"))
+    with page.expect_response(lambda r: r.url.endswith("/query/")) as answer:
+        page.get_by_role("button", name="Refresh").click()
+    assert json.loads(answer.value.request.post_data or "{}")["refresh"] == "force_blocking"
+    assert answer.value.json()["is_cached"] is False
+    expect(result(page).get_by_role("status")).to_have_text("Computed a few seconds ago")
 
     # An edit shows in the address (and as unsaved) until it is saved.
     page.get_by_label("Interval").select_option("week")
