@@ -63,6 +63,7 @@ def test_each_kind_built_in_the_editor_draws_its_chart(app_page: Page) -> None:
     expect(stacked.locator("canvas")).to_have_count(1)
     names = (stacked.get_attribute("aria-label") or "").split(": ", 1)[1].split(", ")
     assert sorted(names) == sorted(["Chrome", "Firefox", "Safari", HOSTILE])
+    stacked.locator("canvas").hover()  # the tooltip names every series, the hostile one too
 
     page.get_by_role("tab", name="Funnels").click()
     page.get_by_label("Step 2 event").fill("signed up")
