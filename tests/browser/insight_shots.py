@@ -97,7 +97,7 @@ def shoot_insights(page: Page, out_dir: Path) -> None:
     page.set_viewport_size({"width": 1280, "height": 1300})
     for name, query in INSIGHTS.items():
         page.goto(insight_path(query))
-        ready = "table" if query["kind"] == "HogQLQuery" else "figure, .retention-table"
+        ready = "figure, .insight-table table"
         try:
             page.wait_for_selector(f".insight-result[aria-busy=false] >> {ready}", timeout=8000)
         except Exception:

@@ -8,7 +8,7 @@ import { cartesianOption } from "./chartOptions";
 import { chartLabel } from "./DataTable";
 import { EChart } from "./EChart";
 import { formatDuration, formatNumber, formatPercent } from "./format";
-import { funnelBreakdowns, funnelModel, timeModel, type FunnelBreakdown } from "./funnelData";
+import { funnelBreakdowns, funnelModel, timeModel, timeUnit, type FunnelBreakdown } from "./funnelData";
 import type { ActorsSource, FunnelsQuery, FunnelsResponse } from "./types";
 
 interface Props {
@@ -22,10 +22,21 @@ interface Props {
 export function FunnelViz({ query, response, compact, height, onPointClick }: Props) {
   const groups = useMemo(() => funnelBreakdowns(response), [response]);
   const timeView = query.funnelsFilter?.hedgerowViz === "time_to_convert";
-  const model = useMemo(() => (timeView ? timeModel(groups) : funnelModel(groups)), [groups, timeView]);
+  const unit = useMemo(() => timeUnit(groups), [groups]);
+  const model = useMemo(() => (timeView ? timeModel(groups, unit) : funnelModel(groups)), [groups, timeView, unit]);
   const option = useMemo(
-    () => cartesianOption(model, { compact, valueFormatter: timeView ? formatDuration : undefined }),
-    [model, compact, timeView],
+    () =>
+      cartesianOption(
+        model,
+        timeView
+          ? {
+              compact,
+              valueFormatter: (value) => `${formatNumber(value)} ${unit.suffix}`,
+              tooltipFormatter: (value) => formatDuration(value * unit.seconds),
+            }
+          : { compact },
+      ),
+    [model, compact, timeView, unit],
   );
   if (groups.length === 0) return <p className="empty">No persons entered this funnel.</p>;
   const label = chartLabel(timeView ? "Time to convert chart" : "Funnel chart", model.series.map((s) => s.name));
