@@ -84,7 +84,8 @@ def test_each_kind_built_in_the_editor_draws_its_chart(app_page: Page) -> None:
 
     page.get_by_role("tab", name="Stickiness").click()
     chart(page, "Stickiness chart of 1 series: $pageview")
-    expect(result(page).get_by_role("columnheader", name="2 days", exact=True)).to_be_attached()
+    result(page).get_by_text("Numbers behind the chart").click()
+    expect(result(page).get_by_role("columnheader", name="2 days", exact=True)).to_be_visible()
 
     page.get_by_role("tab", name="Lifecycle").click()
     page.get_by_label("Interval").select_option("week")
@@ -120,8 +121,9 @@ def test_a_point_opens_its_persons_and_a_person_link_leads_to_them(app_page: Pag
     figure = chart(page, "Bar chart of 1 series: $pageview")
     box = figure.locator("canvas").bounding_box()
     assert box is not None
-    hidden_table = result(page).get_by_role("table", name="Bar chart of 1 series: $pageview")
-    values = hidden_table.get_by_role("cell").all_inner_texts()
+    result(page).get_by_text("Numbers behind the chart").click()
+    numbers = result(page).get_by_role("table", name="Bar chart of 1 series: $pageview")
+    values = numbers.get_by_role("cell").all_inner_texts()
     assert len(values) == 1 and int(values[0]) > 0
     canvas = figure.locator("canvas")
     canvas.click(position={"x": box["width"] / 2, "y": box["height"] * 0.75})
@@ -137,6 +139,19 @@ def test_a_point_opens_its_persons_and_a_person_link_leads_to_them(app_page: Pag
     assert re.fullmatch(r"/persons/[0-9a-f-]{36}", href)
     first.click()
     expect(page).to_have_url(re.compile(re.escape(href) + "$"))
+
+    # A funnel's drop-off, from its table's buttons (the keyboard's way to a point).
+    page.goto("/insights/new")
+    page.get_by_role("tab", name="Funnels").click()
+    page.get_by_label("Step 2 event").fill("signed up")
+    steps = result(page).get_by_role("table", name="Funnel steps")
+    dropped = steps.get_by_role("row").nth(2).get_by_role("cell").nth(3)
+    count = int(dropped.inner_text())
+    dropped.get_by_role("button").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_role("heading")).to_have_text("Persons who dropped off before step 2")
+    expect(dialog.get_by_role("link")).to_have_count(count)
+    dialog.get_by_role("button", name="Close").click()
 
     # A retention cell is a button: its persons are the cohort's at that period.
     page.goto("/insights/new")
