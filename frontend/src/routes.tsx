@@ -25,6 +25,7 @@ const IngestionWarningsScreen = lazy(
 const SettingsScreen = lazy(() => import("./screens/settings/SettingsScreen"));
 const SqlScreen = lazy(() => import("./screens/sql/SqlScreen"));
 const DataManagementScreen = lazy(() => import("./screens/data-management/DataManagementScreen"));
+const InsightScreen = lazy(() => import("./screens/insight/InsightScreen"));
 
 function screen(element: ReactNode): ReactNode {
   return <Suspense fallback={<p className="loading">Loading…</p>}>{element}</Suspense>;
@@ -45,6 +46,8 @@ export function AppRoutes() {
         <Route path="actions/new" element={screen(<ActionEditScreen />)} />
         <Route path="actions/:id" element={screen(<ActionEditScreen />)} />
         <Route path="data-management/*" element={screen(<DataManagementScreen />)} />
+        <Route path="insights/new" element={screen(<InsightScreen />)} />
+        <Route path="insights/:shortId" element={screen(<InsightScreen />)} />
         <Route path="sql" element={screen(<SqlScreen />)} />
         <Route path="ingestion-warnings" element={screen(<IngestionWarningsScreen />)} />
         <Route path="settings" element={screen(<SettingsScreen />)} />

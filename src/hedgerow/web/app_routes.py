@@ -32,6 +32,7 @@ PAGE_PATHS = (
     "/actions",
     "/data-management",
     "/sql",
+    "/insights",
     "/ingestion-warnings",
     "/settings",
 )

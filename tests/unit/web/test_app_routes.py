@@ -33,6 +33,8 @@ PAGES = [
     "/sql?q=SELECT%201",
     "/ingestion-warnings",
     "/settings",
+    "/insights",
+    "/insights/aBcD1234",
 ]
 
 
