@@ -31,6 +31,8 @@ from hedgerow.capture.routes import CaptureService, capture_routes
 from hedgerow.errors import HedgerowError
 from hedgerow.ingestion.state import IngestionState
 from hedgerow.ingestion.worker import IngestionWorker
+from hedgerow.intake.jetstream import JetStreamIntakeLog, StreamLimits
+from hedgerow.intake.log import IntakeLog
 from hedgerow.intake.pressure import DiskSpace
 from hedgerow.intake.sqlite import SqliteIntakeLog
 from hedgerow.persons.groups import SqliteGroupStore
@@ -58,7 +60,7 @@ class Components:
     settings: Settings
     catalog: ProjectCatalog
     actions: ActionStore
-    intake: SqliteIntakeLog
+    intake: IntakeLog
     persons: SqlitePersonStore
     events: ChdbEventStore
     worker: IngestionWorker
@@ -97,12 +99,7 @@ def build_components(settings: Settings) -> Components:
     bootstrap = settings.bootstrap
     setup_token = first_user(users, bootstrap.admin_email, bootstrap.admin_password)
     actions = ActionStore(data_dir / "meta.sqlite3")
-    intake = SqliteIntakeLog(
-        data_dir / "intake.sqlite3",
-        max_backlog=settings.intake.intake_max_backlog,
-        max_lag=settings.intake.intake_max_lag,
-        disk=DiskSpace(data_dir, settings.storage.min_free_disk),
-    )
+    intake = build_intake(settings)
     persons = SqlitePersonStore(data_dir / "persons.sqlite3")
     query = settings.query
     limits = QueryLimits(
@@ -143,6 +140,23 @@ def build_components(settings: Settings) -> Components:
         sessions,
         personal_keys,
         setup_token,
+    )
+
+
+def build_intake(settings: Settings) -> IntakeLog:
+    """The embedded SQLite log, or JetStream when `--intake-url` names a NATS server."""
+    intake = settings.intake
+    if intake.intake_url:
+        limits = StreamLimits(
+            max_msgs=intake.intake_stream_max_msgs, max_bytes=intake.intake_stream_max_bytes
+        )
+        return JetStreamIntakeLog(intake.intake_url, limits=limits, max_lag=intake.intake_max_lag)
+    data_dir = settings.storage.data_dir
+    return SqliteIntakeLog(
+        data_dir / "intake.sqlite3",
+        max_backlog=intake.intake_max_backlog,
+        max_lag=intake.intake_max_lag,
+        disk=DiskSpace(data_dir, settings.storage.min_free_disk),
     )
 
 

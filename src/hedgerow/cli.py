@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 def _serve(args: argparse.Namespace) -> int:
     from hedgerow.accounts.users import FirstUserError
     from hedgerow.app import build_components, create_app
+    from hedgerow.intake.jetstream import IntakeUnreachable
 
     try:
         settings = Settings.load(vars(args))
@@ -41,7 +42,7 @@ def _serve(args: argparse.Namespace) -> int:
     fix_mmap_threshold(settings.server.malloc_mmap_threshold)
     try:
         components = build_components(settings)
-    except FirstUserError as exc:
+    except (FirstUserError, IntakeUnreachable) as exc:
         print(f"hedgerow: {exc}", file=sys.stderr)
         return 2
     app = SecurityHeaders(BodyDeadline(create_app(components), settings.server.body_timeout))
