@@ -64,7 +64,11 @@ class Cursor:
             try:
                 messages = await self._sub.fetch(min(FETCH_MESSAGES, available), timeout=5)
             except (TimeoutError, nats.errors.TimeoutError):
-                break  # gone meanwhile (an age limit): what was fetched is returned
+                # Messages the stream said it had did not come: they aged out meanwhile, or
+                # the consumer is gone (nats-server restarted). The next read starts afresh.
+                taken = self._take(max_events, until)
+                await self.close()
+                return taken
             for message in messages:
                 entry = entry_of(message)
                 self._ahead.append(entry)
