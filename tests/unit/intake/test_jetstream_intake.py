@@ -83,6 +83,24 @@ def test_nats_away_answers_intake_unavailable_and_resumes(tmp_path: Path) -> Non
         nats.stop()
 
 
+def test_reading_goes_on_after_nats_server_restarts(tmp_path: Path) -> None:
+    """The reader's consumer is gone after a restart (SIGKILL): reading must not stall."""
+    nats = NatsServer(tmp_path / "nats").start()
+    log = JetStreamIntakeLog(nats.url)
+    try:
+        log.append_blocking(1, 1, _payload("r0"))
+        first = log.read("ingestion", 100)
+        assert [e.payload for e in first] == [_payload("r0")]
+        log.commit("ingestion", first[-1].offset)  # the next read follows on from this one
+        nats.stop(sig=9)
+        nats = NatsServer(tmp_path / "nats", port=nats.port).start()
+        _eventually(lambda: _accepts(log, _payload("r1")))
+        _eventually(lambda: [e.payload for e in log.read("ingestion", 100)] == [_payload("r1")])
+    finally:
+        log.close()
+        nats.stop()
+
+
 def test_opening_without_a_server_says_what_to_do() -> None:
     with pytest.raises(IntakeUnreachable, match="nats-server"):
         JetStreamIntakeLog(f"nats://127.0.0.1:{free_port()}")
