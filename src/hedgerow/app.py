@@ -148,7 +148,9 @@ def build_intake(settings: Settings) -> IntakeLog:
     intake = settings.intake
     if intake.intake_url:
         limits = StreamLimits(
-            max_msgs=intake.intake_stream_max_msgs, max_bytes=intake.intake_stream_max_bytes
+            max_msgs=intake.intake_stream_max_msgs,
+            max_bytes=intake.intake_stream_max_bytes,
+            replicas=intake.intake_stream_replicas,
         )
         return JetStreamIntakeLog(intake.intake_url, limits=limits, max_lag=intake.intake_max_lag)
     data_dir = settings.storage.data_dir

@@ -306,6 +306,13 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option(
         "intake",
+        "intake_stream_replicas",
+        _positive_int,
+        1,
+        "JetStream only: replicas of the intake stream and its offsets (3 in a cluster).",
+    ),
+    Option(
+        "intake",
         "intake_max_backlog",
         _positive_int,
         5_000_000,
@@ -435,6 +442,7 @@ class IntakeSettings:
     intake_url: str = ""
     intake_stream_max_msgs: int = 1_000_000
     intake_stream_max_bytes: int = 1024**3
+    intake_stream_replicas: int = 1
     intake_max_backlog: int = 5_000_000
     intake_max_lag: float = 300.0
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from hedgerow.errors import ServiceUnavailable
+from hedgerow.errors import PayloadTooLarge, ServiceUnavailable
 from hedgerow.intake.jetstream import (
     IntakeUnreachable,
     JetStreamIntakeLog,
@@ -120,3 +120,15 @@ def _eventually(check: object, timeout: float = 20) -> None:
     while not check():
         assert time.monotonic() < deadline, "did not happen in time"
         time.sleep(0.1)
+
+
+def test_an_entry_over_the_servers_max_payload_is_refused(nats_server: NatsServer) -> None:
+    log = JetStreamIntakeLog(nats_server.url)
+    try:
+        huge = json.dumps([{"uuid": "h", "blob": "x" * 1_100_000}]).encode()  # 1 MiB default
+        with pytest.raises(PayloadTooLarge) as refused:
+            log.append_blocking(1, 1, huge)
+        assert refused.value.code == "intake_entry_too_large"
+        assert log.backlog().events == 0
+    finally:
+        log.close()
