@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -189,8 +189,10 @@ async def _unexpected_handler(request: Request, exc: Exception) -> Response:
     return Response(orjson.dumps(body), 500, media_type="application/json")
 
 
-def create_app(components: Components) -> Starlette:
-    settings = components.settings
+def build_capture(
+    settings: Settings, catalog: ProjectCatalog, intake: IntakeLog, on_append: Callable[[], None]
+) -> tuple[CaptureService, CaptureHelpers | None]:
+    """The capture endpoints' service and its helper processes (not started yet)."""
     prepare_limits = PrepareLimits(
         max_decompressed_size=settings.limits.max_decompressed_size,
         max_batch_events=settings.limits.max_batch_events,
@@ -200,9 +202,9 @@ def create_app(components: Components) -> Starlette:
     processes = settings.server.capture_processes
     helpers = CaptureHelpers(processes, prepare_limits) if processes > 0 else None
     capture = CaptureService(
-        catalog=components.catalog,
-        intake=components.intake,
-        on_append=components.worker.wake,
+        catalog=catalog,
+        intake=intake,
+        on_append=on_append,
         trust_forwarded_for=settings.server.trust_forwarded_for,
         helpers=helpers,
         max_body_size=settings.limits.max_body_size,
@@ -211,6 +213,21 @@ def create_app(components: Components) -> Starlette:
         max_in_flight=settings.server.capture_max_in_flight,
         max_in_flight_bytes=settings.server.capture_max_in_flight_bytes,
         max_delay=settings.server.capture_max_delay,
+    )
+    return capture, helpers
+
+
+EXCEPTION_HANDLERS = {
+    HedgerowError: _error_handler,
+    QueryFailed: _query_failed_handler,
+    Exception: _unexpected_handler,
+}
+
+
+def create_app(components: Components) -> Starlette:
+    settings = components.settings
+    capture, helpers = build_capture(
+        settings, components.catalog, components.intake, components.worker.wake
     )
     query_gate = QueryGate(components.settings.query.query_concurrency)
     api = Api(
@@ -267,11 +284,7 @@ def create_app(components: Components) -> Starlette:
     app = Starlette(
         routes=routes,
         lifespan=lifespan,
-        exception_handlers={
-            HedgerowError: _error_handler,
-            QueryFailed: _query_failed_handler,
-            Exception: _unexpected_handler,
-        },
+        exception_handlers=EXCEPTION_HANDLERS,
     )
     # Read by `hedgerow.api.auth` and `hedgerow.accounts.sessions.signed_in`.
     app.state.sessions = components.sessions
