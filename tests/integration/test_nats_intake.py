@@ -97,6 +97,9 @@ def test_nats_server_stopped_while_capturing(
         _wait_for(lambda: sum(status == 200 for status, _, _ in outcomes) >= 20)
         nats_server.stop(sig=9)  # SIGKILL: what was acknowledged must be on its disk
         _wait_for(lambda: any(code == "intake_unavailable" for _, code, _ in outcomes))
+        with nats_hedgerow.api() as api:
+            status = api.get("/api/projects/1/ingestion/")
+        assert status.status_code == 503 and status.json()["code"] == "intake_unavailable"
         refused_at = len(outcomes)
         nats_server.start()
         _wait_for(lambda: any(status == 200 for status, _, _ in outcomes[refused_at:]))

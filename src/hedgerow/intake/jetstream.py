@@ -341,8 +341,14 @@ class JetStreamIntakeLog:
             await self._js.purge_stream(STREAM, seq=low + 1)  # keeps offsets > low
 
     def backlog(self, team_id: int | None = None) -> Backlog:
-        self._require_connection()
-        return self._call(self._backlog(team_id))
+        """Raises 503 `intake_unavailable` while NATS cannot be asked (the ingestion status
+        API answers that instead of an error of its own)."""
+        if not self._connected():
+            raise intake_unavailable(f"NATS at {self.url} is unreachable")
+        try:
+            return self._call(self._backlog(team_id))
+        except (TimeoutError, nats.errors.Error) as exc:
+            raise intake_unavailable(f"NATS at {self.url} did not answer: {exc!r}") from exc
 
     async def _backlog(self, team_id: int | None) -> Backlog:
         """Events per subject (the count is the subject's last token) of what is not yet

@@ -73,6 +73,8 @@ def test_nats_away_answers_intake_unavailable_and_resumes(tmp_path: Path) -> Non
         assert refused.value.code == "intake_unavailable"
         with pytest.raises(ServiceUnavailable):
             log.check_pressure()
+        with pytest.raises(ServiceUnavailable):  # the ingestion status answers 503, not 500
+            log.backlog(team_id=1)
         assert not log.healthy()
         nats = NatsServer(tmp_path / "nats", port=nats.port).start()
         _eventually(lambda: _accepts(log, _payload("after")))
