@@ -224,11 +224,15 @@ EXCEPTION_HANDLERS = {
 }
 
 
-def create_app(components: Components) -> Starlette:
+def create_app(components: Components, *, capture_and_ingest: bool = True) -> Starlette:
+    """Everything (`serve`), or without capture and ingestion: the query API and the web app
+    alone (`hedgerow web`)."""
     settings = components.settings
     capture, helpers = build_capture(
         settings, components.catalog, components.intake, components.worker.wake
     )
+    if not capture_and_ingest:
+        helpers = None
     query_gate = QueryGate(components.settings.query.query_concurrency)
     api = Api(
         components.catalog,
@@ -252,7 +256,7 @@ def create_app(components: Components) -> Starlette:
     async def health(request: Request) -> Response:
         checks = {
             "intake": components.intake.healthy(),
-            "ingestion": components.worker.alive,
+            "ingestion": components.worker.alive or not capture_and_ingest,
             "event_store": components.events.healthy(),
         }
         ok = all(checks.values())
@@ -263,7 +267,8 @@ def create_app(components: Components) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if helpers is not None:
             await helpers.start()
-        components.worker.start()
+        if capture_and_ingest:
+            components.worker.start()
         try:
             yield
         finally:
@@ -273,7 +278,7 @@ def create_app(components: Components) -> Starlette:
 
     routes = [
         Route("/_health", health, methods=["GET"]),
-        *capture_routes(capture),
+        *(capture_routes(capture) if capture_and_ingest else []),
         *api.routes(),
         *web_routes(components.project),
         *actions_api.routes(),

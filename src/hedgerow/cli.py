@@ -1,5 +1,5 @@
-"""The `hedgerow` command: `serve` runs the server (`capture` and `ingest` run its parts as
-processes of their own), `project create` adds a project, `users` adds users and sets their
+"""The `hedgerow` command: `serve` runs the server (`capture`, `ingest` and `web` run its
+parts as processes of their own), `project create` adds a project, `users` adds users and sets their
 passwords."""
 
 from __future__ import annotations
@@ -92,6 +92,24 @@ def _ingest(args: argparse.Namespace) -> int:
         return 2
 
 
+def _web(args: argparse.Namespace) -> int:
+    from hedgerow.accounts.users import FirstUserError
+    from hedgerow.app import create_app
+    from hedgerow.intake.jetstream import IntakeUnreachable
+    from hedgerow.processes import SplitRefused, open_components
+
+    settings = _load_settings(args)
+    if settings is None:
+        return 2
+    try:
+        components = open_components(settings, "web")
+    except (FirstUserError, IntakeUnreachable, SplitRefused) as exc:
+        print(f"hedgerow: {exc}", file=sys.stderr)
+        return 2
+    app = create_app(components, capture_and_ingest=False)
+    return _run_http(settings, app, lambda s: _print_banner(components, s, capture=False))
+
+
 def _run_http(
     settings: Settings, asgi: Starlette, on_started: Callable[[uvicorn.Server], None]
 ) -> int:
@@ -150,13 +168,13 @@ class _Server(uvicorn.Server):
         self._captured_signals.clear()
 
 
-def _print_banner(components: Components, server: uvicorn.Server) -> None:
+def _print_banner(components: Components, server: uvicorn.Server, *, capture: bool = True) -> None:
     host = components.settings.server.host
     base = f"http://{host}:{_listening_port(server, components.settings)}"
     lines = [
         f"Hedgerow {__version__} is serving on {base}",
         f"  data directory:  {components.settings.storage.data_dir.resolve()}",
-        f"  capture URL:     {base}/e/  (api_host for SDKs: {base})",
+        *([f"  capture URL:     {base}/e/  (api_host for SDKs: {base})"] if capture else []),
         f"  project token:   {components.project.token}",
     ]
     if components.new_api_key:
@@ -315,6 +333,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_arguments(ingest)
     ingest.set_defaults(func=_ingest)
+    web = commands.add_parser(
+        "web",
+        help="Run the query API and the web app only (no capture, no ingestion); today only "
+        "while no serve or ingest has the data directory's event store open.",
+    )
+    add_arguments(web)
+    web.set_defaults(func=_web)
 
     project = commands.add_parser("project", help="Manage projects and API keys.")
     project_commands = project.add_subparsers(dest="project_command", required=True)

@@ -1,4 +1,5 @@
-"""The processes of a split installation: `hedgerow capture` and `hedgerow ingest`.
+"""The processes of a split installation: `hedgerow capture`, `hedgerow ingest` and
+`hedgerow web`.
 
 `hedgerow serve` runs capture, ingestion and the query API in one process. With the intake
 log on NATS JetStream (`--intake-url`) capture can run apart: any number of `hedgerow capture`
@@ -10,6 +11,8 @@ What holds today: capture reads project tokens from `meta.sqlite3` in `--data-di
 allows readers in other processes); ingestion owns the rest of the data directory, the chDB
 event store above all, which only one process may open, so the query API runs in the process
 that ingests (`serve`) until the events live on a ClickHouse server (a later step of issue 17).
+`hedgerow web` (the query API and the web app, without capture or ingestion) exists, but today
+it can only open the data directory while no `serve` or `ingest` has it.
 """
 
 from __future__ import annotations
@@ -27,7 +30,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hedgerow.app import EXCEPTION_HANDLERS, build_capture, build_components, build_intake
+from hedgerow.app import (
+    EXCEPTION_HANDLERS,
+    Components,
+    build_capture,
+    build_components,
+    build_intake,
+)
 from hedgerow.capture.routes import capture_routes
 from hedgerow.projects import ProjectCatalog
 from hedgerow.settings import Settings
@@ -79,10 +88,26 @@ def create_capture_app(settings: Settings) -> Starlette:
     return Starlette(routes=routes, lifespan=lifespan, exception_handlers=EXCEPTION_HANDLERS)
 
 
+def open_components(settings: Settings, command: str) -> Components:
+    """The stores of the data directory, or a clear refusal when another process (`serve`,
+    `ingest` or `web`) already has the event store open: chDB allows one process."""
+    try:
+        return build_components(settings)
+    except RuntimeError as exc:
+        if "EmbeddedServer" not in str(exc):
+            raise
+        raise SplitRefused(
+            f"`hedgerow {command}` cannot open the event store in "
+            f"{settings.storage.data_dir / 'events.chdb'}: another process (hedgerow serve, "
+            "ingest or web) has it open, and the embedded event store allows one. Stop it, "
+            "or wait for the events on a ClickHouse server."
+        ) from exc
+
+
 def run_ingest(settings: Settings) -> int:
     """The ingestion worker alone, until SIGTERM or SIGINT (it finishes its batch first)."""
     require_stream(settings, "ingest")
-    components = build_components(settings)
+    components = open_components(settings, "ingest")
     stop = threading.Event()
 
     def on_signal(sig: int, frame: FrameType | None) -> None:

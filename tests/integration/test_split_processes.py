@@ -125,15 +125,27 @@ def test_capture_and_ingest_processes_with_a_sigkill(
         stop.set()
         sender.join()
     time.sleep(2)  # ingest takes what is left
+    # `hedgerow web` cannot open the event store while `ingest` has it (chDB: one process).
+    refused = subprocess.run(
+        [sys.executable, "-m", "hedgerow", "web", "--data-dir", str(data)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        timeout=120,
+    )
+    assert refused.returncode == 2 and "another process" in refused.stderr, refused.stderr
     assert ingest.stop() == 0
     capture.stop()
-    pause = tmp_path / "pause"
-    pause.touch()  # serve must not ingest until what `ingest` stored is counted
-    serve = Server(data, HEDGEROW_INGESTION_PAUSE_FILE=str(pause), **env).start()
+    web = Server(data, command="web", **env).start()  # once ingest is gone, it can
     try:
-        stored_by_ingest = sum(_stored(serve).values())
+        stored_by_ingest = sum(_stored(web).values())
         assert stored_by_ingest > 0, "hedgerow ingest stored nothing"
-        pause.unlink()
+        assert httpx.post(web.url + "/batch/", json=_batch(str(uuid.uuid4()))).status_code == 404
+    finally:
+        web.stop()
+    serve = Server(data, **env).start()
+    try:
+        assert sum(_stored(serve).values()) >= stored_by_ingest
         deadline = time.monotonic() + 60
         while serve.status()["queued"] > 0:
             assert time.monotonic() < deadline, serve.status()
