@@ -119,7 +119,7 @@ class JetStreamIntakeLog:
 
     async def _open(self) -> None:
         self._nc: Client = await nats.connect(
-            self.url,
+            [server.strip() for server in self.url.split(",")],
             name="hedgerow-intake",
             connect_timeout=5,
             allow_reconnect=True,
