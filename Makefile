@@ -15,6 +15,8 @@ FRONTEND_SOURCES := $(shell find frontend/src -type f ! -name '*.test.ts') \
 	frontend/index.html frontend/package.json frontend/vite.config.ts frontend/tsconfig.json
 # Debian's Chromium for the browser tests (Playwright drives it; it never downloads a browser).
 CHROMIUM := /usr/bin/chromium
+# Debian's nats-server (2.9) for the JetStream intake log's tests; each test starts its own.
+NATS_SERVER := /usr/sbin/nats-server
 
 .PHONY: serve test lint typecheck check bench clean frontend frontend-check screenshots
 
@@ -51,10 +53,13 @@ frontend-check: $(FRONTEND_STAMP)
 $(CHROMIUM):
 	apt-get update && apt-get install -y --no-install-recommends chromium chromium-driver
 
+$(NATS_SERVER):
+	apt-get update && apt-get install -y --no-install-recommends nats-server
+
 serve: $(STAMP) frontend
 	exec $(BIN)/hedgerow serve
 
-test: $(STAMP) $(NODE_STAMP) $(CHROMIUM) frontend frontend-check
+test: $(STAMP) $(NODE_STAMP) $(CHROMIUM) $(NATS_SERVER) frontend frontend-check
 	$(BIN)/ruff check src tests bench sdk/python
 	$(BIN)/ruff format --check src tests bench sdk/python
 	$(BIN)/mypy

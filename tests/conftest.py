@@ -8,6 +8,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from nats_server import NatsServer
+
 from server import Server
 
 
@@ -26,3 +28,11 @@ def fresh_server(tmp_path: Path) -> Iterator[Server]:
     yield instance
     if instance.process is not None:
         instance.stop()
+
+
+@pytest.fixture()
+def nats_server(tmp_path: Path) -> Iterator[NatsServer]:
+    """A nats-server with JetStream of the test's own (free port, temporary store)."""
+    instance = NatsServer(tmp_path / "nats").start()
+    yield instance
+    instance.stop()

@@ -25,13 +25,17 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, data_dir: Path, *, port: int | None = None, **env: str) -> None:
+    def __init__(
+        self, data_dir: Path, *, port: int | None = None, command: str = "serve", **env: str
+    ) -> None:
         self.data_dir = data_dir
+        self.command = command  # serve, or capture (any that answers /_health)
         self.port = port or free_port()
         self.env = env
         self.process: subprocess.Popen[bytes] | None = None
         self.url = f"http://127.0.0.1:{self.port}"
-        self.log_path = data_dir.parent / f"{data_dir.name}-server.log"
+        suffix = "server" if command == "serve" else f"{command}-{self.port}"
+        self.log_path = data_dir.parent / f"{data_dir.name}-{suffix}.log"
 
     def start(self, timeout: float = 30) -> Server:
         env = {
@@ -45,7 +49,7 @@ class Server:
         }
         log = open(self.log_path, "ab")  # noqa: SIM115 - kept open for the child
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "hedgerow", "serve"], env=env, stdout=log, stderr=log
+            [sys.executable, "-m", "hedgerow", self.command], env=env, stdout=log, stderr=log
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +38,8 @@ from hedgerow.insights.dashboards import DashboardStore
 from hedgerow.insights.schema import SavedDb
 from hedgerow.insights.store import InsightStore
 from hedgerow.insights.templates import start_project
+from hedgerow.intake.jetstream import JetStreamIntakeLog, StreamLimits
+from hedgerow.intake.log import IntakeLog
 from hedgerow.intake.pressure import DiskSpace
 from hedgerow.intake.sqlite import SqliteIntakeLog
 from hedgerow.persons.groups import SqliteGroupStore
@@ -66,7 +68,7 @@ class Components:
     settings: Settings
     catalog: ProjectCatalog
     actions: ActionStore
-    intake: SqliteIntakeLog
+    intake: IntakeLog
     persons: SqlitePersonStore
     events: ChdbEventStore
     worker: IngestionWorker
@@ -115,12 +117,7 @@ def build_components(settings: Settings) -> Components:
     saved = SavedDb(data_dir / "meta.sqlite3")
     if first_start:
         start_project(saved, project.id)
-    intake = SqliteIntakeLog(
-        data_dir / "intake.sqlite3",
-        max_backlog=settings.intake.intake_max_backlog,
-        max_lag=settings.intake.intake_max_lag,
-        disk=DiskSpace(data_dir, settings.storage.min_free_disk),
-    )
+    intake = build_intake(settings)
     persons = SqlitePersonStore(data_dir / "persons.sqlite3")
     query = settings.query
     limits = QueryLimits(
@@ -168,6 +165,25 @@ def build_components(settings: Settings) -> Components:
     )
 
 
+def build_intake(settings: Settings) -> IntakeLog:
+    """The embedded SQLite log, or JetStream when `--intake-url` names a NATS server."""
+    intake = settings.intake
+    if intake.intake_url:
+        limits = StreamLimits(
+            max_msgs=intake.intake_stream_max_msgs,
+            max_bytes=intake.intake_stream_max_bytes,
+            replicas=intake.intake_stream_replicas,
+        )
+        return JetStreamIntakeLog(intake.intake_url, limits=limits, max_lag=intake.intake_max_lag)
+    data_dir = settings.storage.data_dir
+    return SqliteIntakeLog(
+        data_dir / "intake.sqlite3",
+        max_backlog=intake.intake_max_backlog,
+        max_lag=intake.intake_max_lag,
+        disk=DiskSpace(data_dir, settings.storage.min_free_disk),
+    )
+
+
 async def _error_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HedgerowError)
     return Response(
@@ -195,8 +211,10 @@ async def _unexpected_handler(request: Request, exc: Exception) -> Response:
     return Response(orjson.dumps(body), 500, media_type="application/json")
 
 
-def create_app(components: Components) -> Starlette:
-    settings = components.settings
+def build_capture(
+    settings: Settings, catalog: ProjectCatalog, intake: IntakeLog, on_append: Callable[[], None]
+) -> tuple[CaptureService, CaptureHelpers | None]:
+    """The capture endpoints' service and its helper processes (not started yet)."""
     prepare_limits = PrepareLimits(
         max_decompressed_size=settings.limits.max_decompressed_size,
         max_batch_events=settings.limits.max_batch_events,
@@ -206,9 +224,9 @@ def create_app(components: Components) -> Starlette:
     processes = settings.server.capture_processes
     helpers = CaptureHelpers(processes, prepare_limits) if processes > 0 else None
     capture = CaptureService(
-        catalog=components.catalog,
-        intake=components.intake,
-        on_append=components.worker.wake,
+        catalog=catalog,
+        intake=intake,
+        on_append=on_append,
         trust_forwarded_for=settings.server.trust_forwarded_for,
         helpers=helpers,
         max_body_size=settings.limits.max_body_size,
@@ -218,6 +236,25 @@ def create_app(components: Components) -> Starlette:
         max_in_flight_bytes=settings.server.capture_max_in_flight_bytes,
         max_delay=settings.server.capture_max_delay,
     )
+    return capture, helpers
+
+
+EXCEPTION_HANDLERS = {
+    HedgerowError: _error_handler,
+    QueryFailed: _query_failed_handler,
+    Exception: _unexpected_handler,
+}
+
+
+def create_app(components: Components, *, capture_and_ingest: bool = True) -> Starlette:
+    """Everything (`serve`), or without capture and ingestion: the query API and the web app
+    alone (`hedgerow web`)."""
+    settings = components.settings
+    capture, helpers = build_capture(
+        settings, components.catalog, components.intake, components.worker.wake
+    )
+    if not capture_and_ingest:
+        helpers = None
     query_gate = QueryGate(components.settings.query.query_concurrency)
     results = CachedQueries(components.result_cache, components.actions.version)
     api = Api(
@@ -248,7 +285,7 @@ def create_app(components: Components) -> Starlette:
     async def health(request: Request) -> Response:
         checks = {
             "intake": components.intake.healthy(),
-            "ingestion": components.worker.alive,
+            "ingestion": components.worker.alive or not capture_and_ingest,
             "event_store": components.events.healthy(),
         }
         ok = all(checks.values())
@@ -259,7 +296,8 @@ def create_app(components: Components) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if helpers is not None:
             await helpers.start()
-        components.worker.start()
+        if capture_and_ingest:
+            components.worker.start()
         try:
             yield
         finally:
@@ -269,7 +307,7 @@ def create_app(components: Components) -> Starlette:
 
     routes = [
         Route("/_health", health, methods=["GET"]),
-        *capture_routes(capture),
+        *(capture_routes(capture) if capture_and_ingest else []),
         *api.routes(),
         *web_routes(components.project),
         *actions_api.routes(),
@@ -282,11 +320,7 @@ def create_app(components: Components) -> Starlette:
     app = Starlette(
         routes=routes,
         lifespan=lifespan,
-        exception_handlers={
-            HedgerowError: _error_handler,
-            QueryFailed: _query_failed_handler,
-            Exception: _unexpected_handler,
-        },
+        exception_handlers=EXCEPTION_HANDLERS,
     )
     # Read by `hedgerow.api.auth` and `hedgerow.accounts.sessions.signed_in`.
     app.state.sessions = components.sessions

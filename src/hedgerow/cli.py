@@ -1,5 +1,6 @@
-"""The `hedgerow` command: `serve` runs the server, `project create` adds a project, `users`
-adds users and sets their passwords."""
+"""The `hedgerow` command: `serve` runs the server (`capture`, `ingest` and `web` run its
+parts as processes of their own), `project create` adds a project, `users` adds users and sets their
+passwords."""
 
 from __future__ import annotations
 
@@ -23,28 +24,96 @@ from hedgerow.serving.protocol import http_protocol
 from hedgerow.settings import Settings, SettingsError, add_arguments
 
 if TYPE_CHECKING:
+    from starlette.applications import Starlette
+
     from hedgerow.accounts.users import UserStore
     from hedgerow.app import Components
+
+
+def _load_settings(args: argparse.Namespace) -> Settings | None:
+    try:
+        settings = Settings.load(vars(args))
+    except SettingsError as exc:
+        print(f"hedgerow: {exc}", file=sys.stderr)
+        return None
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    limit_malloc_arenas()  # before the stores start their threads
+    fix_mmap_threshold(settings.server.malloc_mmap_threshold)
+    return settings
 
 
 def _serve(args: argparse.Namespace) -> int:
     from hedgerow.accounts.users import FirstUserError
     from hedgerow.app import build_components, create_app
+    from hedgerow.intake.jetstream import IntakeUnreachable
 
-    try:
-        settings = Settings.load(vars(args))
-    except SettingsError as exc:
-        print(f"hedgerow: {exc}", file=sys.stderr)
+    settings = _load_settings(args)
+    if settings is None:
         return 2
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    limit_malloc_arenas()  # before the stores start their threads
-    fix_mmap_threshold(settings.server.malloc_mmap_threshold)
     try:
         components = build_components(settings)
-    except FirstUserError as exc:
+    except (FirstUserError, IntakeUnreachable) as exc:
         print(f"hedgerow: {exc}", file=sys.stderr)
         return 2
-    app = SecurityHeaders(BodyDeadline(create_app(components), settings.server.body_timeout))
+    return _run_http(settings, create_app(components), lambda s: _print_banner(components, s))
+
+
+def _capture(args: argparse.Namespace) -> int:
+    from hedgerow.intake.jetstream import IntakeUnreachable
+    from hedgerow.processes import SplitRefused, create_capture_app
+
+    settings = _load_settings(args)
+    if settings is None:
+        return 2
+    try:
+        app = create_capture_app(settings)
+    except (SplitRefused, IntakeUnreachable) as exc:
+        print(f"hedgerow: {exc}", file=sys.stderr)
+        return 2
+
+    def banner(server: uvicorn.Server) -> None:
+        base = f"http://{settings.server.host}:{_listening_port(server, settings)}"
+        print(f"Hedgerow capture is serving on {base}/e/ into {settings.intake.intake_url}")
+
+    return _run_http(settings, app, banner)
+
+
+def _ingest(args: argparse.Namespace) -> int:
+    from hedgerow.intake.jetstream import IntakeUnreachable
+    from hedgerow.processes import SplitRefused, run_ingest
+
+    settings = _load_settings(args)
+    if settings is None:
+        return 2
+    try:
+        return run_ingest(settings)
+    except (SplitRefused, IntakeUnreachable) as exc:
+        print(f"hedgerow: {exc}", file=sys.stderr)
+        return 2
+
+
+def _web(args: argparse.Namespace) -> int:
+    from hedgerow.accounts.users import FirstUserError
+    from hedgerow.app import create_app
+    from hedgerow.intake.jetstream import IntakeUnreachable
+    from hedgerow.processes import SplitRefused, open_components
+
+    settings = _load_settings(args)
+    if settings is None:
+        return 2
+    try:
+        components = open_components(settings, "web")
+    except (FirstUserError, IntakeUnreachable, SplitRefused) as exc:
+        print(f"hedgerow: {exc}", file=sys.stderr)
+        return 2
+    app = create_app(components, capture_and_ingest=False)
+    return _run_http(settings, app, lambda s: _print_banner(components, s, capture=False))
+
+
+def _run_http(
+    settings: Settings, asgi: Starlette, on_started: Callable[[uvicorn.Server], None]
+) -> int:
+    app = SecurityHeaders(BodyDeadline(asgi, settings.server.body_timeout))
     protocol = http_protocol(
         header_timeout=settings.server.header_timeout,
         # A client answered early may finish sending for as long as a body may take.
@@ -60,7 +129,7 @@ def _serve(args: argparse.Namespace) -> int:
         lifespan="on",
         timeout_graceful_shutdown=10,
     )
-    server = _Server(config, lambda srv: _print_banner(components, srv))
+    server = _Server(config, on_started)
     trimmer = HeapTrimmer(settings.server.heap_trim_interval)
     trimmer.start()
     try:
@@ -68,6 +137,14 @@ def _serve(args: argparse.Namespace) -> int:
     finally:
         trimmer.stop()
     return 0
+
+
+def _listening_port(server: uvicorn.Server, settings: Settings) -> int:
+    port = settings.server.port
+    for s in getattr(server, "servers", []):
+        for sock in s.sockets:
+            port = sock.getsockname()[1]
+    return int(port)
 
 
 class _Server(uvicorn.Server):
@@ -91,17 +168,13 @@ class _Server(uvicorn.Server):
         self._captured_signals.clear()
 
 
-def _print_banner(components: Components, server: uvicorn.Server) -> None:
+def _print_banner(components: Components, server: uvicorn.Server, *, capture: bool = True) -> None:
     host = components.settings.server.host
-    port = components.settings.server.port
-    for s in getattr(server, "servers", []):
-        for sock in s.sockets:
-            port = sock.getsockname()[1]
-    base = f"http://{host}:{port}"
+    base = f"http://{host}:{_listening_port(server, components.settings)}"
     lines = [
         f"Hedgerow {__version__} is serving on {base}",
         f"  data directory:  {components.settings.storage.data_dir.resolve()}",
-        f"  capture URL:     {base}/e/  (api_host for SDKs: {base})",
+        *([f"  capture URL:     {base}/e/  (api_host for SDKs: {base})"] if capture else []),
         f"  project token:   {components.project.token}",
     ]
     if components.new_api_key:
@@ -254,6 +327,24 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="Run the server (capture, ingestion, API).")
     add_arguments(serve)
     serve.set_defaults(func=_serve)
+    capture = commands.add_parser(
+        "capture",
+        help="Run capture only (needs --intake-url): many may run, beside one `ingest` or `serve`.",
+    )
+    add_arguments(capture)
+    capture.set_defaults(func=_capture)
+    ingest = commands.add_parser(
+        "ingest", help="Run ingestion only (needs --intake-url), with no HTTP server."
+    )
+    add_arguments(ingest)
+    ingest.set_defaults(func=_ingest)
+    web = commands.add_parser(
+        "web",
+        help="Run the query API and the web app only (no capture, no ingestion); today only "
+        "while no serve or ingest has the data directory's event store open.",
+    )
+    add_arguments(web)
+    web.set_defaults(func=_web)
 
     project = commands.add_parser("project", help="Manage projects and API keys.")
     project_commands = project.add_subparsers(dest="project_command", required=True)

@@ -75,6 +75,14 @@ def _port(text: str) -> int:
     return value
 
 
+def _intake_url(text: str) -> str:
+    """Empty (the embedded log) or nats://host:port (several servers: comma-separated)."""
+    url = text.strip()
+    if url and not all(part.strip().startswith(("nats://", "tls://")) for part in url.split(",")):
+        raise ValueError("expected nats://host:port (or empty for the embedded SQLite log)")
+    return url
+
+
 @dataclass(frozen=True)
 class Option:
     section: str
@@ -284,6 +292,34 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option(
         "intake",
+        "intake_url",
+        _intake_url,
+        "",
+        "The intake log: empty for the embedded SQLite log, or nats://host:port for JetStream.",
+    ),
+    Option(
+        "intake",
+        "intake_stream_max_msgs",
+        _positive_int,
+        1_000_000,
+        "Most unprocessed entries the JetStream stream holds; past it capture answers 503.",
+    ),
+    Option(
+        "intake",
+        "intake_stream_max_bytes",
+        _size,
+        1024**3,
+        "Most bytes of unprocessed entries the JetStream stream holds; past it, capture: 503.",
+    ),
+    Option(
+        "intake",
+        "intake_stream_replicas",
+        _positive_int,
+        1,
+        "JetStream only: replicas of the intake stream and its offsets (3 in a cluster).",
+    ),
+    Option(
+        "intake",
         "intake_max_backlog",
         _positive_int,
         5_000_000,
@@ -411,6 +447,10 @@ class IngestionSettings:
 
 @dataclass(frozen=True)
 class IntakeSettings:
+    intake_url: str = ""
+    intake_stream_max_msgs: int = 1_000_000
+    intake_stream_max_bytes: int = 1024**3
+    intake_stream_replicas: int = 1
     intake_max_backlog: int = 5_000_000
     intake_max_lag: float = 300.0
 

@@ -9,6 +9,9 @@ import uuid
 from pathlib import Path
 
 import httpx
+import pytest
+
+from nats_server import NatsServer
 
 from readback import all_rows
 from server import TOKEN, Server
@@ -40,9 +43,17 @@ def _stored_uuid_counts(server: Server) -> dict[str, int]:
     return {uuid_: count for uuid_, count in rows}
 
 
-def test_sigkill_loses_no_acknowledged_event(tmp_path: Path) -> None:
+@pytest.mark.parametrize("intake", ["sqlite", "jetstream"])
+def test_sigkill_loses_no_acknowledged_event(tmp_path: Path, intake: str) -> None:
+    """Run with both intake logs: the embedded one and JetStream (then the server is killed
+    while its worker consumes the stream, and resumes from the offset kept in NATS)."""
     data = tmp_path / "data"
-    server = Server(data).start()
+    env: dict[str, str] = {}
+    nats = None
+    if intake == "jetstream":
+        nats = NatsServer(tmp_path / "nats").start()
+        env["HEDGEROW_INTAKE_URL"] = nats.url
+    server = Server(data, **env).start()
     acked: list[str] = []
     rng = random.Random()
     for round_ in range(2):
@@ -58,7 +69,7 @@ def test_sigkill_loses_no_acknowledged_event(tmp_path: Path) -> None:
         stop.set()
         for thread in threads:
             thread.join()
-        server = Server(data, port=server.port).start()
+        server = Server(data, port=server.port, **env).start()
     try:
         assert len(acked) > 2000, "the clients should have sent thousands of events"
         deadline = time.monotonic() + 120
@@ -71,5 +82,8 @@ def test_sigkill_loses_no_acknowledged_event(tmp_path: Path) -> None:
         status = server.status()
         assert status["processed"] == len(counts)
         assert status["received"] == status["processed"] + sum(status["discarded"].values())
+        assert (data / "intake.sqlite3").exists() == (intake == "sqlite")
     finally:
         server.stop()
+        if nats is not None:
+            nats.stop()

@@ -60,3 +60,11 @@ def test_settings_are_frozen() -> None:
     settings = Settings.load({}, env={})
     with pytest.raises(AttributeError):
         settings.server.port = 1  # type: ignore[misc]
+
+
+def test_intake_url_takes_nats_urls_only() -> None:
+    assert Settings.load({}, env={}).intake.intake_url == ""
+    url = "nats://10.0.0.1:4222,nats://10.0.0.2:4222"
+    assert Settings.load({}, env={"HEDGEROW_INTAKE_URL": url}).intake.intake_url == url
+    with pytest.raises(SettingsError, match="nats://"):
+        Settings.load({}, env={"HEDGEROW_INTAKE_URL": "postgresql://db/hedgerow"})

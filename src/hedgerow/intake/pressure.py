@@ -35,6 +35,17 @@ def intake_full(backlog: int, limit: int) -> ServiceUnavailable:
     )
 
 
+def stream_full(messages: int, size: int, max_msgs: int, max_bytes: int) -> ServiceUnavailable:
+    return ServiceUnavailable(
+        f"The intake stream holds {messages} unprocessed entries ({size / MIB:.1f} MiB); its "
+        f"limits are {max_msgs} entries and {max_bytes / MIB:.1f} MiB "
+        "(--intake-stream-max-msgs, --intake-stream-max-bytes). Ingestion is behind: retry "
+        "after the Retry-After seconds.",
+        code="intake_full",
+        retry_after=RETRY_INGESTION,
+    )
+
+
 def ingestion_lagging(lag: float, limit: float) -> ServiceUnavailable:
     return ServiceUnavailable(
         f"The oldest unprocessed event has waited {lag:.1f} s for ingestion; the limit is "

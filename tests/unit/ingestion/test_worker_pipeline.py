@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,13 +17,24 @@ import pytest
 from worker_stores import Workers, append, intake_record
 
 from hedgerow.ingestion.worker import IngestionWorker
+from nats_server import NatsServer
 
 OPTIONS: dict[str, Any] = {"batch_size": 1, "buffer_delay": 60}
 
 
-@pytest.fixture()
-def worker(workers: Workers) -> IngestionWorker:
-    return workers.open(**OPTIONS)
+@pytest.fixture(params=["sqlite", "jetstream"])
+def worker(
+    request: pytest.FixtureRequest, workers: Workers, tmp_path: Path
+) -> Iterator[IngestionWorker]:
+    """A worker on the embedded intake log, and one on JetStream (a nats-server of its own)."""
+    if request.param == "sqlite":
+        yield workers.open(**OPTIONS)
+        return
+    nats = NatsServer(tmp_path / "nats").start()
+    workers.intake_url = nats.url
+    yield workers.open(**OPTIONS)
+    workers.close_all()
+    nats.stop()
 
 
 def _capture(
@@ -58,13 +70,20 @@ def test_a_batch_is_recorded_done_when_the_next_one_runs(worker: IngestionWorker
 
 def test_a_uuid_in_the_batch_in_flight_is_a_duplicate(worker: IngestionWorker) -> None:
     _capture(worker, 7, "sent", "anon-1")
-    _capture(worker, 7, "sent", "anon-1")  # a client's retry, in the next batch
+    # A client's retry of it with one more event, in the next batch (not the very same
+    # request: JetStream keeps one copy of that itself, see tests/unit/intake).
+    properties = {"$device_id": "anon-1"}
+    append(
+        worker,
+        intake_record(7, "sent", "anon-1", properties),
+        intake_record(8, "more", "anon-1", properties),
+    )
     worker.advance()
-    worker.advance()  # its uuid is not recorded as stored yet: the batch is still in flight
+    worker.advance()  # uuid 7 is not recorded as stored yet: its batch is still in flight
     worker.settle()
-    assert _stored(worker) == [("sent", 1)]
+    assert _stored(worker) == [("more", 1), ("sent", 1)]
     status = worker.status(1)
-    assert status["processed"] == 1 and status["discarded"] == {"duplicate_event": 1}
+    assert status["processed"] == 2 and status["discarded"] == {"duplicate_event": 1}
 
 
 def test_buffered_events_released_in_flight_are_not_released_again(

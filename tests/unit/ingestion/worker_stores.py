@@ -11,6 +11,8 @@ import orjson
 
 from hedgerow.ingestion.state import IngestionState
 from hedgerow.ingestion.worker import IngestionWorker
+from hedgerow.intake.jetstream import JetStreamIntakeLog
+from hedgerow.intake.log import IntakeLog
 from hedgerow.intake.sqlite import SqliteIntakeLog
 from hedgerow.persons.groups import SqliteGroupStore
 from hedgerow.persons.sqlite import SqlitePersonStore
@@ -23,12 +25,18 @@ class Workers:
 
     def __init__(self, data: Path) -> None:
         self.data = data
+        self.intake_url: str | None = None  # nats://...: the JetStream intake log instead
         self._open: list[IngestionWorker] = []
+
+    def _intake(self) -> IntakeLog:
+        if self.intake_url is not None:
+            return JetStreamIntakeLog(self.intake_url)
+        return SqliteIntakeLog(self.data / "intake.sqlite3")
 
     def open(self, **options: Any) -> IngestionWorker:
         options.setdefault("squash_interval", 0)
         worker = IngestionWorker(
-            SqliteIntakeLog(self.data / "intake.sqlite3"),
+            self._intake(),
             IngestionState(self.data / "ingestion.sqlite3"),
             SqlitePersonStore(self.data / "persons.sqlite3"),
             ChdbEventStore(self.data / "events.chdb"),

@@ -1,0 +1,394 @@
+"""The intake log on NATS JetStream (`--intake-url nats://host:port`).
+
+One stream, `HEDGEROW_INTAKE`, holds one message per accepted capture request on the subject
+`hedgerow.intake.<team_id>.<event count>`; its stream sequence is the entry's offset. Capture
+answers 200 only after JetStream's PubAck, and each publish carries a `Nats-Msg-Id` made from
+the team and the events' uuids, so a client's retry of the same events (or a publish resent
+after a reconnect) within the stream's duplicate window is stored once.
+
+Consumer offsets live in the KV bucket `hedgerow_intake_offsets` (one key per consumer,
+written on commit); after a commit the stream is purged below the lowest committed offset,
+so the stream holds exactly the backlog and its limits (`max_msgs`, `max_bytes`, discard
+policy `new`) make a full stream refuse publishes: capture answers 503 `intake_full`. Reads
+use an ephemeral pull consumer without acknowledgements that starts at the requested offset
+and is kept while reads follow on from each other.
+
+nats-py is asyncio-only: the client lives on its own event-loop thread (`LoopThread`);
+capture awaits its futures, the ingestion worker blocks on them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import re
+import threading
+import time
+from collections.abc import Coroutine
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import nats
+import nats.errors
+import nats.js.errors
+from nats.aio.client import Client
+from nats.js import JetStreamContext, api
+from nats.js.kv import KeyValue
+
+from hedgerow.errors import PayloadTooLarge
+from hedgerow.intake.jetstream_cursor import Cursor
+from hedgerow.intake.log import Backlog, IntakeEntry
+from hedgerow.intake.loop_thread import LoopThread
+from hedgerow.intake.pressure import ingestion_lagging, intake_unavailable, stream_full
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+STREAM = "HEDGEROW_INTAKE"
+SUBJECT_PREFIX = "hedgerow.intake"
+OFFSETS_BUCKET = "hedgerow_intake_offsets"
+REFRESH_SECONDS = 0.5  # how often the cached stream state (for backpressure) is read
+CALL_TIMEOUT = 10.0  # the longest a synchronous caller waits for NATS
+START_ATTEMPTS = 4  # connection attempts, 0.5 s apart, before the server refuses to start
+_UUID = re.compile(rb'"uuid"\s*:\s*"([^"]{1,64})"')
+
+
+@dataclass(frozen=True)
+class StreamLimits:
+    max_msgs: int = 1_000_000
+    max_bytes: int = 1024**3
+    max_age: float = 0.0  # seconds; 0 keeps entries until they are committed
+    duplicate_window: float = 120.0
+    replicas: int = 1
+
+
+@dataclass(frozen=True)
+class _StreamStatus:
+    messages: int = 0
+    bytes: int = 0
+    oldest: float | None = None
+
+
+class IntakeUnreachable(RuntimeError):
+    """NATS could not be reached when the log was opened."""
+
+
+def message_id(team_id: int, payload: bytes) -> str:
+    """The same events (by uuid) for the same team give the same id: a retry is a duplicate."""
+    uuids = _UUID.findall(payload)
+    digest = hashlib.sha256(b"\0".join(uuids) if uuids else payload).hexdigest()
+    return f"{team_id}-{digest[:40]}"
+
+
+def subject(team_id: int, count: int) -> str:
+    return f"{SUBJECT_PREFIX}.{team_id}.{count}"
+
+
+class JetStreamIntakeLog:
+    def __init__(
+        self,
+        url: str,
+        *,
+        limits: StreamLimits | None = None,
+        max_lag: float | None = None,
+        publish_timeout: float = 5.0,
+    ) -> None:
+        self.url = url
+        self.limits = limits or StreamLimits()
+        self.max_lag = max_lag
+        self.publish_timeout = publish_timeout
+        self._lock = threading.Lock()
+        self._requested: dict[str, int] = {}  # commits asked for (maybe not written yet)
+        self._written: dict[str, int] = {}  # commits stored in the KV bucket
+        self._status = _StreamStatus()
+        self._closing = False
+        self._thread = LoopThread("intake-nats")
+        try:
+            self._call(self._open(), timeout=30)
+        except Exception as exc:
+            self._thread.stop()
+            raise IntakeUnreachable(
+                f"Cannot open the JetStream intake log at {url}: {exc}. Start nats-server with "
+                "JetStream (`nats-server -js`), or leave --intake-url unset for the embedded log."
+            ) from exc
+
+    # -- connection ----------------------------------------------------------------------
+
+    async def _open(self) -> None:
+        self._nc: Client = await nats.connect(
+            [server.strip() for server in self.url.split(",")],
+            name="hedgerow-intake",
+            connect_timeout=5,
+            allow_reconnect=True,
+            max_reconnect_attempts=START_ATTEMPTS,  # at start: fail with a clear message
+            reconnect_time_wait=0.5,
+            disconnected_cb=self._disconnected,
+            reconnected_cb=self._reconnected,
+            error_cb=self._error,
+        )
+        self._nc.options["max_reconnect_attempts"] = -1  # once running: reconnect for ever
+        self._js: JetStreamContext = self._nc.jetstream(timeout=5)
+        await self._ensure_stream()
+        self._kv: KeyValue = await self._offsets_bucket()
+        with contextlib.suppress(nats.js.errors.NoKeysError):
+            for key in await self._kv.keys():
+                entry = await self._kv.get(key)
+                self._written[key] = int(entry.value or b"0")
+        self._reader = Cursor(self._js, STREAM, f"{SUBJECT_PREFIX}.>")
+        self._commit_lock = asyncio.Lock()
+        await self._refresh()
+        self._refresher = asyncio.get_running_loop().create_task(self._refresh_loop())
+
+    async def _ensure_stream(self) -> None:
+        config = api.StreamConfig(
+            name=STREAM,
+            subjects=[f"{SUBJECT_PREFIX}.>"],
+            retention=api.RetentionPolicy.LIMITS,
+            discard=api.DiscardPolicy.NEW,
+            storage=api.StorageType.FILE,
+            max_msgs=self.limits.max_msgs,
+            max_bytes=self.limits.max_bytes,
+            max_age=self.limits.max_age,
+            max_msg_size=-1,
+            duplicate_window=self.limits.duplicate_window,
+            num_replicas=self.limits.replicas,
+        )
+        try:
+            await self._js.stream_info(STREAM)
+        except nats.js.errors.NotFoundError:
+            await self._js.add_stream(config)
+        else:  # limits changed in the settings apply to the existing stream
+            await self._js.update_stream(config)
+
+    async def _offsets_bucket(self) -> KeyValue:
+        try:
+            return await self._js.key_value(OFFSETS_BUCKET)
+        except nats.js.errors.BucketNotFoundError:
+            return await self._js.create_key_value(
+                bucket=OFFSETS_BUCKET,
+                history=1,
+                storage=api.StorageType.FILE,
+                replicas=self.limits.replicas,
+            )
+
+    async def _disconnected(self) -> None:
+        if self._closing:
+            return
+        log.error("the JetStream intake log lost its connection to %s; reconnecting", self.url)
+
+    async def _reconnected(self) -> None:
+        log.warning("the JetStream intake log reconnected to %s", self.url)
+
+    async def _error(self, exc: Exception) -> None:
+        log.warning("NATS client error: %s", exc)
+
+    def _connected(self) -> bool:
+        return bool(self._nc.is_connected)
+
+    def _call(self, coro: Coroutine[Any, Any, T], timeout: float = CALL_TIMEOUT) -> T:
+        return self._thread.run(coro, timeout)
+
+    def _require_connection(self) -> None:
+        if not self._connected():
+            raise ConnectionError(f"not connected to NATS at {self.url}")
+
+    # -- backpressure --------------------------------------------------------------------
+
+    def check_pressure(self) -> None:
+        if not self._connected():
+            raise intake_unavailable(f"NATS at {self.url} is unreachable")
+        status = self._status
+        limits = self.limits
+        if status.messages >= limits.max_msgs or status.bytes >= limits.max_bytes:
+            raise stream_full(status.messages, status.bytes, limits.max_msgs, limits.max_bytes)
+        if self.max_lag is not None and status.oldest is not None:
+            lag = time.time() - status.oldest
+            if lag > self.max_lag:
+                raise ingestion_lagging(lag, self.max_lag)
+
+    async def _refresh(self) -> None:
+        info = await self._js.stream_info(STREAM)
+        oldest = None
+        if info.state.messages:
+            with contextlib.suppress(nats.js.errors.NotFoundError):
+                first = await self._js.get_msg(STREAM, info.state.first_seq)
+                oldest = first.time.timestamp() if first.time else None
+        self._status = _StreamStatus(info.state.messages, info.state.bytes, oldest)
+
+    async def _refresh_loop(self) -> None:
+        """Keep the stream's state for `check_pressure` (a cached reading, not a request per
+        capture), and write commits that failed (NATS was away) once it is back."""
+        while True:
+            await asyncio.sleep(REFRESH_SECONDS)
+            if not self._nc.is_connected:
+                continue
+            try:
+                await self._refresh()
+                with self._lock:
+                    unwritten = [
+                        (c, o) for c, o in self._requested.items() if o > self._written.get(c, 0)
+                    ]
+                for consumer, offset in unwritten:
+                    await self._write_commit(consumer, offset)
+            except Exception as exc:
+                log.warning("reading the intake stream's state failed: %s", exc)
+
+    # -- appending -----------------------------------------------------------------------
+
+    async def append(self, team_id: int, count: int, payload: bytes) -> int:
+        self.check_pressure()
+        if len(payload) > self._nc.max_payload:
+            raise PayloadTooLarge(
+                f"The request's {count} events are {len(payload)} bytes once normalized; the "
+                f"NATS server takes messages of at most {self._nc.max_payload} bytes. Send "
+                "fewer events per request, or raise max_payload in nats-server's configuration.",
+                code="intake_entry_too_large",
+            )
+        future = self._thread.submit(self._publish(team_id, count, payload))
+        return await asyncio.wrap_future(future)
+
+    def append_blocking(self, team_id: int, count: int, payload: bytes) -> int:
+        """The same as `append`, for callers outside an event loop (tests, tools)."""
+        return asyncio.run(self.append(team_id, count, payload))
+
+    async def _publish(self, team_id: int, count: int, payload: bytes) -> int:
+        if not self._nc.is_connected:  # a publish now would wait in the reconnect buffer
+            raise intake_unavailable(f"NATS at {self.url} is unreachable")
+        headers = {"Nats-Msg-Id": message_id(team_id, payload)}
+        try:
+            ack = await self._js.publish(
+                subject(team_id, count),
+                payload,
+                timeout=self.publish_timeout,
+                stream=STREAM,
+                headers=headers,
+            )
+        except nats.js.errors.APIError as exc:
+            description = (exc.description or "").lower()
+            if "maximum messages" in description or "maximum bytes" in description:
+                status = self._status
+                limits = self.limits
+                raise stream_full(
+                    status.messages, status.bytes, limits.max_msgs, limits.max_bytes
+                ) from exc
+            raise intake_unavailable(f"JetStream refused the publish: {exc}") from exc
+        except (TimeoutError, nats.errors.Error) as exc:
+            raise intake_unavailable(
+                f"no acknowledgement from NATS at {self.url}: {exc!r}"
+            ) from exc
+        return int(ack.seq)
+
+    # -- consuming -----------------------------------------------------------------------
+
+    def read(
+        self, consumer: str, max_events: int, *, after: int | None = None
+    ) -> list[IntakeEntry]:
+        if after is None:
+            after = self.committed(consumer)
+        self._require_connection()
+        return self._call(self._reader.read(after, max_events))
+
+    def read_range(self, first: int, last: int) -> list[IntakeEntry]:
+        self._require_connection()
+        return self._call(self._read_range(first, last))
+
+    async def _read_range(self, first: int, last: int) -> list[IntakeEntry]:
+        cursor = Cursor(self._js, STREAM, f"{SUBJECT_PREFIX}.>")
+        try:
+            return await cursor.read(first - 1, None, until=last)
+        finally:
+            await cursor.close()
+
+    def committed(self, consumer: str) -> int:
+        with self._lock:
+            if consumer in self._written or consumer in self._requested:
+                return max(self._written.get(consumer, 0), self._requested.get(consumer, 0))
+        self._require_connection()
+        stored = self._call(self._read_committed(consumer))
+        with self._lock:
+            self._written[consumer] = max(stored, self._written.get(consumer, 0))
+            return max(self._written[consumer], self._requested.get(consumer, 0))
+
+    async def _read_committed(self, consumer: str) -> int:
+        try:
+            entry = await self._kv.get(consumer)
+        except nats.js.errors.KeyNotFoundError:
+            return 0
+        return int(entry.value or b"0")
+
+    def commit(self, consumer: str, offset: int, *, wait: bool = True) -> None:
+        """Record the offset in the KV bucket, then purge what every consumer has handled.
+        With `wait=False` the write follows; one that fails is retried until NATS is back."""
+        with self._lock:
+            self._requested[consumer] = max(offset, self._requested.get(consumer, 0))
+        future = self._thread.submit(self._write_commit(consumer, offset))
+        if wait:
+            future.result(CALL_TIMEOUT)
+        else:
+            future.add_done_callback(_log_failed_commit)
+
+    async def _write_commit(self, consumer: str, offset: int) -> None:
+        async with self._commit_lock:
+            if offset <= self._written.get(consumer, 0):
+                return
+            await self._kv.put(consumer, str(offset).encode())
+            with self._lock:
+                self._written[consumer] = offset
+                low = min(self._written.values())
+            await self._js.purge_stream(STREAM, seq=low + 1)  # keeps offsets > low
+
+    def backlog(self, team_id: int | None = None) -> Backlog:
+        """Raises 503 `intake_unavailable` while NATS cannot be asked (the ingestion status
+        API answers that instead of an error of its own)."""
+        if not self._connected():
+            raise intake_unavailable(f"NATS at {self.url} is unreachable")
+        try:
+            return self._call(self._backlog(team_id))
+        except (TimeoutError, nats.errors.Error) as exc:
+            raise intake_unavailable(f"NATS at {self.url} did not answer: {exc!r}") from exc
+
+    async def _backlog(self, team_id: int | None) -> Backlog:
+        """Events per subject (the count is the subject's last token) of what is not yet
+        purged, and the time of the first such entry."""
+        with self._lock:
+            low = min(self._written.values(), default=0)
+        wanted = f"{SUBJECT_PREFIX}.{'*' if team_id is None else team_id}.*"
+        info = await self._js.stream_info(STREAM, subjects_filter=wanted)
+        subjects = info.state.subjects or {}
+        events = sum(int(name.rsplit(".", 1)[1]) * n for name, n in subjects.items())
+        oldest = None
+        if subjects:
+            start = max(info.state.first_seq, low + 1)
+            with contextlib.suppress(nats.js.errors.NotFoundError):
+                first = await self._js.get_msg(STREAM, start, subject=wanted, next=True)
+                oldest = first.time.timestamp() if first.time else None
+        return Backlog(events=events, oldest_appended_at=oldest)
+
+    def healthy(self) -> bool:
+        return self._thread.alive() and self._connected()
+
+    def close(self) -> None:
+        if self._closing:
+            return
+        self._closing = True
+        with contextlib.suppress(Exception):
+            self._call(self._close(), timeout=15)
+        self._thread.stop()
+
+    async def _close(self) -> None:
+        self._refresher.cancel()
+        with self._lock:
+            unwritten = [(c, o) for c, o in self._requested.items() if o > self._written.get(c, 0)]
+        with contextlib.suppress(Exception):
+            for consumer, offset in unwritten:
+                await self._write_commit(consumer, offset)
+        await self._reader.close()
+        await self._nc.close()
+
+
+def _log_failed_commit(future: Any) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        log.error("committing an intake offset failed (retried): %s", future.exception())
