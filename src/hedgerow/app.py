@@ -22,12 +22,15 @@ from hedgerow.accounts.users import UserStore, first_user
 from hedgerow.actions import ActionStore
 from hedgerow.api.accounts import AccountsApi
 from hedgerow.api.actions import ActionsApi
+from hedgerow.api.erasure import ErasureApi
 from hedgerow.api.limits import QueryGate
 from hedgerow.api.organization import OrganizationApi
 from hedgerow.api.routes import Api
 from hedgerow.capture.helpers import CaptureHelpers
 from hedgerow.capture.prepare import PrepareLimits
 from hedgerow.capture.routes import CaptureService, capture_routes
+from hedgerow.erasure.jobs import ErasureJobs
+from hedgerow.erasure.runner import ErasureRunner
 from hedgerow.errors import HedgerowError
 from hedgerow.ingestion.state import IngestionState
 from hedgerow.ingestion.worker import IngestionWorker
@@ -68,9 +71,12 @@ class Components:
     sessions: SessionStore
     personal_keys: PersonalKeys
     setup_token: str | None  # while no user exists: the one-time link's token
+    erasure: ErasureRunner
 
     def close(self) -> None:
+        self.erasure.stop()
         self.worker.stop()
+        self.erasure.jobs.close()
         self.users.close()
         self.sessions.close()
         self.personal_keys.close()
@@ -127,6 +133,7 @@ def build_components(settings: Settings) -> Components:
         buffer_delay=settings.ingestion.buffer_delay,
         pause_file=Path(pause_file) if pause_file else None,
     )
+    erasure = ErasureRunner(ErasureJobs(data_dir / "jobs.sqlite3"), persons, events, worker, intake)
     gc.set_threshold(*GC_THRESHOLDS)
     gc.freeze()
     return Components(
@@ -143,6 +150,7 @@ def build_components(settings: Settings) -> Components:
         sessions,
         personal_keys,
         setup_token,
+        erasure,
     )
 
 
@@ -231,6 +239,7 @@ def create_app(components: Components) -> Starlette:
         if helpers is not None:
             await helpers.start()
         components.worker.start()
+        components.erasure.start()
         try:
             yield
         finally:
@@ -241,6 +250,9 @@ def create_app(components: Components) -> Starlette:
     routes = [
         Route("/_health", health, methods=["GET"]),
         *capture_routes(capture),
+        *ErasureApi(components.catalog, components.persons, components.erasure).routes(
+            "/api/projects/{project_id}"
+        ),
         *api.routes(),
         *web_routes(components.project),
         *actions_api.routes(),

@@ -90,6 +90,12 @@ class ChdbEventStore:
         )
         self._migrate_distinct_id_overrides()
         self._add_first_seen_projection()
+        # Lightweight deletes (erasure, retention) on a table with projections: rebuild the
+        # projection of the parts they touch (the default refuses the delete).
+        self._execute(
+            f"ALTER TABLE {DATABASE}.events MODIFY SETTING "
+            "lightweight_mutation_projection_mode = 'rebuild'"
+        )
         self._execute(override_map_ddl())
         self._execute(index_map_ddl())
         self._execute(
@@ -315,6 +321,14 @@ class ChdbEventStore:
             f"WHERE team_id = {int(team_id)} AND {column} IN ({matches}) "
             "SETTINGS mutations_sync = 2"
         )
+
+    def run(self, sql: str, params: Mapping[str, Any] | None = None) -> QueryResult:
+        """The store's own work (deletes, their reads): ClickHouse SQL without the API's
+        query limits (`store/deletes.py`)."""
+        return self._select(sql, params)
+
+    def reload_index_map(self) -> None:
+        self._reload_index_map()
 
     def unindexed_person_ids(self) -> list[str]:
         """Person ids stored (on events or overrides) without their person index: rows

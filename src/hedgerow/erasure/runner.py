@@ -1,0 +1,205 @@
+"""The erasure runner: one thread that carries each erasure job through its phases.
+
+1. `persons`, on the ingestion thread between batches (`IngestionWorker.between_batches`),
+   so no batch holds the person meanwhile: note the moment (`captured_until`, the capture
+   time up to which the person's events go) and the intake log's head, then delete each
+   person's rows in the person store, its events held by the event buffer, the ingestion
+   warnings naming it or its distinct ids, and its rows in the event store's person mirror
+   and override tables. With `delete_events`, its distinct ids get a tombstone
+   (`ingestion/steps/erased.py`): events captured up to that moment and not yet stored are
+   dropped when ingestion reaches them.
+2. `events` (with `delete_events`): lightweight deletes, one month partition at a time
+   (`store/deletes.py`), warnings about those events with them; progress after each.
+3. `draining` (with `delete_events`): wait until ingestion has passed the intake head noted
+   in 1 (every event captured before the erasure has then been dropped), then lift the
+   tombstones.
+4. Insight results cached for the project are cleared (when a cache is wired in), the plan
+   (which names the persons) is emptied, and the job is `done`.
+
+Each phase records its progress in the job (`jobs.py`) and is safe to repeat, so a job a
+restart interrupted goes on from the phase, person or partition it reached.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from hedgerow.capture.normalize import format_timestamp
+from hedgerow.erasure.jobs import DONE, RUNNING, ErasureJob, ErasureJobs
+from hedgerow.ingestion.worker import CONSUMER, IngestionWorker
+from hedgerow.intake.sqlite import SqliteIntakeLog
+from hedgerow.persons.sqlite import SqlitePersonStore
+from hedgerow.store import deletes
+from hedgerow.store.chdb import ChdbEventStore
+
+log = logging.getLogger(__name__)
+
+RETRY_SECONDS = 2.0
+DRAIN_POLL_SECONDS = 0.2
+
+
+class ErasureRunner:
+    def __init__(
+        self,
+        jobs: ErasureJobs,
+        persons: SqlitePersonStore,
+        events: ChdbEventStore,
+        worker: IngestionWorker,
+        intake: SqliteIntakeLog,
+        clear_cache: Callable[[int], None] | None = None,
+    ) -> None:
+        self.jobs = jobs
+        self.persons = persons
+        self.events = events
+        self.worker = worker
+        self.intake = intake
+        self.clear_cache = clear_cache
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        # Jobs interrupted by a restart keep dropping their persons' uncaptured events.
+        for job in jobs.unfinished():
+            self._set_tombstones(job)
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="erasure", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 30) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def submit(self, team_id: int, person_ids: list[str], *, delete_events: bool) -> ErasureJob:
+        job = self.jobs.create(team_id, person_ids, delete_events=delete_events)
+        self._wake.set()
+        return job
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            waiting = False
+            for job in self.jobs.unfinished():
+                if self._stop.is_set():
+                    return
+                try:
+                    waiting |= not self.advance(job)
+                except Exception as exc:  # retried; the job shows the error meanwhile
+                    log.exception("erasure job %s failed; retrying", job.id)
+                    job.error = f"{type(exc).__name__}: {exc}"
+                    self.jobs.save(job)
+                    waiting = True
+            self._wake.wait(DRAIN_POLL_SECONDS if waiting else RETRY_SECONDS)
+            self._wake.clear()
+
+    def advance(self, job: ErasureJob) -> bool:
+        """Carry a job as far as it can go now; False when it waits for ingestion."""
+        job.status, job.error = RUNNING, None
+        if job.phase == "persons":
+            self.worker.between_batches(lambda: self._erase_persons(job)).result()
+            job.phase = "events" if job.delete_events else "finishing"
+            job.progress = 0.1
+            self.jobs.save(job)
+        if job.phase == "events":
+            self._delete_events(job)
+            job.phase = "draining"
+            self.jobs.save(job)
+        if job.phase == "draining":
+            if self.intake.committed(CONSUMER) < int(job.plan.get("head", 0)):
+                return False
+            self.worker.between_batches(lambda: self._lift_tombstones(job)).result()
+            job.phase = "finishing"
+            self.jobs.save(job)
+        if job.phase == "finishing":
+            if self.clear_cache is not None:
+                self.clear_cache(job.team_id)
+            job.plan = {}
+            job.phase, job.status, job.progress = "done", DONE, 1.0
+            job.finished_at = time.time()
+            self.jobs.save(job)
+        return True
+
+    # -- the phases --------------------------------------------------------------------
+
+    def _erase_persons(self, job: ErasureJob) -> None:
+        """On the ingestion thread, between batches."""
+        plan = job.plan
+        if "captured_until" not in plan:
+            plan["captured_until"] = format_timestamp(datetime.now(UTC))
+            plan["head"] = max(self.intake.head(), self.intake.committed(CONSUMER))
+            self.jobs.save(job)
+        team_id = job.team_id
+        done = {entry["person_id"] for entry in plan["erased"]}
+        for person_id in plan["requested"]:
+            if person_id in done:
+                continue
+            # Noted before the rows go, so that a restart in between still knows them.
+            known = self.persons.distinct_ids(team_id, person_id)
+            entry: dict[str, Any] = {
+                "person_id": person_id,
+                "distinct_ids": known,
+                "person_ids": [person_id],
+            }
+            plan["erased"].append(entry)
+            self._set_tombstones(job)
+            self.jobs.save(job)
+            erased = self.persons.erase(team_id, person_id)
+            if erased is not None:
+                entry["distinct_ids"] = sorted(set(known) | set(erased.distinct_ids))
+                entry["person_ids"] = erased.person_ids
+                self._set_tombstones(job)
+            drop = job.delete_events
+            self.worker.state.erase(team_id, entry["distinct_ids"], drop_buffered=drop)
+            for did in entry["distinct_ids"] if drop else ():
+                self.worker.buffer_index.pop((team_id, did), None)
+            deletes.erase_person_rows(
+                self.events, team_id, entry["person_ids"], entry["distinct_ids"]
+            )
+            job.distinct_ids = sum(len(e["distinct_ids"]) for e in plan["erased"])
+            self.jobs.save(job)
+
+    def _set_tombstones(self, job: ErasureJob) -> None:
+        until = job.plan.get("captured_until")
+        if not job.delete_events or until is None:
+            return
+        for entry in job.plan.get("erased", []):
+            for did in entry["distinct_ids"]:
+                key = (job.team_id, did)
+                self.worker.tombstones[key] = max(until, self.worker.tombstones.get(key, ""))
+
+    def _lift_tombstones(self, job: ErasureJob) -> None:
+        until = job.plan.get("captured_until")
+        for entry in job.plan.get("erased", []):
+            for did in entry["distinct_ids"]:
+                key = (job.team_id, did)
+                if self.worker.tombstones.get(key) == until:
+                    del self.worker.tombstones[key]
+
+    def _delete_events(self, job: ErasureJob) -> None:
+        plan = job.plan
+        erased = plan["erased"]
+        rows = deletes.PersonRows(
+            job.team_id,
+            [p for e in erased for p in e["person_ids"]],
+            [d for e in erased for d in e["distinct_ids"]],
+            plan["captured_until"],
+        )
+        if not rows.person_ids and not rows.distinct_ids:
+            return
+        if "partitions" not in plan:
+            plan["partitions"] = deletes.partitions(self.events, job.team_id)
+            plan["partitions_done"] = 0
+            self.jobs.save(job)
+        parts: list[str] = plan["partitions"]
+        for index in range(int(plan["partitions_done"]), len(parts)):
+            uuids = deletes.event_uuids(self.events, rows, parts[index])
+            self.worker.state.erase(job.team_id, [], uuids)
+            job.events_deleted += deletes.delete_person_events(self.events, rows, parts[index])
+            plan["partitions_done"] = index + 1
+            job.progress = 0.1 + 0.85 * (index + 1) / len(parts)
+            self.jobs.save(job)
