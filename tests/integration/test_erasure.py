@@ -96,6 +96,16 @@ def _job(server: Server, job_id: int) -> dict[str, Any]:
     return job
 
 
+def _warnings_naming_alice(server: Server, uuids: list[str]) -> list[dict[str, Any]]:
+    with server.api() as client:
+        warnings = client.get("/api/projects/1/ingestion/warnings/").json()["results"]
+    return [
+        w
+        for w in warnings
+        if w["event_uuid"] in uuids or any(d in str(w["details"]) for d in ALICE_IDS)
+    ]
+
+
 def _dataset(server: Server) -> list[str]:
     """The bystanders and alice (anonymous browsing, a backend event buffered until her
     $identify, an alias, a warning naming her); returns the uuids of alice's events."""
@@ -141,6 +151,7 @@ def test_erasure_leaves_no_trace_and_others_unchanged(tmp_path: Path) -> None:
         assert baseline_counts.pop(alice) == 6  # her sign-up is still held by the buffer
         assert sum(baseline_counts.values()) == 6 and len(baseline_counts) == 3
         assert _funnel(server) == [4, 3]
+        assert _warnings_naming_alice(server, alice_uuids)  # the illegal merge with "anonymous"
 
         # Alice's erasure, while one more of her events waits in the intake log.
         pause.touch()
@@ -176,13 +187,8 @@ def test_erasure_leaves_no_trace_and_others_unchanged(tmp_path: Path) -> None:
             assert listed["results"] == []
             everyone = client.get("/api/projects/1/persons/").json()["results"]
             assert alice not in [p["id"] for p in everyone]
-            warnings = client.get("/api/projects/1/ingestion/warnings/").json()["results"]
-            assert not [
-                w
-                for w in warnings
-                if w["event_uuid"] in [*alice_uuids, late["uuid"]]
-                or any(d in str(w["details"]) for d in ALICE_IDS)
-            ]
+        assert _warnings_naming_alice(server, [*alice_uuids, late["uuid"]]) == []
+        with server.api() as client:
             single = client.get(f"/api/projects/1/persons/{alice}/")
             assert single.status_code == 404
             for event_uuid in [*alice_uuids, late["uuid"]]:
@@ -219,5 +225,92 @@ def test_erasure_leaves_no_trace_and_others_unchanged(tmp_path: Path) -> None:
         assert person["distinct_ids"] == ["alice@example.com"] and person["properties"] == {}
         stored = _poll(lambda: server.events(personId=person["id"]), lambda found: found != [])
         assert [e["uuid"] for e in stored] == [fresh["uuid"]]
+    finally:
+        server.stop()
+
+
+def test_bulk_delete_by_property_and_refusals(tmp_path: Path) -> None:
+    """Persons picked by a person property filter are erased (without their events here:
+    those stay, under no person); refusals have their codes; another project's key sees
+    and erases nothing of project 1."""
+    server = Server(tmp_path / "data").start()
+    try:
+        _send(
+            server,
+            [
+                _event("viewed", f"user-{n}", 10, **{"$set": {"plan": plan, "n": n}})
+                for n, plan in enumerate(["trial", "pro", "trial", "free", "trial"])
+            ],
+        )
+        _poll(lambda: [_person_id(server, f"user-{n}") for n in range(5)], lambda p: None not in p)
+        other_project, _, other_key = server.create_project("Other")
+        victim = _person_id(server, "user-0")
+        with server.api(other_key) as client:
+            response = client.delete(f"/api/projects/1/persons/{victim}/")
+            assert response.status_code == 403, response.text
+            response = client.delete(f"/api/projects/{other_project}/persons/{victim}/")
+            assert response.status_code == 404, response.text
+            response = client.post(
+                f"/api/projects/{other_project}/persons/bulk_delete/",
+                json={"properties": [{"key": "plan", "value": "trial", "type": "person"}]},
+            )
+            assert response.status_code == 202 and response.json()["persons"] == 0
+        with server.api() as client:
+            base = "/api/projects/1"
+            refusals = [
+                (
+                    client.delete(f"{base}/persons/{victim}/", params={"delete_events": "maybe"}),
+                    400,
+                    "invalid_delete",
+                ),
+                (client.post(f"{base}/persons/bulk_delete/", json={}), 400, "empty_selection"),
+                (
+                    client.post(
+                        f"{base}/persons/bulk_delete/",
+                        json={"properties": [{"key": "plan", "operator": "near"}]},
+                    ),
+                    400,
+                    "invalid_bulk_delete",
+                ),
+                (
+                    client.post(
+                        f"{base}/persons/bulk_delete/",
+                        json={"properties": [{"key": "plan", "operator": "regex", "value": "("}]},
+                    ),
+                    400,
+                    "invalid_filter",
+                ),
+                (
+                    client.delete(f"{base}/persons/00000000-0000-0000-0000-000000000000/"),
+                    404,
+                    "not_found",
+                ),
+                (client.get(f"{base}/erasures/99/"), 404, "not_found"),
+                (client.get(f"{base}/erasures/{'9' * 40}/"), 404, "not_found"),
+            ]
+            for response, status, code in refusals:
+                assert (response.status_code, response.json()["code"]) == (status, code), (
+                    response.text
+                )
+            response = client.post(
+                f"{base}/persons/bulk_delete/",
+                json={
+                    "properties": [
+                        {"key": "plan", "value": "trial", "type": "person"},
+                        {"key": "n", "value": 3, "operator": "lt", "type": "person"},
+                    ]
+                },
+            )
+            assert response.status_code == 202, response.text
+            job = response.json()
+            assert job["persons"] == 2 and job["delete_events"] is False
+        job = _poll(lambda: _job(server, job["id"]), lambda j: j["status"] == "done")
+        assert job["distinct_ids"] == 2 and job["events_deleted"] == 0
+        left = [n for n in range(5) if _person_id(server, f"user-{n}") is not None]
+        assert left == [1, 3, 4]
+        assert len(server.events()) == 5  # kept: no person owns user-0's and user-2's now
+        with server.api() as client:
+            listed = client.get("/api/projects/1/erasures/").json()["results"]
+        assert [j["id"] for j in listed] == [job["id"]]
     finally:
         server.stop()
