@@ -1,5 +1,5 @@
 """The `hedgerow` command: `serve` runs the server, `project create` adds a project, `users`
-adds users and sets their passwords."""
+adds users and sets their passwords, `persons delete` erases a person through the server."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import uvicorn
 
 from hedgerow import __version__
+from hedgerow.erasure.command import add_persons_commands
 from hedgerow.serving.deadline import BodyDeadline
 from hedgerow.serving.headers import SecurityHeaders
 from hedgerow.serving.memory import HeapTrimmer, limit_malloc_arenas
@@ -265,6 +266,7 @@ def build_parser() -> argparse.ArgumentParser:
     key.add_argument("--data-dir", dest="data_dir", default=None)
     key.set_defaults(func=_project_key)
     _add_users_commands(commands)
+    add_persons_commands(commands)
     return parser
 
 
