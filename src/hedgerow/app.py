@@ -22,6 +22,7 @@ from hedgerow.accounts.users import UserStore, first_user
 from hedgerow.actions import ActionStore
 from hedgerow.api.accounts import AccountsApi
 from hedgerow.api.actions import ActionsApi
+from hedgerow.api.data_usage import DataUsageApi
 from hedgerow.api.erasure import ErasureApi
 from hedgerow.api.limits import QueryGate
 from hedgerow.api.organization import OrganizationApi
@@ -29,13 +30,14 @@ from hedgerow.api.routes import Api
 from hedgerow.capture.helpers import CaptureHelpers
 from hedgerow.capture.prepare import PrepareLimits
 from hedgerow.capture.routes import CaptureService, capture_routes
-from hedgerow.erasure.jobs import ErasureJobs
-from hedgerow.erasure.runner import ErasureRunner
 from hedgerow.errors import HedgerowError
 from hedgerow.ingestion.state import IngestionState
 from hedgerow.ingestion.worker import IngestionWorker
 from hedgerow.intake.pressure import DiskSpace
 from hedgerow.intake.sqlite import SqliteIntakeLog
+from hedgerow.lifecycle.jobs import ErasureJobs
+from hedgerow.lifecycle.retention import RetentionRunner
+from hedgerow.lifecycle.runner import ErasureRunner
 from hedgerow.persons.groups import SqliteGroupStore
 from hedgerow.persons.sqlite import SqlitePersonStore
 from hedgerow.projects import Project, ProjectCatalog
@@ -72,8 +74,10 @@ class Components:
     personal_keys: PersonalKeys
     setup_token: str | None  # while no user exists: the one-time link's token
     erasure: ErasureRunner
+    retention: RetentionRunner
 
     def close(self) -> None:
+        self.retention.stop()
         self.erasure.stop()
         self.worker.stop()
         self.erasure.jobs.close()
@@ -132,8 +136,10 @@ def build_components(settings: Settings) -> Components:
         squash_interval=settings.ingestion.squash_interval,
         buffer_delay=settings.ingestion.buffer_delay,
         pause_file=Path(pause_file) if pause_file else None,
+        redactions={p.id: frozenset(p.redacted_properties) for p in catalog.all()},
     )
     erasure = ErasureRunner(ErasureJobs(data_dir / "jobs.sqlite3"), persons, events, worker, intake)
+    retention = RetentionRunner(catalog, events, settings.storage.retention_interval)
     gc.set_threshold(*GC_THRESHOLDS)
     gc.freeze()
     return Components(
@@ -151,6 +157,7 @@ def build_components(settings: Settings) -> Components:
         personal_keys,
         setup_token,
         erasure,
+        retention,
     )
 
 
@@ -212,6 +219,7 @@ def create_app(components: Components) -> Starlette:
         components.worker,
         actions=components.actions,
         query_gate=query_gate,
+        on_retention_change=components.retention.wake,
     )
     actions_api = ActionsApi(components.catalog, components.actions, components.events, query_gate)
     accounts_api = AccountsApi(
@@ -240,6 +248,7 @@ def create_app(components: Components) -> Starlette:
             await helpers.start()
         components.worker.start()
         components.erasure.start()
+        components.retention.start()
         try:
             yield
         finally:
@@ -253,6 +262,9 @@ def create_app(components: Components) -> Starlette:
         *ErasureApi(components.catalog, components.persons, components.erasure).routes(
             "/api/projects/{project_id}"
         ),
+        *DataUsageApi(
+            components.catalog, components.persons, components.events, components.retention
+        ).routes("/api/projects/{project_id}"),
         *api.routes(),
         *web_routes(components.project),
         *actions_api.routes(),

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import uvicorn
 
 from hedgerow import __version__
-from hedgerow.erasure.command import add_persons_commands
+from hedgerow.lifecycle.command import add_persons_commands
 from hedgerow.serving.deadline import BodyDeadline
 from hedgerow.serving.headers import SecurityHeaders
 from hedgerow.serving.memory import HeapTrimmer, limit_malloc_arenas

@@ -22,10 +22,10 @@ from hedgerow.api.erasure_models import (
     PersonDeleteParams,
 )
 from hedgerow.api.validation import body_of, params_of
-from hedgerow.erasure.jobs import ErasureJob
-from hedgerow.erasure.runner import ErasureRunner
-from hedgerow.erasure.selection import select_persons
 from hedgerow.errors import BadRequest, NotFound
+from hedgerow.lifecycle.jobs import ErasureJob
+from hedgerow.lifecycle.runner import ErasureRunner
+from hedgerow.lifecycle.selection import select_persons
 from hedgerow.persons.sqlite import SqlitePersonStore
 from hedgerow.projects import ProjectCatalog
 

@@ -139,7 +139,13 @@ ACCOUNT_OPERATIONS: list[Operation] = [
 OPERATIONS: list[Operation] = [
     _api("get", "/api/projects/", "The projects the key may see", m.ProjectList),
     _api("get", PROJECT + "/", "One project", m.ProjectOut),
-    _api("patch", PROJECT + "/", "Change name or time zone", m.ProjectOut, body=m.ProjectChanges),
+    _api(
+        "patch",
+        PROJECT + "/",
+        "Change name, time zone, retention period or redacted properties",
+        m.ProjectOut,
+        body=m.ProjectChanges,
+    ),
     _api(
         "post",
         PROJECT + "/query/",

@@ -44,6 +44,7 @@ from hedgerow.ingestion.steps.groups import groups_step
 from hedgerow.ingestion.steps.initial_properties import initial_properties_step
 from hedgerow.ingestion.steps.normalize import normalize_step
 from hedgerow.ingestion.steps.person import person_step
+from hedgerow.ingestion.steps.redact import Redactions, redact_step
 from hedgerow.ingestion.steps.validate import validate_step
 from hedgerow.intake.log import IntakeEntry, IntakeLog
 from hedgerow.persons.groups import GroupStore
@@ -114,6 +115,7 @@ class IngestionWorker:
         squash_interval: float = 600.0,
         buffer_delay: float = 0.0,
         pause_file: Path | None = None,
+        redactions: Redactions | None = None,
     ) -> None:
         self.intake = intake
         self.state = state
@@ -131,11 +133,13 @@ class IngestionWorker:
         self._mirror_published = time.monotonic()
         self.buffer_index: BufferIndex = state.buffer_index()
         self.tombstones: Tombstones = {}  # erasures in progress (`steps/erased.py`)
+        self.redactions: Redactions = redactions if redactions is not None else {}
         self._chores: queue.SimpleQueue[tuple[Callable[[], Any], Future[Any]]] = queue.SimpleQueue()
         self.steps: list[tuple[str, Step]] = [
             ("validate", validate_step()),
             ("erased", erased_step(self.tombstones)),
             ("normalize", normalize_step(self.warnings)),
+            ("redact", redact_step(self.redactions)),
             ("buffer", buffer_step(persons, buffer_delay, self.buffer_index)),
             ("initial_properties", initial_properties_step()),
             ("person", person_step(persons, self.warnings)),

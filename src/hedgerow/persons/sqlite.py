@@ -219,6 +219,9 @@ class SqlitePersonStore:
         )
         return [r[0] for r in rows]
 
+    def count(self, team_id: int) -> int:
+        return int(self._fetch("SELECT count(*) FROM persons WHERE team_id = ?", (team_id,))[0][0])
+
     def recent(self, team_id: int, limit: int, offset: int, search: str = "") -> Iterator[Person]:
         """Persons newest first; with `search`, only those it finds (`persons/search.py`)."""
         where = "p.team_id = :team"

@@ -92,3 +92,13 @@ def erase_person_rows(
         f"ALTER TABLE {DATABASE}.{OVERRIDE_MAP} DELETE WHERE {where} SETTINGS mutations_sync = 2"
     )
     store.reload_index_map()
+
+
+def delete_older_than(store: ChdbEventStore, team_id: int, cutoff: str) -> int:
+    """Delete a project's events whose timestamp is before `cutoff` (the store's text form);
+    return how many there were."""
+    where = f"team_id = {int(team_id)} AND timestamp < toDateTime64({quote_string(cutoff)}, 6)"
+    count = int(store.run(f"SELECT count() FROM {DATABASE}.events WHERE {where}").rows[0][0])
+    if count:
+        store.run(f"DELETE FROM {DATABASE}.events WHERE {where}")
+    return count

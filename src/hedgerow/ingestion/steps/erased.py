@@ -1,6 +1,6 @@
 """erased: drop events of an erased person that were captured before the erasure.
 
-An erasure with its events (`hedgerow.erasure`) covers every event of the person's distinct
+An erasure with its events (`hedgerow.lifecycle`) covers every event of the person's distinct
 ids captured up to the moment it ran, including those still in the intake log or the event
 buffer then. While the erasure job lasts, it keeps (project, distinct_id) -> that moment
 here; an event of such an id captured at or before it is dropped (`person_erased`), a later

@@ -30,9 +30,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from hedgerow.capture.normalize import format_timestamp
-from hedgerow.erasure.jobs import DONE, RUNNING, ErasureJob, ErasureJobs
 from hedgerow.ingestion.worker import CONSUMER, IngestionWorker
 from hedgerow.intake.sqlite import SqliteIntakeLog
+from hedgerow.lifecycle.jobs import DONE, RUNNING, ErasureJob, ErasureJobs
 from hedgerow.persons.sqlite import SqlitePersonStore
 from hedgerow.store import deletes
 from hedgerow.store.chdb import ChdbEventStore
