@@ -22,8 +22,11 @@ from hedgerow.accounts.users import UserStore, first_user
 from hedgerow.actions import ActionStore
 from hedgerow.api.accounts import AccountsApi
 from hedgerow.api.actions import ActionsApi
+from hedgerow.api.cached_query import CachedQueries
+from hedgerow.api.dashboards import DashboardsApi
 from hedgerow.api.data_usage import DataUsageApi
 from hedgerow.api.erasure import ErasureApi
+from hedgerow.api.insights import InsightsApi
 from hedgerow.api.limits import QueryGate
 from hedgerow.api.organization import OrganizationApi
 from hedgerow.api.routes import Api
@@ -33,6 +36,10 @@ from hedgerow.capture.routes import CaptureService, capture_routes
 from hedgerow.errors import HedgerowError
 from hedgerow.ingestion.state import IngestionState
 from hedgerow.ingestion.worker import IngestionWorker
+from hedgerow.insights.dashboards import DashboardStore
+from hedgerow.insights.schema import SavedDb
+from hedgerow.insights.store import InsightStore
+from hedgerow.insights.templates import start_project
 from hedgerow.intake.pressure import DiskSpace
 from hedgerow.intake.sqlite import SqliteIntakeLog
 from hedgerow.lifecycle.jobs import ErasureJobs
@@ -42,6 +49,7 @@ from hedgerow.persons.groups import SqliteGroupStore
 from hedgerow.persons.sqlite import SqlitePersonStore
 from hedgerow.projects import Project, ProjectCatalog
 from hedgerow.query.errors import limit_refusal
+from hedgerow.query.result_cache import ResultCache
 from hedgerow.settings import Settings
 from hedgerow.store.chdb import ChdbEventStore
 from hedgerow.store.events import QueryFailed, QueryLimits
@@ -73,6 +81,11 @@ class Components:
     sessions: SessionStore
     personal_keys: PersonalKeys
     setup_token: str | None  # while no user exists: the one-time link's token
+    saved: SavedDb  # saved insights and dashboards
+    insights: InsightStore
+    dashboards: DashboardStore
+    # Insight query results (`clear(project_id)` when a project's data is erased).
+    result_cache: ResultCache
     erasure: ErasureRunner
     retention: RetentionRunner
 
@@ -90,6 +103,7 @@ class Components:
         self.worker.groups.close()
         self.events.close()
         self.actions.close()
+        self.saved.close()
         self.catalog.close()
 
 
@@ -97,6 +111,7 @@ def build_components(settings: Settings) -> Components:
     data_dir = settings.storage.data_dir
     data_dir.mkdir(parents=True, exist_ok=True)
     catalog = ProjectCatalog(data_dir / "meta.sqlite3")
+    first_start = catalog.by_id(1) is None
     project, new_key = catalog.bootstrap(
         settings.bootstrap.project_token, settings.bootstrap.api_key
     )
@@ -107,6 +122,9 @@ def build_components(settings: Settings) -> Components:
     bootstrap = settings.bootstrap
     setup_token = first_user(users, bootstrap.admin_email, bootstrap.admin_password)
     actions = ActionStore(data_dir / "meta.sqlite3")
+    saved = SavedDb(data_dir / "meta.sqlite3")
+    if first_start:
+        start_project(saved, project.id)
     intake = SqliteIntakeLog(
         data_dir / "intake.sqlite3",
         max_backlog=settings.intake.intake_max_backlog,
@@ -138,8 +156,18 @@ def build_components(settings: Settings) -> Components:
         pause_file=Path(pause_file) if pause_file else None,
         redactions={p.id: frozenset(p.redacted_properties) for p in catalog.all()},
     )
-    erasure = ErasureRunner(ErasureJobs(data_dir / "jobs.sqlite3"), persons, events, worker, intake)
-    retention = RetentionRunner(catalog, events, settings.storage.retention_interval)
+    result_cache = ResultCache(query.query_cache_seconds)
+    erasure = ErasureRunner(
+        ErasureJobs(data_dir / "jobs.sqlite3"),
+        persons,
+        events,
+        worker,
+        intake,
+        clear_cache=result_cache.clear,
+    )
+    retention = RetentionRunner(
+        catalog, events, settings.storage.retention_interval, clear_cache=result_cache.clear
+    )
     gc.set_threshold(*GC_THRESHOLDS)
     gc.freeze()
     return Components(
@@ -156,6 +184,10 @@ def build_components(settings: Settings) -> Components:
         sessions,
         personal_keys,
         setup_token,
+        saved,
+        InsightStore(saved),
+        DashboardStore(saved),
+        result_cache,
         erasure,
         retention,
     )
@@ -212,6 +244,7 @@ def create_app(components: Components) -> Starlette:
         max_delay=settings.server.capture_max_delay,
     )
     query_gate = QueryGate(components.settings.query.query_concurrency)
+    results = CachedQueries(components.result_cache, components.actions.version)
     api = Api(
         components.catalog,
         components.persons,
@@ -219,6 +252,7 @@ def create_app(components: Components) -> Starlette:
         components.worker,
         actions=components.actions,
         query_gate=query_gate,
+        results=results,
         on_retention_change=components.retention.wake,
     )
     actions_api = ActionsApi(components.catalog, components.actions, components.events, query_gate)
@@ -230,7 +264,12 @@ def create_app(components: Components) -> Starlette:
         secure_cookies=settings.accounts.secure_cookies,
         trust_forwarded_for=settings.server.trust_forwarded_for,
     )
-    organization_api = OrganizationApi(components.catalog, components.personal_keys)
+    organization_api = OrganizationApi(
+        components.catalog, components.personal_keys, components.saved
+    )
+    saved = (components.catalog, components.insights, components.dashboards, components.users)
+    insights_api = InsightsApi(*saved)
+    dashboards_api = DashboardsApi(*saved)
 
     async def health(request: Request) -> Response:
         checks = {
@@ -268,6 +307,8 @@ def create_app(components: Components) -> Starlette:
         *api.routes(),
         *web_routes(components.project),
         *actions_api.routes(),
+        *insights_api.routes(),
+        *dashboards_api.routes(),
         *accounts_api.routes(),
         *organization_api.routes(),
         *app_routes(signed_in=signed_in),

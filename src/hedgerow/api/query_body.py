@@ -66,7 +66,9 @@ class InsightActorsQuery(Shape):
     kind: Literal["InsightActorsQuery"]
     source: InsightSource
     day: str | int | None = Field(
-        None, description="The point's entry of `days` (stickiness: the number of intervals)"
+        None,
+        description="The point's entry of `days` (stickiness: the number of intervals); "
+        "none for a trends display of one value per series: the whole range",
     )
     series: int | None = Field(None, ge=0)
     breakdown: str | int | None = None
@@ -114,6 +116,11 @@ AnyQuery = Annotated[
 
 class QueryRequest(BaseModel):
     query: AnyQuery
+    refresh: Literal["blocking", "force_blocking", "force_cache"] = Field(
+        "blocking",
+        description="Insight kinds: blocking (a cached result young enough, else compute), "
+        "force_blocking (compute), force_cache (the cached result or cache_missing)",
+    )
 
 
 # `FilterGroup` nests itself: the union is complete only once it is in this namespace.

@@ -93,7 +93,7 @@ def persons_delete(args: argparse.Namespace) -> int:
             if input("Type 'delete' to go on: ").strip() != "delete":
                 print("nothing erased")
                 return 1
-        flag = "false"
+        flag = "true" if args.delete_events else "false"
         path = f"/api/projects/{args.project}/persons/{person['id']}/?delete_events={flag}"
         job = _call(args, "DELETE", path)
         while job["status"] not in ("done", "failed"):

@@ -48,11 +48,13 @@ class RetentionRunner:
         events: ChdbEventStore,
         interval: float,
         clock: Callable[[], float] = time.time,
+        clear_cache: Callable[[int], object] | None = None,
     ) -> None:
         self.catalog = catalog
         self.events = events
         self.interval = interval
         self.clock = clock
+        self.clear_cache = clear_cache  # cached insight results of a project that lost events
         self.last_runs: dict[int, RetentionRun] = {}
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -92,5 +94,7 @@ class RetentionRunner:
             moment = datetime.fromtimestamp(now - project.retention_days * DAY, UTC)
             cutoff = format_timestamp(moment)
             deleted[project.id] = deletes.delete_older_than(self.events, project.id, cutoff)
+            if deleted[project.id] and self.clear_cache is not None:
+                self.clear_cache(project.id)
             self.last_runs[project.id] = RetentionRun(now, cutoff, deleted[project.id])
         return deleted

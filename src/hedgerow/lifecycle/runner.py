@@ -51,7 +51,7 @@ class ErasureRunner:
         events: ChdbEventStore,
         worker: IngestionWorker,
         intake: SqliteIntakeLog,
-        clear_cache: Callable[[int], None] | None = None,
+        clear_cache: Callable[[int], object] | None = None,
     ) -> None:
         self.jobs = jobs
         self.persons = persons
