@@ -1,5 +1,6 @@
 """`hedgerow persons delete` against a running server: it names what goes, follows the
-job to the end, and the person and their events are gone; an unknown id changes nothing."""
+job to the end, and the person and their events are gone, cached insight results with them;
+an unknown id changes nothing."""
 
 from __future__ import annotations
 
@@ -45,6 +46,14 @@ def test_persons_delete_command(tmp_path: Path) -> None:
             assert time.monotonic() < deadline
             time.sleep(0.05)
 
+        total = {
+            "kind": "TrendsQuery",
+            "series": [{"kind": "EventsNode", "event": None, "math": "total"}],
+            "dateRange": {"date_from": "-1d"},
+        }
+        assert server.query(total)["results"][0]["count"] == 4  # now in the result cache
+        assert server.query(total)["is_cached"] is True
+
         unknown = _hedgerow(server, "nobody", "--yes")
         assert unknown.returncode == 1 and "no person" in unknown.stderr
         unconfirmed = _hedgerow(server, "ann@x", "--delete-events")
@@ -57,6 +66,7 @@ def test_persons_delete_command(tmp_path: Path) -> None:
         assert "100.0%" in done.stderr
         assert "erased: 1 person, 2 distinct ids, 3 events" in done.stdout
         assert [e["distinct_id"] for e in server.events()] == ["ben"]
+        assert server.query(total)["results"][0]["count"] == 1  # the cached result went
         with server.api() as client:
             for did in ("ann", "ann@x"):
                 found = client.get("/api/projects/1/persons/", params={"distinct_id": did})
