@@ -108,7 +108,7 @@ export function DataSection() {
             <textarea
               rows={3}
               value={redacted}
-              placeholder={"$ip\nemail"}
+              placeholder="One name a line, e.g. $ip"
               onChange={(event) => setRedacted(event.target.value)}
               aria-describedby="redacted-help"
             />
