@@ -48,6 +48,7 @@ from hedgerow.store.schema import (
     events_ddl,
     first_seen_projection_ddl,
     index_map_ddl,
+    lightweight_delete_mode_ddl,
     materialized_column,
     materialized_ddl,
     override_map_ddl,
@@ -90,12 +91,7 @@ class ChdbEventStore:
         )
         self._migrate_distinct_id_overrides()
         self._add_first_seen_projection()
-        # Lightweight deletes (erasure, retention) on a table with projections: rebuild the
-        # projection of the parts they touch (the default refuses the delete).
-        self._execute(
-            f"ALTER TABLE {DATABASE}.events MODIFY SETTING "
-            "lightweight_mutation_projection_mode = 'rebuild'"
-        )
+        self._execute(lightweight_delete_mode_ddl())
         self._execute(override_map_ddl())
         self._execute(index_map_ddl())
         self._execute(
@@ -323,8 +319,7 @@ class ChdbEventStore:
         )
 
     def run(self, sql: str, params: Mapping[str, Any] | None = None) -> QueryResult:
-        """The store's own work (deletes, their reads): ClickHouse SQL without the API's
-        query limits (`store/deletes.py`)."""
+        """The store's own work (`store/deletes.py`): SQL without the API's query limits."""
         return self._select(sql, params)
 
     def reload_index_map(self) -> None:
