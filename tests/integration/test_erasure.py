@@ -314,3 +314,32 @@ def test_bulk_delete_by_property_and_refusals(tmp_path: Path) -> None:
         assert [j["id"] for j in listed] == [job["id"]]
     finally:
         server.stop()
+
+
+def test_bulk_delete_of_hundreds_with_their_events(tmp_path: Path) -> None:
+    """230 persons selected by a filter are erased in several chunks with their events;
+    the persons the filter leaves out keep theirs."""
+    server = Server(tmp_path / "data").start()
+    try:
+        events = [
+            _event("viewed", f"bulk-{n}", 5, **{"$set": {"cohort": "a" if n < 230 else "b"}})
+            for n in range(240)
+        ]
+        _send(server, events)
+        _poll(lambda: len(server.events()), lambda n: n == 240)
+        with server.api() as client:
+            response = client.post(
+                "/api/projects/1/persons/bulk_delete/",
+                json={"properties": [{"key": "cohort", "value": "a"}], "delete_events": True},
+            )
+        assert response.status_code == 202, response.text
+        job = _poll(lambda: _job(server, response.json()["id"]), lambda j: j["status"] == "done")
+        assert (job["persons"], job["distinct_ids"], job["events_deleted"]) == (230, 230, 230)
+        assert sorted(e["distinct_id"] for e in server.events()) == [
+            f"bulk-{n}" for n in sorted(range(230, 240), key=str)
+        ]
+        with server.api() as client:
+            left = client.get("/api/projects/1/persons/", params={"limit": 1000}).json()
+        assert len(left["results"]) == 10
+    finally:
+        server.stop()
