@@ -24,6 +24,8 @@ from hedgerow.api.accounts import AccountsApi
 from hedgerow.api.actions import ActionsApi
 from hedgerow.api.cached_query import CachedQueries
 from hedgerow.api.dashboards import DashboardsApi
+from hedgerow.api.data_usage import DataUsageApi
+from hedgerow.api.erasure import ErasureApi
 from hedgerow.api.insights import InsightsApi
 from hedgerow.api.limits import QueryGate
 from hedgerow.api.organization import OrganizationApi
@@ -42,6 +44,9 @@ from hedgerow.intake.jetstream import JetStreamIntakeLog, StreamLimits
 from hedgerow.intake.log import IntakeLog
 from hedgerow.intake.pressure import DiskSpace
 from hedgerow.intake.sqlite import SqliteIntakeLog
+from hedgerow.lifecycle.jobs import ErasureJobs
+from hedgerow.lifecycle.retention import RetentionRunner
+from hedgerow.lifecycle.runner import ErasureRunner
 from hedgerow.persons.groups import SqliteGroupStore
 from hedgerow.persons.sqlite import SqlitePersonStore
 from hedgerow.projects import Project, ProjectCatalog
@@ -83,9 +88,14 @@ class Components:
     dashboards: DashboardStore
     # Insight query results (`clear(project_id)` when a project's data is erased).
     result_cache: ResultCache
+    erasure: ErasureRunner
+    retention: RetentionRunner
 
     def close(self) -> None:
+        self.retention.stop()
+        self.erasure.stop()
         self.worker.stop()
+        self.erasure.jobs.close()
         self.users.close()
         self.sessions.close()
         self.personal_keys.close()
@@ -141,6 +151,19 @@ def build_components(settings: Settings) -> Components:
         squash_interval=settings.ingestion.squash_interval,
         buffer_delay=settings.ingestion.buffer_delay,
         pause_file=Path(pause_file) if pause_file else None,
+        redactions={p.id: frozenset(p.redacted_properties) for p in catalog.all()},
+    )
+    result_cache = ResultCache(query.query_cache_seconds)
+    erasure = ErasureRunner(
+        ErasureJobs(data_dir / "jobs.sqlite3"),
+        persons,
+        events,
+        worker,
+        intake,
+        clear_cache=result_cache.clear,
+    )
+    retention = RetentionRunner(
+        catalog, events, settings.storage.retention_interval, clear_cache=result_cache.clear
     )
     gc.set_threshold(*GC_THRESHOLDS)
     gc.freeze()
@@ -161,7 +184,9 @@ def build_components(settings: Settings) -> Components:
         saved,
         InsightStore(saved),
         DashboardStore(saved),
-        ResultCache(query.query_cache_seconds),
+        result_cache,
+        erasure,
+        retention,
     )
 
 
@@ -265,6 +290,7 @@ def create_app(components: Components, *, capture_and_ingest: bool = True) -> St
         actions=components.actions,
         query_gate=query_gate,
         results=results,
+        on_retention_change=components.retention.wake,
     )
     actions_api = ActionsApi(components.catalog, components.actions, components.events, query_gate)
     accounts_api = AccountsApi(
@@ -296,8 +322,10 @@ def create_app(components: Components, *, capture_and_ingest: bool = True) -> St
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if helpers is not None:
             await helpers.start()
-        if capture_and_ingest:
+        if capture_and_ingest:  # erasure and retention work through the ingestion thread
             components.worker.start()
+            components.erasure.start()
+            components.retention.start()
         try:
             yield
         finally:
@@ -308,6 +336,12 @@ def create_app(components: Components, *, capture_and_ingest: bool = True) -> St
     routes = [
         Route("/_health", health, methods=["GET"]),
         *(capture_routes(capture) if capture_and_ingest else []),
+        *ErasureApi(components.catalog, components.persons, components.erasure).routes(
+            "/api/projects/{project_id}"
+        ),
+        *DataUsageApi(
+            components.catalog, components.persons, components.events, components.retention
+        ).routes("/api/projects/{project_id}"),
         *api.routes(),
         *web_routes(components.project),
         *actions_api.routes(),

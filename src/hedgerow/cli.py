@@ -1,6 +1,6 @@
 """The `hedgerow` command: `serve` runs the server (`capture`, `ingest` and `web` run its
-parts as processes of their own), `project create` adds a project, `users` adds users and sets their
-passwords."""
+parts as processes of their own), `project create` adds a project, `users` adds users and sets
+their passwords, `persons delete` erases a person through the server."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import uvicorn
 
 from hedgerow import __version__
+from hedgerow.lifecycle.command import add_persons_commands
 from hedgerow.serving.deadline import BodyDeadline
 from hedgerow.serving.headers import SecurityHeaders
 from hedgerow.serving.memory import HeapTrimmer, fix_mmap_threshold, limit_malloc_arenas
@@ -362,6 +363,7 @@ def build_parser() -> argparse.ArgumentParser:
     key.add_argument("--data-dir", dest="data_dir", default=None)
     key.set_defaults(func=_project_key)
     _add_users_commands(commands)
+    add_persons_commands(commands)
     return parser
 
 

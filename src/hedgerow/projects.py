@@ -12,12 +12,14 @@ again. Files written by an older version are upgraded when opened (`_upgrade`).
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 import sqlite3
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
 DEFAULT_ORGANIZATION = 1
@@ -49,7 +51,11 @@ CREATE TABLE IF NOT EXISTS api_key_projects (
 # Columns added after the first release, with their definitions: `_upgrade` adds the ones an
 # older file lacks (projects made before organizations belong to the default one).
 _ADDED_COLUMNS = {
-    "projects": {"organization_id": f"INTEGER NOT NULL DEFAULT {DEFAULT_ORGANIZATION}"},
+    "projects": {
+        "organization_id": f"INTEGER NOT NULL DEFAULT {DEFAULT_ORGANIZATION}",
+        "retention_days": "INTEGER",  # NULL: events are kept for ever
+        "redacted_properties": "TEXT NOT NULL DEFAULT '[]'",  # a JSON list of keys
+    },
     "api_keys": {
         "organization_id": "INTEGER",  # set: the key sees every project of the organization
         "user_id": "INTEGER",  # set: made by this user in the web app (listed there)
@@ -57,7 +63,9 @@ _ADDED_COLUMNS = {
         "revoked_at": "REAL",
     },
 }
-_PROJECT_COLUMNS = "id, name, token, timezone, created_at, organization_id"
+_PROJECT_COLUMNS = (
+    "id, name, token, timezone, created_at, organization_id, retention_days, redacted_properties"
+)
 
 
 def _upgrade(conn: sqlite3.Connection) -> None:
@@ -87,6 +95,18 @@ class Project:
     timezone: str
     created_at: float
     organization_id: int = DEFAULT_ORGANIZATION
+    retention_days: int | None = None  # events older than this many days are deleted
+    redacted_properties: tuple[str, ...] = ()  # removed from events and persons at ingestion
+
+
+def _project_of(row: tuple[Any, ...]) -> Project:
+    pid, name, token, timezone, created_at, organization_id, retention_days, redacted = row
+    keys = tuple(str(k) for k in json.loads(redacted or "[]"))
+    return Project(pid, name, token, timezone, created_at, organization_id, retention_days, keys)
+
+
+# `update_project`'s "not given" (None is a value for `retention_days`: keep for ever).
+UNCHANGED: Any = object()
 
 
 @dataclass(frozen=True)
@@ -156,7 +176,7 @@ class ProjectCatalog:
                 f"SELECT {_PROJECT_COLUMNS} FROM projects WHERE {where} = ?",
                 (arg,),
             ).fetchone()
-        return Project(*row) if row else None
+        return _project_of(row) if row else None
 
     def by_token(self, token: str) -> Project | None:
         project = self._by_token.get(token)
@@ -174,7 +194,7 @@ class ProjectCatalog:
             rows = self._conn.execute(
                 f"SELECT {_PROJECT_COLUMNS} FROM projects ORDER BY id"
             ).fetchall()
-        return [Project(*row) for row in rows]
+        return [_project_of(row) for row in rows]
 
     def in_organization(self, organization_id: int) -> list[Project]:
         return [p for p in self.all() if p.organization_id == organization_id]
@@ -207,9 +227,16 @@ class ProjectCatalog:
         return project
 
     def update_project(
-        self, project_id: int, *, name: str | None = None, timezone: str | None = None
+        self,
+        project_id: int,
+        *,
+        name: str | None = None,
+        timezone: str | None = None,
+        retention_days: int | None = UNCHANGED,
+        redacted_properties: list[str] | None = None,
     ) -> Project:
-        """Rename a project or change its time zone (queries use it from the next one on)."""
+        """Rename a project, change its time zone (queries use it from the next one on), its
+        retention period (None: for ever) or the properties redacted at ingestion."""
         if timezone is not None and not valid_timezone(timezone):
             raise ValueError(f"{timezone!r} is not an IANA time zone name")
         with self._lock:
@@ -218,6 +245,16 @@ class ProjectCatalog:
             if timezone is not None:
                 self._conn.execute(
                     "UPDATE projects SET timezone = ? WHERE id = ?", (timezone, project_id)
+                )
+            if retention_days is not UNCHANGED:
+                self._conn.execute(
+                    "UPDATE projects SET retention_days = ? WHERE id = ?",
+                    (retention_days, project_id),
+                )
+            if redacted_properties is not None:
+                self._conn.execute(
+                    "UPDATE projects SET redacted_properties = ? WHERE id = ?",
+                    (json.dumps(redacted_properties), project_id),
                 )
         self._by_token = {t: p for t, p in self._by_token.items() if p.id != project_id}
         project = self.by_id(project_id)

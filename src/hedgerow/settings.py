@@ -263,6 +263,13 @@ OPTIONS: tuple[Option, ...] = (
         "Free space the data directory's disk must keep; below it capture answers 503.",
     ),
     Option(
+        "storage",
+        "retention_interval",
+        _positive_float,
+        3600.0,
+        "Seconds between deletions of events past their project's retention period.",
+    ),
+    Option(
         "ingestion",
         "buffer_delay",
         _non_negative_float,
@@ -435,6 +442,7 @@ class QuerySettings:
 class StorageSettings:
     data_dir: Path = Path("hedgerow-data")
     min_free_disk: int = 256 * 1024**2
+    retention_interval: float = 3600.0
 
 
 @dataclass(frozen=True)

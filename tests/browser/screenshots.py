@@ -221,6 +221,24 @@ def shoot_persons(page: Page, out_dir: Path) -> None:
     shoot(page, "/persons/nobody-here", out_dir / "person-not-found.png", "text=Person not found")
 
 
+def shoot_data_lifecycle(page: Page, out_dir: Path) -> None:
+    """Ada's "Delete person" dialog (with her events), and the settings' Data section."""
+    page.goto("/persons?search=ada.lovelace")
+    page.get_by_role("link", name="ada.lovelace@example.com").click()
+    page.get_by_role("button", name="Delete person").click()
+    page.get_by_label("Also delete all of their events").check()
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(out_dir / "person-delete.png"))
+    print(f"wrote {out_dir / 'person-delete.png'}")
+    page.get_by_role("button", name="Cancel").click()
+    page.goto("/settings")
+    page.wait_for_selector("text=Events stored")
+    page.locator("#settings-data").evaluate("heading => heading.scrollIntoView()")
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(out_dir / "settings-data.png"))
+    print(f"wrote {out_dir / 'settings-data.png'}")
+
+
 def shoot_actions(page: Page, server: Server, out_dir: Path) -> None:
     """/actions empty and with actions, and the editor of the guide's drift action with its
     live preview."""
@@ -323,6 +341,7 @@ def main(out_dir: Path) -> None:
             page.screenshot(path=str(out_dir / "event-detail.png"), full_page=True)
             print(f"wrote {out_dir / 'event-detail.png'}")
             shoot_persons(page, out_dir)
+            shoot_data_lifecycle(page, out_dir)
             shoot_actions(page, server, out_dir)
             shoot_settings_and_warnings(page, server, out_dir)
             shoot_sql_and_definitions(page, out_dir)

@@ -146,3 +146,37 @@ def test_hostile_person_properties_are_text_and_run_nothing(
     expect(bio.get_by_role("cell")).to_have_text(HOSTILE)
     assert app_page.locator("main img, main script").count() == 0
     assert app_page.evaluate("typeof window.__pwned") == "undefined"
+
+
+def test_delete_person_with_their_events(app_page: Page, app_server: Server) -> None:
+    """The person page's "Delete person": the dialog names the person and their distinct
+    ids, the box adds their events; the job's progress shows, then the persons list, where
+    they are gone, and so are their events; Cancel deleted nothing."""
+    run = uuid.uuid4().hex[:6]
+    doomed, device = f"doomed-{run}", f"doomed-device-{run}"
+    client = Posthog(TOKEN, host=app_server.url, sync_mode=True)
+    client.capture("Viewed pricing", distinct_id=device, properties={"$device_id": device})
+    client.capture("$identify", distinct_id=doomed, properties={"$anon_distinct_id": device})
+    client.shutdown()
+    wait_for_events(app_server, "$identify", 1, distinct_id=doomed)
+
+    app_page.goto("/persons/" + quote(doomed, safe=""))
+    expect(app_page.get_by_role("heading", level=1)).to_be_visible()
+    app_page.get_by_role("button", name="Delete person").click()
+    dialog = app_page.get_by_role("dialog", name="Delete this person?")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text("their 2 distinct IDs. Their events stay")
+    ids = dialog.get_by_role("list", name="Distinct IDs that will be deleted")
+    assert sorted(ids.get_by_role("listitem").all_inner_texts()) == sorted([device, doomed])
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(dialog).to_be_hidden()
+
+    app_page.get_by_role("button", name="Delete person").click()
+    dialog.get_by_label("Also delete all of their events").check()
+    expect(dialog).to_contain_text("their 2 distinct IDs and every event of theirs")
+    dialog.get_by_role("button", name="Delete person").click()
+    expect(app_page).to_have_url(re.compile(r"/persons$"), timeout=30_000)
+    expect(app_page.get_by_text(re.compile(r"^The person was deleted"))).to_be_visible()
+    expect(rows(app_page).filter(has_text=doomed)).to_have_count(0)
+    expect(rows(app_page).filter(has_text=device)).to_have_count(0)
+    assert [e for e in app_server.events() if e["distinct_id"] in (doomed, device)] == []

@@ -5,6 +5,10 @@ export interface Project {
   name: string;
   api_token: string;
   timezone: string;
+  /** Days events are kept; null: for ever (docs/data-lifecycle.md). */
+  retention_days?: number | null;
+  /** Property keys removed from events and persons at ingestion. */
+  redacted_properties?: string[];
 }
 
 export interface CurrentUser {

@@ -51,7 +51,12 @@ def json_answer(body: BaseModel, status: int = 200) -> Response:
 
 def project_out(project: Project) -> ProjectOut:
     return ProjectOut(
-        id=project.id, name=project.name, api_token=project.token, timezone=project.timezone
+        id=project.id,
+        name=project.name,
+        api_token=project.token,
+        timezone=project.timezone,
+        retention_days=project.retention_days,
+        redacted_properties=list(project.redacted_properties),
     )
 
 

@@ -22,6 +22,8 @@ from hedgerow.query.actions import MATCHING, STEP_FIELDS
 MAX_ACTION_NAME = 400
 MAX_ACTION_STEPS = 50
 MAX_PROPERTY_KEY = 200
+MAX_RETENTION_DAYS = 36_500
+MAX_REDACTED = 100
 MAX_SQLITE_INTEGER = 2**63 - 1  # ids and offsets reach SQLite, which stops here
 
 
@@ -138,6 +140,19 @@ class ProjectChanges(BaseModel):
 
     name: Annotated[str, AfterValidator(_project_name)] | None = None
     timezone: Annotated[str, AfterValidator(_timezone)] | None = None
+    retention_days: int | None = Field(
+        None,
+        ge=1,
+        le=MAX_RETENTION_DAYS,
+        description="Days events are kept (by their timestamp); null keeps them for ever",
+    )
+    redacted_properties: (
+        list[Annotated[str, Field(min_length=1, max_length=MAX_PROPERTY_KEY)]] | None
+    ) = Field(
+        None,
+        max_length=MAX_REDACTED,
+        description="Property keys removed from every event and person at ingestion",
+    )
 
 
 class MaterializeBody(BaseModel):
@@ -235,6 +250,8 @@ class ProjectOut(BaseModel):
     name: str
     api_token: str
     timezone: str
+    retention_days: int | None = None
+    redacted_properties: list[str] = Field(default_factory=list)
 
 
 class ProjectList(BaseModel):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid as uuidlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +15,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from hedgerow.actions import ActionStore
+from hedgerow.api.accounts import project_out
 from hedgerow.api.actors import run_actors_query
 from hedgerow.api.auth import allowed_projects, project_for
 from hedgerow.api.cached_query import CACHED_KINDS, CachedQueries
@@ -36,7 +38,7 @@ from hedgerow.api.warnings import WarningsApi
 from hedgerow.errors import NotFound
 from hedgerow.ingestion.worker import IngestionWorker
 from hedgerow.persons.store import Person, PersonStore
-from hedgerow.projects import Project, ProjectCatalog
+from hedgerow.projects import UNCHANGED, Project, ProjectCatalog
 from hedgerow.query.core import QueryEnv, QueryRunner
 from hedgerow.query.definitions import Definitions
 from hedgerow.query.events_query import events_query_runner, run_events_query
@@ -70,9 +72,7 @@ def json(body: Any, status: int = 200) -> Response:
 
 
 def _project_json(project: Project) -> ProjectOut:
-    return ProjectOut(
-        id=project.id, name=project.name, api_token=project.token, timezone=project.timezone
-    )
+    return project_out(project)
 
 
 def _person_json(person: Person, last_seen_at: str | None) -> PersonOut:
@@ -96,6 +96,7 @@ class Api:
     actions: ActionStore | None = None
     query_gate: QueryGate = field(default_factory=QueryGate)
     results: CachedQueries | None = None  # the result cache of the insight kinds
+    on_retention_change: Callable[[], None] | None = None  # wakes the retention runner
     definitions: Definitions = field(init=False)
     runners: dict[str, QueryRunner] = field(init=False)
     schema_json: bytes = field(init=False)
@@ -115,18 +116,30 @@ class Api:
         return json(ProjectList(count=len(projects), results=[_project_json(p) for p in projects]))
 
     async def project(self, request: Request) -> Response:
-        """GET one project; PATCH `{"name"?, "timezone"?}` changes it (an IANA zone name
-        such as 'Europe/Paris': trends count days on that clock)."""
+        """GET one project; PATCH `{"name"?, "timezone"?, "retention_days"?,
+        "redacted_properties"?}` changes it: the time zone is an IANA name such as
+        'Europe/Paris' (trends count days on that clock), `retention_days` null keeps events
+        for ever, `redacted_properties` apply to events ingested from then on."""
         project = project_for(request, self.catalog)
         if request.method == "PATCH":
             changes = await body_of(
                 request,
                 ProjectChanges,
                 code="invalid_project",
-                hint='Send {"name": ..., "timezone": ...} (either or both).',
+                hint='Send {"name": ..., "timezone": ..., "retention_days": ..., '
+                '"redacted_properties": [...]} (any of them).',
             )
-            name, timezone = changes.name, changes.timezone
-            project = self.catalog.update_project(project.id, name=name, timezone=timezone)
+            given = changes.model_fields_set
+            project = self.catalog.update_project(
+                project.id,
+                name=changes.name,
+                timezone=changes.timezone,
+                retention_days=changes.retention_days if "retention_days" in given else UNCHANGED,
+                redacted_properties=changes.redacted_properties,
+            )
+            self.worker.redactions[project.id] = frozenset(project.redacted_properties)
+            if "retention_days" in given and self.on_retention_change is not None:
+                self.on_retention_change()
         return json(_project_json(project))
 
     async def query(self, request: Request) -> Response:

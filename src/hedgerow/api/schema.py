@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from hedgerow import __version__
+from hedgerow.api import erasure_models as er
 from hedgerow.api import insight_models as i
 from hedgerow.api import models as m
 from hedgerow.api import warning_models as w
@@ -201,7 +202,13 @@ DASHBOARD_OPERATIONS: list[Operation] = [
 OPERATIONS: list[Operation] = [
     _api("get", "/api/projects/", "The projects the key may see", m.ProjectList),
     _api("get", PROJECT + "/", "One project", m.ProjectOut),
-    _api("patch", PROJECT + "/", "Change name or time zone", m.ProjectOut, body=m.ProjectChanges),
+    _api(
+        "patch",
+        PROJECT + "/",
+        "Change name, time zone, retention period or redacted properties",
+        m.ProjectOut,
+        body=m.ProjectChanges,
+    ),
     _api(
         "post",
         PROJECT + "/query/",
@@ -252,6 +259,34 @@ OPERATIONS: list[Operation] = [
     *DASHBOARD_OPERATIONS,
     _api("get", PROJECT + "/persons/", "Persons", m.PersonList, params=m.PersonsParams),
     _api("get", PROJECT + "/persons/{person_id}/", "One person", m.PersonOut),
+    _api(
+        "delete",
+        PROJECT + "/persons/{person_id}/",
+        "Erase a person (and with delete_events=true its events): starts an erasure job",
+        er.ErasureJobOut,
+        params=er.PersonDeleteParams,
+        status=202,
+        tag="erasure",
+    ),
+    _api(
+        "post",
+        PROJECT + "/persons/bulk_delete/",
+        "Erase the persons person property filters, ids or distinct ids select",
+        er.ErasureJobOut,
+        body=er.BulkDeleteBody,
+        status=202,
+        tag="erasure",
+    ),
+    _api(
+        "get",
+        PROJECT + "/erasures/",
+        "Erasure jobs, newest first",
+        er.ErasureJobList,
+        tag="erasure",
+    ),
+    _api(
+        "get", PROJECT + "/erasures/{job_id}/", "One erasure job", er.ErasureJobOut, tag="erasure"
+    ),
     _api("get", PROJECT + "/events/{event_id}/", "One event by its uuid", m.EventOut),
     _api("get", PROJECT + "/ingestion/", "Ingestion status", m.IngestionStatus),
     _api(
@@ -320,6 +355,7 @@ PATH_PARAMS = {
     "key_id": {"type": "integer"},
     "insight_id": {"type": "integer"},
     "dashboard_id": {"type": "integer"},
+    "job_id": {"type": "integer"},
     "person_id": {"type": "string", "format": "uuid"},
     "event_id": {"type": "string", "format": "uuid"},
 }

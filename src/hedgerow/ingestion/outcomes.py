@@ -21,6 +21,10 @@ class DiscardReason(StrEnum):
     PERSONLESS_IDENTITY = "invalid_event_when_process_person_profile_is_false"
     """An identity or group event sent with `$process_person_profile: false`."""
 
+    PERSON_ERASED = "person_erased"
+    """The event's person was erased with its events after the event was captured (before
+    it was stored): it goes with the rest of them."""
+
 
 class WarningType(StrEnum):
     """Ingestion warnings that do not discard the event."""

@@ -236,6 +236,50 @@ class IngestionState:
                     conn.execute("ROLLBACK")
                 raise
 
+    def erase(
+        self,
+        team_id: int,
+        distinct_ids: Sequence[str],
+        event_uuids: Sequence[str] = (),
+        *,
+        drop_buffered: bool = True,
+    ) -> int:
+        """Forget erased persons: the warnings about their events or naming one of their
+        distinct ids, and (`drop_buffered`) their events held by the buffer. Returns the
+        buffered events dropped. (Seen uuids stay: they name no one, and keep a re-sent
+        event out.)"""
+        dropped = 0
+        with self._lock:
+            conn = self._conn
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                for start in range(0, len(distinct_ids) if drop_buffered else 0, 400):
+                    chunk = list(distinct_ids[start : start + 400])
+                    marks = ",".join("?" * len(chunk))
+                    dropped += conn.execute(
+                        f"DELETE FROM buffer WHERE team_id = ? AND distinct_id IN ({marks})",
+                        (team_id, *chunk),
+                    ).rowcount
+                for did in distinct_ids:  # a warning's details hold ids as JSON strings
+                    needle = orjson.dumps(did).decode()
+                    conn.execute(
+                        "DELETE FROM warnings WHERE team_id = ? AND instr(details, ?) > 0",
+                        (team_id, needle),
+                    )
+                for start in range(0, len(event_uuids), 400):
+                    chunk = list(event_uuids[start : start + 400])
+                    marks = ",".join("?" * len(chunk))
+                    conn.execute(
+                        f"DELETE FROM warnings WHERE team_id = ? AND event_uuid IN ({marks})",
+                        (team_id, *chunk),
+                    )
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        return dropped
+
     def outcomes(self, team_id: int) -> dict[str, Any]:
         with self._lock:
             rows = self._conn.execute(

@@ -22,10 +22,11 @@ from __future__ import annotations
 
 import logging
 import os
+import queue
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,10 +39,12 @@ from hedgerow.ingestion.outcomes import DiscardReason
 from hedgerow.ingestion.pipeline import Drop, Step, Warning, WarningSink, run_steps
 from hedgerow.ingestion.state import Buffered, IngestionState
 from hedgerow.ingestion.steps.buffer import BufferIndex, buffer_step
+from hedgerow.ingestion.steps.erased import Tombstones, erased_step
 from hedgerow.ingestion.steps.groups import groups_step
 from hedgerow.ingestion.steps.initial_properties import initial_properties_step
 from hedgerow.ingestion.steps.normalize import normalize_step
 from hedgerow.ingestion.steps.person import person_step
+from hedgerow.ingestion.steps.redact import Redactions, redact_step
 from hedgerow.ingestion.steps.validate import validate_step
 from hedgerow.intake.log import IntakeEntry, IntakeLog
 from hedgerow.persons.groups import GroupStore
@@ -112,6 +115,7 @@ class IngestionWorker:
         squash_interval: float = 600.0,
         buffer_delay: float = 0.0,
         pause_file: Path | None = None,
+        redactions: Redactions | None = None,
     ) -> None:
         self.intake = intake
         self.state = state
@@ -128,9 +132,14 @@ class IngestionWorker:
         self._inflight: _InFlight | None = None
         self._mirror_published = time.monotonic()
         self.buffer_index: BufferIndex = state.buffer_index()
+        self.tombstones: Tombstones = {}  # erasures in progress (`steps/erased.py`)
+        self.redactions: Redactions = redactions if redactions is not None else {}
+        self._chores: queue.SimpleQueue[tuple[Callable[[], Any], Future[Any]]] = queue.SimpleQueue()
         self.steps: list[tuple[str, Step]] = [
             ("validate", validate_step()),
+            ("erased", erased_step(self.tombstones)),
             ("normalize", normalize_step(self.warnings)),
+            ("redact", redact_step(self.redactions)),
             ("buffer", buffer_step(persons, buffer_delay, self.buffer_index)),
             ("initial_properties", initial_properties_step()),
             ("person", person_step(persons, self.warnings)),
@@ -164,6 +173,26 @@ class IngestionWorker:
     def alive(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
+    def between_batches(self, chore: Callable[[], Any]) -> Future[Any]:
+        """Run `chore` on the ingestion thread with no batch in flight and the person mirror
+        published (erasure needs the person store to itself); the future has its result."""
+        done: Future[Any] = Future()
+        self._chores.put((chore, done))
+        self._wake.set()
+        return done
+
+    def _run_chores(self) -> None:
+        if self._chores.empty():
+            return
+        self.settle()
+        self.publish_mirror(force=True)
+        while not self._chores.empty():
+            chore, done = self._chores.get()
+            try:
+                done.set_result(chore())
+            except BaseException as exc:
+                done.set_exception(exc)
+
     def _pause_requested(self) -> bool:
         return self.pause_file is not None and os.path.exists(self.pause_file)
 
@@ -174,6 +203,7 @@ class IngestionWorker:
                 log.info("ingestion resumed: %s is gone", self.pause_file)
                 self.paused = False
             try:
+                self._run_chores()
                 if pause:  # finish the batch in flight, take no new one
                     self.settle()
                     handled = 0
@@ -314,7 +344,8 @@ class IngestionWorker:
         warnings: list[Warning] = list(self.warnings.items)
         for event, drop in drops:
             counts[(event.team_id, "discarded", drop.reason.value)] += 1
-            warnings.append(Warning(event.team_id, drop.reason.value, event.uuid, drop.details))
+            if drop.reason is not DiscardReason.PERSON_ERASED:  # counted, naming no event
+                warnings.append(Warning(event.team_id, drop.reason.value, event.uuid, drop.details))
         held = [
             Buffered(e.team_id, e.uuid, e.distinct_id, delay.until, orjson.dumps(e.to_record()))
             for e, delay in outcome.delayed

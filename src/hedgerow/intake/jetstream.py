@@ -340,6 +340,11 @@ class JetStreamIntakeLog:
                 low = min(self._written.values())
             await self._js.purge_stream(STREAM, seq=low + 1)  # keeps offsets > low
 
+    def head(self) -> int:
+        """The offset of the last entry appended (0: none yet): the stream's last sequence."""
+        self._require_connection()
+        return int(self._call(self._js.stream_info(STREAM)).state.last_seq)
+
     def backlog(self, team_id: int | None = None) -> Backlog:
         """Raises 503 `intake_unavailable` while NATS cannot be asked (the ingestion status
         API answers that instead of an error of its own)."""

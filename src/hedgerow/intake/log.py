@@ -54,6 +54,10 @@ class IntakeLog(Protocol):
 
     def committed(self, consumer: str) -> int: ...
 
+    def head(self) -> int:
+        """The offset of the last entry appended (0: none yet)."""
+        ...
+
     def backlog(self, team_id: int | None = None) -> Backlog: ...
 
     def healthy(self) -> bool:

@@ -279,6 +279,12 @@ class SqliteIntakeLog:
         with self._lock:
             return max(stored, self._requested.get(consumer, 0))
 
+    def head(self) -> int:
+        """The offset of the last entry appended (0: none yet)."""
+        with self._reader_lock:
+            row = self._reader.execute("SELECT max(offset) FROM entries").fetchone()
+        return int(row[0] or 0)
+
     def commit(self, consumer: str, offset: int, *, wait: bool = True) -> None:
         """Move the consumer's offset. With `wait=False` the call returns at once and the
         write follows (in order with appends); reads see the new offset immediately."""

@@ -8,6 +8,7 @@ forgotten again if it rolls back (`rollback`).
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 
 
 class PersonIndexes:
@@ -27,6 +28,11 @@ class PersonIndexes:
 
     def remember(self, person_id: str, idx: int) -> None:
         self._known[person_id] = idx
+
+    def forget(self, person_ids: Sequence[str]) -> None:
+        """Drop erased person ids from the cache (their rows are deleted)."""
+        for person_id in person_ids:
+            self._known.pop(person_id, None)
 
     def prefetch(self, person_ids: list[str]) -> None:
         """Load the indexes of these person ids in one query; the others are known absent."""

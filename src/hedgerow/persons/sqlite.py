@@ -31,6 +31,7 @@ import orjson
 
 from hedgerow.persons import override_outbox
 from hedgerow.persons.batch_writes import write_batch
+from hedgerow.persons.erasure import ErasedPerson, erase_rows
 from hedgerow.persons.ids import person_uuid
 from hedgerow.persons.person_indexes import PersonIndexes
 from hedgerow.persons.search import SEARCH_CONDITION, search_params
@@ -218,6 +219,9 @@ class SqlitePersonStore:
         )
         return [r[0] for r in rows]
 
+    def count(self, team_id: int) -> int:
+        return int(self._fetch("SELECT count(*) FROM persons WHERE team_id = ?", (team_id,))[0][0])
+
     def recent(self, team_id: int, limit: int, offset: int, search: str = "") -> Iterator[Person]:
         """Persons newest first; with `search`, only those it finds (`persons/search.py`)."""
         where = "p.team_id = :team"
@@ -360,6 +364,27 @@ class SqlitePersonStore:
     def record_overrides(self, overrides: Iterable[Override]) -> None:
         with self._lock:
             override_outbox.record(self._conn, overrides)
+
+    def erase(self, team_id: int, person_id: str) -> ErasedPerson | None:
+        """Delete a person and every row naming it (`persons/erasure.py`) in one transaction,
+        and forget what the caches hold of it. Call it between ingestion batches."""
+        with self._lock:
+            assert not self._in_batch(), "erase between batches, not inside one"
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                erased = erase_rows(self._conn, team_id, person_id)
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            if erased is not None:
+                for did in erased.distinct_ids:
+                    self._cache.pop((team_id, did), None)
+                    self._personless.discard((team_id, did))
+                self._indexes.forget(erased.person_ids)
+                # Mirror rows not yet handed over would bring the person back.
+                self._mirror = [m for m in self._mirror if m.person_id != person_id]
+            return erased
 
     # -- the outboxes ----------------------------------------------------------------------
 

@@ -48,6 +48,7 @@ from hedgerow.store.schema import (
     events_ddl,
     first_seen_projection_ddl,
     index_map_ddl,
+    lightweight_delete_mode_ddl,
     materialized_column,
     materialized_ddl,
     override_map_ddl,
@@ -90,6 +91,7 @@ class ChdbEventStore:
         )
         self._migrate_distinct_id_overrides()
         self._add_first_seen_projection()
+        self._execute(lightweight_delete_mode_ddl())
         self._execute(override_map_ddl())
         self._execute(index_map_ddl())
         self._execute(
@@ -315,6 +317,13 @@ class ChdbEventStore:
             f"WHERE team_id = {int(team_id)} AND {column} IN ({matches}) "
             "SETTINGS mutations_sync = 2"
         )
+
+    def run(self, sql: str, params: Mapping[str, Any] | None = None) -> QueryResult:
+        """The store's own work (`store/deletes.py`): SQL without the API's query limits."""
+        return self._select(sql, params)
+
+    def reload_index_map(self) -> None:
+        self._reload_index_map()
 
     def unindexed_person_ids(self) -> list[str]:
         """Person ids stored (on events or overrides) without their person index: rows

@@ -119,6 +119,16 @@ def first_seen_projection_ddl() -> str:
     )
 
 
+def lightweight_delete_mode_ddl() -> str:
+    """Lightweight deletes (erasure, retention) on a table with projections: the touched
+    parts' projections are rebuilt (ClickHouse's default, 'throw', refuses the delete; 'drop'
+    would leave those parts without `first_seen` until materialized again)."""
+    return (
+        f"ALTER TABLE {DATABASE}.events MODIFY SETTING "
+        "lightweight_mutation_projection_mode = 'rebuild'"
+    )
+
+
 OVERRIDES = "person_id_overrides"
 
 

@@ -49,8 +49,10 @@ def _payload(name: str) -> bytes:
 
 def test_append_read_commit_and_reopen(open_log: Opener) -> None:
     log = open_log()
+    assert log.head() == 0
     offsets = [log.append_blocking(1, 2, _payload(f"entry{i}")) for i in range(5)]
     assert offsets == sorted(set(offsets))
+    assert log.head() == offsets[-1]
     batch = log.read("ingestion", max_events=6)
     assert [e.payload for e in batch] == [_payload(f"entry{i}") for i in range(3)]
     assert log.backlog().events == 10
@@ -66,6 +68,7 @@ def test_append_read_commit_and_reopen(open_log: Opener) -> None:
     assert [e.payload for e in rest] == [_payload("entry3"), _payload("entry4")]
     assert reopened.read_range(rest[0].offset, rest[0].offset) == rest[:1]
     assert reopened.backlog().events == 4
+    assert reopened.head() == offsets[-1]  # the newest offset, whatever was handled
 
 
 def test_backlog_per_team(open_log: Opener) -> None:

@@ -6,6 +6,7 @@ import type { Person } from "../../lib/types";
 import { PropertyTable, splitProperties } from "../../components/PropertyTree";
 import { FilteredEventList } from "../../components/FilteredEventList";
 import { useProject } from "../shell/project";
+import { DeletePerson } from "./DeletePerson";
 import { propertyLabel } from "./personProperties";
 import { personRow } from "./personsList";
 import { usePerson } from "./usePersons";
@@ -76,6 +77,9 @@ export default function PersonScreen() {
         <Link to="/persons">Persons</Link> /
       </p>
       <h1 id="person-title">{row.name}</h1>
+      <div className="person-actions">
+        <DeletePerson projectId={project.id} person={data} name={row.name} />
+      </div>
       <dl className="summary">
         <dt>Distinct IDs</dt>
         <dd>

@@ -1,5 +1,5 @@
 import { useEffect, useState } from "react";
-import { Link, useSearchParams } from "react-router";
+import { Link, useLocation, useSearchParams } from "react-router";
 
 import { exactTime, relativeTime } from "../../lib/time";
 import { useNow } from "../../lib/useNow";
@@ -40,6 +40,7 @@ export default function PersonsScreen() {
   }
   const list = usePersonList(project.id, search);
   const now = useNow(10_000);
+  const erased = (useLocation().state as { erased?: number } | null)?.erased;
 
   useEffect(() => {
     const term = draft.trim();
@@ -59,6 +60,11 @@ export default function PersonsScreen() {
         <h1 id="persons-title">Persons</h1>
       </header>
       <p className="intro">Everyone behind your events, newest first.</p>
+      {erased !== undefined && (
+        <p role="status" className="erased-note">
+          The person was deleted (erasure job {erased}).
+        </p>
+      )}
       <form
         role="search"
         className="persons-search"
