@@ -1,0 +1,47 @@
+import type { UseQueryResult } from "@tanstack/react-query";
+import { Link } from "react-router";
+
+import type { Insight } from "../insights-list/insightsApi";
+import { insightPath } from "../insights-list/insightsApi";
+import { insightName } from "../insights-list/insightsList";
+import { TilePreview } from "./TilePreview";
+import type { TileResponse } from "./tileResults";
+
+interface Props {
+  result: UseQueryResult<TileResponse> | undefined;
+}
+
+/** An insight on the dashboard: its name linking to it, and its chart (or why there is none). */
+export function InsightTileBody({ result }: Props) {
+  if (!result || result.isPending) {
+    return (
+      <p className="tile-state loading" role="status">
+        Loading…
+      </p>
+    );
+  }
+  if (result.isError) {
+    return (
+      <div className="tile-state error" role="alert">
+        <p>Could not load this insight: {result.error.message}</p>
+        <button type="button" className="secondary" onClick={() => void result.refetch()}>
+          Try again
+        </button>
+      </div>
+    );
+  }
+  return (
+    <div className={result.isFetching ? "tile-chart fetching" : "tile-chart"} aria-busy={result.isFetching}>
+      <TilePreview response={result.data} />
+    </div>
+  );
+}
+
+export function InsightTileTitle({ insight }: { insight: Insight }) {
+  const name = insightName(insight);
+  return (
+    <h2 className="tile-title" title={insight.description || name}>
+      <Link to={insightPath(insight)}>{name}</Link>
+    </h2>
+  );
+}
