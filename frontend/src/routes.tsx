@@ -24,6 +24,9 @@ const IngestionWarningsScreen = lazy(
 );
 const SettingsScreen = lazy(() => import("./screens/settings/SettingsScreen"));
 const SqlScreen = lazy(() => import("./screens/sql/SqlScreen"));
+const InsightsListScreen = lazy(() => import("./screens/insights-list/InsightsListScreen"));
+const DashboardsScreen = lazy(() => import("./screens/dashboards/DashboardsScreen"));
+const DashboardScreen = lazy(() => import("./screens/dashboard/DashboardScreen"));
 const DataManagementScreen = lazy(() => import("./screens/data-management/DataManagementScreen"));
 
 function screen(element: ReactNode): ReactNode {
@@ -45,6 +48,9 @@ export function AppRoutes() {
         <Route path="actions/new" element={screen(<ActionEditScreen />)} />
         <Route path="actions/:id" element={screen(<ActionEditScreen />)} />
         <Route path="data-management/*" element={screen(<DataManagementScreen />)} />
+        <Route path="insights" element={screen(<InsightsListScreen />)} />
+        <Route path="dashboards" element={screen(<DashboardsScreen />)} />
+        <Route path="dashboard/:id" element={screen(<DashboardScreen />)} />
         <Route path="sql" element={screen(<SqlScreen />)} />
         <Route path="ingestion-warnings" element={screen(<IngestionWarningsScreen />)} />
         <Route path="settings" element={screen(<SettingsScreen />)} />
