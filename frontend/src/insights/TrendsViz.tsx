@@ -1,0 +1,123 @@
+// Trends: line, cumulative line, bar, stacked bar, area, bold number, pie and table.
+
+import { useMemo } from "react";
+
+import { cartesianOption, pieOption } from "./chartOptions";
+import { chartLabel, DataTable } from "./DataTable";
+import { EChart } from "./EChart";
+import { formatNumber, formatPercent } from "./format";
+import { pointActors } from "./actorsSource";
+import { boldNumber, hasFormula, totalValues, trendsDisplay, trendsModel } from "./trendsData";
+import type { ActorsSource, TrendsDisplay, TrendsQuery, TrendsResponse } from "./types";
+
+const KIND_NAMES: Record<TrendsDisplay, string> = {
+  ActionsLineGraph: "Line chart",
+  ActionsLineGraphCumulative: "Cumulative line chart",
+  ActionsBar: "Bar chart",
+  ActionsStackedBar: "Stacked bar chart",
+  ActionsAreaGraph: "Area chart",
+  BoldNumber: "Number",
+  ActionsPie: "Pie chart",
+  ActionsTable: "Table",
+};
+
+interface Props {
+  query: TrendsQuery;
+  response: TrendsResponse;
+  compact: boolean;
+  height: number | string;
+  onPointClick?: (actors: ActorsSource) => void;
+}
+
+export function TrendsViz({ query, response, compact, height, onPointClick }: Props) {
+  const display = trendsDisplay(query);
+  if (display === "BoldNumber") return <BoldNumberViz response={response} compact={compact} />;
+  if (display === "ActionsPie" || display === "ActionsTable") {
+    return <TotalsViz {...{ query, response, compact, height, onPointClick }} />;
+  }
+  return <SeriesViz {...{ query, response, compact, height, onPointClick }} />;
+}
+
+function SeriesViz({ query, response, compact, height, onPointClick }: Props) {
+  const model = useMemo(() => trendsModel(query, response), [query, response]);
+  const option = useMemo(() => cartesianOption(model, { compact }), [model, compact]);
+  const label = chartLabel(KIND_NAMES[trendsDisplay(query)], model.series.map((s) => s.name));
+  return (
+    <>
+      <EChart
+        option={option}
+        label={label}
+        height={height}
+        onClick={(click) => {
+          const series = model.series[click.seriesIndex];
+          const day = series?.days?.[click.dataIndex];
+          if (series && day !== undefined) onPointClick?.(pointActors(query, series.key, day));
+        }}
+      />
+      <DataTable model={model} caption={label} />
+    </>
+  );
+}
+
+function TotalsViz({ query, response, compact, height, onPointClick }: Props) {
+  const values = useMemo(() => totalValues(response), [response]);
+  const option = useMemo(() => pieOption(values, compact), [values, compact]);
+  const canClick = !hasFormula(query);
+  const open = (index: number) => {
+    const value = values[index];
+    if (value && canClick) onPointClick?.(pointActors(query, value.key, undefined));
+  };
+  if (trendsDisplay(query) === "ActionsTable") {
+    return (
+      <div className="table-scroll insight-table">
+        <table className="data-table">
+          <caption className="visually-hidden">{chartLabel("Table", values.map((v) => v.name))}</caption>
+          <thead>
+            <tr>
+              <th scope="col">Series</th>
+              <th scope="col" className="numeric">
+                Value
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {values.map((value, index) => (
+              <tr key={index}>
+                <th scope="row">
+                  {canClick && onPointClick ? (
+                    <button type="button" className="link-button" onClick={() => open(index)}>
+                      {value.name}
+                    </button>
+                  ) : (
+                    value.name
+                  )}
+                </th>
+                <td className="numeric">{formatNumber(value.value)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    );
+  }
+  const label = chartLabel("Pie chart", values.map((v) => v.name));
+  return <EChart option={option} label={label} height={height} onClick={(click) => open(click.dataIndex)} />;
+}
+
+function BoldNumberViz({ response, compact }: { response: TrendsResponse; compact: boolean }) {
+  const number = boldNumber(response);
+  if (!number) return <p className="empty">No data for this range.</p>;
+  const change = number.change;
+  return (
+    <figure className={compact ? "bold-number compact" : "bold-number"} aria-label="Number">
+      <p className="bold-number-value">{formatNumber(number.value)}</p>
+      {number.previous !== null && (
+        <p className="bold-number-change">
+          {change === null
+            ? `Previous period: ${formatNumber(number.previous)}`
+            : `${change >= 0 ? "Up" : "Down"} ${formatPercent(Math.abs(change))} from the previous period (${formatNumber(number.previous)})`}
+        </p>
+      )}
+    </figure>
+  );
+}

@@ -1,0 +1,37 @@
+import { describe, expect, it } from "vitest";
+
+import { cartesianOption, pieOption, sankeyOption } from "./chartOptions";
+import { seriesColor } from "./chartModel";
+import { sankeyModel } from "./pathsData";
+
+const HOSTILE = "<img src=x onerror=alert(1)>";
+
+type Formatter = (params: unknown) => string;
+
+describe("tooltips of captured values", () => {
+  it("render as canvas text with exact values, never HTML", () => {
+    const option = cartesianOption({
+      categories: ["Nov 1"],
+      pointLabels: ["Nov 1, 2026"],
+      series: [{ name: HOSTILE, data: [1234567], type: "line", color: seriesColor(0), key: {}, days: null }],
+    }) as { tooltip: { renderMode: string; formatter: Formatter } };
+    expect(option.tooltip.renderMode).toBe("richText");
+    const text = option.tooltip.formatter([{ seriesName: HOSTILE, value: 1234567, dataIndex: 0 }]);
+    expect(text).toBe(`Nov 1, 2026\n${HOSTILE}: 1,234,567`);
+  });
+
+  it("holds for pies and the paths diagram", () => {
+    const pie = pieOption([{ name: HOSTILE, value: 3, color: "#000" }]) as { tooltip: { renderMode: string } };
+    expect(pie.tooltip.renderMode).toBe("richText");
+    const sankey = sankeyOption(sankeyModel([{ source: `1_${HOSTILE}`, target: "2_{b|x}", value: 4 }])) as {
+      tooltip: { renderMode: string; formatter: Formatter };
+    };
+    expect(sankey.tooltip.renderMode).toBe("richText");
+    const edge = sankey.tooltip.formatter({
+      dataType: "edge",
+      data: { source: `1_${HOSTILE}`, target: "2_{b|x}", value: 4 },
+      value: 4,
+    });
+    expect(edge).toBe(`${HOSTILE} → (b¦x)\nPersons: 4`);
+  });
+});

@@ -1,0 +1,20 @@
+// The one place ECharts is imported: only the charts and components the insights draw, with
+// the canvas renderer, so the lazy insight chunk carries no more of the library than it uses.
+
+import { BarChart, LineChart, PieChart, SankeyChart } from "echarts/charts";
+import { GridComponent, LegendComponent, TooltipComponent } from "echarts/components";
+import * as echarts from "echarts/core";
+import { CanvasRenderer } from "echarts/renderers";
+
+echarts.use([
+  BarChart,
+  LineChart,
+  PieChart,
+  SankeyChart,
+  GridComponent,
+  LegendComponent,
+  TooltipComponent,
+  CanvasRenderer,
+]);
+
+export { echarts };
