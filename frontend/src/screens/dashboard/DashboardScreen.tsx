@@ -2,7 +2,9 @@ import { useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link, useParams } from "react-router";
 
+import { ActorsModal } from "../../insights/ActorsModal";
 import { NO_DASHBOARD_FILTERS, type DashboardFilters } from "../../insights/dashboardFilters";
+import type { InsightQuery } from "../../insights/types";
 import { ApiError } from "../../lib/api";
 import {
   changeDashboard,
@@ -62,6 +64,7 @@ function DashboardView({ projectId, dashboard }: { projectId: number; dashboard:
   const [panel, setPanel] = useState<Panel>(null);
   const [editing, setEditing] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [actors, setActors] = useState<object | null>(null);
   const filters: DashboardFilters = { ...NO_DASHBOARD_FILTERS, ...dashboard.filters };
   const { byTile, refreshAll, progress } = useTileResults(projectId, dashboard.tiles, filters);
   const key = dashboardKey(projectId, dashboard.id);
@@ -105,7 +108,13 @@ function DashboardView({ projectId, dashboard }: { projectId: number; dashboard:
         tile,
         name: insightName(tile.insight),
         title: <InsightTileTitle insight={tile.insight} />,
-        body: <InsightTileBody result={byTile.get(tile.id)} />,
+        body: (
+          <InsightTileBody
+            query={(byTile.get(tile.id)?.query ?? tile.insight.query) as InsightQuery}
+            result={byTile.get(tile.id)?.result}
+            onPointClick={setActors}
+          />
+        ),
       };
     }
     const body = tile.text?.body ?? "";
@@ -144,7 +153,7 @@ function DashboardView({ projectId, dashboard }: { projectId: number; dashboard:
         <DashboardTitle dashboard={dashboard} onRename={(change) => save(change, change)} />
         <div className="dashboard-actions">
           <RefreshStatus
-            lastRefresh={oldestRefresh([...byTile.values()].map((r) => r?.data))}
+            lastRefresh={oldestRefresh([...byTile.values()].map((tile) => tile.result?.data))}
             progress={progress}
             onRefresh={() => void refreshAll()}
             tileCount={byTile.size}
@@ -192,6 +201,7 @@ function DashboardView({ projectId, dashboard }: { projectId: number; dashboard:
       ) : (
         <DashboardGrid frames={frames} onLayout={saveLayout} onRemove={remove} />
       )}
+      {actors && <ActorsModal projectId={projectId} actorsSource={actors} onClose={() => setActors(null)} />}
     </section>
   );
 }

@@ -1,18 +1,23 @@
 import type { UseQueryResult } from "@tanstack/react-query";
 import { Link } from "react-router";
 
+import { InsightViz } from "../../insights/InsightViz";
+import type { InsightQuery } from "../../insights/types";
+
 import type { Insight } from "../insights-list/insightsApi";
 import { insightPath } from "../insights-list/insightsApi";
 import { insightName } from "../insights-list/insightsList";
-import { TilePreview } from "./TilePreview";
 import type { TileResponse } from "./tileResults";
 
 interface Props {
+  /** The query the tile ran: the insight's, with the dashboard's filters. */
+  query: InsightQuery;
   result: UseQueryResult<TileResponse> | undefined;
+  onPointClick: (actors: object) => void;
 }
 
 /** An insight on the dashboard: its name linking to it, and its chart (or why there is none). */
-export function InsightTileBody({ result }: Props) {
+export function InsightTileBody({ query, result, onPointClick }: Props) {
   if (!result || result.isPending) {
     return (
       <p className="tile-state loading" role="status">
@@ -32,7 +37,7 @@ export function InsightTileBody({ result }: Props) {
   }
   return (
     <div className={result.isFetching ? "tile-chart fetching" : "tile-chart"} aria-busy={result.isFetching}>
-      <TilePreview response={result.data} />
+      <InsightViz query={query} response={result.data} compact onPointClick={onPointClick} />
     </div>
   );
 }

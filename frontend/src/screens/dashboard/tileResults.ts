@@ -8,6 +8,7 @@ import { useRef, useState } from "react";
 
 import { applyDashboardFilters, type DashboardFilters } from "../../insights/dashboardFilters";
 import { api, ApiError, projectPath } from "../../lib/api";
+import type { InsightQuery } from "../../insights/types";
 import type { Tile } from "../dashboards/dashboardsApi";
 import { createLimiter } from "./limiter";
 
@@ -92,6 +93,8 @@ export function useTileResults(projectId: number, tiles: Tile[], filters: Dashbo
     setProgress(null);
   }
 
-  const byTile = new Map(insightTiles.map((tile, i) => [tile.id, results[i]]));
+  const byTile = new Map(
+    insightTiles.map((tile, i) => [tile.id, { query: queries[i] as InsightQuery, result: results[i] }]),
+  );
   return { byTile, refreshAll, progress };
 }
