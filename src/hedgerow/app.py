@@ -22,6 +22,7 @@ from hedgerow.accounts.users import UserStore, first_user
 from hedgerow.actions import ActionStore
 from hedgerow.api.accounts import AccountsApi
 from hedgerow.api.actions import ActionsApi
+from hedgerow.api.insights import InsightsApi
 from hedgerow.api.limits import QueryGate
 from hedgerow.api.organization import OrganizationApi
 from hedgerow.api.routes import Api
@@ -31,6 +32,9 @@ from hedgerow.capture.routes import CaptureService, capture_routes
 from hedgerow.errors import HedgerowError
 from hedgerow.ingestion.state import IngestionState
 from hedgerow.ingestion.worker import IngestionWorker
+from hedgerow.insights.dashboards import DashboardStore
+from hedgerow.insights.schema import SavedDb
+from hedgerow.insights.store import InsightStore
 from hedgerow.intake.pressure import DiskSpace
 from hedgerow.intake.sqlite import SqliteIntakeLog
 from hedgerow.persons.groups import SqliteGroupStore
@@ -68,6 +72,9 @@ class Components:
     sessions: SessionStore
     personal_keys: PersonalKeys
     setup_token: str | None  # while no user exists: the one-time link's token
+    saved: SavedDb  # saved insights and dashboards
+    insights: InsightStore
+    dashboards: DashboardStore
 
     def close(self) -> None:
         self.worker.stop()
@@ -80,6 +87,7 @@ class Components:
         self.worker.groups.close()
         self.events.close()
         self.actions.close()
+        self.saved.close()
         self.catalog.close()
 
 
@@ -97,6 +105,7 @@ def build_components(settings: Settings) -> Components:
     bootstrap = settings.bootstrap
     setup_token = first_user(users, bootstrap.admin_email, bootstrap.admin_password)
     actions = ActionStore(data_dir / "meta.sqlite3")
+    saved = SavedDb(data_dir / "meta.sqlite3")
     intake = SqliteIntakeLog(
         data_dir / "intake.sqlite3",
         max_backlog=settings.intake.intake_max_backlog,
@@ -143,6 +152,9 @@ def build_components(settings: Settings) -> Components:
         sessions,
         personal_keys,
         setup_token,
+        saved,
+        InsightStore(saved),
+        DashboardStore(saved),
     )
 
 
@@ -215,6 +227,9 @@ def create_app(components: Components) -> Starlette:
         trust_forwarded_for=settings.server.trust_forwarded_for,
     )
     organization_api = OrganizationApi(components.catalog, components.personal_keys)
+    insights_api = InsightsApi(
+        components.catalog, components.insights, components.dashboards, components.users
+    )
 
     async def health(request: Request) -> Response:
         checks = {
@@ -244,6 +259,7 @@ def create_app(components: Components) -> Starlette:
         *api.routes(),
         *web_routes(components.project),
         *actions_api.routes(),
+        *insights_api.routes(),
         *accounts_api.routes(),
         *organization_api.routes(),
         *app_routes(signed_in=signed_in),

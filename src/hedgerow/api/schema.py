@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from hedgerow import __version__
+from hedgerow.api import insight_models as i
 from hedgerow.api import models as m
 from hedgerow.api import warning_models as w
 from hedgerow.api.capture_models import CaptureBody, CaptureOk
@@ -135,6 +136,37 @@ ACCOUNT_OPERATIONS: list[Operation] = [
     ),
 ]
 
+INSIGHT = PROJECT + "/insights/{insight_id}/"
+INSIGHT_OPERATIONS: list[Operation] = [
+    _api(
+        "get",
+        PROJECT + "/insights/",
+        "Saved insights, newest change first",
+        i.InsightList,
+        params=i.InsightsParams,
+        tag="insights",
+    ),
+    _api(
+        "post",
+        PROJECT + "/insights/",
+        "Save an insight",
+        i.InsightOut,
+        body=i.InsightCreate,
+        status=201,
+        tag="insights",
+    ),
+    _api("get", INSIGHT, "One saved insight", i.InsightOut, tag="insights"),
+    _api(
+        "patch",
+        INSIGHT,
+        "Change a saved insight, or the dashboards it is on",
+        i.InsightOut,
+        body=i.InsightChanges,
+        tag="insights",
+    ),
+    _api("delete", INSIGHT, "Delete an insight (its tiles too)", None, status=204, tag="insights"),
+]
+
 OPERATIONS: list[Operation] = [
     _api("get", "/api/projects/", "The projects the key may see", m.ProjectList),
     _api("get", PROJECT + "/", "One project", m.ProjectOut),
@@ -185,6 +217,7 @@ OPERATIONS: list[Operation] = [
         status=204,
         tag="actions",
     ),
+    *INSIGHT_OPERATIONS,
     _api("get", PROJECT + "/persons/", "Persons", m.PersonList, params=m.PersonsParams),
     _api("get", PROJECT + "/persons/{person_id}/", "One person", m.PersonOut),
     _api("get", PROJECT + "/events/{event_id}/", "One event by its uuid", m.EventOut),
@@ -253,6 +286,8 @@ PATH_PARAMS = {
     "project_id": {"type": "integer"},
     "action_id": {"type": "integer"},
     "key_id": {"type": "integer"},
+    "insight_id": {"type": "integer"},
+    "dashboard_id": {"type": "integer"},
     "person_id": {"type": "string", "format": "uuid"},
     "event_id": {"type": "string", "format": "uuid"},
 }

@@ -29,6 +29,8 @@ OWN_CODES = frozenset(
         "invalid_query",
         "invalid_filter",
         "invalid_action",
+        "invalid_insight",
+        "invalid_dashboard",
         "invalid_project",
         "invalid_timezone",
         "invalid_property",
