@@ -32,8 +32,11 @@ PAGE_PATHS = (
     "/actions",
     "/data-management",
     "/sql",
+    "/insights",
     "/ingestion-warnings",
     "/settings",
+    "/dashboards",
+    "/dashboard",
 )
 OPEN_PAGES = ("/login", "/setup")
 

@@ -33,6 +33,10 @@ PAGES = [
     "/sql?q=SELECT%201",
     "/ingestion-warnings",
     "/settings",
+    "/insights",
+    "/insights/aBcD1234",
+    "/dashboards?search=growth",
+    "/dashboard/3",
 ]
 
 
