@@ -22,6 +22,7 @@ from hedgerow.accounts.users import UserStore, first_user
 from hedgerow.actions import ActionStore
 from hedgerow.api.accounts import AccountsApi
 from hedgerow.api.actions import ActionsApi
+from hedgerow.api.dashboards import DashboardsApi
 from hedgerow.api.insights import InsightsApi
 from hedgerow.api.limits import QueryGate
 from hedgerow.api.organization import OrganizationApi
@@ -35,6 +36,7 @@ from hedgerow.ingestion.worker import IngestionWorker
 from hedgerow.insights.dashboards import DashboardStore
 from hedgerow.insights.schema import SavedDb
 from hedgerow.insights.store import InsightStore
+from hedgerow.insights.templates import start_project
 from hedgerow.intake.pressure import DiskSpace
 from hedgerow.intake.sqlite import SqliteIntakeLog
 from hedgerow.persons.groups import SqliteGroupStore
@@ -95,6 +97,7 @@ def build_components(settings: Settings) -> Components:
     data_dir = settings.storage.data_dir
     data_dir.mkdir(parents=True, exist_ok=True)
     catalog = ProjectCatalog(data_dir / "meta.sqlite3")
+    first_start = catalog.by_id(1) is None
     project, new_key = catalog.bootstrap(
         settings.bootstrap.project_token, settings.bootstrap.api_key
     )
@@ -106,6 +109,8 @@ def build_components(settings: Settings) -> Components:
     setup_token = first_user(users, bootstrap.admin_email, bootstrap.admin_password)
     actions = ActionStore(data_dir / "meta.sqlite3")
     saved = SavedDb(data_dir / "meta.sqlite3")
+    if first_start:
+        start_project(saved, project.id)
     intake = SqliteIntakeLog(
         data_dir / "intake.sqlite3",
         max_backlog=settings.intake.intake_max_backlog,
@@ -226,10 +231,12 @@ def create_app(components: Components) -> Starlette:
         secure_cookies=settings.accounts.secure_cookies,
         trust_forwarded_for=settings.server.trust_forwarded_for,
     )
-    organization_api = OrganizationApi(components.catalog, components.personal_keys)
-    insights_api = InsightsApi(
-        components.catalog, components.insights, components.dashboards, components.users
+    organization_api = OrganizationApi(
+        components.catalog, components.personal_keys, components.saved
     )
+    saved = (components.catalog, components.insights, components.dashboards, components.users)
+    insights_api = InsightsApi(*saved)
+    dashboards_api = DashboardsApi(*saved)
 
     async def health(request: Request) -> Response:
         checks = {
@@ -260,6 +267,7 @@ def create_app(components: Components) -> Starlette:
         *web_routes(components.project),
         *actions_api.routes(),
         *insights_api.routes(),
+        *dashboards_api.routes(),
         *accounts_api.routes(),
         *organization_api.routes(),
         *app_routes(signed_in=signed_in),

@@ -115,6 +115,8 @@ def _print_banner(components: Components, server: uvicorn.Server) -> None:
 
 
 def _project_create(args: argparse.Namespace) -> int:
+    from hedgerow.insights.schema import SavedDb
+    from hedgerow.insights.templates import start_project
     from hedgerow.projects import ProjectCatalog, valid_timezone
 
     if not valid_timezone(args.timezone):
@@ -127,6 +129,9 @@ def _project_create(args: argparse.Namespace) -> int:
     settings.storage.data_dir.mkdir(parents=True, exist_ok=True)
     catalog = ProjectCatalog(settings.storage.data_dir / "meta.sqlite3")
     project = catalog.create_project(args.name, timezone=args.timezone)
+    saved = SavedDb(settings.storage.data_dir / "meta.sqlite3")
+    start_project(saved, project.id)
+    saved.close()
     key = catalog.create_api_key([project.id], f"for project {project.id}")
     print(f"project id:       {project.id}")
     print(f"project token:    {project.token}")

@@ -27,6 +27,8 @@ from hedgerow.api.models import (
 )
 from hedgerow.api.validation import body_of
 from hedgerow.errors import NotFound
+from hedgerow.insights.schema import SavedDb
+from hedgerow.insights.templates import start_project
 from hedgerow.projects import ProjectCatalog
 
 
@@ -44,6 +46,7 @@ def _key_out(key: PersonalKey) -> PersonalKeyOut:
 class OrganizationApi:
     catalog: ProjectCatalog
     keys: PersonalKeys
+    saved: SavedDb | None = None  # where a new project's "Product analytics" dashboard goes
 
     async def personal_keys(self, request: Request) -> Response:
         """GET: the caller's keys (never their values). POST {"label"}: a new key, shown once."""
@@ -74,7 +77,7 @@ class OrganizationApi:
 
     async def create_project(self, request: Request) -> Response:
         """POST {"name", "timezone"?}: a new project (with a new token) in the caller's
-        organization."""
+        organization, with its "Product analytics" dashboard."""
         caller = authenticate(request, self.catalog)
         body = await body_of(
             request,
@@ -87,6 +90,8 @@ class OrganizationApi:
         )
         if caller.key_hash is not None:
             self.catalog.add_project_to_key(caller.key_hash, project.id)
+        if self.saved is not None:
+            start_project(self.saved, project.id, caller.user.id if caller.user else None)
         return json_answer(project_out(project), status=201)
 
     def routes(self) -> list[BaseRoute]:

@@ -90,7 +90,8 @@ BreakdownType = Annotated[
         one_of(
             BREAKDOWN_TYPES,
             "invalid_query",
-            "Breakdowns are by a property of: {allowed}; got {value}.",
+            "Breakdowns are by an event or person property, or (hogql) the event's name: "
+            "`breakdown_type` is one of {allowed}; got {value}.",
         )
     ),
     enum(BREAKDOWN_TYPES),

@@ -166,6 +166,37 @@ INSIGHT_OPERATIONS: list[Operation] = [
     ),
     _api("delete", INSIGHT, "Delete an insight (its tiles too)", None, status=204, tag="insights"),
 ]
+DELETED: dict[str, Any] = {"status": 204, "tag": "dashboards"}
+DASHBOARD = PROJECT + "/dashboards/{dashboard_id}/"
+DASHBOARD_OPERATIONS: list[Operation] = [
+    _api(
+        "get",
+        PROJECT + "/dashboards/",
+        "Dashboards, pinned first, then by name",
+        i.DashboardList,
+        params=i.DashboardsParams,
+        tag="dashboards",
+    ),
+    _api(
+        "post",
+        PROJECT + "/dashboards/",
+        "Create a dashboard, empty or from a template",
+        i.DashboardOut,
+        body=i.DashboardCreate,
+        status=201,
+        tag="dashboards",
+    ),
+    _api("get", DASHBOARD, "One dashboard with its tiles", i.DashboardOut, tag="dashboards"),
+    _api(
+        "patch",
+        DASHBOARD,
+        "Change a dashboard: name, filters, tiles (place, color, text, removal, new text cards)",
+        i.DashboardOut,
+        body=i.DashboardChanges,
+        tag="dashboards",
+    ),
+    _api("delete", DASHBOARD, "Delete a dashboard (its insights stay)", None, **DELETED),
+]
 
 OPERATIONS: list[Operation] = [
     _api("get", "/api/projects/", "The projects the key may see", m.ProjectList),
@@ -218,6 +249,7 @@ OPERATIONS: list[Operation] = [
         tag="actions",
     ),
     *INSIGHT_OPERATIONS,
+    *DASHBOARD_OPERATIONS,
     _api("get", PROJECT + "/persons/", "Persons", m.PersonList, params=m.PersonsParams),
     _api("get", PROJECT + "/persons/{person_id}/", "One person", m.PersonOut),
     _api("get", PROJECT + "/events/{event_id}/", "One event by its uuid", m.EventOut),

@@ -29,7 +29,9 @@ from hedgerow.query.trends_series import (
 )
 from hedgerow.store.schema import EVENTS_TABLE
 
-BREAKDOWN_TYPES = ("event", "person")
+BREAKDOWN_TYPES = ("event", "person", "hogql")
+# `hogql` breakdowns: PostHog takes any expression; Hedgerow the event's name only.
+HOGQL_BREAKDOWNS = ("event",)
 # Displays that show one number per series: the answer has `aggregated_value` instead of data.
 AGGREGATE_DISPLAYS = ("BoldNumber", "ActionsPie", "ActionsTable", "ActionsBarValue", "WorldMap")
 
@@ -104,7 +106,13 @@ def parse_breakdown(spec: Any) -> Breakdown | None:
     source = spec.get("breakdown_type") or "event"
     if source not in BREAKDOWN_TYPES:
         raise BadRequest(
-            f"Breakdowns are by {' or '.join(BREAKDOWN_TYPES)} property; got {source!r}.",
+            f"Breakdowns are by `breakdown_type` {', '.join(BREAKDOWN_TYPES)}; got {source!r}.",
+            code="invalid_query",
+        )
+    if source == "hogql" and key not in HOGQL_BREAKDOWNS:
+        raise BadRequest(
+            f"A `hogql` breakdown is by the event's name: `breakdown` must be 'event', not "
+            f"{key!r}.",
             code="invalid_query",
         )
     limit = spec.get("breakdown_limit") or DEFAULT_BREAKDOWN_LIMIT

@@ -115,7 +115,10 @@ class _SeriesSql:
 
 
 def breakdown_sql(c: Compiler, breakdown: Breakdown) -> str:
-    text = c.reader.text(breakdown.source, breakdown.key)
+    if breakdown.source == "hogql":  # `event`: the event's name (the only one taken)
+        text = "event"
+    else:
+        text = c.reader.text(breakdown.source, breakdown.key)
     return f"if({text} = '', {c.params.string(NULL_VALUE)}, {text})"
 
 
