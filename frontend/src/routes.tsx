@@ -28,6 +28,7 @@ const InsightsListScreen = lazy(() => import("./screens/insights-list/InsightsLi
 const DashboardsScreen = lazy(() => import("./screens/dashboards/DashboardsScreen"));
 const DashboardScreen = lazy(() => import("./screens/dashboard/DashboardScreen"));
 const DataManagementScreen = lazy(() => import("./screens/data-management/DataManagementScreen"));
+const InsightScreen = lazy(() => import("./screens/insight/InsightScreen"));
 
 function screen(element: ReactNode): ReactNode {
   return <Suspense fallback={<p className="loading">Loading…</p>}>{element}</Suspense>;
@@ -51,6 +52,8 @@ export function AppRoutes() {
         <Route path="insights" element={screen(<InsightsListScreen />)} />
         <Route path="dashboards" element={screen(<DashboardsScreen />)} />
         <Route path="dashboard/:id" element={screen(<DashboardScreen />)} />
+        <Route path="insights/new" element={screen(<InsightScreen />)} />
+        <Route path="insights/:shortId" element={screen(<InsightScreen />)} />
         <Route path="sql" element={screen(<SqlScreen />)} />
         <Route path="ingestion-warnings" element={screen(<IngestionWarningsScreen />)} />
         <Route path="settings" element={screen(<SettingsScreen />)} />

@@ -60,7 +60,7 @@ function SeriesViz({ query, response, compact, height, onPointClick }: Props) {
 }
 
 function TotalsViz({ query, response, compact, height, onPointClick }: Props) {
-  const values = useMemo(() => totalValues(response), [response]);
+  const values = useMemo(() => totalValues(query, response), [query, response]);
   const option = useMemo(() => pieOption(values, compact), [values, compact]);
   const canClick = !hasFormula(query);
   const open = (index: number) => {

@@ -128,6 +128,10 @@ export function sankeyOption(model: SankeyModel, compact = false): EChartsCoreOp
     series: [
       {
         type: "sankey",
+        left: 8,
+        right: compact ? 90 : 200,
+        top: 8,
+        bottom: 8,
         data: model.nodes.map((node) => ({ name: node.name })),
         links: model.links,
         nodeAlign: "justify",
@@ -139,6 +143,8 @@ export function sankeyOption(model: SankeyModel, compact = false): EChartsCoreOp
         label: {
           color: INK,
           fontSize: compact ? 10 : 12,
+          width: compact ? 80 : 190,
+          overflow: "truncate",
           formatter: (p: { name: string }) => tooltipText(labels.get(p.name) ?? p.name),
         },
       },

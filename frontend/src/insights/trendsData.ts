@@ -12,11 +12,15 @@ export function hasFormula(query: TrendsQuery): boolean {
   return (query.trendsFilter?.formulaNodes ?? []).some((node) => node.formula.trim() !== "");
 }
 
-/** The label of a result: its series' label, with the period when comparing. */
-export function resultLabel(result: TrendsResult): string {
+/**
+ * The label of a result: its series' label, or its breakdown value (after the series' name
+ * when there are several series), with the period when comparing.
+ */
+export function resultLabel(result: TrendsResult, severalSeries: boolean): string {
   const base = result.breakdown_value === undefined ? result.label : breakdownLabel(result.breakdown_value);
   const seriesName = result.action?.custom_name || result.action?.name;
-  const named = result.breakdown_value !== undefined && seriesName ? `${seriesName} - ${base}` : base;
+  const named =
+    result.breakdown_value !== undefined && severalSeries && seriesName ? `${seriesName} - ${base}` : base;
   return result.compare_label === "previous" ? `${named} (previous period)` : named;
 }
 
@@ -43,7 +47,7 @@ export function trendsModel(query: TrendsQuery, response: TrendsResponse): Carte
     if (!colors.has(key)) colors.set(key, seriesColor(colors.size));
     const isBar = display === "ActionsBar" || display === "ActionsStackedBar";
     return {
-      name: resultLabel(result),
+      name: resultLabel(result, query.series.length > 1),
       data: display === "ActionsLineGraphCumulative" ? cumulative(result.data) : result.data,
       type: isBar ? "bar" : "line",
       stack:
@@ -77,9 +81,9 @@ export interface TotalValue {
 }
 
 /** One value per result over the whole range (bold number, pie, table). */
-export function totalValues(response: TrendsResponse): TotalValue[] {
+export function totalValues(query: TrendsQuery, response: TrendsResponse): TotalValue[] {
   return (response.results ?? []).map((result, index) => ({
-    name: resultLabel(result),
+    name: resultLabel(result, query.series.length > 1),
     value: result.aggregated_value ?? result.count,
     color: seriesColor(index),
     key: {
