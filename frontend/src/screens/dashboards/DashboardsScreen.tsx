@@ -150,7 +150,7 @@ export default function DashboardsScreen() {
                       title={dashboard.pinned ? "Unpin (pinned dashboards come first)" : "Pin to the top"}
                       onClick={() => void togglePin(dashboard)}
                     >
-                      {dashboard.pinned ? "●" : "○"}
+                      {dashboard.pinned ? "Pinned" : "Pin"}
                     </button>
                   </td>
                   <td title={name}>
