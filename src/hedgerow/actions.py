@@ -75,6 +75,17 @@ class ActionStore:
         found = self.get(team_id, action_id)
         return (found.name, found.steps) if found else None
 
+    def version(self, team_id: int) -> str:
+        """Changes whenever an action of the project is created, changed or deleted (every
+        write stamps `updated_at`): part of the key of cached query results."""
+        with self._lock:
+            count, latest, total = self._conn.execute(
+                "SELECT count(*), max(updated_at), total(updated_at) FROM actions "
+                "WHERE team_id = ?",
+                (team_id,),
+            ).fetchone()
+        return f"{count}:{latest!r}:{total!r}"
+
     def create(
         self, team_id: int, name: str, description: str, steps: list[dict[str, Any]]
     ) -> Action:

@@ -22,6 +22,7 @@ from hedgerow.accounts.users import UserStore, first_user
 from hedgerow.actions import ActionStore
 from hedgerow.api.accounts import AccountsApi
 from hedgerow.api.actions import ActionsApi
+from hedgerow.api.cached_query import CachedQueries
 from hedgerow.api.dashboards import DashboardsApi
 from hedgerow.api.insights import InsightsApi
 from hedgerow.api.limits import QueryGate
@@ -43,6 +44,7 @@ from hedgerow.persons.groups import SqliteGroupStore
 from hedgerow.persons.sqlite import SqlitePersonStore
 from hedgerow.projects import Project, ProjectCatalog
 from hedgerow.query.errors import limit_refusal
+from hedgerow.query.result_cache import ResultCache
 from hedgerow.settings import Settings
 from hedgerow.store.chdb import ChdbEventStore
 from hedgerow.store.events import QueryFailed, QueryLimits
@@ -77,6 +79,8 @@ class Components:
     saved: SavedDb  # saved insights and dashboards
     insights: InsightStore
     dashboards: DashboardStore
+    # Insight query results (`clear(project_id)` when a project's data is erased).
+    result_cache: ResultCache
 
     def close(self) -> None:
         self.worker.stop()
@@ -160,6 +164,7 @@ def build_components(settings: Settings) -> Components:
         saved,
         InsightStore(saved),
         DashboardStore(saved),
+        ResultCache(query.query_cache_seconds),
     )
 
 
@@ -214,6 +219,7 @@ def create_app(components: Components) -> Starlette:
         max_delay=settings.server.capture_max_delay,
     )
     query_gate = QueryGate(components.settings.query.query_concurrency)
+    results = CachedQueries(components.result_cache, components.actions.version)
     api = Api(
         components.catalog,
         components.persons,
@@ -221,6 +227,7 @@ def create_app(components: Components) -> Starlette:
         components.worker,
         actions=components.actions,
         query_gate=query_gate,
+        results=results,
     )
     actions_api = ActionsApi(components.catalog, components.actions, components.events, query_gate)
     accounts_api = AccountsApi(

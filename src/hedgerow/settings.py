@@ -231,6 +231,13 @@ OPTIONS: tuple[Option, ...] = (
         4,
         "Queries one project may run at once; past it 429 too_many_queries.",
     ),
+    Option(
+        "query",
+        "query_cache_seconds",
+        _non_negative_float,
+        300.0,
+        "Seconds an insight query's result is answered from the cache; 0 turns it off.",
+    ),
     Option("storage", "data_dir", Path, Path("hedgerow-data"), "Directory holding all data."),
     Option(
         "storage",
@@ -376,6 +383,7 @@ class QuerySettings:
     query_max_result_rows: int = 1_000_000
     query_max_result_bytes: int = 256 * 1024**2
     query_concurrency: int = 4
+    query_cache_seconds: float = 300.0
 
 
 @dataclass(frozen=True)

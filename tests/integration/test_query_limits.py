@@ -21,6 +21,8 @@ LIMITS = {
     "HEDGEROW_QUERY_MAX_RESULT_ROWS": "50",
     "HEDGEROW_QUERY_MAX_RESULT_BYTES": "1MiB",
     "HEDGEROW_QUERY_CONCURRENCY": "1",
+    # Every query here must reach the event store (repeated ones too), not the result cache.
+    "HEDGEROW_QUERY_CACHE_SECONDS": "0",
 }
 # Runs for hours unless stopped: a million times a million pairs.
 ENDLESS = (

@@ -396,8 +396,13 @@ class IngestionStatus(BaseModel):
 
 class QueryResult(BaseModel):
     """Every kind answers an object with `results`; EventsQuery and HogQLQuery add
-    `columns`, `types`, `hasMore`, `limit`, `offset` (see docs/api.md, docs/queries.md)."""
+    `columns`, `types`, `hasMore`, `limit`, `offset` (see docs/api.md, docs/queries.md).
+    The insight kinds add the result cache's fields (docs/api.md#the-result-cache)."""
 
     model_config = ConfigDict(extra="allow")
 
-    results: list[Any]
+    results: list[Any] | None = Field(description="null only for `cache_missing`")
+    is_cached: bool | None = None
+    last_refresh: str | None = Field(None, description="When the result was computed (ISO)")
+    cache_key: str | None = None
+    cache_missing: bool | None = Field(None, description="force_cache found nothing")

@@ -114,6 +114,11 @@ AnyQuery = Annotated[
 
 class QueryRequest(BaseModel):
     query: AnyQuery
+    refresh: Literal["blocking", "force_blocking", "force_cache"] = Field(
+        "blocking",
+        description="Insight kinds: blocking (a cached result young enough, else compute), "
+        "force_blocking (compute), force_cache (the cached result or cache_missing)",
+    )
 
 
 # `FilterGroup` nests itself: the union is complete only once it is in this namespace.

@@ -16,6 +16,7 @@ from starlette.routing import BaseRoute, Route
 from hedgerow.actions import ActionStore
 from hedgerow.api.actors import run_actors_query
 from hedgerow.api.auth import allowed_projects, project_for
+from hedgerow.api.cached_query import CACHED_KINDS, CachedQueries
 from hedgerow.api.definitions import DefinitionsApi
 from hedgerow.api.limits import QueryGate
 from hedgerow.api.models import (
@@ -94,6 +95,7 @@ class Api:
     worker: IngestionWorker
     actions: ActionStore | None = None
     query_gate: QueryGate = field(default_factory=QueryGate)
+    results: CachedQueries | None = None  # the result cache of the insight kinds
     definitions: Definitions = field(init=False)
     runners: dict[str, QueryRunner] = field(init=False)
     schema_json: bytes = field(init=False)
@@ -131,11 +133,19 @@ class Api:
         project = project_for(request, self.catalog)
         body = await read_json(request)
         # The model checks the shape; the runner gets the query as sent (a dict).
-        kind = validate(QueryRequest, body, code="invalid_query").query.kind
+        request_body = validate(QueryRequest, body, code="invalid_query")
+        kind = request_body.query.kind
         query = body["query"]
         runner = self.runners[kind]
         env = QueryEnv(self.events, project.id, project.timezone, self.actions)
-        return json(await self.query_gate.run(project.id, runner, env, query))
+
+        async def compute() -> dict[str, Any]:
+            return await self.query_gate.run(project.id, runner, env, query)
+
+        if self.results is None or kind not in CACHED_KINDS:
+            return json(await compute())
+        answer = await self.results.answer(project, query, request_body.refresh, compute)
+        return Response(answer, media_type="application/json")
 
     def _hogql(self, env: QueryEnv, query: dict[str, Any]) -> dict[str, Any]:
         """`properties.<key>` reads typed values (Numeric, Boolean, DateTime) as inferred by

@@ -1,0 +1,90 @@
+"""The result cache in front of `POST query/` for the insight kinds.
+
+A result is keyed by the project, the query as canonical JSON (keys sorted), the project's
+time zone and the version of the project's actions (so an edited action is never answered
+from a result computed with its old steps). `refresh` says what to do:
+
+- `blocking` (default): a cached result younger than `--query-cache-seconds`, else compute;
+- `force_blocking`: compute (and cache) whatever is cached;
+- `force_cache`: the cached result, or `{"results": null, "cache_missing": true}`.
+
+A cached answer is the first answer's result byte for byte; `is_cached`, `last_refresh` (when
+the result was computed) and `cache_key` are added after it. EventsQuery and ActorsQuery
+(lists of rows, often paged and live) never come through here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import orjson
+
+from hedgerow.projects import Project
+from hedgerow.query.result_cache import ResultCache
+
+CACHED_KINDS = frozenset(
+    {
+        "TrendsQuery",
+        "FunnelsQuery",
+        "RetentionQuery",
+        "LifecycleQuery",
+        "StickinessQuery",
+        "PathsQuery",
+        "HogQLQuery",
+    }
+)
+Refresh = Literal["blocking", "force_blocking", "force_cache"]
+
+
+def _iso(seconds: float) -> str:
+    return datetime.fromtimestamp(seconds, UTC).isoformat().replace("+00:00", "Z")
+
+
+def with_cache_fields(body: bytes, fields: dict[str, Any]) -> bytes:
+    """The result's JSON object with `fields` appended, its own bytes untouched."""
+    tail = orjson.dumps(fields)
+    return tail if body == b"{}" else body[:-1] + b"," + tail[1:]
+
+
+@dataclass
+class CachedQueries:
+    cache: ResultCache
+    actions_version: Callable[[int], str]  # project id -> a text that changes with its actions
+
+    def key(self, project: Project, query: dict[str, Any]) -> str:
+        parts = [project.id, project.timezone, self.actions_version(project.id), query]
+        digest = hashlib.sha256(orjson.dumps(parts, option=orjson.OPT_SORT_KEYS)).hexdigest()
+        return f"{project.id}_{digest[:40]}"
+
+    async def answer(
+        self,
+        project: Project,
+        query: dict[str, Any],
+        refresh: Refresh,
+        compute: Callable[[], Awaitable[dict[str, Any]]],
+    ) -> bytes:
+        key = self.key(project, query)
+        if refresh != "force_blocking":
+            found = self.cache.get(key)
+            if found is not None:
+                fields = {"is_cached": True, "last_refresh": _iso(found.computed_at)}
+                return with_cache_fields(found.body, {**fields, "cache_key": key})
+            if refresh == "force_cache":
+                return orjson.dumps(
+                    {
+                        "results": None,
+                        "is_cached": False,
+                        "cache_missing": True,
+                        "last_refresh": None,
+                        "cache_key": key,
+                    }
+                )
+        started = self.cache.clock()
+        body = orjson.dumps(await compute())
+        self.cache.put(project.id, key, body, started)
+        fields = {"is_cached": False, "last_refresh": _iso(started), "cache_key": key}
+        return with_cache_fields(body, fields)
