@@ -1,5 +1,5 @@
 import { useState } from "react";
-import { NavLink, useMatch } from "react-router";
+import { Link, NavLink, useMatch } from "react-router";
 
 import { ApiError, signOutOfSession } from "../../lib/api";
 import { useProject } from "./project";
@@ -24,15 +24,18 @@ const MORE_SCREENS: NavEntry[] = [
 ];
 
 function NavItem({ path, label, current }: { path: string; label: string; current?: boolean }) {
+  // NavLink marks only its own path (and below) as current; `current` marks another page too.
   return (
     <li>
-      <NavLink
-        to={path}
-        aria-current={current ? "page" : undefined}
-        className={({ isActive }) => (isActive || current ? "nav-link active" : "nav-link")}
-      >
-        {label}
-      </NavLink>
+      {current ? (
+        <Link to={path} aria-current="page" className="nav-link active">
+          {label}
+        </Link>
+      ) : (
+        <NavLink to={path} className={({ isActive }) => (isActive ? "nav-link active" : "nav-link")}>
+          {label}
+        </NavLink>
+      )}
     </li>
   );
 }
