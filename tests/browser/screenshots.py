@@ -339,6 +339,7 @@ def shoot_insights_and_dashboards(page: Page, server: Server, out_dir: Path) -> 
     page.set_viewport_size({"width": 1280, "height": 1500})  # the screen scrolls inside
     page.goto(f"/dashboard/{product['id']}")
     page.wait_for_selector("article.tile .tile-chart >> nth=5")
+    page.wait_for_selector("text=Last updated")
     page.wait_for_timeout(600)  # let the charts' entry animation end
     page.screenshot(path=str(out_dir / "dashboard.png"))
     print(f"wrote {out_dir / 'dashboard.png'}")
