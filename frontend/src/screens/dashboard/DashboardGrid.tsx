@@ -2,7 +2,7 @@
 // when narrow. A tile moves by dragging its handle (⠿) and resizes by its corner; where a
 // pointer cannot, its "Move up"/"Move down" buttons do. Every move is saved at once.
 
-import { useState, type ReactNode } from "react";
+import type { ReactNode } from "react";
 import { Responsive, useContainerWidth, type Layout } from "react-grid-layout";
 import "react-grid-layout/css/styles.css";
 
@@ -35,7 +35,8 @@ interface Props {
 
 export function DashboardGrid({ frames, onLayout, onRemove }: Props) {
   const { width, containerRef, mounted } = useContainerWidth();
-  const [wide, setWide] = useState(true);
+  // The grid's breakpoint, from its own width (as react-grid-layout picks the columns).
+  const wide = width >= WIDE_GRID_PX;
   const sm = smLayout(frames.map((frame) => frame.tile));
 
   function move(tile: Tile, direction: -1 | 1) {
@@ -61,7 +62,6 @@ export function DashboardGrid({ frames, onLayout, onRemove }: Props) {
           containerPadding={[0, 0]}
           dragConfig={{ handle: ".tile-handle" }}
           resizeConfig={{ enabled: wide, handles: ["se"] }}
-          onBreakpointChange={(breakpoint) => setWide(breakpoint === "sm")}
           onDragStop={(layout) => save(layout)}
           onResizeStop={(layout) => save(layout)}
         >
