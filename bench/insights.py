@@ -11,10 +11,12 @@ SQL doing the same work, alternately, one warm-up then --runs runs each; the tab
 p50 and p95 (nearest rank) and the ratio of the p50s. Both answers are compared cell by
 cell (every retention cell, every lifecycle status of every day, every stickiness count).
 Cases: weekly retention over 12 weeks (`$pageview` then `$pageview`, recurring), daily
-lifecycle over 90 days (`$pageview`), daily stickiness over 30 days (`$pageview`). The
-hand-written lifecycle is also timed with projections turned off, to show what reading
-every event for each person's first one costs. Paths are not here: PathsQuery does not
-exist yet. The machine's load average before and after goes in the report.
+lifecycle over 90 days (`$pageview`), daily stickiness over 30 days (`$pageview`), and paths
+of page views with 5 steps over 30 days (the URL's query string cleaned away, as a user's
+cleaning rule would: the data's URLs end in `?ref=<0-499>`; the top 50 edges and every
+drop-off compared). The hand-written lifecycle is also timed with projections turned off,
+to show what reading every event for each person's first one costs. The machine's load
+average before and after goes in the report.
 """
 
 from __future__ import annotations
@@ -33,13 +35,14 @@ import orjson
 from common import ROOT, md_table, percentile, report
 from hedgerow.query.core import QueryEnv
 from hedgerow.query.lifecycle import run_lifecycle_query
+from hedgerow.query.paths import run_paths_query
 from hedgerow.query.retention import run_retention_query
 from hedgerow.query.stickiness import run_stickiness_query
 from hedgerow.store.chdb import ChdbEventStore
 from hedgerow.store.schema import DATABASE
 
 EV = f"{DATABASE}.events"
-Cells = dict[tuple[int, ...], int]
+Cells = dict[tuple[Any, ...], int]
 
 
 def _day_number(day: datetime) -> int:
@@ -148,10 +151,66 @@ def stickiness_case(anchor: datetime) -> tuple[str, dict[str, Any], str, Callabl
     return "StickinessQuery, day, 30 days, $pageview", query, sql, ours
 
 
+PATH_EDGES = 50
+
+
+def paths_case(anchor: datetime, url: str) -> tuple[str, dict[str, Any], str, Callable[..., Cells]]:
+    """`url`: the SQL of `$current_url` (its materialized column when there is one)."""
+    last = anchor - timedelta(days=1)
+    first = anchor - timedelta(days=30)
+    query = {
+        "kind": "PathsQuery",
+        "pathsFilter": {
+            "includeEventTypes": ["$pageview"],
+            "stepLimit": 5,
+            "edgeLimit": PATH_EDGES,
+            "localPathCleaningFilters": [{"regex": "\\?.*$", "alias": ""}],
+        },
+        "dateRange": {"date_from": first.date().isoformat(), "date_to": last.date().isoformat()},
+    }
+    # Each person's page views in time order, cut into sessions at 30-minute gaps, repeats in
+    # a row counted once, the first 5 kept; then persons per (step, from, to), '' = ended.
+    sql = (
+        "SELECT m.1, m.2, m.3, uniqExact(person_idx) FROM (SELECT person_idx, arrayJoin("
+        "arrayConcat(arrayMap(i -> (i, path[i], path[i + 1]), range(1, length(path))), "
+        "[(length(path), path[-1], '')])) AS m FROM (SELECT person_idx, arraySlice(arrayFilter("
+        "(x, i) -> i = 1 OR x != raw[i - 1], raw, arrayEnumerate(raw)), 1, 5) AS path FROM ("
+        "SELECT person_idx, arrayMap(x -> x.2, arrayJoin(arraySplit((x, gap) -> gap, evs, "
+        "arrayMap((a, b) -> a - b > 1800000, t, arrayPushFront(arrayPopBack(t), t[1]))))) AS raw "
+        "FROM (SELECT person_idx, arraySort(x -> x.1, groupArray((timestamp, "
+        f"replaceRegexpAll({url}, '\\?.*$', '')))) AS evs, "
+        "arrayMap(x -> toUnixTimestamp64Milli(x.1), evs) AS t "
+        f"FROM {EV} WHERE team_id = 1 AND event = '$pageview' AND timestamp >= {_stamp(first)} "
+        f"AND timestamp <= {_stamp(last, end=True)} GROUP BY person_idx)))) "
+        "GROUP BY m.1, m.2, m.3"
+    )
+
+    def ours(answer: dict[str, Any]) -> Cells:
+        cells: Cells = {("edge", e["source"], e["target"]): e["value"] for e in answer["results"]}
+        cells.update({("end", d["node"]): d["value"] for d in answer["dropoffs"]})
+        return cells
+
+    return "PathsQuery, $pageview, 5 steps, 30 days, URLs cleaned", query, sql, ours
+
+
+def path_cells(rows: list[list[Any]]) -> Cells:
+    """The hand-written paths rows as the runner answers them: the top edges (by persons,
+    then by node names) and every node where paths ended."""
+    edges = sorted(
+        (-int(n), f"{int(step)}_{source}", f"{int(step) + 1}_{target}")
+        for step, source, target, n in rows
+        if target != ""
+    )
+    cells: Cells = {("edge", s, t): -negative for negative, s, t in edges[:PATH_EDGES]}
+    cells.update({("end", f"{int(r[0])}_{r[1]}"): int(r[3]) for r in rows if r[2] == ""})
+    return cells
+
+
 RUNNERS = {
     "RetentionQuery": run_retention_query,
     "LifecycleQuery": run_lifecycle_query,
     "StickinessQuery": run_stickiness_query,
+    "PathsQuery": run_paths_query,
 }
 
 
@@ -224,12 +283,15 @@ def main() -> None:
     events = int(store.query(f"SELECT count() FROM {EV}").rows[0][0])
     rows: list[list[Any]] = []
     data: dict[str, Any] = {"events": events, "cases": [], "projection_wait_s": built}
-    for make in (retention_case, lifecycle_case, stickiness_case):
-        name, query, sql, ours_cells = make(anchor)
+    materialized = store.materialized_columns().get("$current_url")
+    url = f"`{materialized}`" if materialized else "JSONExtractString(properties, '$current_url')"
+    cases = [make(anchor) for make in (retention_case, lifecycle_case, stickiness_case)]
+    for name, query, sql, ours_cells in [*cases, paths_case(anchor, url)]:
         if args.only not in name:
             continue
         runner = RUNNERS[query["kind"]]
-        ours_once, hand_once = ours_cells(runner(env, query)), hand_cells(store.query(sql).rows)
+        as_cells = path_cells if query["kind"] == "PathsQuery" else hand_cells
+        ours_once, hand_once = ours_cells(runner(env, query)), as_cells(store.query(sql).rows)
         same = ours_once == hand_once and bool(ours_once)
         read = (
             rows_read(store, statements_of(store, lambda r=runner, q=query: r(env, q))),

@@ -29,7 +29,12 @@ def api(server: Server) -> Iterator[httpx.Client]:
 
 
 def new_project(api: httpx.Client, name: str) -> int:
+    """A new project without the dashboard and insights every new project starts with."""
     project: int = api.post("/api/projects/", json={"name": name}).json()["id"]
+    for kind in ("dashboards", "insights"):
+        base = f"/api/projects/{project}/{kind}/"
+        for item in api.get(base).json()["results"]:
+            assert api.delete(base + f"{item['id']}/").status_code == 204
     return project
 
 

@@ -77,6 +77,16 @@ def test_the_first_project_starts_with_it_and_every_tile_runs(server: Server) ->
     assert sum(answers["Unique users"]["results"][0]["data"]) == 3  # ada on two days, bob on one
     assert [step["count"] for step in answers["Sign-up funnel"]["results"]] == [2, 2]
 
+    # The persons behind the "signed up" bar of Top events (broken down by event name): its
+    # whole range, as the bar shows it; or one day of it.
+    top_events = board["tiles"][2]["insight"]["query"]
+    source = {"kind": "InsightActorsQuery", "source": top_events, "breakdown": "signed up"}
+    actors = server.query({"kind": "ActorsQuery", "source": source})["results"]
+    assert sorted(row[0]["distinct_ids"][0] for row in actors) == ["ada", "bob"]
+    day = (datetime.now(UTC) - timedelta(days=2)).date().isoformat()
+    actors = server.query({"kind": "ActorsQuery", "source": {**source, "day": day}})["results"]
+    assert [row[0]["distinct_ids"] for row in actors] == [["bob"]]
+
 
 def test_every_new_project_starts_with_its_own(server: Server) -> None:
     with server.api() as api:

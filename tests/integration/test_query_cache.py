@@ -63,6 +63,7 @@ def test_identical_query_is_cached_and_force_blocking_recomputes(server: Server)
         assert second.json()["cache_key"] == first.json()["cache_key"]
         result = first.content.split(b',"is_cached"')[0]
         assert second.content.split(b',"is_cached"')[0] == result  # byte for byte
+        assert first.content.count(b'"is_cached"') == second.content.count(b'"is_cached"') == 1
         forced = ask(api, TRENDS, "force_blocking")
         assert forced.json()["is_cached"] is False and total(forced) == 3
         assert forced.json()["last_refresh"] > first.json()["last_refresh"]

@@ -83,9 +83,18 @@ def test_a_personal_api_key_saves_without_an_author(server: Server) -> None:
     assert saved["created_by"] is None and saved["last_modified_by"] is None
 
 
+def empty_project(api: httpx.Client, name: str) -> int:
+    """A new project without the insights every new project starts with."""
+    project: int = api.post("/api/projects/", json={"name": name}).json()["id"]
+    base = f"/api/projects/{project}/insights/"
+    for insight in api.get(base).json()["results"]:
+        assert api.delete(base + f"{insight['id']}/").status_code == 204
+    return project
+
+
 def test_list_search_short_id_and_pages(server: Server) -> None:
     with server.api() as api:
-        project = api.post("/api/projects/", json={"name": "Listing"}).json()["id"]
+        project = empty_project(api, "Listing")
         base = f"/api/projects/{project}/insights/"
         made = [
             save(api, project, name="Revenue by plan"),
@@ -165,7 +174,7 @@ def test_other_fields_are_checked(server: Server) -> None:
 def test_nothing_is_seen_or_changed_from_another_project(server: Server) -> None:
     with server.api() as api:
         mine = save(api, name="Project one's")
-        other = api.post("/api/projects/", json={"name": "Elsewhere"}).json()["id"]
+        other = empty_project(api, "Elsewhere")
         theirs = f"/api/projects/{other}/insights/"
         assert api.get(theirs + f"{mine['id']}/").status_code == 404
         assert api.patch(theirs + f"{mine['id']}/", json={"name": "taken"}).status_code == 404

@@ -38,6 +38,8 @@ CACHED_KINDS = frozenset(
     }
 )
 Refresh = Literal["blocking", "force_blocking", "force_cache"]
+# Set here, after the result; a runner's own `is_cached: false` is taken out of its result.
+CACHE_FIELDS = frozenset({"is_cached", "last_refresh", "cache_key", "cache_missing"})
 
 
 def _iso(seconds: float) -> str:
@@ -84,7 +86,8 @@ class CachedQueries:
                     }
                 )
         started = self.cache.clock()
-        body = orjson.dumps(await compute())
+        result = await compute()
+        body = orjson.dumps({k: v for k, v in result.items() if k not in CACHE_FIELDS})
         self.cache.put(project.id, key, body, started)
         fields = {"is_cached": False, "last_refresh": _iso(started), "cache_key": key}
         return with_cache_fields(body, fields)

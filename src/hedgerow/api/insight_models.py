@@ -24,7 +24,7 @@ from hedgerow.api.query_models import (
     StickinessQuery,
     TrendsQuery,
 )
-from hedgerow.insights.dashboards import GRID_COLUMNS
+from hedgerow.insights.tiles import GRID_COLUMNS
 
 MAX_NAME = 400
 MAX_DESCRIPTION = 10_000

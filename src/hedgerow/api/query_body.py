@@ -66,7 +66,9 @@ class InsightActorsQuery(Shape):
     kind: Literal["InsightActorsQuery"]
     source: InsightSource
     day: str | int | None = Field(
-        None, description="The point's entry of `days` (stickiness: the number of intervals)"
+        None,
+        description="The point's entry of `days` (stickiness: the number of intervals); "
+        "none for a trends display of one value per series: the whole range",
     )
     series: int | None = Field(None, ge=0)
     breakdown: str | int | None = None

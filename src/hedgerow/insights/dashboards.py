@@ -1,12 +1,8 @@
-"""Dashboards and their tiles: a saved insight or a text card, placed on a 12-column grid.
-
-A tile's place is `layouts` (`{"sm": {"x", "y", "w", "h"}}`, in grid columns and rows); a
-tile added without one goes below the others, at the left, 6 columns wide and 5 rows high.
-"""
+"""Dashboards: a name, filters for every tile, and tiles (a saved insight or a text card,
+placed on a 12-column grid; how tiles change is in `tiles.py`)."""
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,10 +10,8 @@ from typing import Any
 import orjson
 
 from hedgerow.insights.schema import SavedDb
+from hedgerow.insights.tiles import TileChanges
 
-GRID_COLUMNS = 12
-NEW_TILE_WIDTH = 6
-NEW_TILE_HEIGHT = 5
 _COLUMNS = (
     "id, team_id, name, description, pinned, filters, created_at, created_by, last_modified_at"
 )
@@ -69,18 +63,9 @@ def _tile(row: tuple[Any, ...]) -> Tile:
     return Tile(row[0], row[1], row[2], orjson.loads(row[3]), row[4])
 
 
-def _below(conn: sqlite3.Connection, dashboard_id: int) -> dict[str, Any]:
-    """The layout of a new tile: below every tile of the dashboard, at the left."""
-    bottom = 0
-    for (layouts,) in conn.execute(
-        "SELECT layouts FROM dashboard_tiles WHERE dashboard_id = ?", (dashboard_id,)
-    ):
-        sm = orjson.loads(layouts).get("sm", {})
-        bottom = max(bottom, int(sm.get("y", 0)) + int(sm.get("h", 0)))
-    return {"sm": {"x": 0, "y": bottom, "w": NEW_TILE_WIDTH, "h": NEW_TILE_HEIGHT}}
+class DashboardStore(TileChanges):
+    """Dashboards of a project (and, from `TileChanges`, their tiles)."""
 
-
-class DashboardStore:
     def __init__(self, db: SavedDb) -> None:
         self.db = db
 
@@ -174,96 +159,3 @@ class DashboardStore:
             if deleted:
                 conn.execute("DELETE FROM dashboard_tiles WHERE dashboard_id = ?", (dashboard_id,))
         return bool(deleted)
-
-    # -- tiles -------------------------------------------------------------------------
-
-    def add_tile(
-        self,
-        team_id: int,
-        dashboard_id: int,
-        *,
-        insight_id: int | None = None,
-        text: str | None = None,
-        layouts: dict[str, Any] | None = None,
-    ) -> None:
-        with self.db.transaction() as conn:
-            place = layouts or _below(conn, dashboard_id)
-            conn.execute(
-                "INSERT INTO dashboard_tiles (team_id, dashboard_id, insight_id, text, layouts) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (team_id, dashboard_id, insight_id, text, orjson.dumps(place).decode()),
-            )
-            self._touch(conn, dashboard_id)
-
-    def change_tiles(self, team_id: int, dashboard_id: int, changes: list[dict[str, Any]]) -> None:
-        """Apply tile changes, all or none: `id` with any of `layouts`, `color`, `text`,
-        `deleted` (the ids must be tiles of this dashboard: the caller checks), or, without
-        `id`, a new text card (`text`, and `layouts` or below the others)."""
-        with self.db.transaction() as conn:
-            for change in changes:
-                tile_id = change.get("id")
-                if tile_id is None:
-                    place = change.get("layouts") or _below(conn, dashboard_id)
-                    conn.execute(
-                        "INSERT INTO dashboard_tiles (team_id, dashboard_id, text, layouts, color)"
-                        " VALUES (?, ?, ?, ?, ?)",
-                        (
-                            team_id,
-                            dashboard_id,
-                            change["text"],
-                            orjson.dumps(place).decode(),
-                            change.get("color"),
-                        ),
-                    )
-                    continue
-                if change.get("deleted"):
-                    conn.execute("DELETE FROM dashboard_tiles WHERE id = ?", (tile_id,))
-                    continue
-                columns = {k: change[k] for k in ("layouts", "color", "text") if k in change}
-                if "layouts" in columns:
-                    columns["layouts"] = orjson.dumps(columns["layouts"]).decode()
-                if columns:
-                    assignments = ", ".join(f"{k} = ?" for k in columns)
-                    conn.execute(
-                        f"UPDATE dashboard_tiles SET {assignments} WHERE id = ?",
-                        (*columns.values(), tile_id),
-                    )
-            self._touch(conn, dashboard_id)
-
-    def set_insight_dashboards(
-        self, team_id: int, insight_id: int, dashboard_ids: list[int]
-    ) -> None:
-        """Put the insight on exactly these dashboards of the project: a tile added (below
-        the others) where it is missing, its tiles removed from the other dashboards."""
-        wanted = set(dashboard_ids)
-        with self.db.transaction() as conn:
-            rows = conn.execute(
-                "SELECT DISTINCT dashboard_id FROM dashboard_tiles "
-                "WHERE team_id = ? AND insight_id = ?",
-                (team_id, insight_id),
-            ).fetchall()
-            present = {row[0] for row in rows}
-            for dashboard_id in sorted(present - wanted):
-                conn.execute(
-                    "DELETE FROM dashboard_tiles WHERE dashboard_id = ? AND insight_id = ?",
-                    (dashboard_id, insight_id),
-                )
-                self._touch(conn, dashboard_id)
-            for dashboard_id in sorted(wanted - present):
-                conn.execute(
-                    "INSERT INTO dashboard_tiles (team_id, dashboard_id, insight_id, layouts) "
-                    "VALUES (?, ?, ?, ?)",
-                    (
-                        team_id,
-                        dashboard_id,
-                        insight_id,
-                        orjson.dumps(_below(conn, dashboard_id)).decode(),
-                    ),
-                )
-                self._touch(conn, dashboard_id)
-
-    @staticmethod
-    def _touch(conn: sqlite3.Connection, dashboard_id: int) -> None:
-        conn.execute(
-            "UPDATE dashboards SET last_modified_at = ? WHERE id = ?", (time.time(), dashboard_id)
-        )

@@ -19,6 +19,7 @@ from hedgerow.insights.schema import SavedDb
 
 SHORT_ID_ALPHABET = string.ascii_letters + string.digits
 SHORT_ID_LENGTH = 8
+SHORT_ID_ATTEMPTS = 5  # a taken one is drawn with odds of (insights / 62**8) each time
 _COLUMNS = (
     "id, team_id, short_id, name, description, query, favorited, created_at, created_by, "
     "last_modified_at, last_modified_by"
@@ -139,7 +140,7 @@ class InsightStore:
         user_id: int | None,
     ) -> Insight:
         now = time.time()
-        while True:  # a short id taken in this project (1 in 2e14 per insight): draw again
+        for attempt in range(SHORT_ID_ATTEMPTS):
             try:
                 with self.db.lock:
                     cursor = self.db.conn.execute(
@@ -159,8 +160,9 @@ class InsightStore:
                         ),
                     )
                 break
-            except sqlite3.IntegrityError:
-                continue
+            except sqlite3.IntegrityError:  # the short id is taken in this project: draw again
+                if attempt == SHORT_ID_ATTEMPTS - 1:
+                    raise
         created = self.get(team_id, int(cursor.lastrowid or 0))
         assert created is not None
         return created

@@ -4,10 +4,11 @@ Each kind exposes its per-person step (the SQL its aggregate counts), and the ac
 rows of that step at the point, so a point's number and its persons come from the same SQL:
 
 - `InsightActorsQuery` over a `TrendsQuery`: `series` (index, default 0), `day` (an entry of
-  the result's `days`), `breakdown` (the point's `breakdown_value`), `compare`
-  (`current`/`previous`): the persons with a matching event in that interval and group,
-  with `event_count` their matching events there. Formulas and the weekly/monthly active
-  maths have no persons.
+  the result's `days`; none for a display of one value per series, such as
+  `ActionsBarValue` or `ActionsPie`: the whole range), `breakdown` (the point's
+  `breakdown_value`), `compare` (`current`/`previous`): the persons with a matching event
+  in that interval and group, with `event_count` their matching events there. Formulas and
+  the weekly/monthly active maths have no persons.
 - over a `LifecycleQuery`: `day` and `status` (new, returning, resurrecting, dormant).
 - over a `StickinessQuery`: `series` and `day` (the number of intervals, 1 to N), with
   `event_count` their matching events in the range.
@@ -29,7 +30,7 @@ from hedgerow.query.lifecycle import STATUSES, lifecycle_per_person, lifecycle_s
 from hedgerow.query.retention import retention_per_person, retention_setup
 from hedgerow.query.stickiness import stickiness_per_person
 from hedgerow.query.timerange import TimeRange, interval_of, resolve_range
-from hedgerow.query.trends import parse_breakdown, trends_ranges
+from hedgerow.query.trends import AGGREGATE_DISPLAYS, parse_breakdown, trends_ranges
 from hedgerow.query.trends_series import series_actors
 from hedgerow.store.schema import EVENTS_TABLE
 
@@ -81,8 +82,10 @@ def _trends(env: QueryEnv, source: dict[str, Any], insight: dict[str, Any]) -> t
         if previous is None:
             raise _bad("`compare` is 'previous' but the insight compares to nothing.")
         tr = previous
-    starts = tr.bucket_starts()
-    key = tr.key(starts[_day_index(tr, source.get("day"))])
+    whole = (insight.get("trendsFilter") or {}).get("display") in AGGREGATE_DISPLAYS
+    key = None  # the whole range, for a display of one value per series
+    if source.get("day") is not None or not whole:
+        key = tr.key(tr.bucket_starts()[_day_index(tr, source.get("day"))])
     breakdown = parse_breakdown(insight.get("breakdownFilter"))
     value = source.get("breakdown")
     if breakdown is not None and value is None:

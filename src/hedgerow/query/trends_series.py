@@ -180,12 +180,13 @@ def series_actors(
     filters: Any,
     tr: TimeRange,
     breakdown: Breakdown | None,
-    bucket_key: str,
+    bucket_key: str | None,
     value: str | None,
 ) -> tuple[Compiler, str]:
-    """The persons behind one point of a series (the interval with this bucket key, and
-    this breakdown value): `person` (key) and `events` (their matching events in it). Built
-    from the same conditions, bucket and breakdown group as the point's value."""
+    """The persons behind one point of a series (the interval with this bucket key, or the
+    whole range for None, and this breakdown value): `person` (key) and `events` (their
+    matching events in it). Built from the same conditions, bucket and breakdown group as
+    the point's value."""
     s = _SeriesSql(env, node, filters, tr)
     if s.rolling:
         raise BadRequest(
@@ -196,7 +197,9 @@ def series_actors(
     _order, group = breakdown_group(s, breakdown)
     c = s.c
     bucket = bucket_of_unit_sql(tr.interval, unit_sql(tr.interval, s.tz))
-    where = [s.range_where(), f"{bucket} = {c.params.string(bucket_key)}"]
+    where = [s.range_where()]
+    if bucket_key is not None:
+        where.append(f"{bucket} = {c.params.string(bucket_key)}")
     if breakdown is not None:
         where.append(f"{group} = {c.params.string(value or '')}")
     return c, (
