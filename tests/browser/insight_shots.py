@@ -97,7 +97,7 @@ def shoot_insights(page: Page, out_dir: Path) -> None:
     page.set_viewport_size({"width": 1280, "height": 1300})
     for name, query in INSIGHTS.items():
         page.goto(insight_path(query))
-        ready = "table" if query["kind"] == "HogQLQuery" else "figure, .retention-table"
+        ready = "figure, .insight-table table"
         try:
             page.wait_for_selector(f".insight-result[aria-busy=false] >> {ready}", timeout=8000)
         except Exception:
@@ -107,4 +107,11 @@ def shoot_insights(page: Page, out_dir: Path) -> None:
         out = out_dir / f"insight-{name}.png"
         page.screenshot(path=str(out), full_page=True)
         print(f"wrote {out}")
+    # The persons of a retention cell.
+    page.goto(insight_path(INSIGHTS["retention"]))
+    page.locator(".retention-table tbody tr >> nth=1").get_by_role("button").nth(1).click()
+    page.wait_for_selector("dialog .actors-table tbody tr")
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(out_dir / "insight-persons.png"))
+    print(f"wrote {out_dir / 'insight-persons.png'}")
     page.set_viewport_size({"width": 1280, "height": 800})

@@ -29,6 +29,8 @@ from playwright.sync_api import Page, sync_playwright
 from posthog import Posthog
 
 from browser_site import CHROMIUM, CHROMIUM_ARGS
+from insight_shots import shoot_insights
+from insights_data import send_insights_dataset
 from server import TOKEN, Server
 from webapp import ADMIN, sign_in
 
@@ -384,6 +386,8 @@ def main(out_dir: Path) -> None:
             shoot_actions(page, server, out_dir)
             shoot_settings_and_warnings(page, server, out_dir)
             shoot_sql_and_definitions(page, out_dir)
+            send_insights_dataset(server)
+            shoot_insights(page, out_dir)
             shoot_insights_and_dashboards(page, server, out_dir)
         finally:
             browser.close()

@@ -16,6 +16,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from insight_shots import INSIGHTS, insight_path
 from readback import wait_for_events
 from server import TOKEN, Server
 
@@ -178,7 +179,22 @@ def signed_in_screens(data: dict[str, Any]) -> list[Screen]:
         Screen("/dashboards", "tbody tr", "Dashboards"),
         Screen("/dashboard/1", "article.tile .tile-chart >> nth=5", "Dashboards"),
         Screen("/persons/nobody-at-all", "text=Person not found", "Persons"),
+        *insight_screens(),
     ]
+
+
+def insight_screens() -> list[Screen]:
+    """The insight editor on each kind, with a series filter, a global filter and a rule."""
+    screens = []
+    ready = ".insight-result[aria-busy=false] >> figure, table, .empty"
+    for name in ("trends-line", "funnel", "retention", "paths", "lifecycle", "sql"):
+        query = dict(INSIGHTS[name])
+        if "series" in query:
+            plan = {"key": "plan", "operator": "exact", "type": "person", "value": "free"}
+            query["series"] = [query["series"][0] | {"properties": [plan]}, *query["series"][1:]]
+            query["properties"] = [{"key": "$browser", "operator": "is_set", "type": "event"}]
+        screens.append(Screen(insight_path(query), ready, None))
+    return screens
 
 
 def test_every_screen_names_its_controls_and_has_one_h1(
@@ -192,6 +208,19 @@ def test_every_screen_names_its_controls_and_has_one_h1(
     page.goto("/ingestion-warnings")
     page.get_by_role("button", name="Duplicate event").click()
     problems += audit(page, Screen("/ingestion-warnings (samples)", ".samples tbody tr", None))
+    one_bar = {
+        "kind": "TrendsQuery",
+        "series": [{"kind": "EventsNode", "event": None, "math": "dau"}],
+        "interval": "month",
+        "dateRange": {"date_from": "-0mStart"},
+        "trendsFilter": {"display": "ActionsBar"},
+    }
+    page.goto(insight_path(one_bar))
+    canvas = page.locator(".insight-result[aria-busy=false] figure canvas")
+    box = canvas.bounding_box()
+    assert box is not None
+    canvas.click(position={"x": box["width"] / 2, "y": box["height"] * 0.75})
+    problems += audit(page, Screen("/insights/new (persons of a bar)", "dialog tbody tr", None))
     page.goto("/settings")
     page.get_by_label("Key label").fill("accessibility")
     page.get_by_role("button", name="Create key").click()

@@ -1,5 +1,7 @@
-// The numbers behind a cartesian chart as a table: visually hidden beside the canvas (for
-// screen readers), or shown as the chart itself for the table display.
+// The numbers behind a cartesian chart as a table. Beside a full-size chart it is a
+// "Numbers behind the chart" disclosure whose values are buttons opening the point's
+// persons (the keyboard's way to what a click on the canvas does); on a dashboard tile it
+// is visually hidden, for screen readers.
 
 import type { CartesianModel } from "./chartModel";
 import { formatNumber } from "./format";
@@ -7,38 +9,56 @@ import { formatNumber } from "./format";
 interface Props {
   model: CartesianModel;
   caption: string;
-  hidden?: boolean;
+  compact: boolean;
+  /** Open the persons of a point; only points with persons (a `days` entry) get a button. */
+  onPoint?: (seriesIndex: number, dataIndex: number) => void;
 }
 
-export function DataTable({ model, caption, hidden = true }: Props) {
-  return (
-    <div className={hidden ? "visually-hidden" : "table-scroll insight-table"}>
-      <table className="data-table">
-        <caption className={hidden ? undefined : "visually-hidden"}>{caption}</caption>
-        <thead>
-          <tr>
-            <th scope="col">Series</th>
-            {model.pointLabels.map((label, index) => (
-              <th scope="col" key={index}>
-                {label}
-              </th>
+export function DataTable({ model, caption, compact, onPoint }: Props) {
+  const table = (
+    <table className="data-table">
+      <caption className="visually-hidden">{caption}</caption>
+      <thead>
+        <tr>
+          <th scope="col">Series</th>
+          {model.pointLabels.map((label, index) => (
+            <th scope="col" key={index} className="numeric">
+              {label}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {model.series.map((series, s) => (
+          <tr key={s}>
+            <th scope="row">{series.name}</th>
+            {series.data.map((value, i) => (
+              <td key={i} className="numeric">
+                {onPoint && !compact && series.days?.[i] !== undefined && value ? (
+                  <button
+                    type="button"
+                    className="link-button"
+                    aria-label={`${formatNumber(value)}: persons of ${series.name}, ${model.pointLabels[i] ?? ""}`}
+                    onClick={() => onPoint(s, i)}
+                  >
+                    {formatNumber(value)}
+                  </button>
+                ) : (
+                  formatNumber(value)
+                )}
+              </td>
             ))}
           </tr>
-        </thead>
-        <tbody>
-          {model.series.map((series, index) => (
-            <tr key={index}>
-              <th scope="row">{series.name}</th>
-              {series.data.map((value, i) => (
-                <td key={i} className="numeric">
-                  {formatNumber(value)}
-                </td>
-              ))}
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+        ))}
+      </tbody>
+    </table>
+  );
+  if (compact) return <div className="visually-hidden">{table}</div>;
+  return (
+    <details className="chart-data">
+      <summary>Numbers behind the chart</summary>
+      <div className="table-scroll insight-table">{table}</div>
+    </details>
   );
 }
 

@@ -53,8 +53,8 @@ export function EChart({ option, label, height, onClick }: Props) {
   }, [option]);
 
   return (
-    <figure className="insight-chart" aria-label={label}>
-      <div ref={box} className="insight-canvas" style={{ height }} data-chart-label={label} />
+    <figure className="insight-chart" aria-label={label} style={{ height }}>
+      <div ref={box} className="insight-canvas" />
     </figure>
   );
 }

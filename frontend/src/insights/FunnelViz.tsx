@@ -8,7 +8,7 @@ import { cartesianOption } from "./chartOptions";
 import { chartLabel } from "./DataTable";
 import { EChart } from "./EChart";
 import { formatDuration, formatNumber, formatPercent } from "./format";
-import { funnelBreakdowns, funnelModel, timeModel, type FunnelBreakdown } from "./funnelData";
+import { funnelBreakdowns, funnelModel, timeModel, timeUnit, type FunnelBreakdown } from "./funnelData";
 import type { ActorsSource, FunnelsQuery, FunnelsResponse } from "./types";
 
 interface Props {
@@ -22,10 +22,21 @@ interface Props {
 export function FunnelViz({ query, response, compact, height, onPointClick }: Props) {
   const groups = useMemo(() => funnelBreakdowns(response), [response]);
   const timeView = query.funnelsFilter?.hedgerowViz === "time_to_convert";
-  const model = useMemo(() => (timeView ? timeModel(groups) : funnelModel(groups)), [groups, timeView]);
+  const unit = useMemo(() => timeUnit(groups), [groups]);
+  const model = useMemo(() => (timeView ? timeModel(groups, unit) : funnelModel(groups)), [groups, timeView, unit]);
   const option = useMemo(
-    () => cartesianOption(model, { compact, valueFormatter: timeView ? formatDuration : undefined }),
-    [model, compact, timeView],
+    () =>
+      cartesianOption(
+        model,
+        timeView
+          ? {
+              compact,
+              valueFormatter: (value) => `${formatNumber(value)} ${unit.suffix}`,
+              tooltipFormatter: (value) => formatDuration(value * unit.seconds),
+            }
+          : { compact },
+      ),
+    [model, compact, timeView, unit],
   );
   if (groups.length === 0) return <p className="empty">No persons entered this funnel.</p>;
   const label = chartLabel(timeView ? "Time to convert chart" : "Funnel chart", model.series.map((s) => s.name));
@@ -44,12 +55,34 @@ export function FunnelViz({ query, response, compact, height, onPointClick }: Pr
           onPointClick?.(funnelActors(query, Math.abs(step), step < 0, breakdown));
         }}
       />
-      {!compact && <FunnelTable groups={groups} />}
+      {!compact && (
+        <FunnelTable
+          groups={groups}
+          onStep={
+            onPointClick &&
+            ((step, dropped, breakdown) => onPointClick(funnelActors(query, step, dropped, breakdown)))
+          }
+        />
+      )}
     </>
   );
 }
 
-function FunnelTable({ groups }: { groups: FunnelBreakdown[] }) {
+type OnStep = (step: number, dropped: boolean, breakdown: string | number | undefined) => void;
+
+/** A count, as a button opening its persons when there are any. */
+function PersonsCell({ count, label, open }: { count: number; label: string; open?: () => void }) {
+  if (!open || count <= 0) return <td className="numeric">{formatNumber(count)}</td>;
+  return (
+    <td className="numeric">
+      <button type="button" className="link-button" aria-label={`${formatNumber(count)}: ${label}`} onClick={open}>
+        {formatNumber(count)}
+      </button>
+    </td>
+  );
+}
+
+function FunnelTable({ groups, onStep }: { groups: FunnelBreakdown[]; onStep?: OnStep }) {
   return (
     <div className="table-scroll insight-table">
       <table className="data-table">
@@ -73,10 +106,18 @@ function FunnelTable({ groups }: { groups: FunnelBreakdown[] }) {
                 <th scope="row">
                   {step.step}. {step.name}
                 </th>
-                <td className="numeric">{formatNumber(step.count)}</td>
+                <PersonsCell
+                  count={step.count}
+                  label={`persons who reached step ${step.step}${group.label ? ` (${group.label})` : ""}`}
+                  open={onStep && (() => onStep(step.step, false, group.value))}
+                />
                 <td className="numeric">{formatPercent(step.conversionFromFirst)}</td>
                 <td className="numeric">{formatPercent(step.conversionFromPrevious)}</td>
-                <td className="numeric">{formatNumber(step.droppedOff)}</td>
+                <PersonsCell
+                  count={step.droppedOff}
+                  label={`persons who dropped off before step ${step.step}${group.label ? ` (${group.label})` : ""}`}
+                  open={onStep && (() => onStep(step.step, true, group.value))}
+                />
                 <td className="numeric">{formatDuration(step.medianTime)}</td>
               </tr>
             )),

@@ -85,19 +85,15 @@ function BarsViz({ query, response, compact, height, onPointClick }: BarsProps) 
   const option = useMemo(() => cartesianOption(model, { compact }), [model, compact]);
   const kind = query.kind === "LifecycleQuery" ? "Lifecycle chart" : "Stickiness chart";
   const label = chartLabel(kind, model.series.map((s) => s.name));
+  const open = (seriesIndex: number, dataIndex: number) => {
+    const series = model.series[seriesIndex];
+    const day = series?.days?.[dataIndex];
+    if (series && day !== undefined) onPointClick?.(pointActors(query, series.key, day));
+  };
   return (
     <>
-      <EChart
-        option={option}
-        label={label}
-        height={height}
-        onClick={(c) => {
-          const series = model.series[c.seriesIndex];
-          const day = series?.days?.[c.dataIndex];
-          if (series && day !== undefined) onPointClick?.(pointActors(query, series.key, day));
-        }}
-      />
-      <DataTable model={model} caption={label} />
+      <EChart option={option} label={label} height={height} onClick={(c) => open(c.seriesIndex, c.dataIndex)} />
+      <DataTable model={model} caption={label} compact={compact} onPoint={onPointClick ? open : undefined} />
     </>
   );
 }

@@ -14,6 +14,7 @@ export function cellText(value: unknown): string {
 
 export function SqlTable({ response, compact }: { response: HogQLResponse; compact: boolean }) {
   const rows = response.results.slice(0, MAX_ROWS);
+  const numeric = response.columns.map((_, c) => rows.length > 0 && rows.every((row) => typeof row[c] === "number"));
   return (
     <div className={compact ? "table-scroll insight-table compact" : "table-scroll insight-table"}>
       <table className="data-table">
@@ -21,7 +22,7 @@ export function SqlTable({ response, compact }: { response: HogQLResponse; compa
         <thead>
           <tr>
             {response.columns.map((column, i) => (
-              <th scope="col" key={i}>
+              <th scope="col" key={i} className={numeric[i] ? "numeric" : undefined}>
                 {column}
               </th>
             ))}
@@ -30,11 +31,14 @@ export function SqlTable({ response, compact }: { response: HogQLResponse; compa
         <tbody>
           {rows.map((row, r) => (
             <tr key={r}>
-              {row.map((value, c) => (
-                <td key={c} className={typeof value === "number" ? "numeric" : undefined}>
-                  {cellText(value)}
-                </td>
-              ))}
+              {row.map((value, c) => {
+                const text = cellText(value);
+                return (
+                  <td key={c} className={typeof value === "number" ? "numeric" : undefined} title={text}>
+                    {text}
+                  </td>
+                );
+              })}
             </tr>
           ))}
         </tbody>

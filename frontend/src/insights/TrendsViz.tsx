@@ -42,19 +42,15 @@ function SeriesViz({ query, response, compact, height, onPointClick }: Props) {
   const model = useMemo(() => trendsModel(query, response), [query, response]);
   const option = useMemo(() => cartesianOption(model, { compact }), [model, compact]);
   const label = chartLabel(KIND_NAMES[trendsDisplay(query)], model.series.map((s) => s.name));
+  const open = (seriesIndex: number, dataIndex: number) => {
+    const series = model.series[seriesIndex];
+    const day = series?.days?.[dataIndex];
+    if (series && day !== undefined) onPointClick?.(pointActors(query, series.key, day));
+  };
   return (
     <>
-      <EChart
-        option={option}
-        label={label}
-        height={height}
-        onClick={(click) => {
-          const series = model.series[click.seriesIndex];
-          const day = series?.days?.[click.dataIndex];
-          if (series && day !== undefined) onPointClick?.(pointActors(query, series.key, day));
-        }}
-      />
-      <DataTable model={model} caption={label} />
+      <EChart option={option} label={label} height={height} onClick={(click) => open(click.seriesIndex, click.dataIndex)} />
+      <DataTable model={model} caption={label} compact={compact} onPoint={onPointClick ? open : undefined} />
     </>
   );
 }

@@ -22,10 +22,12 @@ function asList(params: AxisParam | AxisParam[]): AxisParam[] {
 }
 
 /** Canvas tooltip text: the point's label, then "series: exact value" lines. */
-export function tooltipLines(title: string, rows: { name: string; value: unknown }[]): string {
-  const lines = rows.map(
-    ({ name, value }) => `${tooltipText(name)}: ${typeof value === "number" ? formatNumber(value) : "–"}`,
-  );
+export function tooltipLines(
+  title: string,
+  rows: { name: string; value: unknown }[],
+  format: (value: number) => string = formatNumber,
+): string {
+  const lines = rows.map(({ name, value }) => `${tooltipText(name)}: ${typeof value === "number" ? format(value) : "–"}`);
   return [tooltipText(title), ...lines].join("\n");
 }
 
@@ -35,10 +37,16 @@ function legend(compact: boolean): object {
 
 export function cartesianOption(
   model: CartesianModel,
-  options: { compact?: boolean; valueFormatter?: (value: number) => string } = {},
+  options: {
+    compact?: boolean;
+    /** How values read on the axis; also in tooltips unless `tooltipFormatter` is given. */
+    valueFormatter?: (value: number) => string;
+    tooltipFormatter?: (value: number) => string;
+  } = {},
 ): EChartsCoreOption {
   const compact = options.compact ?? false;
   const format = options.valueFormatter ?? formatNumber;
+  const tooltipFormat = options.tooltipFormatter ?? format;
   return {
     animation: false,
     textStyle: { fontSize: compact ? 10 : 12 },
@@ -54,6 +62,7 @@ export function cartesianOption(
         return tooltipLines(
           model.pointLabels[index] ?? "",
           list.map((p) => ({ name: p.seriesName ?? "", value: p.value })),
+          tooltipFormat,
         );
       },
     },

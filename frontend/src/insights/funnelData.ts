@@ -81,8 +81,28 @@ export function funnelModel(groups: FunnelBreakdown[]): CartesianModel {
   return { categories, pointLabels: categories, series };
 }
 
-/** Median time from the previous step, per step after the first. */
-export function timeModel(groups: FunnelBreakdown[]): CartesianModel {
+const TIME_UNITS: { seconds: number; suffix: string }[] = [
+  { seconds: 86400, suffix: "d" },
+  { seconds: 3600, suffix: "h" },
+  { seconds: 60, suffix: "min" },
+  { seconds: 1, suffix: "s" },
+];
+
+/** The unit the time axis counts in: the largest that the longest time has two of. */
+export function timeUnit(groups: FunnelBreakdown[]): { seconds: number; suffix: string } {
+  const longest = Math.max(
+    0,
+    ...groups.flatMap((group) => group.steps.flatMap((step) => [step.medianTime ?? 0, step.averageTime ?? 0])),
+  );
+  return TIME_UNITS.find((unit) => longest >= 2 * unit.seconds) ?? { seconds: 1, suffix: "s" };
+}
+
+/**
+ * Median and average time from the previous step, per step after the first, in `unit`s
+ * (so the axis has round numbers of hours or days).
+ */
+export function timeModel(groups: FunnelBreakdown[], unit = timeUnit(groups)): CartesianModel {
+  const inUnit = (seconds: number | null) => (seconds === null ? null : seconds / unit.seconds);
   const steps = (groups[0]?.steps ?? []).slice(1);
   const categories = steps.map((step) => `${step.step - 1} → ${step.step}. ${step.name}`);
   return {
@@ -91,7 +111,7 @@ export function timeModel(groups: FunnelBreakdown[]): CartesianModel {
     series: groups.flatMap((group, index) => [
       {
         name: `${group.label ? group.label + " - " : ""}Median time`,
-        data: group.steps.slice(1).map((step) => step.medianTime),
+        data: group.steps.slice(1).map((step) => inUnit(step.medianTime)),
         type: "bar" as const,
         color: seriesColor(index * 2),
         key: {},
@@ -99,7 +119,7 @@ export function timeModel(groups: FunnelBreakdown[]): CartesianModel {
       },
       {
         name: `${group.label ? group.label + " - " : ""}Average time`,
-        data: group.steps.slice(1).map((step) => step.averageTime),
+        data: group.steps.slice(1).map((step) => inUnit(step.averageTime)),
         type: "bar" as const,
         color: seriesColor(index * 2 + 1),
         key: {},

@@ -1,10 +1,12 @@
 import { describe, expect, it } from "vitest";
 
 import { funnelActors, pointActors, retentionActors } from "./actorsSource";
-import { funnelBreakdowns, funnelModel } from "./funnelData";
+import { cartesianOption } from "./chartOptions";
+import { formatDuration } from "./format";
+import { funnelBreakdowns, funnelModel, timeModel, timeUnit } from "./funnelData";
 import { lifecycleModel, stickinessModel } from "./kindsData";
 import { sankeyModel, splitNode } from "./pathsData";
-import { cellShade, cohortGroups } from "./retentionData";
+import { cellShade, cohortGroups, contrast, shadeLuminance } from "./retentionData";
 import type { FunnelStep, LifecycleQuery, RetentionQuery, StickinessQuery } from "./types";
 
 const lifecycle: LifecycleQuery = {
@@ -81,11 +83,16 @@ describe("funnels", () => {
 });
 
 describe("retention", () => {
-  it("shades by percentage and keeps text readable", () => {
+  it("shades by percentage and keeps text readable (4.5:1) at every percentage", () => {
     expect(cellShade(100)).toEqual({ background: "rgba(29, 95, 191, 1.00)", color: "#ffffff" });
     expect(cellShade(0).color).toBe("#1d2327");
-    expect(cellShade(30).color).toBe("#1d2327");
-    expect(cellShade(60).color).toBe("#ffffff");
+    for (let p = 0; p <= 100; p++) {
+      const shade = cellShade(p);
+      const alpha = Number(/([\d.]+)\)$/.exec(shade.background)?.[1]);
+      const text = shade.color === "#ffffff" ? 1 : 0.0157;
+      expect(contrast(shadeLuminance(alpha), text)).toBeGreaterThanOrEqual(4.5);
+      if (p > 0) expect(alpha).toBeGreaterThanOrEqual(Number(/([\d.]+)\)$/.exec(cellShade(p - 1).background)?.[1]));
+    }
   });
 
   it("numbers cohorts within each breakdown value, for the cell's persons", () => {
@@ -110,5 +117,31 @@ describe("paths", () => {
     ]);
     expect(model.nodes.map((n) => n.name)).toEqual(["1_/a", "2_/b", "3_/c"]);
     expect(model.links).toHaveLength(2);
+  });
+});
+
+describe("time to convert", () => {
+  it("counts in the largest unit the longest time has two of, with exact times in tooltips", () => {
+    const groups = funnelBreakdowns({
+      results: [
+        step(0, 10),
+        step(1, 5, { median_conversion_time: 720, average_conversion_time: 900 }),
+        step(2, 2, { median_conversion_time: 64800, average_conversion_time: 57600 }),
+      ],
+    });
+    const unit = timeUnit(groups);
+    expect(unit.suffix).toBe("h");
+    const model = timeModel(groups, unit);
+    expect(model.categories).toEqual(["1 → 2. e1", "2 → 3. e2"]);
+    expect(model.series.map((s) => s.data)).toEqual([
+      [0.2, 18],
+      [0.25, 16],
+    ]);
+    const option = cartesianOption(model, { tooltipFormatter: (v) => formatDuration(v * unit.seconds) }) as {
+      tooltip: { formatter: (p: unknown) => string };
+    };
+    expect(option.tooltip.formatter([{ seriesName: "Median time", value: 18, dataIndex: 1 }])).toBe(
+      "2 → 3. e2\nMedian time: 18h 0m",
+    );
   });
 });

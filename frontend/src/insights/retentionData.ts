@@ -9,17 +9,41 @@ export interface CellShade {
   color: string;
 }
 
+const HUE = [29, 95, 191];
+const DARK_TEXT = "#1d2327";
+const DARK_LUMINANCE = 0.0157;
+
+function channel(value: number): number {
+  const c = value / 255;
+  return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+}
+
+/** The relative luminance of the hue at `alpha` over white (WCAG 2). */
+export function shadeLuminance(alpha: number): number {
+  const [r, g, b] = HUE.map((c) => channel(255 + alpha * (c - 255)));
+  return 0.2126 * (r ?? 0) + 0.7152 * (g ?? 0) + 0.0722 * (b ?? 0);
+}
+
+export function contrast(a: number, b: number): number {
+  return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+}
+
 /**
- * One blue hue whose opacity grows with the percentage, over white; the text turns white
- * where the shade is dark enough that dark text would fall under 4.5:1 contrast.
+ * One blue hue whose opacity grows with the percentage, over white. The text is dark on
+ * light shades and white on dark ones; shades where neither would reach 4.5:1 contrast are
+ * darkened until white text does, so every cell stays readable.
  */
 export function cellShade(percentage: number): CellShade {
   const share = Math.max(0, Math.min(100, percentage)) / 100;
-  const alpha = 0.08 + 0.92 * share;
-  return {
-    background: `rgba(29, 95, 191, ${alpha.toFixed(2)})`,
-    color: alpha >= 0.5 ? "#ffffff" : "#1d2327",
-  };
+  // On a grid of hundredths, as the color is written.
+  let alpha = Math.round((0.06 + 0.94 * share) * 100) / 100;
+  if (contrast(shadeLuminance(alpha), DARK_LUMINANCE) >= 4.5) {
+    return { background: `rgba(${HUE.join(", ")}, ${alpha.toFixed(2)})`, color: DARK_TEXT };
+  }
+  while (alpha < 1 && contrast(shadeLuminance(alpha), 1) < 4.5) {
+    alpha = Math.min(1, Math.round((alpha + 0.01) * 100) / 100);
+  }
+  return { background: `rgba(${HUE.join(", ")}, ${alpha.toFixed(2)})`, color: "#ffffff" };
 }
 
 export interface CohortGroup {

@@ -123,6 +123,11 @@ export function RetentionControls({ projectId, query, onChange }: { projectId: n
         </label>
         <NumberInput label="Number of periods" min={1} max={400} value={filter.totalIntervals ?? 7} onChange={(n) => set({ totalIntervals: n ?? 7 })} />
       </div>
+      <BreakdownPicker
+        projectId={projectId}
+        value={query.breakdownFilter}
+        onChange={(breakdownFilter) => onChange({ ...query, breakdownFilter })}
+      />
     </div>
   );
 }

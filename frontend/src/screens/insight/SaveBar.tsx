@@ -56,11 +56,11 @@ export function SaveBar({ projectId, saved, query, edited }: Props) {
     <section className="save-bar" aria-label="Save">
       <div className="control-group">
         <label>
-          Name
+          Insight name
           <input value={name} placeholder="Untitled insight" onChange={(e) => setName(e.target.value)} />
         </label>
         <label className="grow">
-          Description
+          Insight description
           <input value={description} placeholder="optional" onChange={(e) => setDescription(e.target.value)} />
         </label>
       </div>
@@ -165,16 +165,19 @@ function AddToDashboard({
   if (dashboards.length === 0) return null;
   return (
     <span className="control-group" role="group" aria-label="Add to dashboard">
-      <label>
-        Dashboard
-        <select value={target ?? ""} onChange={(e) => setChosen(Number(e.target.value))} disabled={choices.length === 0}>
-          {choices.map((d) => (
-            <option key={d.id} value={d.id}>
-              {d.name}
-            </option>
-          ))}
-        </select>
-      </label>
+      <select
+        aria-label="Dashboard to add to"
+        value={target ?? ""}
+        onChange={(e) => setChosen(Number(e.target.value))}
+        disabled={choices.length === 0}
+      >
+        {choices.length === 0 && <option value="">On every dashboard</option>}
+        {choices.map((d) => (
+          <option key={d.id} value={d.id}>
+            {d.name}
+          </option>
+        ))}
+      </select>
       <button
         type="button"
         className="secondary"

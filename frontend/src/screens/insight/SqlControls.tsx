@@ -14,7 +14,7 @@ export function SqlControls({ query, onChange }: { query: HogQLQuery; onChange: 
         onChange({ ...query, query: text });
       }}
     >
-      <label htmlFor="insight-sql">SQL</label>
+      <label htmlFor="insight-sql">SQL query</label>
       <textarea id="insight-sql" className="mono" rows={8} value={text} onChange={(e) => setText(e.target.value)} spellCheck={false} />
       <button type="submit" disabled={text === query.query}>
         Run

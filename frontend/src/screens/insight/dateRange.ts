@@ -29,7 +29,18 @@ export function presetOf(range: DateRange | undefined): string {
 
 /** The label of a range's choice. */
 export function rangeLabel(value: string): string {
-  return DATE_PRESETS.find((p) => p.from === value)?.label ?? (value === CUSTOM ? "Custom dates" : `Since ${value}`);
+  const preset = DATE_PRESETS.find((p) => p.from === value);
+  if (preset) return preset.label;
+  if (value === CUSTOM) return "Custom dates";
+  const relative = /^-(\d+)([hdwmy])$/.exec(value);
+  if (relative) {
+    const units: Record<string, string> = { h: "hour", d: "day", w: "week", m: "month", y: "year" };
+    const n = Number(relative[1]);
+    return `Last ${n} ${units[relative[2] ?? "d"] ?? ""}${n === 1 ? "" : "s"}`;
+  }
+  const start = /^-0([dwmy])Start$/.exec(value);
+  if (start) return { d: "Today", w: "This week", m: "This month", y: "Year to date" }[start[1] ?? "d"] ?? value;
+  return `Since ${value}`;
 }
 
 /** A custom range of whole local days, from its two dates. */

@@ -107,7 +107,7 @@ export function runnableQuery(query: InsightQuery): InsightQuery {
     else delete next.properties;
   }
   if (next.series) next.series = cleanSeries(next.series);
-  if (next.kind === "TrendsQuery" && next.breakdownFilter && !next.breakdownFilter.breakdown) {
+  if ("breakdownFilter" in next && next.breakdownFilter && !next.breakdownFilter.breakdown) {
     delete next.breakdownFilter;
   }
   if (next.kind === "TrendsQuery" && next.trendsFilter?.formulaNodes) {
