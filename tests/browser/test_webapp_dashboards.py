@@ -220,6 +220,33 @@ def test_dashboard_date_range_requeries_every_tile_and_is_kept(
     assert [body["query"]["dateRange"]["date_from"] for body in query_requests] == ["-7d", "-7d"]
 
 
+def test_a_tile_moves_up_from_the_keyboard_and_stays_there(
+    app_server: Server, app_page: Page, pageviews: int
+) -> None:
+    first, second = unique("First"), unique("Second")
+    insights = [save_insight(app_server, first), save_insight(app_server, second, math="dau")]
+    dashboard_id = make_dashboard(app_server, unique("Ordered"), insights)
+    app_page.goto(f"/dashboard/{dashboard_id}")
+    tiles_drawn(app_page, 2)
+
+    def top(name: str) -> float:
+        box = tile(app_page, name).bounding_box()
+        assert box is not None
+        return box["y"]
+
+    assert top(first) < top(second)
+    move = tile(app_page, second).get_by_role("button", name=f"Move {second} up")
+    with app_page.expect_response(
+        lambda r: r.request.method == "PATCH" and f"/dashboards/{dashboard_id}/" in r.url
+    ) as patched:
+        move.focus()
+        app_page.keyboard.press("Enter")
+    assert patched.value.ok
+    app_page.reload()
+    tiles_drawn(app_page, 2)
+    assert top(second) < top(first)
+
+
 def test_text_card_shows_its_text_as_text(app_server: Server, app_page: Page) -> None:
     dashboard_id = make_dashboard(app_server, unique("Notes"), [])
     hostile = "<b>bold</b> & <img src=x onerror=window.__pwned=1>"
