@@ -327,15 +327,20 @@ def shoot_insights_and_dashboards(page: Page, server: Server, out_dir: Path) -> 
         api.patch(
             f"/api/projects/1/dashboards/{product['id']}/",
             json={
+                "pinned": True,
                 "tiles": [
                     {
                         "text": {
                             "body": "Numbers of the shop since launch.\nAsk Ada about the funnel."
                         }
                     }
-                ]
+                ],
             },
         ).raise_for_status()
+    page.goto("/insights")
+    star = page.get_by_role("button", name="Favorite Purchases by hour")
+    star.click()  # starred by the signed-in user: the row says who changed it last
+    page.wait_for_selector("text=by ada@example.com")
     shoot(page, "/insights", out_dir / "insights.png", "tbody tr >> nth=3")
     shoot(page, "/dashboards", out_dir / "dashboards.png", "tbody tr >> nth=1")
     page.set_viewport_size({"width": 1280, "height": 1500})  # the screen scrolls inside
