@@ -20,6 +20,8 @@ export type RefreshMode = "blocking" | "force_blocking";
 export interface TileResponse {
   results?: unknown;
   is_cached?: boolean;
+  /** Answered to `refresh: "force_cache"` when nothing is cached. */
+  cache_missing?: boolean;
   last_refresh?: string;
   [field: string]: unknown;
 }
@@ -49,20 +51,31 @@ function isTooManyQueries(error: Error): boolean {
   return error instanceof ApiError && error.status === 429;
 }
 
-/** The TanStack Query options of one tile's result; `refresh` says how, when it runs. */
+function ask(projectId: number, query: object, refresh: RefreshMode | "force_cache", signal: AbortSignal) {
+  return api<TileResponse>(projectPath(projectId, "query/"), {
+    method: "POST",
+    body: { query, refresh },
+    signal,
+  });
+}
+
+/**
+ * The TanStack Query options of one tile's result; `refresh` says how, when it runs. A normal
+ * run first asks for the cached result only (`force_cache`: answered from the server's cache
+ * without taking one of the project's query places, so every tile asks at once); only a
+ * tile with nothing cached then waits its turn in the queue to be computed.
+ */
 export function tileQueryOptions(projectId: number, query: object, refresh: () => RefreshMode) {
   return {
     queryKey: tileResultKey(projectId, query),
-    queryFn: ({ signal }: { signal: AbortSignal }) =>
-      limiter.run(
-        () =>
-          api<TileResponse>(projectPath(projectId, "query/"), {
-            method: "POST",
-            body: { query, refresh: refresh() },
-            signal,
-          }),
-        signal,
-      ),
+    queryFn: async ({ signal }: { signal: AbortSignal }) => {
+      const mode = refresh();
+      if (mode === "blocking") {
+        const cached = await ask(projectId, query, "force_cache", signal);
+        if (!cached.cache_missing) return cached;
+      }
+      return limiter.run(() => ask(projectId, query, mode, signal), signal);
+    },
     staleTime: Infinity, // the server's cache decides freshness; Refresh asks anew
     retry: (count: number, error: Error) => isTooManyQueries(error) && count < 5,
     retryDelay: 1000,
