@@ -140,6 +140,16 @@ def test_a_point_opens_its_persons_and_a_person_link_leads_to_them(app_page: Pag
     first.click()
     expect(page).to_have_url(re.compile(re.escape(href) + "$"))
 
+    # A value over the whole range (the table display): its persons are the range's.
+    query |= {"dateRange": {"date_from": "-30d"}, "trendsFilter": {"display": "ActionsTable"}}
+    page.goto("/insights/new?" + urlencode({"q": json.dumps(query)}))
+    row = result(page).get_by_role("table").get_by_role("row").nth(1)
+    users = int(row.get_by_role("cell").inner_text())
+    row.get_by_role("button", name="$pageview").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_text(f"{users} persons")).to_be_visible()
+    dialog.get_by_role("button", name="Close").click()
+
     # A funnel's drop-off, from its table's buttons (the keyboard's way to a point).
     page.goto("/insights/new")
     page.get_by_role("tab", name="Funnels").click()
