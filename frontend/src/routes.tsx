@@ -7,6 +7,7 @@
 import { lazy, Suspense, type ReactNode } from "react";
 import { Route, Routes } from "react-router";
 
+import DashboardRoute from "./screens/dashboard/DashboardRoute";
 import EventsScreen from "./screens/events/EventsScreen";
 import { NotFoundScreen } from "./screens/not-found/NotFoundScreen";
 import { AppShell } from "./screens/shell/AppShell";
@@ -24,6 +25,8 @@ const IngestionWarningsScreen = lazy(
 );
 const SettingsScreen = lazy(() => import("./screens/settings/SettingsScreen"));
 const SqlScreen = lazy(() => import("./screens/sql/SqlScreen"));
+const InsightsListScreen = lazy(() => import("./screens/insights-list/InsightsListScreen"));
+const DashboardsScreen = lazy(() => import("./screens/dashboards/DashboardsScreen"));
 const DataManagementScreen = lazy(() => import("./screens/data-management/DataManagementScreen"));
 const InsightScreen = lazy(() => import("./screens/insight/InsightScreen"));
 
@@ -46,6 +49,9 @@ export function AppRoutes() {
         <Route path="actions/new" element={screen(<ActionEditScreen />)} />
         <Route path="actions/:id" element={screen(<ActionEditScreen />)} />
         <Route path="data-management/*" element={screen(<DataManagementScreen />)} />
+        <Route path="insights" element={screen(<InsightsListScreen />)} />
+        <Route path="dashboards" element={screen(<DashboardsScreen />)} />
+        <Route path="dashboard/:id" element={<DashboardRoute />} />
         <Route path="insights/new" element={screen(<InsightScreen />)} />
         <Route path="insights/:shortId" element={screen(<InsightScreen />)} />
         <Route path="sql" element={screen(<SqlScreen />)} />

@@ -306,6 +306,71 @@ def shoot_sql_and_definitions(page: Page, out_dir: Path) -> None:
     shoot(page, "/data-management/properties?type=person", people, "tbody tr >> nth=1")
 
 
+def shoot_insights_and_dashboards(page: Page, server: Server, out_dir: Path) -> None:
+    """/insights with saved insights, /dashboards, and the "Product analytics" dashboard
+    (every tile drawn) with a text card."""
+    trends = {
+        "kind": "TrendsQuery",
+        "series": [{"kind": "EventsNode", "event": "Plan purchased", "math": "total"}],
+        "interval": "hour",
+        "dateRange": {"date_from": "-24h"},
+    }
+    saved = [
+        ("Purchases by hour", "Plan purchased, every hour of the last day", trends),
+        (
+            "Checkout funnel",
+            "",
+            {
+                "kind": "FunnelsQuery",
+                "series": [
+                    {"kind": "EventsNode", "event": "$pageview"},
+                    {"kind": "EventsNode", "event": "Plan purchased"},
+                ],
+                "dateRange": {"date_from": "-7d"},
+            },
+        ),
+    ]
+    with server.api() as api:
+        for name, description, query in saved:
+            api.post(
+                "/api/projects/1/insights/",
+                json={"name": name, "description": description, "query": query},
+            ).raise_for_status()
+        api.post(
+            "/api/projects/1/dashboards/",
+            json={"name": "Checkout", "description": "Purchases and the way there"},
+        ).raise_for_status()
+        boards = api.get("/api/projects/1/dashboards/").json()["results"]
+        [product] = [b for b in boards if b["name"] == "Product analytics"]
+        api.patch(
+            f"/api/projects/1/dashboards/{product['id']}/",
+            json={
+                "pinned": True,
+                "tiles": [
+                    {
+                        "text": {
+                            "body": "Numbers of the shop since launch.\nAsk Ada about the funnel."
+                        }
+                    }
+                ],
+            },
+        ).raise_for_status()
+    page.goto("/insights")
+    star = page.get_by_role("button", name="Favorite Purchases by hour")
+    star.click()  # starred by the signed-in user: the row says who changed it last
+    page.wait_for_selector("text=by ada@example.com")
+    shoot(page, "/insights", out_dir / "insights.png", "tbody tr >> nth=3")
+    shoot(page, "/dashboards", out_dir / "dashboards.png", "tbody tr >> nth=1")
+    page.set_viewport_size({"width": 1280, "height": 1500})  # the screen scrolls inside
+    page.goto(f"/dashboard/{product['id']}")
+    page.wait_for_selector("article.tile .tile-chart >> nth=5")
+    page.wait_for_selector("text=Last updated")
+    page.wait_for_timeout(600)  # let the charts' entry animation end
+    page.screenshot(path=str(out_dir / "dashboard.png"))
+    print(f"wrote {out_dir / 'dashboard.png'}")
+    page.set_viewport_size({"width": 1280, "height": 800})
+
+
 def main(out_dir: Path) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as playwright:
@@ -347,6 +412,7 @@ def main(out_dir: Path) -> None:
             shoot_sql_and_definitions(page, out_dir)
             send_insights_dataset(server)
             shoot_insights(page, out_dir)
+            shoot_insights_and_dashboards(page, server, out_dir)
         finally:
             browser.close()
             server.stop()

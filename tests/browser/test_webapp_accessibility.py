@@ -175,6 +175,9 @@ def signed_in_screens(data: dict[str, Any]) -> list[Screen]:
         Screen(f"/sql?{sql}", ".sql-table tbody tr", "SQL"),
         Screen("/ingestion-warnings", "tbody tr", "Ingestion warnings"),
         Screen("/settings", "text=Project token", "Settings"),
+        Screen("/insights", "tbody tr", "Insights"),
+        Screen("/dashboards", "tbody tr", "Dashboards"),
+        Screen("/dashboard/1", "article.tile .tile-chart >> nth=5", "Dashboards"),
         Screen("/persons/nobody-at-all", "text=Person not found", "Persons"),
         *insight_screens(),
     ]

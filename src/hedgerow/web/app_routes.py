@@ -35,6 +35,8 @@ PAGE_PATHS = (
     "/insights",
     "/ingestion-warnings",
     "/settings",
+    "/dashboards",
+    "/dashboard",
 )
 OPEN_PAGES = ("/login", "/setup")
 

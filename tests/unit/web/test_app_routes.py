@@ -35,6 +35,8 @@ PAGES = [
     "/settings",
     "/insights",
     "/insights/aBcD1234",
+    "/dashboards?search=growth",
+    "/dashboard/3",
 ]
 
 

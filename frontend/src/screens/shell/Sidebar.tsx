@@ -1,22 +1,49 @@
 import { useState } from "react";
-import { NavLink } from "react-router";
+import { Link, NavLink, useMatch } from "react-router";
 
 import { ApiError, signOutOfSession } from "../../lib/api";
 import { useProject } from "./project";
 
-const SCREENS: [string, string][] = [
+type NavEntry = [path: string, label: string];
+
+const SCREENS: NavEntry[] = [
   ["/events", "Activity"],
   ["/persons", "Persons"],
   ["/actions", "Actions"],
+];
+// Grouped under a title of their own; a dashboard's page (/dashboard/<id>) counts as Dashboards.
+const PRODUCT_ANALYTICS: NavEntry[] = [
+  ["/insights", "Insights"],
+  ["/dashboards", "Dashboards"],
+];
+const MORE_SCREENS: NavEntry[] = [
   ["/data-management", "Data management"],
   ["/sql", "SQL"],
   ["/ingestion-warnings", "Ingestion warnings"],
   ["/settings", "Settings"],
 ];
 
+function NavItem({ path, label, current }: { path: string; label: string; current?: boolean }) {
+  // NavLink marks only its own path (and below) as current; `current` marks another page too.
+  return (
+    <li>
+      {current ? (
+        <Link to={path} aria-current="page" className="nav-link active">
+          {label}
+        </Link>
+      ) : (
+        <NavLink to={path} className={({ isActive }) => (isActive ? "nav-link active" : "nav-link")}>
+          {label}
+        </NavLink>
+      )}
+    </li>
+  );
+}
+
 export function Sidebar() {
   const { project, projects, email, switchProject } = useProject();
   const [error, setError] = useState<string | null>(null);
+  const onDashboard = useMatch("/dashboard/:id");
 
   async function signOut() {
     setError(null);
@@ -55,14 +82,25 @@ export function Sidebar() {
       <nav aria-label="Screens">
         <ul>
           {SCREENS.map(([path, label]) => (
-            <li key={path}>
-              <NavLink
-                to={path}
-                className={({ isActive }) => (isActive ? "nav-link active" : "nav-link")}
-              >
-                {label}
-              </NavLink>
-            </li>
+            <NavItem key={path} path={path} label={label} />
+          ))}
+          <li className="nav-group">
+            <span className="nav-group-title" id="nav-product-analytics">
+              Product analytics
+            </span>
+            <ul aria-labelledby="nav-product-analytics">
+              {PRODUCT_ANALYTICS.map(([path, label]) => (
+                <NavItem
+                  key={path}
+                  path={path}
+                  label={label}
+                  current={path === "/dashboards" && onDashboard !== null}
+                />
+              ))}
+            </ul>
+          </li>
+          {MORE_SCREENS.map(([path, label]) => (
+            <NavItem key={path} path={path} label={label} />
           ))}
         </ul>
       </nav>
