@@ -68,6 +68,32 @@ def generate(start: datetime, seed: int = 19) -> list[dict[str, Any]]:
                 }
             )
             t += timedelta(seconds=rng.choice([2, 4, 9, 30]), milliseconds=rng.randrange(1000))
+    midnight = datetime.combine(start.date() + timedelta(days=1), datetime.min.time(), start.tzinfo)
+    edge_cases = [  # (first event time, [(event, seconds after the first, has a URL)])
+        # one page view and an autocapture 3 s later: not a bounce (the autocapture)
+        (start + timedelta(minutes=61), [("$pageview", 0, True), ("$autocapture", 3, True)]),
+        # one page view and a custom event 12 s later: not a bounce (10 s or more)
+        (start + timedelta(minutes=181), [("$pageview", 0, True), ("signed_up", 12, False)]),
+        # no page view: bounce is NULL; the entry URL is the first event that has one
+        (start + timedelta(minutes=301), [("signed_up", 0, False), ("$autocapture", 2, True)]),
+        # starts 5 s before midnight and ends after it: counted on its first day only
+        (midnight - timedelta(seconds=5), [("$pageview", 0, True), ("$pageview", 20, True)]),
+    ]
+    for n, (first, steps) in enumerate(edge_cases):
+        session = str(uuid.UUID(int=rng.getrandbits(128)))
+        for kind, seconds, has_url in steps:
+            props = {"$session_id": session, "$referring_domain": "$direct"}
+            if has_url:
+                props["$current_url"] = f"https://www.site.io/edge/{n}"
+            events.append(
+                {
+                    "event": kind,
+                    "distinct_id": f"edge-{n}",
+                    "uuid": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                    "timestamp": (first + timedelta(seconds=seconds)).isoformat(),
+                    "properties": props,
+                }
+            )
     for i in range(3):
         events.append(
             {
