@@ -17,7 +17,6 @@ from hedgerow.web_analytics.channels import (
     PUSH_MEDIUM,
     SHOPPING_CAMPAIGN,
     VIDEO_CAMPAIGN,
-    Attribution,
 )
 
 
@@ -100,11 +99,3 @@ def channel_type_sql(
         AND ({source} IS NULL OR {source} IN {_list(DIRECT_SOURCES)})
         AND NOT {has_fbclid}, 'Direct',
     {organic})"""
-
-
-def attribution_sql_literals(attribution: Attribution) -> dict[str, str]:
-    """Each field as a Nullable(String) literal, to classify one attribution in SQL."""
-    return {
-        name: "CAST(NULL, 'Nullable(String)')" if value is None else quote_string(value)
-        for name, value in vars(attribution).items()
-    }
