@@ -7,6 +7,7 @@ the dashboard's date range re-runs every tile's query; a text card shows its tex
 from __future__ import annotations
 
 import json
+import re
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -126,6 +127,11 @@ def test_product_analytics_dashboard_opens_with_its_tiles_drawn(
     tiles_drawn(app_page, 6)
     # Charts are drawn on canvases; the unique users tile counts the four visitors.
     assert app_page.locator(f"{TILE} canvas").count() >= 4
+    # Top events: one bar per event name, drawn (its chart names the events it shows).
+    top_events = app_page.locator(TILE).filter(has_text="Top events")
+    chart = top_events.get_by_role("figure", name=re.compile(r"^Bar chart of totals of \d+ series"))
+    expect(chart).to_have_accessible_name(re.compile(r"\$pageview"))
+    expect(chart.locator("canvas")).to_have_count(1)
     expect(app_page.get_by_role("status").filter(has_text="Last updated")).to_be_visible()
     # A normal load asks each tile's cached result first ("force_cache"), then computes
     # what was not cached ("blocking"): never "force_blocking".

@@ -21,7 +21,7 @@ def test_tables_columns_and_functions(fresh_server: Server) -> None:
     assert response.status_code == 200, response.text
     body = response.json()
     tables = {t["name"]: {c["name"]: c for c in t["columns"]} for t in body["tables"]}
-    assert list(tables) == ["events", "persons", "person_distinct_ids"]
+    assert list(tables) == ["events", "persons", "person_distinct_ids", "sessions"]
 
     events = tables["events"]
     assert events["event"]["type"] == "LowCardinality(String)"

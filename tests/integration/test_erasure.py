@@ -110,7 +110,7 @@ def _dataset(server: Server) -> list[str]:
     """The bystanders and alice (anonymous browsing, a backend event buffered until her
     $identify, an alias, a warning naming her); returns the uuids of alice's events."""
     others = [
-        _event("$pageview", "bob", 50, **{"$device_id": "bob"}),
+        _event("$pageview", "bob", 50, **{"$device_id": "bob", "$session_id": "s-bob"}),
         _event("purchase", "bob", 45, **{"$device_id": "bob"}),
         _event("$pageview", "anon-c", 40, **{"$device_id": "anon-c"}),
         _event("$identify", "carol@example.com", 39, **{"$anon_distinct_id": "anon-c"}),
@@ -118,8 +118,8 @@ def _dataset(server: Server) -> list[str]:
         _event("$pageview", "dora", 30, **{"$device_id": "dora", "$set": {"email": "d@x"}}),
     ]
     alice = [
-        _event("$pageview", "XYZ", 20, **{"$device_id": "XYZ"}),
-        _event("$autocapture", "XYZ", 19, **{"$device_id": "XYZ"}),
+        _event("$pageview", "XYZ", 20, **{"$device_id": "XYZ", "$session_id": "s-alice"}),
+        _event("$autocapture", "XYZ", 19, **{"$device_id": "XYZ", "$session_id": "s-alice"}),
         _event("User signed up", "alice@example.com", 18, **{"$set": {"email": "a@x"}}),
         _event("$identify", "alice@example.com", 17, **{"$anon_distinct_id": "XYZ"}),
         _event("$create_alias", "alice@example.com", 16, alias="alice-laptop"),
@@ -152,6 +152,8 @@ def test_erasure_leaves_no_trace_and_others_unchanged(tmp_path: Path) -> None:
         assert sum(baseline_counts.values()) == 6 and len(baseline_counts) == 3
         assert _funnel(server) == [4, 3]
         assert _warnings_naming_alice(server, alice_uuids)  # the illegal merge with "anonymous"
+        sessions = "SELECT session_id FROM sessions ORDER BY session_id"
+        assert _hogql(server, sessions) == [["s-alice"], ["s-bob"]]
 
         # Alice's erasure, while one more of her events waits in the intake log.
         pause.touch()
@@ -206,6 +208,7 @@ def test_erasure_leaves_no_trace_and_others_unchanged(tmp_path: Path) -> None:
             server, f"SELECT count() FROM person_distinct_ids WHERE distinct_id IN ({quoted})"
         ) == [[0]]
         assert _hogql(server, "SELECT count() FROM persons WHERE properties.email = 'a@x'") == [[0]]
+        assert _hogql(server, sessions) == [["s-bob"]]  # her session (entry URL...) went too
 
         # Everyone else is as they were.
         assert {d: _person_id(server, d) for d in OTHERS} == baseline_persons

@@ -73,6 +73,7 @@ def test_schema_describes_every_api_route(seeded: dict[str, Any]) -> None:
         "StickinessQuery",
         "PathsQuery",
         "ActorsQuery",
+        "WebOverviewQuery",
         "HogQLQuery",
     }
     assert query["security"] == [{"PersonalApiKey": []}, {"SessionCookie": []}]

@@ -2,7 +2,7 @@
 
 import { useMemo } from "react";
 
-import { cartesianOption, pieOption } from "./chartOptions";
+import { barValueOption, cartesianOption, pieOption } from "./chartOptions";
 import { chartLabel, DataTable } from "./DataTable";
 import { EChart } from "./EChart";
 import { formatNumber, formatPercent } from "./format";
@@ -19,6 +19,7 @@ const KIND_NAMES: Record<TrendsDisplay, string> = {
   BoldNumber: "Number",
   ActionsPie: "Pie chart",
   ActionsTable: "Table",
+  ActionsBarValue: "Bar chart of totals",
 };
 
 interface Props {
@@ -32,7 +33,7 @@ interface Props {
 export function TrendsViz({ query, response, compact, height, onPointClick }: Props) {
   const display = trendsDisplay(query);
   if (display === "BoldNumber") return <BoldNumberViz response={response} compact={compact} />;
-  if (display === "ActionsPie" || display === "ActionsTable") {
+  if (display === "ActionsPie" || display === "ActionsTable" || display === "ActionsBarValue") {
     return <TotalsViz {...{ query, response, compact, height, onPointClick }} />;
   }
   return <SeriesViz {...{ query, response, compact, height, onPointClick }} />;
@@ -57,7 +58,11 @@ function SeriesViz({ query, response, compact, height, onPointClick }: Props) {
 
 function TotalsViz({ query, response, compact, height, onPointClick }: Props) {
   const values = useMemo(() => totalValues(query, response), [query, response]);
-  const option = useMemo(() => pieOption(values, compact), [values, compact]);
+  const barValue = trendsDisplay(query) === "ActionsBarValue";
+  const option = useMemo(
+    () => (barValue ? barValueOption(values, compact) : pieOption(values, compact)),
+    [barValue, values, compact],
+  );
   const canClick = !hasFormula(query);
   const open = (index: number) => {
     const value = values[index];
@@ -96,8 +101,10 @@ function TotalsViz({ query, response, compact, height, onPointClick }: Props) {
       </div>
     );
   }
-  const label = chartLabel("Pie chart", values.map((v) => v.name));
-  return <EChart option={option} label={label} height={height} onClick={(click) => open(click.dataIndex)} />;
+  const label = chartLabel(KIND_NAMES[trendsDisplay(query)], values.map((v) => v.name));
+  // Bars are drawn bottom-up: the clicked bar's index counts from the last value.
+  const clicked = (index: number) => open(barValue ? values.length - 1 - index : index);
+  return <EChart option={option} label={label} height={height} onClick={(click) => clicked(click.dataIndex)} />;
 }
 
 function BoldNumberViz({ response, compact }: { response: TrendsResponse; compact: boolean }) {

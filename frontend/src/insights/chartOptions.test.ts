@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { cartesianOption, pieOption, sankeyOption } from "./chartOptions";
+import { barValueOption, cartesianOption, pieOption, sankeyOption } from "./chartOptions";
 import { seriesColor } from "./chartModel";
 import { sankeyModel } from "./pathsData";
 
@@ -33,5 +33,25 @@ describe("tooltips of captured values", () => {
       value: 4,
     });
     expect(edge).toBe(`${HOSTILE} → (b¦x)\nPersons: 4`);
+  });
+});
+
+describe("bar chart of totals", () => {
+  it("puts the largest value on top, labels as text and tooltips with exact values", () => {
+    const bars = [
+      { name: "$pageview", value: 1500, color: "#111" },
+      { name: HOSTILE, value: 20, color: "#222" },
+    ];
+    const option = barValueOption(bars) as {
+      yAxis: { data: string[]; axisLabel: { formatter: (name: string) => string } };
+      series: { data: { value: number }[] }[];
+      tooltip: { renderMode: string; formatter: Formatter };
+    };
+    // ECharts draws the first category at the bottom: the first (largest) value comes last.
+    expect(option.yAxis.data).toEqual([HOSTILE, "$pageview"]);
+    expect(option.series[0]?.data.map((d) => d.value)).toEqual([20, 1500]);
+    expect(option.yAxis.axisLabel.formatter(HOSTILE)).toBe(HOSTILE);
+    expect(option.tooltip.renderMode).toBe("richText");
+    expect(option.tooltip.formatter({ name: "$pageview", value: 1500 })).toBe("$pageview\nValue: 1,500");
   });
 });

@@ -118,6 +118,45 @@ export function pieOption(
   };
 }
 
+/** One horizontal bar per value, largest on top (the "bar value" display). */
+export function barValueOption(
+  bars: { name: string; value: number; color: string }[],
+  compact = false,
+): EChartsCoreOption {
+  const top = [...bars].reverse(); // ECharts draws the first category at the bottom
+  return {
+    animation: false,
+    textStyle: { fontSize: compact ? 10 : 12 },
+    grid: { left: 8, right: 24, top: 8, bottom: 8, containLabel: true },
+    tooltip: {
+      trigger: "item",
+      renderMode: "richText",
+      confine: true,
+      formatter: (p: { name: string; value: number }) =>
+        tooltipLines(p.name, [{ name: "Value", value: p.value }]),
+    },
+    xAxis: { type: "value", axisLabel: { color: MUTED, formatter: (v: number) => formatNumber(v) } },
+    yAxis: {
+      type: "category",
+      data: top.map((b) => b.name),
+      axisLabel: {
+        color: INK,
+        width: compact ? 110 : 220,
+        overflow: "truncate",
+        formatter: (name: string) => tooltipText(name),
+      },
+    },
+    series: [
+      {
+        type: "bar",
+        data: top.map((b) => ({ value: b.value, itemStyle: { color: b.color } })),
+        cursor: "pointer",
+        label: { show: !compact, position: "right", color: INK, formatter: (p: { value: number }) => formatNumber(p.value) },
+      },
+    ],
+  };
+}
+
 export function sankeyOption(model: SankeyModel, compact = false): EChartsCoreOption {
   const labels = new Map(model.nodes.map((node) => [node.name, node.label]));
   return {

@@ -91,10 +91,16 @@ export const TRENDS_DISPLAYS = [
   "BoldNumber",
   "ActionsPie",
   "ActionsTable",
+  "ActionsBarValue",
 ] as const;
 export type TrendsDisplay = (typeof TRENDS_DISPLAYS)[number];
 /** Displays that show one value per series over the whole range (`aggregated_value`). */
-export const TOTAL_VALUE_DISPLAYS: readonly TrendsDisplay[] = ["BoldNumber", "ActionsPie", "ActionsTable"];
+export const TOTAL_VALUE_DISPLAYS: readonly TrendsDisplay[] = [
+  "BoldNumber",
+  "ActionsPie",
+  "ActionsTable",
+  "ActionsBarValue",
+];
 
 export interface FormulaNode {
   formula: string;

@@ -19,6 +19,7 @@ from hedgerow.api.query_models import (
     Shape,
     StickinessQuery,
     TrendsQuery,
+    WebOverviewQuery,
 )
 from hedgerow.persons.search import MAX_SEARCH
 from hedgerow.query.events_query import MAX_LIMIT
@@ -109,6 +110,7 @@ AnyQuery = Annotated[
     | StickinessQuery
     | PathsQuery
     | ActorsQuery
+    | WebOverviewQuery
     | HogQLQuery,
     Field(discriminator="kind"),
 ]

@@ -367,6 +367,17 @@ class StickinessQuery(Shape):
     stickinessFilter: Shape | None = None
 
 
+class WebOverviewQuery(Shape):
+    """The web analytics tiles with the previous period: docs/queries.md#weboverviewquery."""
+
+    kind: Literal["WebOverviewQuery"]
+    dateRange: DateRange | None = None
+    compareFilter: CompareFilter | None = None
+    properties: list[Any] | None = Field(
+        None, description="Not supported yet: must be empty", max_length=0
+    )
+
+
 class HogQLQuery(Shape):
     """Read-only SQL over the project's tables: see docs/sql.md."""
 

@@ -50,6 +50,7 @@ from hedgerow.query.persons import last_seen
 from hedgerow.query.retention import run_retention_query
 from hedgerow.query.stickiness import run_stickiness_query
 from hedgerow.query.trends import run_trends_query
+from hedgerow.query.web_overview import run_web_overview_query
 from hedgerow.store.events import EventStore
 
 # The query kinds `POST /api/projects/{id}/query/` answers, by `kind`.
@@ -61,6 +62,7 @@ QUERY_RUNNERS: dict[str, QueryRunner] = {
     "LifecycleQuery": run_lifecycle_query,
     "StickinessQuery": run_stickiness_query,
     "PathsQuery": run_paths_query,
+    "WebOverviewQuery": run_web_overview_query,
 }
 
 

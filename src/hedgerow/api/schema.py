@@ -213,7 +213,7 @@ OPERATIONS: list[Operation] = [
         "post",
         PROJECT + "/query/",
         "Run an EventsQuery, TrendsQuery, FunnelsQuery, RetentionQuery, LifecycleQuery, "
-        "StickinessQuery, PathsQuery, ActorsQuery or HogQLQuery",
+        "StickinessQuery, PathsQuery, ActorsQuery, WebOverviewQuery or HogQLQuery",
         m.QueryResult,
         body=QueryRequest,
         errors={429: "Too many queries at once", 503: "Busy; retry after Retry-After seconds"},

@@ -51,6 +51,7 @@ QUERY_KINDS = (
     "StickinessQuery",
     "PathsQuery",
     "ActorsQuery",
+    "WebOverviewQuery",
     "HogQLQuery",
 )
 # The kinds of an ActorsQuery's `source` (union branches in error locations, too).

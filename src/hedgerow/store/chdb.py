@@ -27,6 +27,7 @@ import contextlib
 import logging
 import re
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -56,6 +57,12 @@ from hedgerow.store.schema import (
     person_mirror_ddl,
     quote_string,
 )
+from hedgerow.store.sessions_schema import (
+    SESSIONS_TABLE,
+    sessions_backfill_sql,
+    sessions_table_ddl,
+    sessions_view_ddl,
+)
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +71,8 @@ _MAT_PREFIX = "mat_"
 _INDEXED = "person_idx"
 # Marks a store whose parts were asked to build the first-seen projection.
 _FIRST_SEEN_BUILT = "first_seen_projection"
+# Marks a store whose sessions table holds every stored event (`_build_sessions`).
+_SESSIONS = "sessions"
 
 
 class ChdbEventStore:
@@ -92,6 +101,7 @@ class ChdbEventStore:
         self._migrate_distinct_id_overrides()
         self._add_first_seen_projection()
         self._execute(lightweight_delete_mode_ddl())
+        self._build_sessions()
         self._execute(override_map_ddl())
         self._execute(index_map_ddl())
         self._execute(
@@ -116,6 +126,24 @@ class ChdbEventStore:
             self._execute(
                 f"INSERT INTO {DATABASE}.migrations VALUES ({quote_string(_FIRST_SEEN_BUILT)})"
             )
+
+    def _build_sessions(self) -> None:
+        """Create the sessions table and the view that feeds it; a store from before them
+        gets its sessions from its stored events, once. Nothing inserts while the store
+        opens, so a start interrupted before the mark redoes the backfill from empty."""
+        self._execute(sessions_table_ddl())
+        done = self._select(
+            f"SELECT count() FROM {DATABASE}.migrations WHERE name = {quote_string(_SESSIONS)}"
+        ).rows
+        if int(done[0][0]):
+            self._execute(sessions_view_ddl())
+            return
+        started = time.monotonic()
+        self._execute(f"TRUNCATE TABLE {SESSIONS_TABLE}")
+        self._execute(sessions_view_ddl())
+        self._execute(sessions_backfill_sql())
+        self._execute(f"INSERT INTO {DATABASE}.migrations VALUES ({quote_string(_SESSIONS)})")
+        log.info("sessions built from stored events in %.1f s", time.monotonic() - started)
 
     def _checkout(self) -> Any:
         """A connection for one statement: the most recently used idle one, or a new one.

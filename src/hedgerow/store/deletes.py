@@ -8,6 +8,10 @@ harmless. `bench/erasure.py` measured it against an `ALTER TABLE ... DELETE` mut
 (docs/benchmarks.md): about 15x faster for one person, and reads stay as fast. The events
 table's `first_seen` projection is rebuilt for the parts a delete touches (the table setting
 `lightweight_mutation_projection_mode = 'rebuild'`, set when the store opens).
+
+The sessions table (kept by a materialized view on inserts, never on deletes) loses the
+sessions of the events deleted, first: each whole session that has any of them, so no entry
+URL, referrer or UTM value of an erased person or of an expired visit stays behind.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from dataclasses import dataclass
 
 from hedgerow.store.chdb import ChdbEventStore
 from hedgerow.store.schema import DATABASE, OVERRIDE_MAP, OVERRIDES, quote_string
+from hedgerow.store.sessions_schema import SESSIONS_TABLE
 
 
 @dataclass(frozen=True)
@@ -67,8 +72,18 @@ def delete_person_events(store: ChdbEventStore, rows: PersonRows, partition: str
         ).rows[0][0]
     )
     if count:
+        _delete_sessions(store, rows.team_id, f"_partition_id = {part} AND {where}")
         store.run(f"DELETE FROM {DATABASE}.events IN PARTITION {part} WHERE {where}")
     return count
+
+
+def _delete_sessions(store: ChdbEventStore, team_id: int, events_where: str) -> None:
+    """Delete the sessions of the events that `events_where` selects (before those go)."""
+    store.run(
+        f"DELETE FROM {SESSIONS_TABLE} WHERE team_id = {int(team_id)} AND session_id IN ("
+        f"SELECT DISTINCT `$session_id` FROM {DATABASE}.events WHERE {events_where} "
+        "AND `$session_id` != '')"
+    )
 
 
 def erase_person_rows(
@@ -100,5 +115,6 @@ def delete_older_than(store: ChdbEventStore, team_id: int, cutoff: str) -> int:
     where = f"team_id = {int(team_id)} AND timestamp < toDateTime64({quote_string(cutoff)}, 6)"
     count = int(store.run(f"SELECT count() FROM {DATABASE}.events WHERE {where}").rows[0][0])
     if count:
+        _delete_sessions(store, team_id, where)
         store.run(f"DELETE FROM {DATABASE}.events WHERE {where}")
     return count

@@ -1,6 +1,6 @@
 """The retention job with an injected clock: each project's events older than its period
-are deleted, the rest (newer ones, projects without a period) stay; moving the clock on
-deletes more; no period deletes nothing."""
+are deleted, the rest (newer ones, projects without a period) stay, and the sessions of the
+events deleted go with them; moving the clock on deletes more; no period deletes nothing."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 def _insert(events: ChdbEventStore, team_id: int, days_ago: list[float]) -> None:
     values = ", ".join(
         f"(generateUUIDv4({n}), {team_id}, 'e', 'd{n}', "
-        f"toDateTime64('{(NOW - timedelta(days=d)):%Y-%m-%d %H:%M:%S}', 6), now64(6), '{{}}')"
+        f"toDateTime64('{(NOW - timedelta(days=d)):%Y-%m-%d %H:%M:%S}', 6), now64(6), "
+        f"'{{\"$session_id\": \"s{n}\"}}')"
         for n, d in enumerate(days_ago)
     )
     events.run(
@@ -32,6 +33,13 @@ def _ages(events: ChdbEventStore, team_id: int) -> list[int]:
         f"FROM hedgerow.events WHERE team_id = {team_id} ORDER BY timestamp"
     ).rows
     return [int(r[0]) for r in rows]
+
+
+def _sessions(events: ChdbEventStore, team_id: int) -> list[str]:
+    rows = events.run(
+        f"SELECT session_id FROM hedgerow.sessions WHERE team_id = {team_id} ORDER BY session_id"
+    ).rows
+    return [str(r[0]) for r in rows]
 
 
 def test_events_past_the_period_go_and_the_rest_stay(tmp_path: Path) -> None:
@@ -50,6 +58,8 @@ def test_events_past_the_period_go_and_the_rest_stay(tmp_path: Path) -> None:
         assert runner.enforce() == {limited.id: 3}
         assert _ages(events, limited.id) == [29, 10, 0]
         assert _ages(events, kept.id) == [400, 90, 31, 29, 10, 0]
+        assert _sessions(events, limited.id) == ["s3", "s4", "s5"]
+        assert _sessions(events, kept.id) == [f"s{n}" for n in range(6)]
         assert runner.last_runs[limited.id].deleted == 3
         assert runner.last_runs[limited.id].cutoff == "2026-05-02 12:00:00.000000"
 

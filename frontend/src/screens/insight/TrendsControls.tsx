@@ -20,6 +20,7 @@ export const DISPLAY_LABELS: Record<TrendsDisplay, string> = {
   BoldNumber: "Number",
   ActionsPie: "Pie chart",
   ActionsTable: "Table",
+  ActionsBarValue: "Bar chart of totals",
 };
 
 interface Props {

@@ -1,8 +1,8 @@
 """The tables a query can name, each printed as a subquery that sees one project's rows.
 
-`events`, `persons` and `person_distinct_ids` never reach ClickHouse as names: the printer
-replaces each with `(SELECT ... FROM hedgerow.<table> WHERE team_id = <project>) AS alias`,
-so that no identifier in a query can point anywhere else.
+`events`, `persons`, `person_distinct_ids` and `sessions` never reach ClickHouse as names:
+the printer replaces each with `(SELECT ... FROM hedgerow.<table> WHERE team_id = <project>)
+AS alias`, so that no identifier in a query can point anywhere else.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from hedgerow.query.hogql.sessions_table import SESSION_COLUMNS, sessions_source
 from hedgerow.query.sql import SqlParams
 from hedgerow.store.schema import (
     DATABASE,
@@ -72,7 +73,14 @@ PERSON_DISTINCT_IDS = TableSchema(
     json_columns=(),
 )
 
-TABLES = {t.name: t for t in (EVENTS, PERSONS, PERSON_DISTINCT_IDS)}
+SESSIONS = TableSchema(
+    "sessions",
+    columns=SESSION_COLUMNS,
+    star=SESSION_COLUMNS,
+    json_columns=(),
+)
+
+TABLES = {t.name: t for t in (EVENTS, PERSONS, PERSON_DISTINCT_IDS, SESSIONS)}
 
 
 def events_source(ctx: TableContext, effective_person: bool) -> str:
@@ -124,4 +132,6 @@ def table_source(name: str, ctx: TableContext, uses_person: bool) -> str:
         return events_source(ctx, uses_person and ctx.pending_overrides)
     if name == "persons":
         return persons_source(ctx)
+    if name == "sessions":
+        return sessions_source(ctx)
     return person_distinct_ids_source(ctx)

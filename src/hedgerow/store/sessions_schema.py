@@ -1,0 +1,117 @@
+"""The sessions table: one row of aggregate states per (project, `$session_id`), kept up to
+date at insert by a materialized view over the events table (as PostHog's `raw_sessions`).
+
+Each insert into `events` runs the view's SELECT over the inserted block and appends its
+partial states; merges of the AggregatingMergeTree combine a session's partial rows, and a
+query finishes them with `-Merge` functions grouped by session (`sessions_source_sql`), so
+an answer never depends on whether the merges have happened. Events without a
+`$session_id` are not in it.
+
+- start and end: min and max event timestamp;
+- entry and exit URL: `$current_url` of the first and last event that has one;
+- referring domain, UTM values and click ids: those of the session's first event;
+- device type, browser, OS and country (`$geoip_country_code`): of the first event that
+  has each;
+- page views and autocaptures: distinct event uuids of `$pageview` / `$autocapture`.
+"""
+
+from __future__ import annotations
+
+from hedgerow.store.schema import DATABASE, quote_string, text_form_expression
+
+SESSIONS_TABLE = f"{DATABASE}.sessions"
+SESSIONS_VIEW = f"{DATABASE}.sessions_mv"
+TS = "DateTime64(6, 'UTC')"
+
+# Column of the table -> the event property it keeps, from the session's first event.
+FIRST_EVENT_PROPERTIES = {
+    "initial_referring_domain": "$referring_domain",
+    "initial_utm_source": "utm_source",
+    "initial_utm_medium": "utm_medium",
+    "initial_utm_campaign": "utm_campaign",
+    "initial_utm_term": "utm_term",
+    "initial_utm_content": "utm_content",
+    "initial_gclid": "gclid",
+    "initial_gad_source": "gad_source",
+    "initial_fbclid": "fbclid",
+    "initial_msclkid": "msclkid",
+}
+# Column -> property, from the first event that has a value for it.
+FIRST_SEEN_PROPERTIES = {
+    "initial_device_type": "$device_type",
+    "initial_browser": "$browser",
+    "initial_os": "$os",
+    "initial_country_code": "$geoip_country_code",
+}
+
+
+def _prop(key: str) -> str:
+    return text_form_expression("properties", quote_string(key))
+
+
+def sessions_table_ddl() -> str:
+    first = ",\n    ".join(
+        f"{column} AggregateFunction(argMin, String, {TS})" for column in FIRST_EVENT_PROPERTIES
+    )
+    seen = ",\n    ".join(
+        f"{column} AggregateFunction(argMin, Nullable(String), {TS})"
+        for column in FIRST_SEEN_PROPERTIES
+    )
+    return f"""
+CREATE TABLE IF NOT EXISTS {SESSIONS_TABLE} (
+    team_id Int64,
+    session_id String,
+    distinct_id AggregateFunction(argMax, String, {TS}),
+    min_timestamp SimpleAggregateFunction(min, {TS}),
+    max_timestamp SimpleAggregateFunction(max, {TS}),
+    entry_url AggregateFunction(argMin, Nullable(String), {TS}),
+    end_url AggregateFunction(argMax, Nullable(String), {TS}),
+    {first},
+    {seen},
+    pageview_uniq AggregateFunction(uniqExact, Nullable(UUID)),
+    autocapture_uniq AggregateFunction(uniqExact, Nullable(UUID))
+)
+ENGINE = AggregatingMergeTree
+ORDER BY (team_id, session_id)
+"""
+
+
+def sessions_select_sql() -> str:
+    """The states of a block of events (the view's body; over all events, the backfill)."""
+    first = ",\n    ".join(
+        f"argMinState({_prop(key)}, timestamp) AS {column}"
+        for column, key in FIRST_EVENT_PROPERTIES.items()
+    )
+    seen = ",\n    ".join(
+        f"argMinState(nullIf({_prop(key)}, ''), timestamp) AS {column}"
+        for column, key in FIRST_SEEN_PROPERTIES.items()
+    )
+    url = f"nullIf({_prop('$current_url')}, '')"
+    return f"""
+SELECT
+    team_id,
+    `$session_id` AS session_id,
+    argMaxState(distinct_id, timestamp) AS distinct_id,
+    min(timestamp) AS min_timestamp,
+    max(timestamp) AS max_timestamp,
+    argMinState({url}, timestamp) AS entry_url,
+    argMaxState({url}, timestamp) AS end_url,
+    {first},
+    {seen},
+    uniqExactState(if(event = '$pageview', uuid, NULL)) AS pageview_uniq,
+    uniqExactState(if(event = '$autocapture', uuid, NULL)) AS autocapture_uniq
+FROM {DATABASE}.events
+WHERE `$session_id` != ''
+GROUP BY team_id, session_id
+"""
+
+
+def sessions_view_ddl() -> str:
+    return f"CREATE MATERIALIZED VIEW IF NOT EXISTS {SESSIONS_VIEW} TO {SESSIONS_TABLE} AS " + (
+        sessions_select_sql()
+    )
+
+
+def sessions_backfill_sql() -> str:
+    """The states of every stored event, for a store from before the view existed."""
+    return f"INSERT INTO {SESSIONS_TABLE} {sessions_select_sql()}"

@@ -1,0 +1,1 @@
+"""Web analytics: channel types of sessions (see docs/web-analytics.md)."""

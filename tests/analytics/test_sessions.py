@@ -1,0 +1,190 @@
+"""The `sessions` table, kept at ingestion: for a generated dataset sent through capture,
+every row read through the query API equals the oracle's computation over what was sent;
+the table joins from `events` on `$session_id`; another project's sessions stay out; and a
+store from before the table gets its sessions from its stored events when it starts."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sessions_data import expected_sessions, generate
+
+from server import TOKEN, Server
+
+
+@pytest.fixture(scope="module")
+def sent(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    data: Path = tmp_path_factory.mktemp("sessions") / "data"
+    server = Server(data).start()
+    other_id, other_token, other_key = server.create_project("Other")
+    start = (datetime.now(UTC) - timedelta(days=3)).replace(microsecond=0)
+    events = generate(start)
+    for i in range(0, len(events), 20):  # several batches: partial states to merge
+        body = {"api_key": TOKEN, "batch": events[i : i + 20]}
+        assert httpx.post(server.url + "/batch/", json=body).status_code == 200
+    server.wait_ingested(len(events))
+    other = [dict(events[0], uuid=None, properties=dict(events[0]["properties"], utm_source="x"))]
+    other[0].pop("uuid")
+    assert (
+        httpx.post(
+            server.url + "/batch/", json={"api_key": other_token, "batch": other}
+        ).status_code
+        == 200
+    )
+    server.wait_ingested(1, project=other_id, key=other_key)
+    yield {"server": server, "events": events, "data": data, "other": (other_id, other_key)}
+    server.stop()
+
+
+def sql(server: Server, text: str, project: int = 1, key: str = "phx_test_key_1") -> dict[str, Any]:
+    with server.api(key) as api:
+        response = api.post(
+            f"/api/projects/{project}/query/", json={"query": {"kind": "HogQLQuery", "query": text}}
+        )
+    assert response.status_code == 200, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+def _value(name: str, value: Any) -> Any:
+    if name in ("$start_timestamp", "$end_timestamp") and value is not None:
+        return datetime.fromisoformat(value).astimezone(UTC)
+    return value
+
+
+def read_sessions(
+    server: Server, project: int = 1, key: str = "phx_test_key_1"
+) -> dict[str, dict[str, Any]]:
+    answer = sql(server, "SELECT * FROM sessions ORDER BY session_id", project, key)
+    return {
+        row[0]: {name: _value(name, v) for name, v in zip(answer["columns"], row, strict=True)}
+        for row in answer["results"]
+    }
+
+
+def test_every_session_row_equals_the_raw_scan(sent: dict[str, Any]) -> None:
+    expected = expected_sessions(sent["events"])
+    got = read_sessions(sent["server"])
+    assert len(expected) == 28
+    assert set(got) == set(expected)
+    for session, row in expected.items():
+        assert got[session] == row, session
+    bounces = [r["$is_bounce"] for r in expected.values()]
+    assert True in bounces and False in bounces  # the dataset has both
+    assert len({r["$channel_type"] for r in expected.values()}) >= 6
+
+
+def test_sessions_join_from_events(sent: dict[str, Any]) -> None:
+    answer = sql(
+        sent["server"],
+        "SELECT s.$channel_type, count() FROM events e JOIN sessions s "
+        "ON e.$session_id = s.session_id GROUP BY 1 ORDER BY 1",
+    )
+    expected = expected_sessions(sent["events"])
+    counts: dict[str, int] = {}
+    for e in sent["events"]:
+        if session := e["properties"].get("$session_id"):
+            channel = expected[session]["$channel_type"]
+            counts[channel] = counts.get(channel, 0) + 1
+    assert answer["results"] == [[k, v] for k, v in sorted(counts.items())]
+
+
+def test_another_projects_sessions_stay_out(sent: dict[str, Any]) -> None:
+    other_id, other_key = sent["other"]
+    theirs = read_sessions(sent["server"], other_id, other_key)
+    assert len(theirs) == 1
+    (row,) = theirs.values()
+    assert row["$entry_utm_source"] == "x" and row["$pageview_count"] == 1
+    ours = read_sessions(sent["server"])
+    assert ours[row["session_id"]]["$entry_utm_source"] != "x"
+
+
+def test_sessions_are_in_the_sql_schema(sent: dict[str, Any]) -> None:
+    with sent["server"].api() as api:
+        schema = api.get("/api/projects/1/sql/schema/").json()
+    (table,) = [t for t in schema["tables"] if t["name"] == "sessions"]
+    types = {c["name"]: c["type"] for c in table["columns"]}
+    assert types["$session_duration"].startswith("Int") and "$channel_type" in types
+    assert "Bool" in types["$is_bounce"]
+
+
+def test_a_store_from_before_sessions_gets_them_at_start(sent: dict[str, Any]) -> None:
+    """Stop the server, remove the sessions table, its view and its mark as a store from
+    before them has none (in a process of its own: chDB opens one store per process), and
+    start again: the backfill from the stored events builds the same rows."""
+    server: Server = sent["server"]
+    before = read_sessions(server)
+    server.stop()
+    store = sent["data"] / "events.chdb"
+    script = (
+        "import chdb, sys\n"
+        "conn = chdb.connect(sys.argv[1])\n"
+        "conn.query('DROP VIEW hedgerow.sessions_mv')\n"
+        "conn.query('DROP TABLE hedgerow.sessions')\n"
+        "conn.query(\"DELETE FROM hedgerow.migrations WHERE name = 'sessions'\")\n"
+        "assert conn.query('EXISTS TABLE hedgerow.sessions', 'CSV').bytes().strip() == b'0'\n"
+        "conn.close()\n"
+    )
+    subprocess.run([sys.executable, "-c", script, str(store)], check=True)
+    server.start()
+    assert read_sessions(server) == before
+
+
+def overview_oracle(sent: dict[str, Any], first: date, last: date) -> list[float | None]:
+    """The tiles over sessions that started from `first` to `last` (UTC days), by a scan of
+    what was sent (each distinct id is its own person: the dataset identifies no one)."""
+    rows = [
+        r
+        for r in expected_sessions(sent["events"]).values()
+        if first <= r["$start_timestamp"].date() <= last
+    ]
+    if not rows:
+        return [0, 0, 0, None, None]
+    people = {
+        e["distinct_id"]
+        for e in sent["events"]
+        if e["properties"].get("$session_id") in {r["session_id"] for r in rows}
+    }
+    bounces = [r["$is_bounce"] for r in rows if r["$is_bounce"] is not None]
+    return [
+        len(people),
+        sum(r["$pageview_count"] for r in rows),
+        len(rows),
+        sum(r["$session_duration"] for r in rows) / len(rows),
+        100 * sum(bounces) / len(bounces) if bounces else None,
+    ]
+
+
+def test_web_overview_equals_the_raw_scan(sent: dict[str, Any]) -> None:
+    start = min(datetime.fromisoformat(e["timestamp"]) for e in sent["events"]).date()
+    day = timedelta(days=1)
+    for first, last in ((start + day, start + day), (start, start + day)):
+        length = (last - first) + day
+        query = {
+            "kind": "WebOverviewQuery",
+            "dateRange": {"date_from": first.isoformat(), "date_to": last.isoformat()},
+            "compareFilter": {"compare": True},
+        }
+        items = sent["server"].query(query)["results"]
+        assert [i["key"] for i in items] == [
+            "visitors",
+            "views",
+            "sessions",
+            "session duration",
+            "bounce rate",
+        ]
+        value = overview_oracle(sent, first, last)
+        previous = overview_oracle(sent, first - length, last - length)
+        assert value[2], "the range has sessions"
+        for item, v, p in zip(items, value, previous, strict=True):
+            assert item["value"] == pytest.approx(v), item
+            assert item["previous"] == pytest.approx(p), item
+            change = None if v is None or not p else round(100 * (v - p) / p)
+            assert item["changeFromPreviousPct"] == change, item
