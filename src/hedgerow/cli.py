@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import uvicorn
 
 from hedgerow import __version__
+from hedgerow.export.command import add_export_command
 from hedgerow.serving.deadline import BodyDeadline
 from hedgerow.serving.headers import SecurityHeaders
 from hedgerow.serving.memory import HeapTrimmer, fix_mmap_threshold, limit_malloc_arenas
@@ -362,6 +363,7 @@ def build_parser() -> argparse.ArgumentParser:
     key.add_argument("--data-dir", dest="data_dir", default=None)
     key.set_defaults(func=_project_key)
     _add_users_commands(commands)
+    add_export_command(commands)
     return parser
 
 

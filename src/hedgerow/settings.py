@@ -242,6 +242,14 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option(
         "query",
+        "export_max_rows",
+        _positive_int,
+        100_000_000,
+        "Most rows one export (POST /exports/, hedgerow export) writes; a larger result is "
+        "cut there and says so in the X-Hedgerow-Truncated header.",
+    ),
+    Option(
+        "query",
         "query_concurrency",
         _positive_int,
         4,
@@ -427,6 +435,7 @@ class QuerySettings:
     query_max_memory: int = 4 * 1024**3
     query_max_result_rows: int = 1_000_000
     query_max_result_bytes: int = 256 * 1024**2
+    export_max_rows: int = 100_000_000
     query_concurrency: int = 4
     query_cache_seconds: float = 300.0
 
