@@ -265,6 +265,7 @@ def create_app(components: Components, *, capture_and_ingest: bool = True) -> St
         actions=components.actions,
         query_gate=query_gate,
         results=results,
+        export_max_rows=components.settings.query.export_max_rows,
     )
     actions_api = ActionsApi(components.catalog, components.actions, components.events, query_gate)
     accounts_api = AccountsApi(

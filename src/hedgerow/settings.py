@@ -245,8 +245,8 @@ OPTIONS: tuple[Option, ...] = (
         "export_max_rows",
         _positive_int,
         100_000_000,
-        "Most rows one export (POST /exports/, hedgerow export) writes; a larger result is "
-        "cut there and says so in the X-Hedgerow-Truncated header.",
+        "Most rows one export (POST /exports/, hedgerow export) may write; a larger one is "
+        "refused (400 export_too_large) before any row is written.",
     ),
     Option(
         "query",

@@ -23,12 +23,10 @@ from rich.progress import (
 from hedgerow.errors import BadRequest
 from hedgerow.export.files import export_to_file
 from hedgerow.export.formats import FORMATS, ExportFormat
-from hedgerow.export.source import export_source
+from hedgerow.export.source import counted_source
 from hedgerow.query.core import QueryEnv
 from hedgerow.settings import Settings
 from hedgerow.store.events import QueryFailed
-
-DEFAULT_MAX_ROWS = 1_000_000_000
 
 
 def add_export_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -80,8 +78,7 @@ def run_export(args: argparse.Namespace) -> int:
     fmt: ExportFormat = args.format
     try:
         env = QueryEnv(store, project.id, project.timezone)
-        source = export_source(env, _query(args), settings.query.export_max_rows)
-        total = int(store.query(source.count_sql(), source.params).rows[0][0])
+        source, total = counted_source(env, _query(args), settings.query.export_max_rows)
         with Progress(
             TextColumn("exporting"),
             BarColumn(),

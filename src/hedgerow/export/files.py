@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from hedgerow.export.formats import ExportFormat, OnRows, export_bytes
+from hedgerow.export.formats import BLOCK_ROWS, ExportFormat, OnRows, export_bytes
 from hedgerow.export.source import ExportSource
 from hedgerow.store.events import EventStore
 
@@ -23,12 +23,14 @@ def export_to_file(
     fmt: ExportFormat,
     path: Path,
     on_rows: OnRows | None = None,
+    *,
+    block_rows: int = BLOCK_ROWS,
 ) -> None:
     """Write to a temporary file beside `path`, renamed into place when complete."""
     partial = path.with_name(path.name + ".partial")
     try:
         with partial.open("wb") as out:
-            for chunk in export_bytes(store, source, fmt, on_rows):
+            for chunk in export_bytes(store, source, fmt, on_rows, block_rows=block_rows):
                 out.write(chunk)
         partial.replace(path)
     finally:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 from collections.abc import Callable, Iterator
 from typing import Literal
 
@@ -30,14 +31,23 @@ MEDIA_TYPES = {
     "parquet": "application/vnd.apache.parquet",
 }
 OnRows = Callable[[int], None]
+# Rows per block the store hands over (ClickHouse's max_block_size): what sits in memory.
+BLOCK_ROWS = 65_536
 
 
 def export_bytes(
-    store: EventStore, source: ExportSource, fmt: ExportFormat, on_rows: OnRows | None = None
+    store: EventStore,
+    source: ExportSource,
+    fmt: ExportFormat,
+    on_rows: OnRows | None = None,
+    *,
+    block_rows: int = BLOCK_ROWS,
 ) -> Iterator[bytes]:
     """The file's bytes, a block at a time; `on_rows(n)` after each block of n rows."""
     writer = {"csv": _csv, "jsonl": _jsonl, "parquet": _parquet}[fmt]
-    return writer(store, source, on_rows or (lambda _: None))
+    settings = {**source.settings, "max_block_size": block_rows}
+    blocks = replace(source, settings=settings)
+    return writer(store, blocks, on_rows or (lambda _: None))
 
 
 def _csv(store: EventStore, source: ExportSource, on_rows: OnRows) -> Iterator[bytes]:

@@ -51,19 +51,23 @@ def events_source(env: QueryEnv, query: dict[str, Any], max_rows: int) -> Export
         "uuid": "toString(uuid)",
         "event": "event",
         "distinct_id": "distinct_id",
-        "timestamp": f"formatDateTime(timestamp, {_ISO}, 'UTC')",
+        "timestamp": f"formatDateTime(event_time, {_ISO}, 'UTC')",
         "properties": "if(properties = '', '{}', properties)",
-        "person_id": f"toString({person_sql})",
+        "person_id": "toString(effective_person_id)",
         "person_properties": "if(person_properties = '', '{}', person_properties)",
         "elements_chain": "elements_chain",
         "created_at": f"formatDateTime(created_at, {_ISO}, 'UTC')",
     }
-    select = ", ".join(f"{sql} AS {name}" for name, sql in expressions.items())
-    sql = (
-        f"SELECT {select} FROM {EVENTS_TABLE} WHERE {' AND '.join(where)} "
-        f"ORDER BY toDate({EVENTS_TABLE}.timestamp), {EVENTS_TABLE}.timestamp, "
-        f"{EVENTS_TABLE}.uuid LIMIT {max_rows}"
+    # The filters read the stored columns; the outer SELECT formats them (an alias named
+    # like a column would shadow it in WHERE), keeping the inner query's order.
+    inner = (
+        "SELECT uuid, event, distinct_id, timestamp AS event_time, properties, "
+        f"{person_sql} AS effective_person_id, person_properties, elements_chain, created_at "
+        f"FROM {EVENTS_TABLE} WHERE {' AND '.join(where)} "
+        f"ORDER BY toDate(timestamp), timestamp, uuid LIMIT {max_rows}"
     )
+    select = ", ".join(f"{sql} AS {name}" for name, sql in expressions.items())
+    sql = f"SELECT {select} FROM ({inner})"
     return ExportSource(
         sql, compiler.params.values, list(EVENT_COLUMNS), KEY_ORDER_SETTINGS, events_shape=True
     )
@@ -105,3 +109,18 @@ def export_source(env: QueryEnv, query: Any, max_rows: int) -> ExportSource:
         '{"kind": "HogQLQuery", "query": "SELECT ..."}.',
         code="invalid_export_query",
     )
+
+
+def counted_source(env: QueryEnv, query: Any, max_rows: int) -> tuple[ExportSource, int]:
+    """The source and its row count; a query of more than `max_rows` rows is refused before
+    anything is written (the source reads one row past the limit to tell). Raises
+    `QueryFailed` when the store cannot count it."""
+    source = export_source(env, query, max_rows + 1)
+    rows = int(env.store.query(source.count_sql(), source.params).rows[0][0])
+    if rows > max_rows:
+        raise BadRequest(
+            f"The export holds more than {max_rows:,} rows (export_max_rows): narrow the "
+            "filters (a shorter time range, an event name) or raise the setting.",
+            code="export_too_large",
+        )
+    return source, rows
