@@ -69,7 +69,11 @@ def events_source(env: QueryEnv, query: dict[str, Any], max_rows: int) -> Export
     select = ", ".join(f"{sql} AS {name}" for name, sql in expressions.items())
     sql = f"SELECT {select} FROM ({inner})"
     return ExportSource(
-        sql, compiler.params.values, list(EVENT_COLUMNS), {**KEY_ORDER_SETTINGS, "max_bytes_before_external_sort": 32 * 1024**2}, events_shape=True
+        sql,
+        compiler.params.values,
+        list(EVENT_COLUMNS),
+        {**KEY_ORDER_SETTINGS, "max_bytes_before_external_sort": 32 * 1024**2},
+        events_shape=True,
     )
 
 
