@@ -30,7 +30,7 @@ import pyarrow.parquet as pq
 
 from hedgerow.export.files import export_to_file
 from hedgerow.export.formats import BLOCK_ROWS
-from hedgerow.export.source import EVENT_COLUMNS, ExportSource, counted_source
+from hedgerow.export.source import ExportSource, counted_source
 from hedgerow.query.core import QueryEnv
 from hedgerow.store.chdb import ChdbEventStore
 
@@ -68,7 +68,9 @@ def _python_export(store: ChdbEventStore, source: ExportSource, fmt: str, out: P
             with pq.ParquetWriter(file, schema, compression="zstd") as parquet:
                 for rows in _python_rows(store, source):
                     columns = list(zip(*rows, strict=True))
-                    parquet.write_table(pa.table(dict(zip(source.columns, columns)), schema))
+                    parquet.write_table(
+                        pa.table(dict(zip(source.columns, columns, strict=True)), schema)
+                    )
 
 
 def run_one(data: Path, fmt: str, mode: str, out: Path) -> dict[str, Any]:

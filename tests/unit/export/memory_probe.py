@@ -23,7 +23,8 @@ def fill(data: Path, rows: int) -> None:
     store = ChdbEventStore(data / "events.chdb")
     batch: list[IngestEvent] = []
     for i in range(rows):
-        stamp = f"2026-11-{1 + i % 3:02d} {i % 24:02d}:{i % 60:02d}:{(i // 60) % 60:02d}.{i % 1000000:06d}"
+        day, hour, minute, second = 1 + i % 3, i % 24, i % 60, (i // 60) % 60
+        stamp = f"2026-11-{day:02d} {hour:02d}:{minute:02d}:{second:02d}.{i % 1000000:06d}"
         batch.append(
             IngestEvent(
                 team_id=1,
