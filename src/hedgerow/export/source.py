@@ -111,7 +111,7 @@ def export_source(env: QueryEnv, query: Any, max_rows: int) -> ExportSource:
     raise BadRequest(
         'Export an {"kind": "EventsQuery", ...} (the activity view\'s filters) or a '
         '{"kind": "HogQLQuery", "query": "SELECT ..."}.',
-        code="invalid_export_query",
+        code="invalid_export",
     )
 
 
