@@ -419,11 +419,16 @@ class ChdbEventStore:
         limits = {k: v for k, v in self._limit_settings.items() if k == "max_memory_usage"}
         sql += _settings_clause({**limits, **(settings or {})})
         conn = self._checkout()
+        result = None
         try:
             result = conn.send_query(sql, output, params=dict(params or {}))
             for chunk in result:
                 yield chunk.bytes()
+            result = None
         except BaseException as exc:
+            if result is not None:  # abandoned (a client went away) or failed: stop the query
+                with contextlib.suppress(Exception):
+                    result.cancel()
             self._discard_output(conn)
             if isinstance(exc, RuntimeError):
                 raise query_failed(str(exc)) from None
