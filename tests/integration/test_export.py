@@ -218,3 +218,16 @@ def test_command_writes_the_same_files(
     command += ["--event", "signed up", "--after", after, "--data-dir", str(server.data_dir)]
     subprocess.run([*command, "--no-progress", str(out)], check=True, capture_output=True)
     assert _read("jsonl", out.read_bytes()) == [e for e in captured if e["timestamp"] > after]
+
+
+def test_action_filter(server: Server, captured: list[dict[str, Any]]) -> None:
+    with server.api() as client:
+        created = client.post(
+            "/api/projects/1/actions/",
+            json={"name": "Signed up", "steps": [{"event": "signed up"}]},
+        )
+    assert created.status_code in (200, 201), created.text
+    query = {"kind": "EventsQuery", "actionId": created.json()["id"]}
+    response = _export(server, "jsonl", query)
+    assert response.status_code == 200, response.text
+    assert _read("jsonl", response.content) == captured

@@ -24,7 +24,7 @@ from hedgerow.export.files import export_filename
 from hedgerow.export.formats import MEDIA_TYPES, export_bytes
 from hedgerow.export.source import ExportSource, counted_source
 from hedgerow.projects import ProjectCatalog
-from hedgerow.query.core import QueryEnv
+from hedgerow.query.core import ActionLookup, QueryEnv
 from hedgerow.query.errors import sql_refusal
 from hedgerow.store.events import EventStore, QueryFailed
 
@@ -37,10 +37,17 @@ class ExportBody(BaseModel):
 
 
 class ExportsApi:
-    def __init__(self, catalog: ProjectCatalog, events: EventStore, max_rows: int) -> None:
+    def __init__(
+        self,
+        catalog: ProjectCatalog,
+        events: EventStore,
+        max_rows: int,
+        actions: ActionLookup | None = None,
+    ) -> None:
         self.catalog = catalog
         self.events = events
         self.max_rows = max_rows
+        self.actions = actions  # for an EventsQuery's `actionId`
 
     async def export(self, request: Request) -> Response:
         project = project_for(request, self.catalog)
@@ -52,7 +59,7 @@ class ExportsApi:
             hint='Send {"format": "csv"|"jsonl"|"parquet", "query": {"kind": "EventsQuery", '
             '...} or {"kind": "HogQLQuery", "query": "SELECT ..."}}.',
         )
-        env = QueryEnv(self.events, project.id, project.timezone)
+        env = QueryEnv(self.events, project.id, project.timezone, self.actions)
         source, rows = await run_in_threadpool(self._counted, env, body["query"])
         chunks = export_bytes(self.events, source, checked.format)
         filename = export_filename(project.id, checked.format)

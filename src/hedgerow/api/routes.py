@@ -267,5 +267,5 @@ class Api:
             ),
             *DefinitionsApi(self.catalog, self.definitions).routes(base),
             *SqlSchemaApi(self.catalog, self.events).routes(base),
-            *ExportsApi(self.catalog, self.events, self.export_max_rows).routes(base),
+            *ExportsApi(self.catalog, self.events, self.export_max_rows, self.actions).routes(base),
         ]
