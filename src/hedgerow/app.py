@@ -291,6 +291,7 @@ def create_app(components: Components, *, capture_and_ingest: bool = True) -> St
         query_gate=query_gate,
         results=results,
         on_retention_change=components.retention.wake,
+        export_max_rows=components.settings.query.export_max_rows,
     )
     actions_api = ActionsApi(components.catalog, components.actions, components.events, query_gate)
     accounts_api = AccountsApi(

@@ -1,6 +1,7 @@
 """The `hedgerow` command: `serve` runs the server (`capture`, `ingest` and `web` run its
 parts as processes of their own), `project create` adds a project, `users` adds users and sets
-their passwords, `persons delete` erases a person through the server."""
+their passwords, `persons delete` erases a person through the server, `export` writes events
+to CSV, JSON lines or Parquet."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING
 import uvicorn
 
 from hedgerow import __version__
+from hedgerow.export.command import add_export_command
 from hedgerow.lifecycle.command import add_persons_commands
 from hedgerow.serving.deadline import BodyDeadline
 from hedgerow.serving.headers import SecurityHeaders
@@ -364,6 +366,7 @@ def build_parser() -> argparse.ArgumentParser:
     key.set_defaults(func=_project_key)
     _add_users_commands(commands)
     add_persons_commands(commands)
+    add_export_command(commands)
     return parser
 
 

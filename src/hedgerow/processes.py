@@ -40,6 +40,8 @@ from hedgerow.app import (
 from hedgerow.capture.routes import capture_routes
 from hedgerow.projects import ProjectCatalog
 from hedgerow.settings import Settings
+from hedgerow.store.chdb import ChdbEventStore
+from hedgerow.store.events import QueryLimits
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +103,25 @@ def open_components(settings: Settings, command: str) -> Components:
             f"{settings.storage.data_dir / 'events.chdb'}: another process (hedgerow serve, "
             "ingest or web) has it open, and the embedded event store allows one. Stop it, "
             "or wait for the events on a ClickHouse server."
+        ) from exc
+
+
+def open_event_store(settings: Settings, command: str) -> ChdbEventStore:
+    """The data directory's event store alone (within the query limits), or a refusal like
+    `open_components`' when another process has it open."""
+    query = settings.query
+    limits = QueryLimits(timeout=0, max_memory=query.query_max_memory)
+    try:
+        return ChdbEventStore(settings.storage.data_dir / "events.chdb", limits)
+    except RuntimeError as exc:
+        if "EmbeddedServer" not in str(exc):
+            raise
+        raise SplitRefused(
+            f"`hedgerow {command}` cannot open the event store in "
+            f"{settings.storage.data_dir / 'events.chdb'}: another process (hedgerow serve, "
+            "ingest or web) has it open, and the embedded event store allows one. Stop it "
+            "and run the command again, or export through the running server's API "
+            "(POST /api/projects/:id/exports/)."
         ) from exc
 
 

@@ -242,6 +242,14 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option(
         "query",
+        "export_max_rows",
+        _positive_int,
+        100_000_000,
+        "Most rows one export (POST /exports/, hedgerow export) may write; a larger one is "
+        "refused (400 export_too_large) before any row is written.",
+    ),
+    Option(
+        "query",
         "query_concurrency",
         _positive_int,
         4,
@@ -434,6 +442,7 @@ class QuerySettings:
     query_max_memory: int = 4 * 1024**3
     query_max_result_rows: int = 1_000_000
     query_max_result_bytes: int = 256 * 1024**2
+    export_max_rows: int = 100_000_000
     query_concurrency: int = 4
     query_cache_seconds: float = 300.0
 

@@ -105,3 +105,56 @@ export function projectPath(projectId: number, rest: string): string {
 export function runQuery<T>(projectId: number, query: object, signal?: AbortSignal): Promise<T> {
   return api<T>(projectPath(projectId, "query/"), { method: "POST", body: { query }, signal });
 }
+
+/** A file the server streams (an export): its bytes, the name it gives it, and the rows it
+ * announced in `X-Hedgerow-Row-Count` (null when absent). */
+export interface Download {
+  blob: Blob;
+  filename: string | null;
+  rows: number | null;
+}
+
+/** POST `body` and read the streamed answer, reporting each piece as it arrives. */
+export async function apiDownload(
+  path: string,
+  body: unknown,
+  onChunk: (chunk: Uint8Array, announcedRows: number | null) => void,
+  signal?: AbortSignal,
+): Promise<Download> {
+  const headers: Record<string, string> = { "Content-Type": "application/json" };
+  const token = readCookie(document.cookie, CSRF_COOKIE);
+  if (token) headers["X-CSRFToken"] = token;
+  const response = await fetch(path, {
+    method: "POST",
+    headers,
+    body: JSON.stringify(body),
+    credentials: "same-origin",
+    signal,
+  });
+  if (response.status === 401 && !signingOut) window.location.assign(signInPath(window.location));
+  if (!response.ok) throw await errorOf(response);
+  const announced = response.headers.get("X-Hedgerow-Row-Count");
+  const rows = announced === null ? null : Number(announced);
+  const parts: Uint8Array<ArrayBuffer>[] = [];
+  if (response.body) {
+    const reader = response.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      parts.push(value);
+      onChunk(value, rows);
+    }
+  }
+  const type = response.headers.get("Content-Type") ?? "application/octet-stream";
+  return {
+    blob: new Blob(parts, { type }),
+    filename: filenameOf(response.headers.get("Content-Disposition")),
+    rows,
+  };
+}
+
+/** The file name of a `Content-Disposition: attachment; filename="..."` header. */
+export function filenameOf(disposition: string | null): string | null {
+  const found = disposition ? /filename="([^"]+)"/.exec(disposition) : null;
+  return found?.[1] ?? null;
+}

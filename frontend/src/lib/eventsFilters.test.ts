@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import {
   EVENT_LIST_SELECT,
   eventsQueryFromFilters,
+  exportQueryFromParams,
   eventsQueryFromParams,
   filtersFromParams,
   paramsFromFilters,
@@ -79,5 +80,12 @@ describe("URL parameters to EventsQuery", () => {
     const older = eventsQueryFromFilters(FILTERS, { before: "2026-11-20T10:00:00Z" }, scope);
     expect(older.personId).toBe(scope.personId);
     expect(eventsQueryFromFilters(FILTERS).personId).toBeUndefined();
+  });
+});
+
+describe("exportQueryFromParams", () => {
+  it("keeps the filters and no page", () => {
+    const params = new URLSearchParams({ event: "signed up", after: "-7d" });
+    expect(exportQueryFromParams(params)).toEqual({ kind: "EventsQuery", event: "signed up", after: "-7d" });
   });
 });

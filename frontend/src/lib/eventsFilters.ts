@@ -110,3 +110,14 @@ export function eventsQueryFromFilters(
 export function eventsQueryFromParams(params: URLSearchParams): EventsQuery {
   return eventsQueryFromFilters(filtersFromParams(params));
 }
+
+/** The export of the activity view: every event the URL's filters keep (no page, no limit). */
+export function exportQueryFromParams(params: URLSearchParams): Omit<EventsQuery, "select"> {
+  const filters = filtersFromParams(params);
+  const query: Omit<EventsQuery, "select"> = { kind: "EventsQuery" };
+  if (filters.event) query.event = filters.event;
+  if (filters.properties.length > 0) query.properties = filters.properties;
+  if (filters.after) query.after = filters.after;
+  if (filters.before) query.before = filters.before;
+  return query;
+}

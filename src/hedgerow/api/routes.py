@@ -20,6 +20,7 @@ from hedgerow.api.actors import run_actors_query
 from hedgerow.api.auth import allowed_projects, project_for
 from hedgerow.api.cached_query import CACHED_KINDS, CachedQueries
 from hedgerow.api.definitions import DefinitionsApi
+from hedgerow.api.exports import ExportsApi
 from hedgerow.api.limits import QueryGate
 from hedgerow.api.models import (
     MaterializeBody,
@@ -99,6 +100,7 @@ class Api:
     query_gate: QueryGate = field(default_factory=QueryGate)
     results: CachedQueries | None = None  # the result cache of the insight kinds
     on_retention_change: Callable[[], None] | None = None  # wakes the retention runner
+    export_max_rows: int = 100_000_000
     definitions: Definitions = field(init=False)
     runners: dict[str, QueryRunner] = field(init=False)
     schema_json: bytes = field(init=False)
@@ -280,4 +282,5 @@ class Api:
             ),
             *DefinitionsApi(self.catalog, self.definitions).routes(base),
             *SqlSchemaApi(self.catalog, self.events).routes(base),
+            *ExportsApi(self.catalog, self.events, self.export_max_rows, self.actions).routes(base),
         ]

@@ -19,6 +19,7 @@ from hedgerow.api import insight_models as i
 from hedgerow.api import models as m
 from hedgerow.api import warning_models as w
 from hedgerow.api.capture_models import CaptureBody, CaptureOk
+from hedgerow.api.exports import ExportBody
 from hedgerow.api.query_body import QueryRequest
 from hedgerow.api.sql_models import SqlSchema
 
@@ -323,6 +324,15 @@ OPERATIONS: list[Operation] = [
         PROJECT + "/sql/schema/",
         "The tables, columns and functions SQL can name",
         SqlSchema,
+        tag="query",
+    ),
+    _api(
+        "post",
+        PROJECT + "/exports/",
+        "Download an events query (EventsQuery or HogQLQuery) as CSV, JSON lines or Parquet, "
+        "streamed; X-Hedgerow-Row-Count gives the rows",
+        None,
+        body=ExportBody,
         tag="query",
     ),
     _api("get", PROJECT + "/materialized_columns/", "Materialized properties", m.MaterializedList),

@@ -148,38 +148,18 @@ def run_events_query(
     """`action_steps`: the steps of an unsaved action, matched as `actionId` matches a saved
     one (the action editor's preview)."""
     compiler = Compiler(env or QueryEnv(store, team_id))
-    params, reader = compiler.params, compiler.reader
     select = query.get("select") or ["*"]
     if not isinstance(select, list):
         raise BadRequest("`select` must be a list of strings.", code="invalid_query")
-    person_sql = "person_id"
-    person_id = _person_id(query.get("personId"))
-    if person_id is not None or _mentions_person(select, query.get("orderBy")):
-        person_sql = person_source(store, team_id)
+    person_sql, where = event_conditions(
+        compiler,
+        query,
+        uuid=uuid,
+        action_steps=action_steps,
+        person_wanted=_mentions_person(select, query.get("orderBy")),
+    )
     columns = _columns(person_sql)
-    items = [_select_item(s, reader, columns, person_sql) for s in select]
-    where = [f"team_id = {params.integer(team_id)}"]
-    if uuid is not None:
-        where.append(f"uuid = toUUID({params.string(uuid)})")
-    event = query.get("event")
-    if event is not None:
-        if not isinstance(event, str):
-            raise BadRequest("`event` must be an event name.", code="invalid_query")
-        where.append(f"event = {params.string(event)}")
-    if query.get("actionId") is not None:
-        where.append(compiler.action(query["actionId"]))
-    if person_id is not None:
-        where.append(f"{person_sql} = toUUID({params.string(person_id)})")
-    if action_steps is not None:
-        where.append(action_condition(action_steps, reader))
-    properties = query.get("properties")
-    if properties:
-        where.append(compile_filter_group(properties, reader))
-    for key, symbol in (("after", ">"), ("before", "<")):
-        bound = resolve_date(query.get(key), tz=compiler.env.tz)
-        if bound is not None:
-            stamp = bound.strftime("%Y-%m-%d %H:%M:%S.%f")
-            where.append(f"timestamp {symbol} toDateTime64({params.string(stamp)}, 6, 'UTC')")
+    items = [_select_item(s, compiler.reader, columns, person_sql) for s in select]
 
     grouped = any(i.aggregate for i in items)
     group_by = [i.sql for i in items if not i.aggregate] if grouped else []
@@ -216,6 +196,52 @@ def run_events_query(
         "limit": limit,
         "offset": offset,
     }
+
+
+def event_conditions(
+    compiler: Compiler,
+    query: dict[str, Any],
+    *,
+    uuid: str | None = None,
+    action_steps: list[dict[str, Any]] | None = None,
+    person_wanted: bool = False,
+) -> tuple[str, list[str]]:
+    """The WHERE conditions of an `EventsQuery`'s filters (`event`, `actionId`, `personId`,
+    `properties`, `after`, `before`) and the SQL of the effective person id: the override
+    join when `person_wanted` or `personId` needs it, else the stored column."""
+    store, team_id, params, reader = (
+        compiler.env.store,
+        compiler.env.team_id,
+        compiler.params,
+        compiler.reader,
+    )
+    person_sql = "person_id"
+    person_id = _person_id(query.get("personId"))
+    if person_id is not None or person_wanted:
+        person_sql = person_source(store, team_id)
+    where = [f"team_id = {params.integer(team_id)}"]
+    if uuid is not None:
+        where.append(f"uuid = toUUID({params.string(uuid)})")
+    event = query.get("event")
+    if event is not None:
+        if not isinstance(event, str):
+            raise BadRequest("`event` must be an event name.", code="invalid_query")
+        where.append(f"event = {params.string(event)}")
+    if query.get("actionId") is not None:
+        where.append(compiler.action(query["actionId"]))
+    if person_id is not None:
+        where.append(f"{person_sql} = toUUID({params.string(person_id)})")
+    if action_steps is not None:
+        where.append(action_condition(action_steps, reader))
+    properties = query.get("properties")
+    if properties:
+        where.append(compile_filter_group(properties, reader))
+    for key, symbol in (("after", ">"), ("before", "<")):
+        bound = resolve_date(query.get(key), tz=compiler.env.tz)
+        if bound is not None:
+            stamp = bound.strftime("%Y-%m-%d %H:%M:%S.%f")
+            where.append(f"timestamp {symbol} toDateTime64({params.string(stamp)}, 6, 'UTC')")
+    return person_sql, where
 
 
 def _person_id(value: Any) -> str | None:

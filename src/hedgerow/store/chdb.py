@@ -28,7 +28,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -443,17 +443,43 @@ class ChdbEventStore:
         one stopped it)."""
         return self._select(sql, params, {**self._limit_settings, **(settings or {})})
 
+    def stream(
+        self,
+        sql: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        output: str,
+        settings: Mapping[str, SettingValue] | None = None,
+    ) -> Iterator[bytes]:
+        """chDB's streaming query: a block at a time, so an export of any size keeps only a
+        block or so in memory. The connection stays checked out until the stream ends."""
+        limits = {k: v for k, v in self._limit_settings.items() if k == "max_memory_usage"}
+        sql += _settings_clause({**limits, **(settings or {})})
+        conn = self._checkout()
+        result = None
+        try:
+            result = conn.send_query(sql, output, params=dict(params or {}))
+            for chunk in result:
+                yield chunk.bytes()
+            result = None
+        except BaseException as exc:
+            if result is not None:  # abandoned (a client went away) or failed: stop the query
+                with contextlib.suppress(Exception):
+                    result.cancel()
+            self._discard_output(conn)
+            if isinstance(exc, RuntimeError):
+                raise query_failed(str(exc)) from None
+            raise
+        finally:
+            self._checkin(conn)
+
     def _select(
         self,
         sql: str,
         params: Mapping[str, Any] | None = None,
         settings: Mapping[str, SettingValue] | None = None,
     ) -> QueryResult:
-        if settings:
-            sql += " SETTINGS " + ", ".join(
-                f"{name} = {quote_string(value) if isinstance(value, str) else value}"
-                for name, value in settings.items()
-            )
+        sql += _settings_clause(settings)
         raw = self._execute(sql, params, "JSONCompact").bytes()
         if not raw:
             return QueryResult([], [], [])
@@ -526,3 +552,12 @@ class ChdbEventStore:
                     conn.close()
             self._connections.clear()
             self._idle.clear()
+
+
+def _settings_clause(settings: Mapping[str, SettingValue] | None) -> str:
+    if not settings:
+        return ""
+    return " SETTINGS " + ", ".join(
+        f"{name} = {quote_string(value) if isinstance(value, str) else value}"
+        for name, value in settings.items()
+    )

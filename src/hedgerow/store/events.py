@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -78,6 +78,18 @@ class EventStore(Protocol):
     ) -> QueryResult:
         """Run read-only ClickHouse SQL with `{name:Type}` parameters and extra ClickHouse
         `settings`, within the store's query limits; raises `QueryFailed`."""
+        ...
+
+    def stream(
+        self,
+        sql: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        output: str,
+        settings: Mapping[str, SettingValue] | None = None,
+    ) -> Iterator[bytes]:
+        """Run read-only SQL and yield its result in ClickHouse's `output` format, block by
+        block as the store produces them (an export: no row limit, the memory limit holds)."""
         ...
 
     def materialize(self, key: str) -> str:

@@ -18,7 +18,7 @@ def _insert(events: ChdbEventStore, team_id: int, days_ago: list[float]) -> None
     values = ", ".join(
         f"(generateUUIDv4({n}), {team_id}, 'e', 'd{n}', "
         f"toDateTime64('{(NOW - timedelta(days=d)):%Y-%m-%d %H:%M:%S}', 6), now64(6), "
-        f"'{{\"$session_id\": \"s{n}\"}}')"
+        f'\'{{"$session_id": "s{n}"}}\')'
         for n, d in enumerate(days_ago)
     )
     events.run(

@@ -1,12 +1,18 @@
-import { useState } from "react";
+import { useMemo, useState } from "react";
+import { useSearchParams } from "react-router";
 
+import { ExportButton } from "../../components/ExportButton";
 import { FilteredEventList } from "../../components/FilteredEventList";
+import { exportQueryFromParams } from "../../lib/eventsFilters";
 import { useProject } from "../shell/project";
 
 /** `/events`: every event, newest first, with filters in the URL and live updates. */
 export default function EventsScreen() {
   const { project } = useProject();
   const [live, setLive] = useState(true);
+  const [params] = useSearchParams();
+  const search = params.toString();
+  const exportQuery = useMemo(() => exportQueryFromParams(new URLSearchParams(search)), [search]);
 
   return (
     <section className="events-screen" aria-labelledby="events-title">
@@ -19,6 +25,7 @@ export default function EventsScreen() {
             {live ? "Pause" : "Resume live updates"}
           </button>
         </div>
+        <ExportButton projectId={project.id} query={exportQuery} what="the filtered events" />
       </header>
       <FilteredEventList
         projectId={project.id}

@@ -1,6 +1,7 @@
 import { useState } from "react";
 import { useSearchParams } from "react-router";
 
+import { ExportButton } from "../../components/ExportButton";
 import { ApiError } from "../../lib/api";
 import { useProject } from "../shell/project";
 import { resultNote } from "./cells";
@@ -111,6 +112,13 @@ export default function SqlScreen() {
           >
             Download CSV
           </button>
+        )}
+        {urlQuery.trim() !== "" && !run.running && (
+          <ExportButton
+            projectId={project.id}
+            query={{ kind: "HogQLQuery", query: urlQuery }}
+            what="every row of the query"
+          />
         )}
       </div>
       {run.cancelled && (

@@ -53,6 +53,8 @@ def compile_hogql(
     materialized: dict[str, str],
     pending_overrides: bool,
     property_types: PropertyTypes | None = None,
+    default_limit: int = DEFAULT_LIMIT,
+    max_limit: int = MAX_LIMIT,
 ) -> CompiledQuery:
     """Parse and print; raises `SqlError` (with line and column) for a query that cannot run."""
     tree = parse_query(text)
@@ -73,7 +75,7 @@ def compile_hogql(
             columns = [name or f"column_{i}" for i, name in enumerate(printed.names)]
     except ResolveError as exc:
         raise exc.at(text) from None
-    limit = min(DEFAULT_LIMIT if limit is None else limit, MAX_LIMIT)
+    limit = min(default_limit if limit is None else limit, max_limit)
     offset = offset or 0
     sql = f"{body} LIMIT {limit + 1} OFFSET {offset}"
     return CompiledQuery(sql, params.values, columns, limit, offset, query_settings(timezone))

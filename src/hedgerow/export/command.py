@@ -1,0 +1,107 @@
+"""`hedgerow export`: an events query of one project to a file, with a progress bar.
+
+It reads the data directory's event store itself (like `project create` and `users`), so it
+runs while no `hedgerow serve`, `ingest` or `web` has the embedded store open; against a
+running server, the same export is `POST /api/projects/:id/exports/` (docs/api.md)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from hedgerow.errors import BadRequest
+from hedgerow.export.files import export_to_file
+from hedgerow.export.formats import FORMATS, ExportFormat
+from hedgerow.export.source import counted_source
+from hedgerow.query.core import QueryEnv
+from hedgerow.settings import Settings
+from hedgerow.store.events import QueryFailed
+
+
+def add_export_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    export = commands.add_parser(
+        "export",
+        help="Export a project's events (filters or SQL) to CSV, JSON lines or Parquet.",
+    )
+    export.add_argument("--format", choices=FORMATS, required=True)
+    export.add_argument("--project", type=int, required=True, help="The project's id.")
+    export.add_argument("--event", default=None, help="Only events of this name.")
+    export.add_argument("--after", default=None, help="Only events after this ISO time.")
+    export.add_argument("--before", default=None, help="Only events before this ISO time.")
+    export.add_argument("--sql", default=None, help="Export this SQL query's rows instead.")
+    export.add_argument("--data-dir", dest="data_dir", default=None)
+    export.add_argument("--no-progress", action="store_true", help="Print no progress bar.")
+    export.add_argument("output", help="The file to write (replaced when complete).")
+    export.set_defaults(func=run_export)
+
+
+def _query(args: argparse.Namespace) -> dict[str, Any]:
+    if args.sql is not None:
+        if args.event or args.after or args.before:
+            raise BadRequest("--sql cannot be combined with --event, --after or --before.")
+        return {"kind": "HogQLQuery", "query": args.sql}
+    query: dict[str, Any] = {"kind": "EventsQuery"}
+    for key in ("event", "after", "before"):
+        if getattr(args, key) is not None:
+            query[key] = getattr(args, key)
+    return query
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from hedgerow.processes import SplitRefused, open_event_store
+    from hedgerow.projects import ProjectCatalog
+
+    settings = Settings.load({"data_dir": Path(args.data_dir) if args.data_dir else None})
+    data_dir = settings.storage.data_dir
+    catalog = ProjectCatalog(data_dir / "meta.sqlite3")
+    project = catalog.by_id(args.project)
+    catalog.close()
+    if project is None:
+        print(f"hedgerow: no project {args.project} in {data_dir}", file=sys.stderr)
+        return 1
+    try:
+        store = open_event_store(settings, "export")
+    except SplitRefused as exc:
+        print(f"hedgerow: {exc}", file=sys.stderr)
+        return 2
+    fmt: ExportFormat = args.format
+    try:
+        env = QueryEnv(store, project.id, project.timezone)
+        source, total = counted_source(env, _query(args), settings.query.export_max_rows)
+        with Progress(
+            TextColumn("exporting"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("rows"),
+            TextColumn("{task.fields[rate]}"),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            disable=args.no_progress,
+            transient=False,
+        ) as progress:
+            task = progress.add_task("export", total=total, rate="")
+
+            def advance(rows: int) -> None:
+                progress.advance(task, rows)
+                speed = progress.tasks[0].speed
+                progress.update(task, rate=f"{speed:,.0f} rows/s" if speed else "")
+
+            export_to_file(store, source, fmt, Path(args.output), advance)
+    except (BadRequest, QueryFailed) as exc:
+        print(f"hedgerow: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        store.close()
+    print(f"{total} rows written to {args.output}", file=sys.stderr)
+    return 0
