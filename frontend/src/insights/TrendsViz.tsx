@@ -8,19 +8,7 @@ import { EChart } from "./EChart";
 import { formatNumber, formatPercent } from "./format";
 import { pointActors } from "./actorsSource";
 import { boldNumber, hasFormula, totalValues, trendsDisplay, trendsModel } from "./trendsData";
-import type { ActorsSource, TrendsDisplay, TrendsQuery, TrendsResponse } from "./types";
-
-const KIND_NAMES: Record<TrendsDisplay, string> = {
-  ActionsLineGraph: "Line chart",
-  ActionsLineGraphCumulative: "Cumulative line chart",
-  ActionsBar: "Bar chart",
-  ActionsStackedBar: "Stacked bar chart",
-  ActionsAreaGraph: "Area chart",
-  BoldNumber: "Number",
-  ActionsPie: "Pie chart",
-  ActionsTable: "Table",
-  ActionsBarValue: "Bar chart of totals",
-};
+import { DISPLAY_LABELS, type ActorsSource, type TrendsQuery, type TrendsResponse } from "./types";
 
 interface Props {
   query: TrendsQuery;
@@ -42,7 +30,7 @@ export function TrendsViz({ query, response, compact, height, onPointClick }: Pr
 function SeriesViz({ query, response, compact, height, onPointClick }: Props) {
   const model = useMemo(() => trendsModel(query, response), [query, response]);
   const option = useMemo(() => cartesianOption(model, { compact }), [model, compact]);
-  const label = chartLabel(KIND_NAMES[trendsDisplay(query)], model.series.map((s) => s.name));
+  const label = chartLabel(DISPLAY_LABELS[trendsDisplay(query)], model.series.map((s) => s.name));
   const open = (seriesIndex: number, dataIndex: number) => {
     const series = model.series[seriesIndex];
     const day = series?.days?.[dataIndex];
@@ -101,7 +89,7 @@ function TotalsViz({ query, response, compact, height, onPointClick }: Props) {
       </div>
     );
   }
-  const label = chartLabel(KIND_NAMES[trendsDisplay(query)], values.map((v) => v.name));
+  const label = chartLabel(DISPLAY_LABELS[trendsDisplay(query)], values.map((v) => v.name));
   // Bars are drawn bottom-up: the clicked bar's index counts from the last value.
   const clicked = (index: number) => open(barValue ? values.length - 1 - index : index);
   return <EChart option={option} label={label} height={height} onClick={(click) => clicked(click.dataIndex)} />;

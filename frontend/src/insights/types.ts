@@ -94,6 +94,18 @@ export const TRENDS_DISPLAYS = [
   "ActionsBarValue",
 ] as const;
 export type TrendsDisplay = (typeof TRENDS_DISPLAYS)[number];
+/** What each display is called: in the chart-type picker and in the chart's accessible name. */
+export const DISPLAY_LABELS: Record<TrendsDisplay, string> = {
+  ActionsLineGraph: "Line chart",
+  ActionsLineGraphCumulative: "Cumulative line chart",
+  ActionsBar: "Bar chart",
+  ActionsStackedBar: "Stacked bar chart",
+  ActionsAreaGraph: "Area chart",
+  BoldNumber: "Number",
+  ActionsPie: "Pie chart",
+  ActionsTable: "Table",
+  ActionsBarValue: "Bar chart of totals",
+};
 /** Displays that show one value per series over the whole range (`aggregated_value`). */
 export const TOTAL_VALUE_DISPLAYS: readonly TrendsDisplay[] = [
   "BoldNumber",

@@ -2,6 +2,7 @@
 
 import { usePropertyNames } from "../../components/suggestions";
 import {
+  DISPLAY_LABELS,
   TRENDS_DISPLAYS,
   type BreakdownFilter,
   type BreakdownType,
@@ -10,18 +11,6 @@ import {
 } from "../../insights/types";
 import { IntervalSelect } from "./CommonControls";
 import { SeriesEditor } from "./SeriesEditor";
-
-export const DISPLAY_LABELS: Record<TrendsDisplay, string> = {
-  ActionsLineGraph: "Line chart",
-  ActionsLineGraphCumulative: "Cumulative line chart",
-  ActionsBar: "Bar chart",
-  ActionsStackedBar: "Stacked bar chart",
-  ActionsAreaGraph: "Area chart",
-  BoldNumber: "Number",
-  ActionsPie: "Pie chart",
-  ActionsTable: "Table",
-  ActionsBarValue: "Bar chart of totals",
-};
 
 interface Props {
   projectId: number;
