@@ -27,7 +27,6 @@ import contextlib
 import logging
 import re
 import threading
-import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -39,29 +38,16 @@ import pyarrow as pa
 from hedgerow.event import IngestEvent
 from hedgerow.persons.store import MirrorRow, Override
 from hedgerow.store.chdb_limits import limit_settings, query_failed
+from hedgerow.store.chdb_schema import create_schema, finish_schema
 from hedgerow.store.events import QueryLimits, QueryResult, SettingValue
 from hedgerow.store.schema import (
     DATABASE,
-    FIRST_SEEN,
     INDEX_MAP,
     OVERRIDE_MAP,
     OVERRIDES,
-    events_ddl,
-    first_seen_projection_ddl,
-    index_map_ddl,
-    lightweight_delete_mode_ddl,
     materialized_column,
     materialized_ddl,
-    override_map_ddl,
-    overrides_ddl,
-    person_mirror_ddl,
     quote_string,
-)
-from hedgerow.store.sessions_schema import (
-    SESSIONS_TABLE,
-    sessions_backfill_sql,
-    sessions_table_ddl,
-    sessions_view_ddl,
 )
 
 log = logging.getLogger(__name__)
@@ -69,10 +55,6 @@ log = logging.getLogger(__name__)
 _MAT_PREFIX = "mat_"
 # Marks a store whose events all carry their person index (`fill_person_indexes`).
 _INDEXED = "person_idx"
-# Marks a store whose parts were asked to build the first-seen projection.
-_FIRST_SEEN_BUILT = "first_seen_projection"
-# Marks a store whose sessions table holds every stored event (`_build_sessions`).
-_SESSIONS = "sessions"
 
 
 class ChdbEventStore:
@@ -82,68 +64,10 @@ class ChdbEventStore:
         self._lock = threading.Lock()
         self._connections: list[Any] = []  # every open connection, to close them at the end
         self._idle: list[Any] = []  # those no statement is using; the last one used is last
-        self._execute(f"CREATE DATABASE IF NOT EXISTS {DATABASE}")
-        self._execute(events_ddl())
-        self._execute(overrides_ddl())
-        for table, column, after in (  # stores from before person indexes
-            ("events", "person_idx", "person_id"),
-            (OVERRIDES, "old_person_idx", "version"),
-            (OVERRIDES, "person_idx", "old_person_idx"),
-        ):
-            self._execute(
-                f"ALTER TABLE {DATABASE}.{table} ADD COLUMN IF NOT EXISTS {column} UInt64 "
-                f"AFTER {after}"
-            )
-        self._execute(
-            f"CREATE TABLE IF NOT EXISTS {DATABASE}.migrations (name String) "
-            "ENGINE = MergeTree ORDER BY name"
-        )
+        create_schema(self._execute)
         self._migrate_distinct_id_overrides()
-        self._add_first_seen_projection()
-        self._execute(lightweight_delete_mode_ddl())
-        self._build_sessions()
-        self._execute(override_map_ddl())
-        self._execute(index_map_ddl())
-        self._execute(
-            f"INSERT INTO {DATABASE}.{OVERRIDE_MAP} (team_id, old_person_id, person_id, version) "
-            f"SELECT team_id, old_person_id, argMax(person_id, version), max(version) "
-            f"FROM {DATABASE}.{OVERRIDES} GROUP BY team_id, old_person_id"
-        )
-        for ddl in person_mirror_ddl():
-            self._execute(ddl)
+        finish_schema(self._execute, self._select)
         self._materialized = self._load_materialized()
-
-    def _add_first_seen_projection(self) -> None:
-        """Add the first-seen projection; parts stored before it get theirs from a background
-        mutation, started once (queries are right meanwhile, only slower)."""
-        self._execute(first_seen_projection_ddl())
-        done = self._select(
-            f"SELECT count() FROM {DATABASE}.migrations "
-            f"WHERE name = {quote_string(_FIRST_SEEN_BUILT)}"
-        ).rows
-        if not int(done[0][0]):
-            self._execute(f"ALTER TABLE {DATABASE}.events MATERIALIZE PROJECTION {FIRST_SEEN}")
-            self._execute(
-                f"INSERT INTO {DATABASE}.migrations VALUES ({quote_string(_FIRST_SEEN_BUILT)})"
-            )
-
-    def _build_sessions(self) -> None:
-        """Create the sessions table and the view that feeds it; a store from before them
-        gets its sessions from its stored events, once. Nothing inserts while the store
-        opens, so a start interrupted before the mark redoes the backfill from empty."""
-        self._execute(sessions_table_ddl())
-        done = self._select(
-            f"SELECT count() FROM {DATABASE}.migrations WHERE name = {quote_string(_SESSIONS)}"
-        ).rows
-        if int(done[0][0]):
-            self._execute(sessions_view_ddl())
-            return
-        started = time.monotonic()
-        self._execute(f"TRUNCATE TABLE {SESSIONS_TABLE}")
-        self._execute(sessions_view_ddl())
-        self._execute(sessions_backfill_sql())
-        self._execute(f"INSERT INTO {DATABASE}.migrations VALUES ({quote_string(_SESSIONS)})")
-        log.info("sessions built from stored events in %.1f s", time.monotonic() - started)
 
     def _checkout(self) -> Any:
         """A connection for one statement: the most recently used idle one, or a new one.

@@ -1,0 +1,117 @@
+"""The event store's tables, created or brought up to date when the store opens.
+
+Two steps around the one migration that needs the store itself (overrides once kept by
+distinct id are applied to the events by `ChdbEventStore`): `create_schema` makes the
+tables that migration reads and writes, `finish_schema` adds what later versions brought
+(the first-seen projection, lightweight deletes, the sessions table and its view, the
+override and index maps, the person mirror). Steps that rewrite stored data run once and
+leave a mark in the `migrations` table.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from hedgerow.store.events import QueryResult
+from hedgerow.store.schema import (
+    DATABASE,
+    FIRST_SEEN,
+    OVERRIDE_MAP,
+    OVERRIDES,
+    events_ddl,
+    first_seen_projection_ddl,
+    index_map_ddl,
+    lightweight_delete_mode_ddl,
+    override_map_ddl,
+    overrides_ddl,
+    person_mirror_ddl,
+    quote_string,
+)
+from hedgerow.store.sessions_schema import (
+    SESSIONS_TABLE,
+    sessions_backfill_sql,
+    sessions_table_ddl,
+    sessions_view_ddl,
+)
+
+log = logging.getLogger(__name__)
+
+Execute = Callable[[str], Any]
+Select = Callable[[str], QueryResult]
+
+# Marks a store whose parts were asked to build the first-seen projection.
+_FIRST_SEEN_BUILT = "first_seen_projection"
+# Marks a store whose sessions table holds every stored event (`_build_sessions`).
+_SESSIONS = "sessions"
+
+
+def create_schema(execute: Execute) -> None:
+    """The database, the events and overrides tables (with the columns later versions added)
+    and the table of migrations done."""
+    execute(f"CREATE DATABASE IF NOT EXISTS {DATABASE}")
+    execute(events_ddl())
+    execute(overrides_ddl())
+    for table, column, after in (  # stores from before person indexes
+        ("events", "person_idx", "person_id"),
+        (OVERRIDES, "old_person_idx", "version"),
+        (OVERRIDES, "person_idx", "old_person_idx"),
+    ):
+        execute(
+            f"ALTER TABLE {DATABASE}.{table} ADD COLUMN IF NOT EXISTS {column} UInt64 AFTER {after}"
+        )
+    execute(
+        f"CREATE TABLE IF NOT EXISTS {DATABASE}.migrations (name String) "
+        "ENGINE = MergeTree ORDER BY name"
+    )
+
+
+def finish_schema(execute: Execute, select: Select) -> None:
+    _add_first_seen_projection(execute, select)
+    execute(lightweight_delete_mode_ddl())
+    _build_sessions(execute, select)
+    execute(override_map_ddl())
+    execute(index_map_ddl())
+    execute(
+        f"INSERT INTO {DATABASE}.{OVERRIDE_MAP} (team_id, old_person_id, person_id, version) "
+        f"SELECT team_id, old_person_id, argMax(person_id, version), max(version) "
+        f"FROM {DATABASE}.{OVERRIDES} GROUP BY team_id, old_person_id"
+    )
+    for ddl in person_mirror_ddl():
+        execute(ddl)
+
+
+def _done(select: Select, mark: str) -> bool:
+    rows = select(f"SELECT count() FROM {DATABASE}.migrations WHERE name = {quote_string(mark)}")
+    return bool(int(rows.rows[0][0]))
+
+
+def _mark_done(execute: Execute, mark: str) -> None:
+    execute(f"INSERT INTO {DATABASE}.migrations VALUES ({quote_string(mark)})")
+
+
+def _add_first_seen_projection(execute: Execute, select: Select) -> None:
+    """Add the first-seen projection; parts stored before it get theirs from a background
+    mutation, started once (queries are right meanwhile, only slower)."""
+    execute(first_seen_projection_ddl())
+    if not _done(select, _FIRST_SEEN_BUILT):
+        execute(f"ALTER TABLE {DATABASE}.events MATERIALIZE PROJECTION {FIRST_SEEN}")
+        _mark_done(execute, _FIRST_SEEN_BUILT)
+
+
+def _build_sessions(execute: Execute, select: Select) -> None:
+    """Create the sessions table and the view that feeds it; a store from before them gets
+    its sessions from its stored events, once. Nothing inserts while the store opens, so a
+    start interrupted before the mark redoes the backfill from empty."""
+    execute(sessions_table_ddl())
+    if _done(select, _SESSIONS):
+        execute(sessions_view_ddl())
+        return
+    started = time.monotonic()
+    execute(f"TRUNCATE TABLE {SESSIONS_TABLE}")
+    execute(sessions_view_ddl())
+    execute(sessions_backfill_sql())
+    _mark_done(execute, _SESSIONS)
+    log.info("sessions built from stored events in %.1f s", time.monotonic() - started)
