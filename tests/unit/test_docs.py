@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from hedgerow.ingestion.outcomes import DiscardReason, WarningType
-from hedgerow.settings import OPTIONS
+from hedgerow.setting_options import OPTIONS
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
