@@ -70,7 +70,7 @@ def test_bad_trends_are_400(server: Server, query: dict[str, Any], message: str)
 
 
 def test_unknown_kind_and_bad_timezone(server: Server) -> None:
-    answer = _post(server, {"kind": "WebOverviewQuery"})
+    answer = _post(server, {"kind": "NoSuchQuery"})
     assert "TrendsQuery" in answer["error"] and "PathsQuery" in answer["error"]
     assert "ActorsQuery" in answer["error"]
     assert _post(server, {"kind": 5})["code"] == "invalid_query"

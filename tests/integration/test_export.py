@@ -197,6 +197,9 @@ def test_project_scope(server: Server, captured: list[dict[str, Any]]) -> None:
     assert theirs.status_code in (403, 404)
 
 
+EXPORT = [sys.executable, "-m", "hedgerow", "export"]
+
+
 def test_command_writes_the_same_files(
     server: Server, captured: list[dict[str, Any]], tmp_path: Path
 ) -> None:
@@ -204,20 +207,23 @@ def test_command_writes_the_same_files(
     query = {"kind": "EventsQuery", "event": "signed up"}
     over_api = {fmt: _export(server, fmt, query).content for fmt in ("csv", "jsonl", "parquet")}
     server.stop()
-    for fmt in ("csv", "jsonl", "parquet"):
-        out = tmp_path / f"out.{fmt}"
-        command = [sys.executable, "-m", "hedgerow", "export", "--format", fmt, "--project", "1"]
-        command += ["--event", "signed up", "--data-dir", str(server.data_dir), str(out)]
-        done = subprocess.run(command, capture_output=True, text=True, timeout=120)
-        assert done.returncode == 0, done.stderr
-        assert "30 rows written" in done.stderr
-        assert _read(fmt, out.read_bytes()) == _read(fmt, over_api[fmt]) == captured
-    after = captured[20]["timestamp"]
-    out = tmp_path / "late.jsonl"
-    command = [sys.executable, "-m", "hedgerow", "export", "--format", "jsonl", "--project", "1"]
-    command += ["--event", "signed up", "--after", after, "--data-dir", str(server.data_dir)]
-    subprocess.run([*command, "--no-progress", str(out)], check=True, capture_output=True)
-    assert _read("jsonl", out.read_bytes()) == [e for e in captured if e["timestamp"] > after]
+    try:
+        for fmt in ("csv", "jsonl", "parquet"):
+            out = tmp_path / f"out.{fmt}"
+            command = [*EXPORT, "--format", fmt, "--project", "1", "--event", "signed up"]
+            command += ["--data-dir", str(server.data_dir), str(out)]
+            done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+            assert done.returncode == 0, done.stderr
+            assert "30 rows written" in done.stderr
+            assert _read(fmt, out.read_bytes()) == _read(fmt, over_api[fmt]) == captured
+        after = captured[20]["timestamp"]
+        out = tmp_path / "late.jsonl"
+        command = [*EXPORT, "--format", "jsonl", "--project", "1", "--event", "signed up"]
+        command += ["--after", after, "--data-dir", str(server.data_dir)]
+        subprocess.run([*command, "--no-progress", str(out)], check=True, capture_output=True)
+        assert _read("jsonl", out.read_bytes()) == [e for e in captured if e["timestamp"] > after]
+    finally:
+        server.start()  # the module's other tests use it
 
 
 def test_action_filter(server: Server, captured: list[dict[str, Any]]) -> None:

@@ -71,9 +71,9 @@ def test_documented_queries_are_taken(query: dict[str, Any]) -> None:
 BAD_QUERIES: list[tuple[Any, str, str]] = [
     ([], "invalid_query", "`the body` must be an object"),
     (
-        {"query": {"kind": "WebStatsTableQuery"}},
+        {"query": {"kind": "NoSuchQuery"}},
         "invalid_query",
-        "Unknown query kind 'WebStatsTableQuery'",
+        "Unknown query kind 'NoSuchQuery'",
     ),
     ({"query": {}}, "invalid_query", "needs a `kind`"),
     (
