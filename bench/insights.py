@@ -252,9 +252,9 @@ def statements_of(store: ChdbEventStore, run: Callable[[], Any]) -> list[tuple[s
     seen: list[tuple[str, Any]] = []
     original = store.query
 
-    def spy(sql: str, params: Any = None) -> Any:
+    def spy(sql: str, params: Any = None, **kwargs: Any) -> Any:
         seen.append((sql, params))
-        return original(sql, params)
+        return original(sql, params, **kwargs)  # query settings (limits) pass through
 
     store.query = spy  # type: ignore[method-assign]
     try:
