@@ -2,6 +2,7 @@ import { useState, type FormEvent } from "react";
 
 import type { EventFilters as Filters } from "../lib/eventsFilters";
 import type { PropertyFilter } from "../lib/types";
+import { CUSTOM_CHOICE, DateRangeFields } from "./DateRangeFields";
 import { PropertyFilterRow } from "./PropertyFilterRow";
 import { useEventNames } from "./suggestions";
 
@@ -13,7 +14,7 @@ export const DATE_PRESETS: [string, string][] = [
   ["-30d", "Last 30 days"],
   ["-90d", "Last 90 days"],
 ];
-const CUSTOM = "custom";
+const CUSTOM = CUSTOM_CHOICE;
 
 function presetOf(filters: Filters): string {
   const preset = DATE_PRESETS.find(([after]) => after === (filters.after ?? ""));
@@ -70,43 +71,18 @@ export function EventFilters({ projectId, filters, onApply }: Props) {
             <option key={name} value={name} />
           ))}
         </datalist>
-        <label className="field inline">
-          <span>Date range</span>
-          <select
-            value={preset}
-            onChange={(e) => {
-              setPreset(e.target.value);
-              if (e.target.value !== CUSTOM) update({ after: e.target.value || null, before: null });
-            }}
-          >
-            {DATE_PRESETS.map(([value, label]) => (
-              <option key={value} value={value}>
-                {label}
-              </option>
-            ))}
-            <option value={CUSTOM}>Custom…</option>
-          </select>
-        </label>
-        {preset === CUSTOM && (
-          <>
-            <label className="field inline">
-              <span>From</span>
-              <input
-                placeholder="2026-11-01 or -7d"
-                value={draft.after ?? ""}
-                onChange={(e) => update({ after: e.target.value })}
-              />
-            </label>
-            <label className="field inline">
-              <span>To</span>
-              <input
-                placeholder="now"
-                value={draft.before ?? ""}
-                onChange={(e) => update({ before: e.target.value })}
-              />
-            </label>
-          </>
-        )}
+        <DateRangeFields
+          presets={DATE_PRESETS}
+          choice={preset}
+          onChoose={(choice) => {
+            setPreset(choice);
+            if (choice !== CUSTOM) update({ after: choice || null, before: null });
+          }}
+          from={draft.after}
+          to={draft.before}
+          onFrom={(after) => update({ after })}
+          onTo={(before) => update({ before })}
+        />
       </div>
       {draft.properties.length > 0 && (
         <ul className="filter-rows" aria-label="Property filters">

@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from "react";
 
+import { DateRangeFields } from "../../components/DateRangeFields";
 import { PropertyFilterRow } from "../../components/PropertyFilterRow";
 import type { DashboardFilters } from "../../insights/dashboardFilters";
 import type { PropertyFilter } from "../../lib/types";
@@ -32,45 +33,19 @@ export function DashboardFiltersBar({ projectId, filters, onApply }: Props) {
   return (
     <form className="filters dashboard-filters" aria-label="Dashboard filters" onSubmit={apply}>
       <div className="filter-line">
-        <label className="field inline">
-          <span>Date range</span>
-          <select
-            value={choice}
-            onChange={(e) => {
-              setChoice(e.target.value);
-              const next = { ...draft, ...rangeOf(e.target.value, draft) };
-              setDraft(next);
-              if (e.target.value !== CUSTOM_RANGE) onApply(cleanFilters({ ...filters, ...rangeOf(e.target.value, draft) }));
-            }}
-          >
-            {DASHBOARD_PRESETS.map(([value, label]) => (
-              <option key={value} value={value}>
-                {label}
-              </option>
-            ))}
-            <option value={CUSTOM_RANGE}>Custom…</option>
-          </select>
-        </label>
-        {choice === CUSTOM_RANGE && (
-          <>
-            <label className="field inline">
-              <span>From</span>
-              <input
-                placeholder="2026-11-01 or -7d"
-                value={draft.date_from ?? ""}
-                onChange={(e) => setDraft({ ...draft, date_from: e.target.value })}
-              />
-            </label>
-            <label className="field inline">
-              <span>To</span>
-              <input
-                placeholder="now"
-                value={draft.date_to ?? ""}
-                onChange={(e) => setDraft({ ...draft, date_to: e.target.value })}
-              />
-            </label>
-          </>
-        )}
+        <DateRangeFields
+          presets={DASHBOARD_PRESETS}
+          choice={choice}
+          onChoose={(value) => {
+            setChoice(value);
+            setDraft({ ...draft, ...rangeOf(value, draft) });
+            if (value !== CUSTOM_RANGE) onApply(cleanFilters({ ...filters, ...rangeOf(value, draft) }));
+          }}
+          from={draft.date_from}
+          to={draft.date_to}
+          onFrom={(date_from) => setDraft({ ...draft, date_from })}
+          onTo={(date_to) => setDraft({ ...draft, date_to })}
+        />
         <button
           type="button"
           className="secondary"

@@ -1,10 +1,11 @@
 // The dashboard's date range choices: each insight's own range, a preset, or a custom one.
 
+import { CUSTOM_CHOICE } from "../../components/DateRangeFields";
 import { DATE_PRESETS } from "../../components/EventFilters";
 import type { DashboardFilters } from "../../insights/dashboardFilters";
 
 export const OWN_RANGE = "own";
-export const CUSTOM_RANGE = "custom";
+export const CUSTOM_RANGE = CUSTOM_CHOICE;
 
 /** [select value, label]: the event list's presets ("" there is all time: "all" here). */
 export const DASHBOARD_PRESETS: [string, string][] = [
