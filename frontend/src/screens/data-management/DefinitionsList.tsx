@@ -131,7 +131,20 @@ export function DefinitionsList({ kind }: Props) {
   );
 }
 
+/**
+ * Event or person properties. The choice lives in the URL, which the router updates in a
+ * transition; the radio keeps its own copy so that it shows the click at once (a controlled
+ * radio that waits for the URL is reset to the old value by React for a moment, and a click
+ * read in that moment seems lost).
+ */
 function PropertyKindPicker(props: { value: PropertyKind; onChange: (kind: PropertyKind) => void }) {
+  const [chosen, setChosen] = useState(props.value);
+  const [fromUrl, setFromUrl] = useState(props.value);
+  if (fromUrl !== props.value) {
+    // The URL changed by other means (back, a link): follow it.
+    setFromUrl(props.value);
+    setChosen(props.value);
+  }
   const choices: [PropertyKind, string][] = [
     ["event", "Event properties"],
     ["person", "Person properties"],
@@ -140,13 +153,16 @@ function PropertyKindPicker(props: { value: PropertyKind; onChange: (kind: Prope
     <fieldset className="segmented">
       <legend>Show</legend>
       {choices.map(([kind, label]) => (
-        <label key={kind} className={props.value === kind ? "chosen" : undefined}>
+        <label key={kind} className={chosen === kind ? "chosen" : undefined}>
           <input
             type="radio"
             name="property-kind"
             value={kind}
-            checked={props.value === kind}
-            onChange={() => props.onChange(kind)}
+            checked={chosen === kind}
+            onChange={() => {
+              setChosen(kind);
+              props.onChange(kind);
+            }}
           />
           {label}
         </label>
