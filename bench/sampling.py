@@ -13,6 +13,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from common import (
     RESULTS,
     ApiClient,
@@ -121,8 +123,20 @@ async def wait_drained(api: ApiClient, timeout: float) -> tuple[bool, float, dic
     return status["queued"] == 0, time.monotonic() - started, status
 
 
-async def hogql(api: ApiClient, sql: str) -> list[Any]:
-    return await api.query({"kind": "HogQLQuery", "query": sql})
+async def hogql(api: ApiClient, sql: str, attempts: int = 6) -> list[Any]:
+    """One HogQL query; a `query_timeout` (the server's 30 s limit, which a count over
+    millions of events just after a soak, while the store still merges, can reach) is tried
+    again after a pause, up to `attempts` times, before it fails."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return await api.query({"kind": "HogQLQuery", "query": sql})
+        except httpx.HTTPStatusError as error:
+            timed_out = error.response.status_code == 400 and "query_timeout" in error.response.text
+            if not timed_out or attempt == attempts:
+                raise
+            print(f"verify: query timed out (attempt {attempt}), trying again in 20 s", flush=True)
+            await asyncio.sleep(20)
+    raise AssertionError("unreachable")
 
 
 async def verify(api: ApiClient, run_id: str, accepted: Blocks, unknown: Blocks) -> dict[str, Any]:

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import time
 import uuid
 from typing import Any
@@ -114,6 +115,11 @@ async def soak(args: argparse.Namespace, server: Server) -> tuple[list[str], dic
     server_cores = (tree_cpu_seconds(server.pid) - cpu[1]) / span
     stop.set()
     await sampling
+    # The samples first, so that a failure while checking the stored events keeps them.
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "soak-samples.json").write_text(
+        json.dumps({"offered_events_per_s": rate, "capacity": capacity, "samples": sampler.samples})
+    )
     drained, drain_s, final = await wait_drained(api, 600)
     check = await verify(api, run_id, driver.recorder.accepted, driver.recorder.unknown)
     driver.close()
