@@ -27,6 +27,7 @@ from hedgerow.api.dashboards import DashboardsApi
 from hedgerow.api.data_usage import DataUsageApi
 from hedgerow.api.erasure import ErasureApi
 from hedgerow.api.insights import InsightsApi
+from hedgerow.api.instance_backup import InstanceBackupApi
 from hedgerow.api.limits import QueryGate
 from hedgerow.api.organization import OrganizationApi
 from hedgerow.api.routes import Api
@@ -44,6 +45,7 @@ from hedgerow.intake.jetstream import JetStreamIntakeLog, StreamLimits
 from hedgerow.intake.log import IntakeLog
 from hedgerow.intake.pressure import DiskSpace
 from hedgerow.intake.sqlite import SqliteIntakeLog
+from hedgerow.lifecycle.control import new_token
 from hedgerow.lifecycle.jobs import ErasureJobs
 from hedgerow.lifecycle.retention import RetentionRunner
 from hedgerow.lifecycle.runner import ErasureRunner
@@ -334,9 +336,18 @@ def create_app(components: Components, *, capture_and_ingest: bool = True) -> St
                 await helpers.close()
             components.close()
 
+    # `hedgerow backup` finds the server by its control file (written once it listens).
+    control_token = new_token()
+    backups = InstanceBackupApi(
+        settings.storage.data_dir,
+        components.events,
+        lambda chore: components.worker.between_batches(chore).result(),
+        control_token,
+    )
     routes = [
         Route("/_health", health, methods=["GET"]),
         *(capture_routes(capture) if capture_and_ingest else []),
+        *(backups.routes() if capture_and_ingest else []),
         *ErasureApi(components.catalog, components.persons, components.erasure).routes(
             "/api/projects/{project_id}"
         ),
@@ -360,4 +371,5 @@ def create_app(components: Components, *, capture_and_ingest: bool = True) -> St
     # Read by `hedgerow.api.auth` and `hedgerow.accounts.sessions.signed_in`.
     app.state.sessions = components.sessions
     app.state.users = components.users
+    app.state.control_token = control_token if capture_and_ingest else None
     return app

@@ -1,13 +1,14 @@
 """The `hedgerow` command: `serve` runs the server (`capture`, `ingest` and `web` run its
 parts as processes of their own), `project create` adds a project, `users` adds users and sets
 their passwords, `persons delete` erases a person through the server, `export` writes events
-to CSV, JSON lines or Parquet."""
+to CSV, JSON lines or Parquet, `backup` and `restore` copy a data directory."""
 
 from __future__ import annotations
 
 import argparse
 import getpass
 import logging
+import os
 import socket
 import sys
 from collections.abc import Callable, Sequence
@@ -19,7 +20,9 @@ import uvicorn
 
 from hedgerow import __version__
 from hedgerow.export.command import add_export_command
+from hedgerow.lifecycle.backup_command import add_backup_commands
 from hedgerow.lifecycle.command import add_persons_commands
+from hedgerow.lifecycle.control import Control, remove_control, write_control
 from hedgerow.serving.deadline import BodyDeadline
 from hedgerow.serving.headers import SecurityHeaders
 from hedgerow.serving.memory import HeapTrimmer, fix_mmap_threshold, limit_malloc_arenas
@@ -58,7 +61,20 @@ def _serve(args: argparse.Namespace) -> int:
     except (FirstUserError, IntakeUnreachable) as exc:
         print(f"hedgerow: {exc}", file=sys.stderr)
         return 2
-    return _run_http(settings, create_app(components), lambda s: _print_banner(components, s))
+    app = create_app(components)
+    data_dir = settings.storage.data_dir
+    token: str = app.state.control_token
+
+    def started(server: uvicorn.Server) -> None:
+        _print_banner(components, server)
+        host = "127.0.0.1" if settings.server.host in ("0.0.0.0", "::") else settings.server.host
+        url = f"http://{host}:{_listening_port(server, settings)}"
+        write_control(data_dir, Control(os.getpid(), url, token))
+
+    try:
+        return _run_http(settings, app, started)
+    finally:
+        remove_control(data_dir, token)
 
 
 def _capture(args: argparse.Namespace) -> int:
@@ -367,6 +383,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_users_commands(commands)
     add_persons_commands(commands)
     add_export_command(commands)
+    add_backup_commands(commands)
     return parser
 
 
