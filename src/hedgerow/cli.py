@@ -1,7 +1,7 @@
 """The `hedgerow` command: `serve` runs the server (`capture`, `ingest` and `web` run its
 parts as processes of their own), `project create` adds a project, `users` adds users and sets
 their passwords, `persons delete` erases a person through the server, `export` writes events
-to CSV, JSON lines or Parquet."""
+to CSV, JSON lines or Parquet, `import` reads them back (or PostHog's batch exports)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ import uvicorn
 
 from hedgerow import __version__
 from hedgerow.export.command import add_export_command
+from hedgerow.imports.command import add_import_command
 from hedgerow.lifecycle.command import add_persons_commands
 from hedgerow.serving.deadline import BodyDeadline
 from hedgerow.serving.headers import SecurityHeaders
@@ -367,6 +368,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_users_commands(commands)
     add_persons_commands(commands)
     add_export_command(commands)
+    add_import_command(commands)
     return parser
 
 
