@@ -132,7 +132,10 @@ def test_an_import_killed_half_way_resumes_and_stores_each_event_once(tmp_path: 
     uuids = _big_file(source, total)
     command = [sys.executable, "-m", "hedgerow", "import", str(source), "--project", "1"]
     command += ["--data-dir", str(server.data_dir), "--no-progress", "--batch-rows", "100"]
-    process = subprocess.Popen(command, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL)
+    # Small ingestion batches: the checkpoint moves every 500 events, so the kill lands
+    # between two of them.
+    env = {**os.environ, "HEDGEROW_BATCH_SIZE": "500"}
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, env=env)
     deadline = time.monotonic() + 120
     while (checkpoint := _checkpoint(server.data_dir)) is None or checkpoint["rows"] < 2_000:
         assert process.poll() is None, process.stderr.read() if process.stderr else ""

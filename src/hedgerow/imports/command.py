@@ -32,10 +32,10 @@ from hedgerow.imports.readers import (
     detect_format,
     parse_mapping,
 )
-from hedgerow.imports.runner import FileImport, FileSummary
-from hedgerow.settings import Settings
+from hedgerow.settings import Settings, SettingsError
 
 if TYPE_CHECKING:
+    from hedgerow.imports.runner import FileSummary
     from hedgerow.imports.stores import ImportStores
 
 
@@ -100,17 +100,23 @@ def _readers(args: argparse.Namespace, mapping: dict[str, str]) -> list[RowReade
 
 
 def run_import(args: argparse.Namespace) -> int:
+    from hedgerow.imports.runner import drain
     from hedgerow.imports.stores import open_import_stores
     from hedgerow.processes import SplitRefused
     from hedgerow.projects import ProjectCatalog
 
-    settings = Settings.load({"data_dir": Path(args.data_dir) if args.data_dir else None})
-    data_dir = settings.storage.data_dir
     try:
+        settings = Settings.load({"data_dir": Path(args.data_dir) if args.data_dir else None})
         readers = _readers(args, _mapping(args))
-    except (ValueError, FormatUnknown, OSError) as exc:
+    except (SettingsError, ValueError, FormatUnknown, OSError) as exc:
         print(f"hedgerow: {exc}", file=sys.stderr)
         return 2
+    data_dir = settings.storage.data_dir
+    if not (data_dir / "meta.sqlite3").is_file():
+        print(
+            f"hedgerow: {data_dir} holds no installation (start the server once)", file=sys.stderr
+        )
+        return 1
     catalog = ProjectCatalog(data_dir / "meta.sqlite3")
     try:
         if catalog.by_id(args.project) is None:
@@ -127,6 +133,7 @@ def run_import(args: argparse.Namespace) -> int:
     finally:
         catalog.close()
     try:
+        drain(stores)  # what an interrupted import appended: not counted as this one's
         before = stores.state.outcomes(args.project)
         for reader in readers:
             _print_summary(_import_file(args, stores, reader, data_dir))
@@ -141,6 +148,8 @@ def run_import(args: argparse.Namespace) -> int:
 def _import_file(
     args: argparse.Namespace, stores: ImportStores, reader: RowReader, data_dir: Path
 ) -> FileSummary:
+    from hedgerow.imports.runner import FileImport
+
     total = count_rows(reader.path, reader.fmt)
     checkpoints = CheckpointFile(data_dir, reader.path, args.project)
     rejects_path = reader.path.with_name(reader.path.name + ".rejects.jsonl")

@@ -12,6 +12,7 @@ import runs at most `lead_events` ahead of the worker, so the intake log stays s
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 from collections import Counter, deque
 from collections.abc import Callable
@@ -23,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from hedgerow.capture.normalize import format_timestamp
-from hedgerow.errors import HedgerowError
+from hedgerow.errors import PayloadTooLarge, ServiceUnavailable
 from hedgerow.imports.checkpoint import Checkpoint, CheckpointFile, RejectsReport
 from hedgerow.imports.readers import RowReader
 from hedgerow.imports.rows import Rejected, Rejection, to_record
@@ -79,6 +80,7 @@ class FileImport:
         self._pending: deque[_Pending] = deque()
         self._last_offset = 0
         self._rejected_before = 0
+        self._refused = False  # the intake log refused an append (said once)
         self._imported_at = format_timestamp(datetime.now(UTC))
 
     def run(self, on_rows: OnRows, *, restart: bool = False) -> FileSummary:
@@ -91,7 +93,7 @@ class FileImport:
         summary.resumed_at = checkpoint.rows
         self._rejected_before = checkpoint.rejected
         on_rows(checkpoint.rows)
-        self.wait_ingested(self.stores.intake.head())  # what an interrupted run appended
+        drain(self.stores)  # what an interrupted run appended
         rejects = RejectsReport(self.rejects_path, checkpoint.rejects_bytes)
         records: list[dict[str, Any]] = []
         position = reported = checkpoint.rows
@@ -145,8 +147,7 @@ class FileImport:
             rejects_bytes=rejects.flush(),
         )
         if fresh:
-            payload = orjson.dumps(fresh)
-            self._last_offset = self._append(team, len(fresh), payload)
+            self._last_offset = self._append(team, fresh)
             summary.appended += len(fresh)
             self.stores.worker.wake()
         self._pending.append(_Pending(self._last_offset, len(fresh), after))
@@ -156,12 +157,27 @@ class FileImport:
             self._advance_checkpoint()
         return after
 
-    def _append(self, team: int, count: int, payload: bytes) -> int:
-        """Append one entry, waiting while the intake log refuses (backpressure)."""
+    def _append(self, team: int, records: list[dict[str, Any]]) -> int:
+        """Append records as one entry (halves when the intake log refuses it as too large:
+        NATS takes messages of 1 MiB by default), waiting while it refuses for the time
+        being (backpressure); return the last entry's offset."""
         while True:
             try:
-                return asyncio.run(self.stores.intake.append(team, count, payload))
-            except HedgerowError:
+                return asyncio.run(
+                    self.stores.intake.append(team, len(records), orjson.dumps(records))
+                )
+            except PayloadTooLarge:
+                if len(records) == 1:
+                    raise
+                half = len(records) // 2
+                self._append(team, records[:half])
+                records = records[half:]
+            except ServiceUnavailable as exc:
+                if not self._refused:
+                    print(
+                        f"hedgerow: the intake log refuses for now, waiting: {exc}", file=sys.stderr
+                    )
+                self._refused = True
                 time.sleep(0.5)
 
     def _unstored_events(self) -> int:
@@ -178,9 +194,25 @@ class FileImport:
 
     def wait_ingested(self, offset: int) -> None:
         """Until the worker has committed the intake log up to `offset`."""
-        worker = self.stores.worker
-        while self.stores.intake.committed(CONSUMER) < offset:
-            if not worker.alive:
-                raise RuntimeError(f"the ingestion worker stopped: {worker.last_error}")
-            time.sleep(POLL_SECONDS)
-            self._advance_checkpoint()
+        wait_committed(self.stores, offset, self._advance_checkpoint)
+
+
+def wait_committed(
+    stores: ImportStores, offset: int, meanwhile: Callable[[], None] = lambda: None
+) -> None:
+    """Until the worker has committed the intake log up to `offset`."""
+    worker = stores.worker
+    said = None
+    while stores.intake.committed(CONSUMER) < offset:
+        if not worker.alive:
+            raise RuntimeError(f"the ingestion worker stopped: {worker.last_error}")
+        if worker.last_error and worker.last_error != said:  # it retries the batch
+            said = worker.last_error
+            print(f"hedgerow: ingestion failed, retrying: {said}", file=sys.stderr)
+        time.sleep(POLL_SECONDS)
+        meanwhile()
+
+
+def drain(stores: ImportStores) -> None:
+    """Until the worker has stored everything the intake log holds."""
+    wait_committed(stores, stores.intake.head())
