@@ -1,5 +1,6 @@
 """A generated dataset for the import tests: anonymous visitors who sign up and buy, merged
-through `$identify`, `$create_alias` and `$merge_dangerously`, with `$set` and
+through `$identify`, `$create_alias` and `$merge_dangerously` (some after a backend event
+made a person of their own), with `$set` and
 `$set_once`, in strictly increasing time (so the export's order is the capture order)."""
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ def generated_events(users: int = 30) -> list[dict[str, Any]]:
             add("$autocapture", anon, **{"$device_id": anon, "$elements": [button]})
         if i % 5 == 4:
             continue  # stays anonymous
+        if i % 4 == 1:  # a backend saw the user first: two persons, merged below
+            add("trial started", user, source="backend")
         if i % 3 == 1:
             add("$create_alias", user, alias=anon)
         else:
@@ -121,7 +124,7 @@ def readings(server: Server) -> dict[str, Any]:
     sql = {
         "kind": "HogQLQuery",
         "query": "SELECT uuid, event, distinct_id, timestamp, properties, elements_chain, "
-        "created_at, person_id "
+        "created_at, person.properties, person_id "
         "FROM events ORDER BY timestamp, uuid LIMIT 10000",
     }
     rows = server.query(sql)["results"]
