@@ -80,9 +80,10 @@ def _time(value: Any, field: str) -> str | None:
     return format_timestamp(parsed)
 
 
-def _uuid(value: Any, content: bytes) -> str:
+def _uuid(value: Any, content: list[Any]) -> str:
     if value is None or value == "":
-        return str(uuidlib.uuid5(CONTENT_UUIDS, content.decode("utf-8", "replace")))
+        text = orjson.dumps(content, option=orjson.OPT_SORT_KEYS).decode()
+        return str(uuidlib.uuid5(CONTENT_UUIDS, text))
     try:
         return str(uuidlib.UUID(str(value)))
     except ValueError:
@@ -113,9 +114,8 @@ def to_record(row: Mapping[str, Any], imported_at: str) -> dict[str, Any]:
                 inner = properties.get(key)
                 properties[key] = {**inner, **operations} if isinstance(inner, dict) else operations
     created_at = _time(row.get("created_at"), "created_at") or imported_at
-    content = orjson.dumps([event, distinct_id, timestamp, properties], option=orjson.OPT_SORT_KEYS)
     return {
-        "uuid": _uuid(row.get("uuid"), content),
+        "uuid": _uuid(row.get("uuid"), [event, distinct_id, timestamp, properties]),
         "event": event,
         "distinct_id": distinct_id,
         "properties": properties,
