@@ -1,6 +1,6 @@
-"""Importing one file: rows read, turned into intake records, appended to the intake log a
-batch at a time and stored by the ingestion worker, with the checkpoint moved as the worker
-commits and every rejected row reported.
+"""Importing one file: rows read and turned into intake records (in a process of its own,
+`parsing.py`), appended to the intake log a batch at a time and stored by the ingestion
+worker, with the checkpoint moved as the worker commits and every rejected row reported.
 
 Before a batch is appended, the uuids already stored are left out (the event store keeps
 whatever it is given, a uuid twice as two rows; the pipeline drops a stored uuid too, but as
@@ -19,15 +19,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import orjson
 
 from hedgerow.capture.normalize import format_timestamp
 from hedgerow.errors import PayloadTooLarge, ServiceUnavailable
 from hedgerow.imports.checkpoint import Checkpoint, CheckpointFile, RejectsReport
+from hedgerow.imports.parsing import ParsedBatch, parsed_batches
 from hedgerow.imports.readers import RowReader
-from hedgerow.imports.rows import Rejected, Rejection, to_record
 from hedgerow.ingestion.worker import CONSUMER
 
 if TYPE_CHECKING:
@@ -95,32 +95,26 @@ class FileImport:
         on_rows(checkpoint.rows)
         drain(self.stores)  # what an interrupted run appended
         rejects = RejectsReport(self.rejects_path, checkpoint.rejects_bytes)
-        records: list[dict[str, Any]] = []
-        position = reported = checkpoint.rows
+        reported = checkpoint.rows
         try:
-            for number, row in self.reader.rows(checkpoint.rows):
-                position += 1
-                summary.rows += 1
-                try:
-                    if isinstance(row, Rejection):
-                        raise Rejected(row.reason, row.message)
-                    records.append(to_record(row, self._imported_at))
-                except Rejected as exc:
-                    rejects.write(number, self.reader.unit, exc.rejection)
-                    summary.rejected += 1
-                    summary.reasons[exc.rejection.reason] += 1
-                if len(records) >= self.batch_rows:
-                    checkpoint = self._send(records, checkpoint, position, rejects, summary)
-                    on_rows(position - reported)
-                    records, reported = [], position
-            checkpoint = self._send(records, checkpoint, position, rejects, summary)
-            on_rows(position - reported)
+            batches = parsed_batches(
+                self.reader, checkpoint.rows, self.batch_rows, self._imported_at
+            )
+            for batch in batches:
+                for number, rejection in batch.rejected:
+                    rejects.write(number, self.reader.unit, rejection)
+                    summary.reasons[rejection.reason] += 1
+                summary.rejected += len(batch.rejected)
+                summary.rows += batch.rows - reported
+                summary.ignored_columns = batch.ignored_columns
+                checkpoint = self._send(batch, checkpoint, rejects, summary)
+                on_rows(batch.rows - reported)
+                reported = batch.rows
             self.wait_ingested(self._last_offset)
             self._advance_checkpoint()
             self.checkpoints.save(replace(checkpoint, done=True))
         finally:
             rejects.close()
-        summary.ignored_columns = self.reader.ignored_columns
         if summary.rejected == 0 and self.rejects_path.stat().st_size == 0:
             self.rejects_path.unlink()
             summary.rejects_path = None
@@ -128,50 +122,52 @@ class FileImport:
 
     def _send(
         self,
-        records: list[dict[str, Any]],
+        batch: ParsedBatch,
         checkpoint: Checkpoint,
-        position: int,
         rejects: RejectsReport,
         summary: FileSummary,
     ) -> Checkpoint:
         """Append the batch's records not stored yet; the checkpoint after it becomes true
         once the worker has committed the entry (at once when nothing was appended)."""
         team = self.project
-        unseen = self.stores.state.unseen([(team, r["uuid"]) for r in records])
-        fresh = [r for r in records if (team, r["uuid"]) in unseen]
-        summary.already_stored += len(records) - len(fresh)
+        unseen = self.stores.state.unseen([(team, u) for u in batch.uuids])
+        fresh, payload = len(batch.uuids), batch.payload
+        if len(unseen) < fresh:  # some stored already: left out
+            records = orjson.loads(payload)
+            kept = [r for r, u in zip(records, batch.uuids, strict=True) if (team, u) in unseen]
+            fresh, payload = len(kept), orjson.dumps(kept)
+        summary.already_stored += len(batch.uuids) - fresh
         after = replace(
             checkpoint,
-            rows=position,
+            rows=batch.rows,
             rejected=self._rejected_before + summary.rejected,
             rejects_bytes=rejects.flush(),
         )
         if fresh:
-            self._last_offset = self._append(team, fresh)
-            summary.appended += len(fresh)
+            self._last_offset = self._append(team, fresh, payload)
+            summary.appended += fresh
             self.stores.worker.wake()
-        self._pending.append(_Pending(self._last_offset, len(fresh), after))
+        self._pending.append(_Pending(self._last_offset, fresh, after))
         self._advance_checkpoint()
         while self._unstored_events() > self.lead_events:
             time.sleep(POLL_SECONDS)
             self._advance_checkpoint()
         return after
 
-    def _append(self, team: int, records: list[dict[str, Any]]) -> int:
+    def _append(self, team: int, count: int, payload: bytes) -> int:
         """Append records as one entry (halves when the intake log refuses it as too large:
         NATS takes messages of 1 MiB by default), waiting while it refuses for the time
         being (backpressure); return the last entry's offset."""
         while True:
             try:
-                return asyncio.run(
-                    self.stores.intake.append(team, len(records), orjson.dumps(records))
-                )
+                return asyncio.run(self.stores.intake.append(team, count, payload))
             except PayloadTooLarge:
-                if len(records) == 1:
+                if count == 1:
                     raise
-                half = len(records) // 2
-                self._append(team, records[:half])
-                records = records[half:]
+                records = orjson.loads(payload)
+                half = count // 2
+                self._append(team, half, orjson.dumps(records[:half]))
+                count, payload = count - half, orjson.dumps(records[half:])
             except ServiceUnavailable as exc:
                 if not self._refused:
                     print(
