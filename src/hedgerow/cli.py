@@ -1,7 +1,8 @@
 """The `hedgerow` command: `serve` runs the server (`capture`, `ingest` and `web` run its
 parts as processes of their own), `project create` adds a project, `users` adds users and sets
 their passwords, `persons delete` erases a person through the server, `export` writes events
-to CSV, JSON lines or Parquet, `backup` and `restore` copy a data directory."""
+to CSV, JSON lines or Parquet, `import` reads them back (or PostHog's batch exports),
+`backup` and `restore` copy a data directory."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ import uvicorn
 
 from hedgerow import __version__
 from hedgerow.export.command import add_export_command
+from hedgerow.imports.command import add_import_command
 from hedgerow.lifecycle.backup_command import add_backup_commands
 from hedgerow.lifecycle.command import add_persons_commands
 from hedgerow.lifecycle.control import Control, remove_control, write_control
@@ -384,6 +386,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_persons_commands(commands)
     add_export_command(commands)
     add_backup_commands(commands)
+    add_import_command(commands)
     return parser
 
 

@@ -54,6 +54,8 @@ class IngestEvent:
             record["now"],
             record.get("sent_at"),
         )
-        if released:
+        if released or record.get("history"):  # imported history is never held back
             event.released = True
+        if chain := record.get("elements_chain"):  # an import's column (`hedgerow import`)
+            event.elements_chain = chain
         return event

@@ -8,7 +8,8 @@ capture), it is processed after the `$identify` and lands on the visitor's perso
 An event is held when its distinct_id is not its `$device_id` (it is not anonymous), it is
 not an identity or group event, and its distinct_id has no person yet. Once an id has events
 held, its later events are held behind them so that one id's events keep their order.
-Released events go through the steps again, this one excepted.
+Released events go through the steps again, this one excepted. Imported history (records
+marked `history` by `hedgerow import`) is never held: its file gives the order.
 """
 
 from __future__ import annotations
