@@ -49,6 +49,7 @@ from hedgerow.lifecycle.retention import RetentionRunner
 from hedgerow.lifecycle.runner import ErasureRunner
 from hedgerow.persons.groups import SqliteGroupStore
 from hedgerow.persons.sqlite import SqlitePersonStore
+from hedgerow.persons.store import PersonStore
 from hedgerow.projects import Project, ProjectCatalog
 from hedgerow.query.errors import limit_refusal
 from hedgerow.query.result_cache import ResultCache
@@ -74,7 +75,7 @@ class Components:
     catalog: ProjectCatalog
     actions: ActionStore
     intake: IntakeLog
-    persons: SqlitePersonStore
+    persons: PersonStore
     events: ChdbEventStore
     worker: IngestionWorker
     project: Project
