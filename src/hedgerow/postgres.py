@@ -27,6 +27,9 @@ log = logging.getLogger(__name__)
 # pg_advisory_lock key held while migrations run ("hedgerow" in ASCII, as a number).
 MIGRATION_LOCK = 0x68656467_65726F77
 CONNECT_TIMEOUT = 10.0
+# Seconds a caller waits for a pooled connection. While the server is down, an ingestion batch
+# fails after this long and is replayed (its error shows in the ingestion status meanwhile).
+POOL_WAIT = 5.0
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,7 @@ def open_pool(url: str, size: int, name: str) -> Pool:
         url,
         min_size=1,
         max_size=max(2, size),
+        timeout=POOL_WAIT,
         kwargs={"autocommit": True},
         configure=_configure,
         check=ConnectionPool.check_connection,
