@@ -17,8 +17,11 @@ FRONTEND_SOURCES := $(shell find frontend/src -type f ! -name '*.test.ts') \
 CHROMIUM := /usr/bin/chromium
 # Debian's nats-server (2.9) for the JetStream intake log's tests; each test starts its own.
 NATS_SERVER := /usr/sbin/nats-server
+# Debian's PostgreSQL for the person store's tests; each test session starts its own cluster.
+# Found whatever the version (/usr/lib/postgresql/<version>/bin/initdb).
+POSTGRES_INITDB := $(firstword $(wildcard /usr/lib/postgresql/*/bin/initdb))
 
-.PHONY: serve test lint typecheck check bench clean frontend frontend-check screenshots
+.PHONY: postgresql serve test lint typecheck check bench clean frontend frontend-check screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,10 +59,16 @@ $(CHROMIUM):
 $(NATS_SERVER):
 	apt-get update && apt-get install -y --no-install-recommends nats-server
 
+# Installs Debian's postgresql when no version's initdb is found; nothing when one is.
+postgresql:
+ifeq ($(POSTGRES_INITDB),)
+	apt-get update && apt-get install -y --no-install-recommends postgresql
+endif
+
 serve: $(STAMP) frontend
 	exec $(BIN)/hedgerow serve
 
-test: $(STAMP) $(NODE_STAMP) $(CHROMIUM) $(NATS_SERVER) frontend frontend-check
+test: $(STAMP) $(NODE_STAMP) $(CHROMIUM) $(NATS_SERVER) postgresql frontend frontend-check
 	$(BIN)/ruff check src tests bench sdk/python
 	$(BIN)/ruff format --check src tests bench sdk/python
 	$(BIN)/mypy

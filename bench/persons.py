@@ -195,6 +195,16 @@ def rate(samples: list[dict[str, Any]]) -> float | None:
 
 
 def count_persons(server: Server) -> tuple[int, int]:
+    """(persons, distinct ids) of project 1, read in the server's person store."""
+    url = server.env.get("HEDGEROW_PERSONS_URL")
+    if url:  # persons on PostgreSQL (bench/persons_postgres.py)
+        import psycopg
+
+        with psycopg.connect(url) as pg:
+            persons = pg.execute("SELECT count(*) FROM persons WHERE team_id = 1").fetchone()
+            ids = pg.execute("SELECT count(*) FROM distinct_ids WHERE team_id = 1").fetchone()
+        assert persons is not None and ids is not None
+        return int(persons[0]), int(ids[0])
     path = server.data_dir / "persons.sqlite3"
     with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
         persons = conn.execute("SELECT count(*) FROM persons WHERE team_id = 1").fetchone()[0]

@@ -10,6 +10,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from nats_server import NatsServer
 
+from postgres_server import PostgresServer
 from server import Server
 
 
@@ -36,3 +37,18 @@ def nats_server(tmp_path: Path) -> Iterator[NatsServer]:
     instance = NatsServer(tmp_path / "nats").start()
     yield instance
     instance.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[PostgresServer]:
+    """One throwaway PostgreSQL cluster for the whole run (free port, temporary directory)."""
+    instance = PostgresServer().start()
+    yield instance
+    instance.remove()
+
+
+@pytest.fixture()
+def postgres_url(postgres_cluster: PostgresServer) -> str:
+    """The URL of an empty `hedgerow` database of the test's own (dropped and made again)."""
+    postgres_cluster.reset()
+    return postgres_cluster.url

@@ -49,8 +49,9 @@ from hedgerow.lifecycle.control import new_token
 from hedgerow.lifecycle.jobs import ErasureJobs
 from hedgerow.lifecycle.retention import RetentionRunner
 from hedgerow.lifecycle.runner import ErasureRunner
-from hedgerow.persons.groups import SqliteGroupStore
+from hedgerow.persons.groups import GroupStore, SqliteGroupStore
 from hedgerow.persons.sqlite import SqlitePersonStore
+from hedgerow.persons.store import PersonStore
 from hedgerow.projects import Project, ProjectCatalog
 from hedgerow.query.errors import limit_refusal
 from hedgerow.query.result_cache import ResultCache
@@ -76,7 +77,7 @@ class Components:
     catalog: ProjectCatalog
     actions: ActionStore
     intake: IntakeLog
-    persons: SqlitePersonStore
+    persons: PersonStore
     events: ChdbEventStore
     worker: IngestionWorker
     project: Project
@@ -130,7 +131,7 @@ def build_components(settings: Settings) -> Components:
     if first_start:
         start_project(saved, project.id)
     intake = build_intake(settings)
-    persons = SqlitePersonStore(data_dir / "persons.sqlite3")
+    persons, groups = build_person_stores(settings)
     query = settings.query
     limits = QueryLimits(
         timeout=query.query_timeout,
@@ -141,7 +142,6 @@ def build_components(settings: Settings) -> Components:
     events = ChdbEventStore(data_dir / "events.chdb", limits)
     upgrade_stores(persons, events)
     state = IngestionState(data_dir / "ingestion.sqlite3")
-    groups = SqliteGroupStore(data_dir / "groups.sqlite3")
     pause_file = settings.ingestion.ingestion_pause_file
     worker = IngestionWorker(
         intake,
@@ -189,6 +189,24 @@ def build_components(settings: Settings) -> Components:
         result_cache,
         erasure,
         retention,
+    )
+
+
+def build_person_stores(settings: Settings) -> tuple[PersonStore, GroupStore]:
+    """SQLite in the data directory, or PostgreSQL when `--persons-url` names a server."""
+    persons = settings.persons
+    if persons.persons_url:  # psycopg is imported only by installations that use it
+        from hedgerow.persons.postgres import PostgresPersonStore
+        from hedgerow.persons.postgres_groups import PostgresGroupStore
+
+        return (
+            PostgresPersonStore(persons.persons_url, persons.persons_pool_size),
+            PostgresGroupStore(persons.persons_url, 2),
+        )
+    data_dir = settings.storage.data_dir
+    return (
+        SqlitePersonStore(data_dir / "persons.sqlite3"),
+        SqliteGroupStore(data_dir / "groups.sqlite3"),
     )
 
 

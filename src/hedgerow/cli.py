@@ -54,13 +54,14 @@ def _serve(args: argparse.Namespace) -> int:
     from hedgerow.accounts.users import FirstUserError
     from hedgerow.app import build_components, create_app
     from hedgerow.intake.jetstream import IntakeUnreachable
+    from hedgerow.postgres import PostgresUnavailable
 
     settings = _load_settings(args)
     if settings is None:
         return 2
     try:
         components = build_components(settings)
-    except (FirstUserError, IntakeUnreachable) as exc:
+    except (FirstUserError, IntakeUnreachable, PostgresUnavailable) as exc:
         print(f"hedgerow: {exc}", file=sys.stderr)
         return 2
     app = create_app(components)
@@ -101,6 +102,7 @@ def _capture(args: argparse.Namespace) -> int:
 
 def _ingest(args: argparse.Namespace) -> int:
     from hedgerow.intake.jetstream import IntakeUnreachable
+    from hedgerow.postgres import PostgresUnavailable
     from hedgerow.processes import SplitRefused, run_ingest
 
     settings = _load_settings(args)
@@ -108,7 +110,7 @@ def _ingest(args: argparse.Namespace) -> int:
         return 2
     try:
         return run_ingest(settings)
-    except (SplitRefused, IntakeUnreachable) as exc:
+    except (SplitRefused, IntakeUnreachable, PostgresUnavailable) as exc:
         print(f"hedgerow: {exc}", file=sys.stderr)
         return 2
 
@@ -117,6 +119,7 @@ def _web(args: argparse.Namespace) -> int:
     from hedgerow.accounts.users import FirstUserError
     from hedgerow.app import create_app
     from hedgerow.intake.jetstream import IntakeUnreachable
+    from hedgerow.postgres import PostgresUnavailable
     from hedgerow.processes import SplitRefused, open_components
 
     settings = _load_settings(args)
@@ -124,7 +127,7 @@ def _web(args: argparse.Namespace) -> int:
         return 2
     try:
         components = open_components(settings, "web")
-    except (FirstUserError, IntakeUnreachable, SplitRefused) as exc:
+    except (FirstUserError, IntakeUnreachable, SplitRefused, PostgresUnavailable) as exc:
         print(f"hedgerow: {exc}", file=sys.stderr)
         return 2
     app = create_app(components, capture_and_ingest=False)

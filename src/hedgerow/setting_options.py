@@ -81,6 +81,16 @@ def _intake_url(text: str) -> str:
     return url
 
 
+def _persons_url(text: str) -> str:
+    """Empty (the embedded SQLite stores) or postgresql://user:password@host:port/database."""
+    url = text.strip()
+    if url and not url.startswith(("postgresql://", "postgres://")):
+        raise ValueError(
+            "expected postgresql://user@host:port/database (or empty for embedded SQLite)"
+        )
+    return url
+
+
 @dataclass(frozen=True)
 class Option:
     section: str
@@ -344,6 +354,20 @@ OPTIONS: tuple[Option, ...] = (
         _positive_float,
         300.0,
         "Seconds the oldest unprocessed event may wait; past it capture answers 503.",
+    ),
+    Option(
+        "persons",
+        "persons_url",
+        _persons_url,
+        "",
+        "Persons and groups: empty for SQLite in the data directory, or postgresql://... .",
+    ),
+    Option(
+        "persons",
+        "persons_pool_size",
+        _positive_int,
+        4,
+        "PostgreSQL only: most connections one process opens to the persons database.",
     ),
     Option(
         "accounts",

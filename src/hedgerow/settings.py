@@ -84,6 +84,14 @@ class IntakeSettings:
 
 
 @dataclass(frozen=True)
+class PersonsSettings:
+    """Where persons and groups live: SQLite in the data directory, or PostgreSQL."""
+
+    persons_url: str = ""
+    persons_pool_size: int = 4
+
+
+@dataclass(frozen=True)
 class AccountsSettings:
     """Sign-in: sessions, cookies and the limit on failed attempts."""
 
@@ -109,6 +117,7 @@ class Settings:
     storage: StorageSettings = field(default_factory=StorageSettings)
     ingestion: IngestionSettings = field(default_factory=IngestionSettings)
     intake: IntakeSettings = field(default_factory=IntakeSettings)
+    persons: PersonsSettings = field(default_factory=PersonsSettings)
     accounts: AccountsSettings = field(default_factory=AccountsSettings)
     bootstrap: BootstrapSettings = field(default_factory=BootstrapSettings)
 
@@ -137,6 +146,7 @@ class Settings:
             storage=StorageSettings(**sections["storage"]),
             ingestion=IngestionSettings(**sections["ingestion"]),
             intake=IntakeSettings(**sections["intake"]),
+            persons=PersonsSettings(**sections["persons"]),
             accounts=AccountsSettings(**sections["accounts"]),
             bootstrap=BootstrapSettings(**sections["bootstrap"]),
         )

@@ -68,3 +68,14 @@ def test_intake_url_takes_nats_urls_only() -> None:
     assert Settings.load({}, env={"HEDGEROW_INTAKE_URL": url}).intake.intake_url == url
     with pytest.raises(SettingsError, match="nats://"):
         Settings.load({}, env={"HEDGEROW_INTAKE_URL": "postgresql://db/hedgerow"})
+
+
+def test_persons_url_takes_postgresql_urls_only() -> None:
+    settings = Settings.load({}, env={})
+    assert (settings.persons.persons_url, settings.persons.persons_pool_size) == ("", 4)
+    url = "postgresql://hedgerow:secret@db.internal:5432/hedgerow"
+    env = {"HEDGEROW_PERSONS_URL": url, "HEDGEROW_PERSONS_POOL_SIZE": "8"}
+    loaded = Settings.load({}, env=env).persons
+    assert (loaded.persons_url, loaded.persons_pool_size) == (url, 8)
+    with pytest.raises(SettingsError, match="postgresql://"):
+        Settings.load({}, env={"HEDGEROW_PERSONS_URL": "nats://10.0.0.1:4222"})

@@ -16,7 +16,7 @@ from starlette.routing import BaseRoute, Route
 
 from hedgerow.api.auth import project_for
 from hedgerow.lifecycle.retention import RetentionRunner
-from hedgerow.persons.sqlite import SqlitePersonStore
+from hedgerow.persons.store import PersonStore
 from hedgerow.projects import ProjectCatalog
 from hedgerow.store.chdb import ChdbEventStore
 from hedgerow.store.schema import DATABASE
@@ -45,7 +45,7 @@ def _iso(text: str) -> str:
 @dataclass
 class DataUsageApi:
     catalog: ProjectCatalog
-    persons: SqlitePersonStore
+    persons: PersonStore
     events: ChdbEventStore
     retention: RetentionRunner
 

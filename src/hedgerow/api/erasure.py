@@ -26,7 +26,7 @@ from hedgerow.errors import BadRequest, NotFound
 from hedgerow.lifecycle.jobs import ErasureJob
 from hedgerow.lifecycle.runner import ErasureRunner
 from hedgerow.lifecycle.selection import select_persons
-from hedgerow.persons.sqlite import SqlitePersonStore
+from hedgerow.persons.store import PersonStore
 from hedgerow.projects import ProjectCatalog
 
 
@@ -61,7 +61,7 @@ def job_json(job: ErasureJob) -> ErasureJobOut:
 @dataclass
 class ErasureApi:
     catalog: ProjectCatalog
-    persons: SqlitePersonStore
+    persons: PersonStore
     runner: ErasureRunner
 
     async def delete_person(self, request: Request) -> Response:

@@ -35,7 +35,7 @@ from hedgerow.ingestion.worker import CONSUMER, IngestionWorker
 from hedgerow.intake.log import IntakeLog
 from hedgerow.lifecycle.jobs import DONE, RUNNING, ErasureJob, ErasureJobs
 from hedgerow.persons.ids import person_uuid
-from hedgerow.persons.sqlite import SqlitePersonStore
+from hedgerow.persons.store import PersonStore
 from hedgerow.store import deletes
 from hedgerow.store.chdb import ChdbEventStore
 
@@ -50,7 +50,7 @@ class ErasureRunner:
     def __init__(
         self,
         jobs: ErasureJobs,
-        persons: SqlitePersonStore,
+        persons: PersonStore,
         events: ChdbEventStore,
         worker: IngestionWorker,
         intake: IntakeLog,

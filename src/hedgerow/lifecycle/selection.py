@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from hedgerow.persons.sqlite import SqlitePersonStore
+from hedgerow.persons.store import PersonStore
 
 OPERATORS = (
     "exact",
@@ -66,7 +66,7 @@ def matches(properties: dict[str, Any], key: str, operator: str, value: Any) -> 
 
 
 def select_persons(
-    persons: SqlitePersonStore, team_id: int, filters: list[dict[str, Any]], limit: int
+    persons: PersonStore, team_id: int, filters: list[dict[str, Any]], limit: int
 ) -> Iterator[str]:
     """The ids of the project's persons every filter matches, up to `limit` + 1 (so that the
     caller can tell there are more)."""

@@ -8,21 +8,9 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from hedgerow.persons.ids import person_uuid
-
-
-@dataclass(frozen=True)
-class ErasedPerson:
-    """What was erased of one person: its id, its distinct ids, and every person id its
-    events may carry (its own, the persons merged into it, its distinct ids' deterministic
-    ids)."""
-
-    team_id: int
-    person_id: str
-    distinct_ids: list[str]
-    person_ids: list[str]
+from hedgerow.persons.store import ErasedPerson
 
 
 def _marks(values: Sequence[object]) -> str:

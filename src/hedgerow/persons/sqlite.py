@@ -31,12 +31,12 @@ import orjson
 
 from hedgerow.persons import override_outbox
 from hedgerow.persons.batch_writes import write_batch
-from hedgerow.persons.erasure import ErasedPerson, erase_rows
+from hedgerow.persons.erasure import erase_rows
 from hedgerow.persons.ids import person_uuid
 from hedgerow.persons.person_indexes import PersonIndexes
 from hedgerow.persons.search import SEARCH_CONDITION, search_params
 from hedgerow.persons.sqlite_schema import PERSON_COLUMNS, open_reader, open_writer
-from hedgerow.persons.store import MirrorRow, Override, Person
+from hedgerow.persons.store import ErasedPerson, MirrorRow, Override, Person
 
 CACHE_SIZE = 500_000
 

@@ -52,7 +52,21 @@ class MirrorRow:
     is_deleted: bool = False
 
 
+@dataclass(frozen=True)
+class ErasedPerson:
+    """What was erased of one person: its id, its distinct ids, and every person id its
+    events may carry (its own, the persons merged into it, its distinct ids' deterministic
+    ids)."""
+
+    team_id: int
+    person_id: str
+    distinct_ids: list[str]
+    person_ids: list[str]
+
+
 class PersonStore(Protocol):
+    """The embedded implementation is `sqlite.py`; the scale-out one `postgres.py`."""
+
     def transaction(self) -> AbstractContextManager[None]:
         """Group the writes of one ingestion batch; commit on exit."""
         ...
@@ -112,5 +126,18 @@ class PersonStore(Protocol):
         """Persons newest first (by `created_at`); with `search`, those whose id, a distinct
         id or a property value contains it (case-insensitive)."""
         ...
+
+    def count(self, team_id: int) -> int: ...
+
+    def erase(self, team_id: int, person_id: str) -> ErasedPerson | None:
+        """Delete a person and every row naming it in one transaction (between batches)."""
+        ...
+
+    def legacy_overrides(self) -> list[tuple[int, str, str]]:
+        """(project, distinct_id, person_id) of an outbox from before overrides were kept
+        by person id (embedded stores of old versions only)."""
+        ...
+
+    def drop_legacy_overrides(self) -> None: ...
 
     def close(self) -> None: ...

@@ -9,13 +9,13 @@ from __future__ import annotations
 import logging
 import time
 
-from hedgerow.persons.sqlite import SqlitePersonStore
+from hedgerow.persons.store import PersonStore
 from hedgerow.store.chdb import ChdbEventStore
 
 log = logging.getLogger(__name__)
 
 
-def upgrade_stores(persons: SqlitePersonStore, events: ChdbEventStore) -> None:
+def upgrade_stores(persons: PersonStore, events: ChdbEventStore) -> None:
     if legacy := persons.legacy_overrides():  # overrides once kept by distinct id
         events.rewrite_distinct_ids(legacy)
         persons.drop_legacy_overrides()

@@ -1,4 +1,4 @@
-"""Each of PostHog's identity rules, on the real SQLite person store."""
+"""Each of PostHog's identity rules, on both real person stores (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -6,29 +6,26 @@ import pytest
 
 from hedgerow.persons.identity import Refusal, is_illegal_id, other_id, unite
 from hedgerow.persons.ids import person_uuid
-from hedgerow.persons.sqlite import SqlitePersonStore
-from hedgerow.persons.store import Override
+from hedgerow.persons.store import Override, PersonStore
 
 T = "2026-01-01 00:00:00.000000"
 
 
-def _person(store: SqlitePersonStore, distinct_id: str, created: str = T, **props: object) -> str:
+def _person(store: PersonStore, distinct_id: str, created: str = T, **props: object) -> str:
     with store.transaction():
         return store.create(1, distinct_id, properties=dict(props), created_at=created).id
 
 
-def _unite(
-    store: SqlitePersonStore, mine: str, other: str, dangerous: bool = False
-) -> Refusal | None:
+def _unite(store: PersonStore, mine: str, other: str, dangerous: bool = False) -> Refusal | None:
     with store.transaction():
         return unite(store, 1, mine, other, dangerous=dangerous, created_at=T).refusal
 
 
-def _overrides(store: SqlitePersonStore) -> list[Override]:
+def _overrides(store: PersonStore) -> list[Override]:
     return [o for _, o in store.pending_overrides()]
 
 
-def test_neither_known_creates_one_identified_person_for_both(store: SqlitePersonStore) -> None:
+def test_neither_known_creates_one_identified_person_for_both(store: PersonStore) -> None:
     assert _unite(store, "alice", "anon-1") is None
     person = store.get_by_distinct_id(1, "alice")
     assert person is not None
@@ -38,7 +35,7 @@ def test_neither_known_creates_one_identified_person_for_both(store: SqlitePerso
     assert _overrides(store) == []
 
 
-def test_neither_known_keeps_the_id_of_events_stored_personless(store: SqlitePersonStore) -> None:
+def test_neither_known_keeps_the_id_of_events_stored_personless(store: PersonStore) -> None:
     with store.transaction():
         store.mark_personless(1, "anon-1")
     assert _unite(store, "alice", "anon-1") is None
@@ -47,7 +44,7 @@ def test_neither_known_keeps_the_id_of_events_stored_personless(store: SqlitePer
     assert _overrides(store) == []  # anon-1's stored events already carry this id
 
 
-def test_only_mine_known_attaches_the_other(store: SqlitePersonStore) -> None:
+def test_only_mine_known_attaches_the_other(store: PersonStore) -> None:
     pid = _person(store, "alice", plan="pro")
     assert _unite(store, "alice", "anon-1") is None
     assert store.distinct_ids(1, pid) == ["alice", "anon-1"]
@@ -55,14 +52,14 @@ def test_only_mine_known_attaches_the_other(store: SqlitePersonStore) -> None:
     assert person is not None and person.is_identified and person.properties == {"plan": "pro"}
 
 
-def test_only_theirs_known_attaches_mine(store: SqlitePersonStore) -> None:
+def test_only_theirs_known_attaches_mine(store: PersonStore) -> None:
     pid = _person(store, "anon-1", seen="yes")
     assert _unite(store, "alice", "anon-1") is None
     assert store.distinct_ids(1, pid) == ["alice", "anon-1"]
     assert _overrides(store) == []
 
 
-def test_personless_id_that_joins_a_person_gets_an_override(store: SqlitePersonStore) -> None:
+def test_personless_id_that_joins_a_person_gets_an_override(store: PersonStore) -> None:
     pid = _person(store, "alice")
     with store.transaction():
         store.mark_personless(1, "anon-1")
@@ -73,7 +70,7 @@ def test_personless_id_that_joins_a_person_gets_an_override(store: SqlitePersonS
 
 
 @pytest.mark.parametrize("direction", ["anon into identified", "identified into anon"])
-def test_two_persons_merge_into_the_events_person(store: SqlitePersonStore, direction: str) -> None:
+def test_two_persons_merge_into_the_events_person(store: PersonStore, direction: str) -> None:
     mine_id, theirs_id = (
         ("alice", "anon-1") if direction == "anon into identified" else ("anon-1", "alice")
     )
@@ -90,7 +87,7 @@ def test_two_persons_merge_into_the_events_person(store: SqlitePersonStore, dire
     assert _overrides(store) == [Override(1, theirs, mine, 1, 2, 1)]  # indexes by creation
 
 
-def test_an_identified_person_is_not_merged_away(store: SqlitePersonStore) -> None:
+def test_an_identified_person_is_not_merged_away(store: PersonStore) -> None:
     _person(store, "alice")
     _person(store, "bob")
     assert _unite(store, "bob", "bob-anon") is None  # bob's person is now identified
@@ -98,7 +95,7 @@ def test_an_identified_person_is_not_merged_away(store: SqlitePersonStore) -> No
     assert store.get_by_distinct_id(1, "bob") != store.get_by_distinct_id(1, "alice")
 
 
-def test_merge_dangerously_merges_two_identified_persons(store: SqlitePersonStore) -> None:
+def test_merge_dangerously_merges_two_identified_persons(store: PersonStore) -> None:
     alice = _person(store, "alice")
     bob = _person(store, "bob")
     _unite(store, "alice", "alice-anon")
@@ -108,7 +105,7 @@ def test_merge_dangerously_merges_two_identified_persons(store: SqlitePersonStor
     assert _overrides(store) == [Override(1, bob, alice, 1, 2, 1)]
 
 
-def test_a_second_merge_re_points_the_first_ones_override(store: SqlitePersonStore) -> None:
+def test_a_second_merge_re_points_the_first_ones_override(store: PersonStore) -> None:
     a, b, c = (_person(store, d) for d in ("a", "b", "c"))
     assert _unite(store, "b", "a") is None  # a's person merged into b's
     assert _unite(store, "c", "b", dangerous=True) is None  # b's (now identified) into c's
@@ -121,7 +118,7 @@ def test_a_second_merge_re_points_the_first_ones_override(store: SqlitePersonSto
     assert sorted(store.distinct_ids(1, c)) == ["a", "b", "c"]
 
 
-def test_alias_chain_ends_on_one_person(store: SqlitePersonStore) -> None:
+def test_alias_chain_ends_on_one_person(store: PersonStore) -> None:
     _person(store, "a")
     _unite(store, "b", "a")
     _unite(store, "c", "b")
@@ -129,7 +126,7 @@ def test_alias_chain_ends_on_one_person(store: SqlitePersonStore) -> None:
     assert len(ids) == 1
 
 
-def test_same_id_on_both_sides_does_nothing(store: SqlitePersonStore) -> None:
+def test_same_id_on_both_sides_does_nothing(store: PersonStore) -> None:
     assert _unite(store, "alice", "alice") is None
     assert store.get_by_distinct_id(1, "alice") is None
 
@@ -163,7 +160,7 @@ ILLEGAL = [
 
 
 @pytest.mark.parametrize("illegal", ILLEGAL)
-def test_illegal_ids_never_merge(store: SqlitePersonStore, illegal: str) -> None:
+def test_illegal_ids_never_merge(store: PersonStore, illegal: str) -> None:
     assert is_illegal_id(illegal)
     _person(store, "alice")
     assert _unite(store, "alice", illegal) is Refusal.ILLEGAL_ID

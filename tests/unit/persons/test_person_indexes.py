@@ -4,6 +4,7 @@ and queries count persons by."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,15 @@ from hedgerow.persons.ids import person_uuid
 from hedgerow.persons.sqlite import SqlitePersonStore
 
 T = "2026-01-01 00:00:00.000000"
+
+
+@pytest.fixture()
+def store(tmp_path: Path) -> Iterator[SqlitePersonStore]:
+    """The embedded store only: these tests read its file (PostgreSQL's indexes:
+    `test_postgres_persons.py`)."""
+    instance = SqlitePersonStore(tmp_path / "persons.sqlite3")
+    yield instance
+    instance.close()
 
 
 def _create(store: SqlitePersonStore, distinct_id: str) -> int:

@@ -4,7 +4,7 @@ wildcards taken literally, and one project's persons only."""
 from __future__ import annotations
 
 from hedgerow.persons.search import like_pattern
-from hedgerow.persons.sqlite import SqlitePersonStore
+from hedgerow.persons.store import PersonStore
 
 PEOPLE = {
     "quote": {"title": 'the "best" one', "path": "C:\\temp"},
@@ -13,18 +13,18 @@ PEOPLE = {
 }
 
 
-def _fill(store: SqlitePersonStore) -> None:
+def _fill(store: PersonStore) -> None:
     with store.transaction():
         for n, (distinct_id, properties) in enumerate(PEOPLE.items()):
             store.create(1, distinct_id, properties=properties, created_at=f"2026-01-0{n + 1}")
         store.create(2, "other", properties={"email": "plain@example.com"}, created_at="2026")
 
 
-def _found(store: SqlitePersonStore, term: str, team: int = 1) -> list[str]:
+def _found(store: PersonStore, term: str, team: int = 1) -> list[str]:
     return [store.distinct_ids(team, p.id)[0] for p in store.recent(team, 10, 0, term)]
 
 
-def test_values_with_json_escapes_and_accents_are_found(store: SqlitePersonStore) -> None:
+def test_values_with_json_escapes_and_accents_are_found(store: PersonStore) -> None:
     _fill(store)
     assert _found(store, '"best"') == ["quote"]
     assert _found(store, "c:\\TEMP") == ["quote"]
@@ -34,7 +34,7 @@ def test_values_with_json_escapes_and_accents_are_found(store: SqlitePersonStore
     assert _found(store, "") == ["plain", "accent", "quote"]
 
 
-def test_search_stays_in_its_project(store: SqlitePersonStore) -> None:
+def test_search_stays_in_its_project(store: PersonStore) -> None:
     _fill(store)
     assert _found(store, "example.com") == ["plain"]
     assert _found(store, "example.com", team=2) == ["other"]
