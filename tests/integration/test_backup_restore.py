@@ -28,8 +28,8 @@ EVENT = "backup flow"
 USERS = 5  # each an anonymous id merged into a user id before the backup
 
 
-def hedgerow(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "HEDGEROW_DATA_DIR": str(data_dir)}
+def hedgerow(*args: str, data_dir: Path, **more_env: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "HEDGEROW_DATA_DIR": str(data_dir), **more_env}
     return subprocess.run(
         [sys.executable, "-m", "hedgerow", *args, "--no-progress"],
         env=env,
@@ -259,3 +259,11 @@ def test_the_control_endpoint_needs_the_token(tmp_path: Path) -> None:
         assert not (tmp_path / "b").exists()
     finally:
         server.stop()
+
+
+def test_backup_refuses_an_installation_on_servers(tmp_path: Path) -> None:
+    url = "postgresql://hedgerow@127.0.0.1:1/hedgerow"
+    done = hedgerow("backup", str(tmp_path / "b"), data_dir=tmp_path, HEDGEROW_PERSONS_URL=url)
+    assert done.returncode == 2
+    assert "their own tools" in done.stderr and "postgresql" in done.stderr
+    assert not (tmp_path / "b").exists()

@@ -85,7 +85,17 @@ def _print_summary(what: str, answer: dict[str, Any]) -> None:
 
 
 def run_backup(args: argparse.Namespace) -> int:
-    data_dir = _data_dir(args)
+    settings = Settings.load({"data_dir": Path(args.data_dir) if args.data_dir else None})
+    data_dir = settings.storage.data_dir
+    servers = [u for u in (settings.intake.intake_url, settings.persons.persons_url) if u]
+    if servers:
+        print(
+            "hedgerow: backup copies an embedded installation; this one keeps data on "
+            f"servers ({', '.join(u.split('://')[0] for u in servers)}): back those up with "
+            "their own tools (docs/data-lifecycle.md#backup-and-restore).",
+            file=sys.stderr,
+        )
+        return 2
     dest = Path(args.dest).resolve()
     control = read_control(data_dir)
     try:
