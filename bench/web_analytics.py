@@ -65,9 +65,13 @@ class HandSql:
         self.current = anchor - timedelta(days=DAYS)
         self.first = anchor - timedelta(days=2 * DAYS)
 
-    def prop(self, key: str) -> str:
+    def prop(self, key: str, table: str = "") -> str:
+        """The property's text form ('' when absent), of the events of `table` (an alias)."""
         column = self.materialized.get(key)
-        return f"`{column}`" if column else text_form_expression("properties", quote_string(key))
+        prefix = f"{table}." if table else ""
+        if column:
+            return f"{prefix}`{column}`"
+        return text_form_expression(f"{prefix}properties", quote_string(key))
 
     def sessions(self) -> str:
         url = self.prop("$current_url")
@@ -91,8 +95,8 @@ class HandSql:
 
     def page_views(self, value: str) -> str:
         """Each page view that counts: its session, person, value and period."""
-        flag = self.prop("$virt_is_bot")
-        not_bot = f"(position(properties, 'virt_is_bot') = 0 OR {flag} != 'true')"
+        flag = self.prop("$virt_is_bot", "e")
+        not_bot = f"(position(e.properties, 'virt_is_bot') = 0 OR {flag} != 'true')"
         return (
             f"SELECT e.person_idx AS person, {value} AS value, s.*, "
             f"e.timestamp >= {_stamp(self.current)} AS in_current "
@@ -118,7 +122,7 @@ class HandSql:
 
     def table(self, breakdown: str) -> str:
         source, key = BREAKDOWNS[breakdown]
-        value = f"nullIf(e.{self.prop(key)}, '')" if source == "event" else f"s.`{key}`"
+        value = f"nullIf({self.prop(key, 'e')}, '')" if source == "event" else f"s.`{key}`"
         if breakdown == "InitialChannelType":
             value = "s.`$entry_referring_domain`"  # the hand SQL skips the channel rules
         keep = "" if breakdown.startswith("InitialUTM") else "WHERE value IS NOT NULL "
@@ -147,7 +151,7 @@ def cases(env: QueryEnv, hand: HandSql) -> list[Case]:
             lambda: run_web_overview_query(env, overview),
             hand.overview(),
             lambda answer: [item["value"] for item in answer["results"][:3]],
-            lambda rows: [int(v) for v in rows[0]],
+            lambda rows: [int(v) for v in rows[0][:3]],
         )
     ]
     for breakdown in BREAKDOWNS:

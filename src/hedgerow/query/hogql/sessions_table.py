@@ -15,7 +15,7 @@ from hedgerow.store.sessions_schema import (
     FIRST_SEEN_PROPERTIES,
     SESSIONS_TABLE,
 )
-from hedgerow.web_analytics.channel_sql import channel_type_sql
+from hedgerow.web_analytics.channel_sql import channel_maps_sql, channel_type_sql
 
 if TYPE_CHECKING:
     from hedgerow.query.hogql.tables import TableContext
@@ -105,7 +105,7 @@ def _columns(tz: str) -> dict[str, tuple[str, tuple[str, ...]]]:
         "$end_hostname": ("domain(end_url)", ("end_url",)),
         "$end_pathname": ("path(end_url)", ("end_url",)),
         **{name: (c, (c,)) for c, name in FIRST_EVENT_COLUMNS.items()},
-        "$channel_type": (channel_type_sql(*CHANNEL_INPUTS), CHANNEL_INPUTS),
+        "$channel_type": (channel_type_sql(*CHANNEL_INPUTS, named=True), CHANNEL_INPUTS),
         **{name: (c, (c,)) for c, name in FIRST_SEEN_COLUMNS.items()},
         "$pageview_count": ("pageviews", ("pageviews",)),
         "$autocapture_count": ("autocaptures", ("autocaptures",)),
@@ -136,4 +136,5 @@ def sessions_source(
         )
     inner = f"SELECT {', '.join(merged)} FROM {SESSIONS_TABLE} WHERE {where} GROUP BY session_id"
     outer = [c if every[c][0] == c else f"{every[c][0]} AS {_q(c)}" for c in wanted]
-    return f"SELECT {', '.join(outer)} FROM ({inner})"
+    maps = f"WITH {', '.join(channel_maps_sql())} " if "$channel_type" in wanted else ""
+    return f"{maps}SELECT {', '.join(outer)} FROM ({inner})"
