@@ -315,3 +315,27 @@ def test_a_bad_path_cleaning_regex_is_refused(sent: dict[str, Any], rules: Any) 
         assert response.status_code == 400, response.text
         assert response.json()["code"] == "invalid_regex"
         assert api.get("/api/projects/1/").json()["path_cleaning_filters"] == []
+
+
+def test_trends_take_the_same_session_filters(sent: dict[str, Any]) -> None:
+    """The screen's visitors-over-time chart is a TrendsQuery with the page's filters."""
+    first, second = sent["days"]
+    oracle: Oracle = sent["oracle"]
+    channel = {"key": "$channel_type", "value": "Direct", "type": "session"}
+    query = {
+        "kind": "TrendsQuery",
+        "series": [{"kind": "EventsNode", "event": "$pageview", "math": "total"}],
+        "dateRange": {"date_from": first.isoformat(), "date_to": second.isoformat()},
+        "interval": "day",
+        "properties": [channel],
+    }
+    (series,) = sent["server"].query(query)["results"]
+    expected = [
+        e
+        for e in oracle.events
+        if e["event"] == "$pageview"
+        and (session := e["properties"].get("$session_id"))
+        and oracle.sessions[session]["$channel_type"] == "Direct"
+        and first <= datetime.fromisoformat(e["timestamp"]).date() <= second
+    ]
+    assert expected and sum(series["data"]) == len(expected)

@@ -33,7 +33,7 @@ from hedgerow.query.web_stats_table import BREAKDOWNS
 from hedgerow.query.web_stats_table import DEFAULT_LIMIT as WEB_DEFAULT_LIMIT
 from hedgerow.query.web_stats_table import MAX_LIMIT as WEB_MAX_LIMIT
 
-FILTER_TYPES = ("event", "person", "element", "action")
+FILTER_TYPES = ("event", "person", "element", "action", "session")
 
 
 def one_of(values: Sequence[str], code: str, message: str) -> Callable[[str], str]:

@@ -71,7 +71,10 @@ class Compiler:
         self.env = env
         self.params = SqlParams()
         self.reader = PropertyReader(
-            self.params, env.store.materialized_columns(), action=self.action
+            self.params,
+            env.store.materialized_columns(),
+            action=self.action,
+            session=self.session_condition,
         )
         self._person_key: str | None = None
         self._action_names: dict[int, str] = {}
@@ -106,6 +109,25 @@ class Compiler:
     def timestamp(self, value: datetime) -> str:
         stamp = value.strftime("%Y-%m-%d %H:%M:%S.%f")
         return f"toDateTime64({self.params.string(stamp)}, 6, 'UTC')"
+
+    def session_condition(self, spec: Any) -> str:
+        """An event's session matches a `session` filter (on the SQL `sessions` table's
+        columns: `$entry_pathname`, `$channel_type`, ...)."""
+        # imported here: these modules build on this one
+        from hedgerow.query.hogql.sessions_table import sessions_source
+        from hedgerow.query.hogql.tables import TableContext
+        from hedgerow.query.web_filters import (
+            SESSION_FILTER_KEYS,
+            session_filters_sql,
+        )
+
+        condition = session_filters_sql([spec], self.reader, self.env.path_cleaning) or "1"
+        reads = [key for key in SESSION_FILTER_KEYS if f"`{key}`" in condition]
+        context = TableContext(
+            self.env.team_id, self.env.timezone, self.reader.materialized, False, self.params
+        )
+        sessions = sessions_source(context, None, reads)
+        return f"(`$session_id` IN (SELECT session_id FROM ({sessions}) WHERE {condition}))"
 
     def action(self, action_id: Any) -> str:
         """The condition of an action of this project (a 400 when there is none)."""
