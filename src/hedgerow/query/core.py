@@ -34,6 +34,8 @@ class QueryEnv:
     team_id: int
     timezone: str = "UTC"
     actions: ActionLookup | None = None
+    # The project's path cleaning rules, (regex, alias) in order (web analytics tables).
+    path_cleaning: tuple[tuple[str, str], ...] = ()
 
     @property
     def tz(self) -> tzinfo:
@@ -69,7 +71,10 @@ class Compiler:
         self.env = env
         self.params = SqlParams()
         self.reader = PropertyReader(
-            self.params, env.store.materialized_columns(), action=self.action
+            self.params,
+            env.store.materialized_columns(),
+            action=self.action,
+            session=self.session_condition,
         )
         self._person_key: str | None = None
         self._action_names: dict[int, str] = {}
@@ -104,6 +109,25 @@ class Compiler:
     def timestamp(self, value: datetime) -> str:
         stamp = value.strftime("%Y-%m-%d %H:%M:%S.%f")
         return f"toDateTime64({self.params.string(stamp)}, 6, 'UTC')"
+
+    def session_condition(self, spec: Any) -> str:
+        """An event's session matches a `session` filter (on the SQL `sessions` table's
+        columns: `$entry_pathname`, `$channel_type`, ...)."""
+        # imported here: these modules build on this one
+        from hedgerow.query.hogql.sessions_table import sessions_source
+        from hedgerow.query.hogql.tables import TableContext
+        from hedgerow.query.web_filters import (
+            SESSION_FILTER_KEYS,
+            session_filters_sql,
+        )
+
+        condition = session_filters_sql([spec], self.reader, self.env.path_cleaning) or "1"
+        reads = [key for key in SESSION_FILTER_KEYS if f"`{key}`" in condition]
+        context = TableContext(
+            self.env.team_id, self.env.timezone, self.reader.materialized, False, self.params
+        )
+        sessions = sessions_source(context, None, reads)
+        return f"(`$session_id` IN (SELECT session_id FROM ({sessions}) WHERE {condition}))"
 
     def action(self, action_id: Any) -> str:
         """The condition of an action of this project (a 400 when there is none)."""
@@ -164,35 +188,42 @@ class Compiler:
         when some row reaches it)."""
         if self.reader.regexes:
             patterns, self.reader.regexes = self.reader.regexes, []
-            for pattern in dict.fromkeys(patterns):
-                check = SqlParams()
-                self._guard(f"SELECT match('', {check.string(pattern)})", check.values)
-        return self._guard(sql, self.params.values, settings)
+            check_regexes(self.env.store, patterns)
+        return guarded_query(self.env.store, sql, self.params.values, settings)
 
-    def _guard(
-        self,
-        sql: str,
-        values: dict[str, Any],
-        settings: Mapping[str, SettingValue] | None = None,
-    ) -> QueryResult:
-        try:
-            return self.env.store.query(sql, values, settings=settings)
-        except RuntimeError as exc:
-            message = str(exc)
-            if "CANNOT_COMPILE_REGEXP" in message or "cannot compile re2" in message:
-                detail = message.split("error: ", 1)[-1].split(". Look at", 1)[0]
-                raise BadRequest(
-                    f"A regular expression is not valid ({detail}). Regexes use RE2 syntax: "
-                    "no look-arounds or back-references.",
-                    code="invalid_regex",
-                ) from None
-            if "Query tree is too big" in message or "AST is too deep" in message:
-                raise BadRequest(
-                    "The query is too big for ClickHouse to plan; use fewer steps, series or "
-                    "nested filters.",
-                    code="query_too_expensive",
-                ) from None
-            raise
+
+def check_regexes(store: EventStore, patterns: list[str]) -> None:
+    """A 400 `invalid_regex` for the first pattern ClickHouse's RE2 cannot compile."""
+    for pattern in dict.fromkeys(patterns):
+        check = SqlParams()
+        guarded_query(store, f"SELECT match('', {check.string(pattern)})", check.values)
+
+
+def guarded_query(
+    store: EventStore,
+    sql: str,
+    values: dict[str, Any],
+    settings: Mapping[str, SettingValue] | None = None,
+) -> QueryResult:
+    """Run a statement; the errors a user's input causes become 400s."""
+    try:
+        return store.query(sql, values, settings=settings)
+    except RuntimeError as exc:
+        message = str(exc)
+        if "CANNOT_COMPILE_REGEXP" in message or "cannot compile re2" in message:
+            detail = message.split("error: ", 1)[-1].split(". Look at", 1)[0]
+            raise BadRequest(
+                f"A regular expression is not valid ({detail}). Regexes use RE2 syntax: "
+                "no look-arounds or back-references.",
+                code="invalid_regex",
+            ) from None
+        if "Query tree is too big" in message or "AST is too deep" in message:
+            raise BadRequest(
+                "The query is too big for ClickHouse to plan; use fewer steps, series or "
+                "nested filters.",
+                code="query_too_expensive",
+            ) from None
+        raise
 
 
 def node_list(query: Mapping[str, Any], what: str) -> list[dict[str, Any]]:

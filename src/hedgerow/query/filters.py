@@ -49,11 +49,14 @@ class PropertyReader:
         params: SqlParams,
         materialized: Mapping[str, str],
         action: Callable[[Any], str] | None = None,
+        session: Callable[[Any], str] | None = None,
     ) -> None:
         self.params = params
         self.materialized = materialized
         # The SQL condition of an action, by id (set by the query core; None: no actions).
         self.action = action
+        # The condition on an event of a `session` filter (its session matches; None: none).
+        self.session = session
         self.regexes: list[str] = []  # user-written regexes, checked before the query runs
 
     def regex(self, pattern: str) -> str:
@@ -129,6 +132,8 @@ def compile_property_filter(spec: Any, reader: PropertyReader) -> str:
     value = spec.get("value")
     if source == "action":
         return _action_filter(value if value is not None else key, operator, reader)
+    if source == "session" and reader.session is not None:
+        return reader.session(spec)  # else the reader reads sessions' columns itself
     if not isinstance(key, str) or not key:
         raise BadRequest("A property filter needs a `key` string.", code="invalid_filter")
     if operator not in OPERATORS:

@@ -19,10 +19,27 @@ from hedgerow.web_analytics.channels import (
     VIDEO_CAMPAIGN,
 )
 
+# The names `channel_maps_sql` gives the two tables in a query's WITH.
+SOURCES_MAP = "channel_sources_map"
+MEDIUMS_MAP = "channel_mediums_map"
 
-def _map_literal(table: dict[str, tuple[str, str]], index: int) -> str:
-    pairs = ", ".join(f"{quote_string(k)}, {quote_string(v[index])}" for k, v in table.items())
+
+def _map_literal(table: dict[str, tuple[str, str]]) -> str:
+    """name -> (paid type, organic type)."""
+    pairs = ", ".join(
+        f"{quote_string(k)}, ({quote_string(v[0])}, {quote_string(v[1])})" for k, v in table.items()
+    )
     return f"map({pairs})"
+
+
+def channel_maps_sql() -> list[str]:
+    """WITH items naming the tables (`SOURCES_MAP`, `MEDIUMS_MAP`): a statement that uses
+    `channel_type_sql(..., named=True)` states each table once instead of eight times."""
+    tables = channel_tables()
+    return [
+        f"{_map_literal(tables.sources)} AS {SOURCES_MAP}",
+        f"{_map_literal(tables.mediums)} AS {MEDIUMS_MAP}",
+    ]
 
 
 def _list(values: tuple[str, ...]) -> str:
@@ -33,22 +50,19 @@ def _present(expr: str) -> str:
     return f"nullIf(nullIf({expr}, ''), 'null')"
 
 
-def _lookup_domain(table: dict[str, tuple[str, str]], expr: str, paid: bool) -> str:
+def _lookup_domain(sources: str, expr: str, paid: bool) -> str:
     """The type of the name or of its nearest listed parent domain (NULL when none)."""
-    keys = _map_literal(table, 0)
-    types = _map_literal(table, 0 if paid else 1)
     labels = f"splitByChar('.', splitByChar(':', lowerUTF8(coalesce({expr}, '')))[1])"
     candidates = (
         f"arrayMap(i -> arrayStringConcat(arraySlice({labels}, i), '.'), "
         f"range(1, length({labels}) + 1))"
     )
-    found = f"arrayFirst(c -> mapContains({keys}, c), {candidates})"
-    return f"nullIf({types}[{found}], '')"
+    found = f"arrayFirst(c -> mapContains({sources}, c), {candidates})"
+    return f"nullIf(tupleElement({sources}[{found}], {1 if paid else 2}), '')"
 
 
-def _lookup_medium(expr: str, paid: bool) -> str:
-    types = _map_literal(channel_tables().mediums, 0 if paid else 1)
-    return f"nullIf({types}[coalesce({expr}, '')], '')"
+def _lookup_medium(mediums: str, expr: str, paid: bool) -> str:
+    return f"nullIf(tupleElement({mediums}[coalesce({expr}, '')], {1 if paid else 2}), '')"
 
 
 def channel_type_sql(
@@ -59,8 +73,13 @@ def channel_type_sql(
     gclid: str,
     gad_source: str,
     fbclid: str,
+    named: bool = False,
 ) -> str:
-    sources = channel_tables().sources
+    """`named`: the tables are read from the WITH items of `channel_maps_sql` (which the
+    statement must have); else each use states its table."""
+    tables = channel_tables()
+    sources = SOURCES_MAP if named else _map_literal(tables.sources)
+    mediums = MEDIUMS_MAP if named else _map_literal(tables.mediums)
     source = f"lowerUTF8({_present(utm_source)})"
     medium = f"lowerUTF8({_present(utm_medium)})"
     campaign = f"lowerUTF8({_present(utm_campaign)})"
@@ -74,7 +93,7 @@ def channel_type_sql(
     paid = f"""coalesce(
         {_lookup_domain(sources, source, paid=True)},
         if(match({campaign}, {shopping}), 'Paid Shopping', NULL),
-        {_lookup_medium(medium, paid=True)},
+        {_lookup_medium(mediums, medium, paid=True)},
         {_lookup_domain(sources, domain, paid=True)},
         multiIf({gad} = '1', 'Paid Search',
                 match({campaign}, {video}), 'Paid Video',
@@ -83,7 +102,7 @@ def channel_type_sql(
     organic = f"""coalesce(
         {_lookup_domain(sources, source, paid=False)},
         if(match({campaign}, {shopping}), 'Organic Shopping', NULL),
-        {_lookup_medium(medium, paid=False)},
+        {_lookup_medium(mediums, medium, paid=False)},
         {_lookup_domain(sources, domain, paid=False)},
         multiIf(match({campaign}, {video}), 'Organic Video',
                 match({medium}, {quote_string(PUSH_MEDIUM)}), 'Push',
