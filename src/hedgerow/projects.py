@@ -55,6 +55,8 @@ _ADDED_COLUMNS = {
         "organization_id": f"INTEGER NOT NULL DEFAULT {DEFAULT_ORGANIZATION}",
         "retention_days": "INTEGER",  # NULL: events are kept for ever
         "redacted_properties": "TEXT NOT NULL DEFAULT '[]'",  # a JSON list of keys
+        # a JSON list of {"regex", "alias"}: web analytics' path cleaning rules, in order
+        "path_cleaning_filters": "TEXT NOT NULL DEFAULT '[]'",
     },
     "api_keys": {
         "organization_id": "INTEGER",  # set: the key sees every project of the organization
@@ -64,7 +66,8 @@ _ADDED_COLUMNS = {
     },
 }
 _PROJECT_COLUMNS = (
-    "id, name, token, timezone, created_at, organization_id, retention_days, redacted_properties"
+    "id, name, token, timezone, created_at, organization_id, retention_days, redacted_properties, "
+    "path_cleaning_filters"
 )
 
 
@@ -97,12 +100,17 @@ class Project:
     organization_id: int = DEFAULT_ORGANIZATION
     retention_days: int | None = None  # events older than this many days are deleted
     redacted_properties: tuple[str, ...] = ()  # removed from events and persons at ingestion
+    # (regex, alias) rules that rewrite paths in web analytics, applied in order
+    path_cleaning_filters: tuple[tuple[str, str], ...] = ()
 
 
 def _project_of(row: tuple[Any, ...]) -> Project:
-    pid, name, token, timezone, created_at, organization_id, retention_days, redacted = row
+    pid, name, token, timezone, created_at, organization_id, retention_days, redacted = row[:8]
     keys = tuple(str(k) for k in json.loads(redacted or "[]"))
-    return Project(pid, name, token, timezone, created_at, organization_id, retention_days, keys)
+    rules = tuple((str(r["regex"]), str(r.get("alias") or "")) for r in json.loads(row[8] or "[]"))
+    return Project(
+        pid, name, token, timezone, created_at, organization_id, retention_days, keys, rules
+    )
 
 
 # `update_project`'s "not given" (None is a value for `retention_days`: keep for ever).
@@ -234,9 +242,11 @@ class ProjectCatalog:
         timezone: str | None = None,
         retention_days: int | None = UNCHANGED,
         redacted_properties: list[str] | None = None,
+        path_cleaning_filters: list[tuple[str, str]] | None = None,
     ) -> Project:
         """Rename a project, change its time zone (queries use it from the next one on), its
-        retention period (None: for ever) or the properties redacted at ingestion."""
+        retention period (None: for ever), the properties redacted at ingestion or its path
+        cleaning rules."""
         if timezone is not None and not valid_timezone(timezone):
             raise ValueError(f"{timezone!r} is not an IANA time zone name")
         with self._lock:
@@ -255,6 +265,12 @@ class ProjectCatalog:
                 self._conn.execute(
                     "UPDATE projects SET redacted_properties = ? WHERE id = ?",
                     (json.dumps(redacted_properties), project_id),
+                )
+            if path_cleaning_filters is not None:
+                rules = [{"regex": regex, "alias": alias} for regex, alias in path_cleaning_filters]
+                self._conn.execute(
+                    "UPDATE projects SET path_cleaning_filters = ? WHERE id = ?",
+                    (json.dumps(rules), project_id),
                 )
         self._by_token = {t: p for t, p in self._by_token.items() if p.id != project_id}
         project = self.by_id(project_id)

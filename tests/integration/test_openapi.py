@@ -74,6 +74,7 @@ def test_schema_describes_every_api_route(seeded: dict[str, Any]) -> None:
         "PathsQuery",
         "ActorsQuery",
         "WebOverviewQuery",
+        "WebStatsTableQuery",
         "HogQLQuery",
     }
     assert query["security"] == [{"PersonalApiKey": []}, {"SessionCookie": []}]

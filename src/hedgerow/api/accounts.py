@@ -30,6 +30,7 @@ from hedgerow.accounts.users import User, UserExists, UserStore, normalize_email
 from hedgerow.api.auth import Caller, authenticate, check_csrf
 from hedgerow.api.models import (
     OrganizationOut,
+    PathCleaningRule,
     ProjectOut,
     SetupBody,
     SetupStatus,
@@ -57,6 +58,10 @@ def project_out(project: Project) -> ProjectOut:
         timezone=project.timezone,
         retention_days=project.retention_days,
         redacted_properties=list(project.redacted_properties),
+        path_cleaning_filters=[
+            PathCleaningRule(regex=regex, alias=alias)
+            for regex, alias in project.path_cleaning_filters
+        ],
     )
 
 

@@ -24,6 +24,8 @@ MAX_ACTION_STEPS = 50
 MAX_PROPERTY_KEY = 200
 MAX_RETENTION_DAYS = 36_500
 MAX_REDACTED = 100
+MAX_PATH_CLEANING_RULES = 100
+MAX_REGEX = 1000
 MAX_SQLITE_INTEGER = 2**63 - 1  # ids and offsets reach SQLite, which stops here
 
 
@@ -133,6 +135,15 @@ class ActionPreviewBody(BaseModel):
     limit: Annotated[int, Field(ge=1, le=100)] = 10
 
 
+class PathCleaningRule(BaseModel):
+    """A path cleaning rule: every match of `regex` (RE2) in a path becomes `alias`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    regex: str = Field(min_length=1, max_length=MAX_REGEX)
+    alias: str = Field("", max_length=MAX_REGEX)
+
+
 class ProjectChanges(BaseModel):
     """PATCH: `name` and/or `timezone` (an IANA name; trends count days on that clock)."""
 
@@ -152,6 +163,12 @@ class ProjectChanges(BaseModel):
         None,
         max_length=MAX_REDACTED,
         description="Property keys removed from every event and person at ingestion",
+    )
+    path_cleaning_filters: list[PathCleaningRule] | None = Field(
+        None,
+        max_length=MAX_PATH_CLEANING_RULES,
+        description="Web analytics path cleaning rules, applied in order "
+        "(WebStatsTableQuery's doPathCleaning)",
     )
 
 
@@ -252,6 +269,7 @@ class ProjectOut(BaseModel):
     timezone: str
     retention_days: int | None = None
     redacted_properties: list[str] = Field(default_factory=list)
+    path_cleaning_filters: list[PathCleaningRule] = Field(default_factory=list)
 
 
 class ProjectList(BaseModel):

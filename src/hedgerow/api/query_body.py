@@ -20,6 +20,7 @@ from hedgerow.api.query_models import (
     StickinessQuery,
     TrendsQuery,
     WebOverviewQuery,
+    WebStatsTableQuery,
 )
 from hedgerow.persons.search import MAX_SEARCH
 from hedgerow.query.events_query import MAX_LIMIT
@@ -111,6 +112,7 @@ AnyQuery = Annotated[
     | PathsQuery
     | ActorsQuery
     | WebOverviewQuery
+    | WebStatsTableQuery
     | HogQLQuery,
     Field(discriminator="kind"),
 ]

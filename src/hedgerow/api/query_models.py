@@ -28,6 +28,10 @@ from hedgerow.query.retention import (
 from hedgerow.query.timerange import INTERVALS
 from hedgerow.query.trends import BREAKDOWN_TYPES
 from hedgerow.query.trends_series import MATHS
+from hedgerow.query.web_filters import WEB_FILTER_TYPES, WEB_OPERATORS
+from hedgerow.query.web_stats_table import BREAKDOWNS
+from hedgerow.query.web_stats_table import DEFAULT_LIMIT as WEB_DEFAULT_LIMIT
+from hedgerow.query.web_stats_table import MAX_LIMIT as WEB_MAX_LIMIT
 
 FILTER_TYPES = ("event", "person", "element", "action")
 
@@ -367,15 +371,67 @@ class StickinessQuery(Shape):
     stickinessFilter: Shape | None = None
 
 
-class WebOverviewQuery(Shape):
+WebFilterType = Annotated[
+    str,
+    AfterValidator(
+        one_of(
+            WEB_FILTER_TYPES,
+            "invalid_filter",
+            "Web analytics filters are of type {allowed}; got {value}.",
+        )
+    ),
+    enum(WEB_FILTER_TYPES),
+]
+Breakdown = Annotated[
+    str,
+    AfterValidator(
+        one_of(list(BREAKDOWNS), "invalid_breakdown", "Unknown breakdownBy {value}; use {allowed}.")
+    ),
+    enum(list(BREAKDOWNS)),
+]
+
+
+WebOperator = Annotated[
+    str,
+    AfterValidator(
+        one_of(WEB_OPERATORS, "invalid_filter", "Unknown operator {value}; use one of {allowed}.")
+    ),
+    enum(WEB_OPERATORS),
+]
+
+
+class WebPropertyFilter(Shape):
+    """A condition on each page view (`event`, `person`) or on its session (`session`: a
+    column of the sessions table, such as `$entry_pathname` or `$channel_type`).
+    `is_cleaned_path_exact`: the path, cleaned by the project's rules, equals the value."""
+
+    key: str = Field(min_length=1)
+    value: Any = None
+    operator: WebOperator = "exact"
+    type: WebFilterType = "event"
+
+
+class WebQueryFields(Shape):
+    dateRange: DateRange | None = None
+    compareFilter: CompareFilter | None = None
+    properties: list[WebPropertyFilter] | None = Field(None, description="All must hold")
+    includeBots: bool | None = Field(None, description="Count bots' page views too")
+
+
+class WebOverviewQuery(WebQueryFields):
     """The web analytics tiles with the previous period: docs/queries.md#weboverviewquery."""
 
     kind: Literal["WebOverviewQuery"]
-    dateRange: DateRange | None = None
-    compareFilter: CompareFilter | None = None
-    properties: list[Any] | None = Field(
-        None, description="Not supported yet: must be empty", max_length=0
-    )
+
+
+class WebStatsTableQuery(WebQueryFields):
+    """Visitors and views by one breakdown: docs/queries.md#webstatstablequery."""
+
+    kind: Literal["WebStatsTableQuery"]
+    breakdownBy: Breakdown
+    includeBounceRate: bool | None = Field(None, description="Page and InitialPage only")
+    doPathCleaning: bool | None = Field(None, description="Apply the project's path cleaning")
+    limit: int = Field(WEB_DEFAULT_LIMIT, ge=1, le=WEB_MAX_LIMIT)
 
 
 class HogQLQuery(Shape):

@@ -51,7 +51,9 @@ from hedgerow.query.persons import last_seen
 from hedgerow.query.retention import run_retention_query
 from hedgerow.query.stickiness import run_stickiness_query
 from hedgerow.query.trends import run_trends_query
+from hedgerow.query.web_filters import check_path_cleaning
 from hedgerow.query.web_overview import run_web_overview_query
+from hedgerow.query.web_stats_table import run_web_stats_table_query
 from hedgerow.store.events import EventStore
 
 # The query kinds `POST /api/projects/{id}/query/` answers, by `kind`.
@@ -64,6 +66,7 @@ QUERY_RUNNERS: dict[str, QueryRunner] = {
     "StickinessQuery": run_stickiness_query,
     "PathsQuery": run_paths_query,
     "WebOverviewQuery": run_web_overview_query,
+    "WebStatsTableQuery": run_web_stats_table_query,
 }
 
 
@@ -121,9 +124,10 @@ class Api:
 
     async def project(self, request: Request) -> Response:
         """GET one project; PATCH `{"name"?, "timezone"?, "retention_days"?,
-        "redacted_properties"?}` changes it: the time zone is an IANA name such as
-        'Europe/Paris' (trends count days on that clock), `retention_days` null keeps events
-        for ever, `redacted_properties` apply to events ingested from then on."""
+        "redacted_properties"?, "path_cleaning_filters"?}` changes it: the time zone is an
+        IANA name such as 'Europe/Paris' (trends count days on that clock), `retention_days`
+        null keeps events for ever, `redacted_properties` apply to events ingested from then
+        on, `path_cleaning_filters` (`[{"regex", "alias"}]`, RE2) to web analytics queries."""
         project = project_for(request, self.catalog)
         if request.method == "PATCH":
             changes = await body_of(
@@ -131,15 +135,21 @@ class Api:
                 ProjectChanges,
                 code="invalid_project",
                 hint='Send {"name": ..., "timezone": ..., "retention_days": ..., '
-                '"redacted_properties": [...]} (any of them).',
+                '"redacted_properties": [...], "path_cleaning_filters": [{"regex": ..., '
+                '"alias": ...}]} (any of them).',
             )
             given = changes.model_fields_set
+            rules: list[tuple[str, str]] | None = None
+            if changes.path_cleaning_filters is not None:
+                rules = [(r.regex, r.alias) for r in changes.path_cleaning_filters]
+                await run_in_threadpool(check_path_cleaning, self.events, rules)
             project = self.catalog.update_project(
                 project.id,
                 name=changes.name,
                 timezone=changes.timezone,
                 retention_days=changes.retention_days if "retention_days" in given else UNCHANGED,
                 redacted_properties=changes.redacted_properties,
+                path_cleaning_filters=rules,
             )
             self.worker.redactions[project.id] = frozenset(project.redacted_properties)
             if "retention_days" in given and self.on_retention_change is not None:
@@ -154,7 +164,13 @@ class Api:
         kind = request_body.query.kind
         query = body["query"]
         runner = self.runners[kind]
-        env = QueryEnv(self.events, project.id, project.timezone, self.actions)
+        env = QueryEnv(
+            self.events,
+            project.id,
+            project.timezone,
+            self.actions,
+            path_cleaning=project.path_cleaning_filters,
+        )
 
         async def compute() -> dict[str, Any]:
             return await self.query_gate.run(project.id, runner, env, query)

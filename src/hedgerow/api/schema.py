@@ -206,7 +206,7 @@ OPERATIONS: list[Operation] = [
     _api(
         "patch",
         PROJECT + "/",
-        "Change name, time zone, retention period or redacted properties",
+        "Change name, time zone, retention period, redacted properties or path cleaning",
         m.ProjectOut,
         body=m.ProjectChanges,
     ),
@@ -214,7 +214,8 @@ OPERATIONS: list[Operation] = [
         "post",
         PROJECT + "/query/",
         "Run an EventsQuery, TrendsQuery, FunnelsQuery, RetentionQuery, LifecycleQuery, "
-        "StickinessQuery, PathsQuery, ActorsQuery, WebOverviewQuery or HogQLQuery",
+        "StickinessQuery, PathsQuery, ActorsQuery, WebOverviewQuery, WebStatsTableQuery or "
+        "HogQLQuery",
         m.QueryResult,
         body=QueryRequest,
         errors={429: "Too many queries at once", 503: "Busy; retry after Retry-After seconds"},

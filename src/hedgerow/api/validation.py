@@ -28,6 +28,7 @@ OWN_CODES = frozenset(
     {
         "invalid_query",
         "invalid_filter",
+        "invalid_breakdown",
         "invalid_action",
         "invalid_insight",
         "invalid_dashboard",
@@ -52,6 +53,7 @@ QUERY_KINDS = (
     "PathsQuery",
     "ActorsQuery",
     "WebOverviewQuery",
+    "WebStatsTableQuery",
     "HogQLQuery",
 )
 # The kinds of an ActorsQuery's `source` (union branches in error locations, too).

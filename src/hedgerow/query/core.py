@@ -34,6 +34,8 @@ class QueryEnv:
     team_id: int
     timezone: str = "UTC"
     actions: ActionLookup | None = None
+    # The project's path cleaning rules, (regex, alias) in order (web analytics tables).
+    path_cleaning: tuple[tuple[str, str], ...] = ()
 
     @property
     def tz(self) -> tzinfo:
@@ -164,35 +166,42 @@ class Compiler:
         when some row reaches it)."""
         if self.reader.regexes:
             patterns, self.reader.regexes = self.reader.regexes, []
-            for pattern in dict.fromkeys(patterns):
-                check = SqlParams()
-                self._guard(f"SELECT match('', {check.string(pattern)})", check.values)
-        return self._guard(sql, self.params.values, settings)
+            check_regexes(self.env.store, patterns)
+        return guarded_query(self.env.store, sql, self.params.values, settings)
 
-    def _guard(
-        self,
-        sql: str,
-        values: dict[str, Any],
-        settings: Mapping[str, SettingValue] | None = None,
-    ) -> QueryResult:
-        try:
-            return self.env.store.query(sql, values, settings=settings)
-        except RuntimeError as exc:
-            message = str(exc)
-            if "CANNOT_COMPILE_REGEXP" in message or "cannot compile re2" in message:
-                detail = message.split("error: ", 1)[-1].split(". Look at", 1)[0]
-                raise BadRequest(
-                    f"A regular expression is not valid ({detail}). Regexes use RE2 syntax: "
-                    "no look-arounds or back-references.",
-                    code="invalid_regex",
-                ) from None
-            if "Query tree is too big" in message or "AST is too deep" in message:
-                raise BadRequest(
-                    "The query is too big for ClickHouse to plan; use fewer steps, series or "
-                    "nested filters.",
-                    code="query_too_expensive",
-                ) from None
-            raise
+
+def check_regexes(store: EventStore, patterns: list[str]) -> None:
+    """A 400 `invalid_regex` for the first pattern ClickHouse's RE2 cannot compile."""
+    for pattern in dict.fromkeys(patterns):
+        check = SqlParams()
+        guarded_query(store, f"SELECT match('', {check.string(pattern)})", check.values)
+
+
+def guarded_query(
+    store: EventStore,
+    sql: str,
+    values: dict[str, Any],
+    settings: Mapping[str, SettingValue] | None = None,
+) -> QueryResult:
+    """Run a statement; the errors a user's input causes become 400s."""
+    try:
+        return store.query(sql, values, settings=settings)
+    except RuntimeError as exc:
+        message = str(exc)
+        if "CANNOT_COMPILE_REGEXP" in message or "cannot compile re2" in message:
+            detail = message.split("error: ", 1)[-1].split(". Look at", 1)[0]
+            raise BadRequest(
+                f"A regular expression is not valid ({detail}). Regexes use RE2 syntax: "
+                "no look-arounds or back-references.",
+                code="invalid_regex",
+            ) from None
+        if "Query tree is too big" in message or "AST is too deep" in message:
+            raise BadRequest(
+                "The query is too big for ClickHouse to plan; use fewer steps, series or "
+                "nested filters.",
+                code="query_too_expensive",
+            ) from None
+        raise
 
 
 def node_list(query: Mapping[str, Any], what: str) -> list[dict[str, Any]]:

@@ -1,23 +1,20 @@
 """`WebOverviewQuery`: the web analytics tiles (visitors, views, sessions, session duration,
 bounce rate) for a date range, each with the previous period's value and the change.
 
-Read from the sessions table (store/sessions_schema.py), not from raw events: a period holds
-the sessions that started in it. `visitors` are the distinct persons (after merges) of those
-sessions' events, `views` their page views, `session duration` the mean duration in seconds
-and `bounce rate` the percentage of bounced sessions among those with a page view
-(docs/web-analytics.md). `compareFilter.compare` (default true, as PostHog's tiles) adds the
-previous period of the same length.
+What counts is web_scope.py's: the page views that match the filters, each in the period
+its session started in. `visitors` are their distinct persons, `views` their number,
+`sessions` the sessions they belong to, `session duration` those sessions' mean duration in
+seconds and `bounce rate` the percentage of them that bounced (duration and bounce are the
+whole session's, from the sessions table; docs/web-analytics.md). `compareFilter.compare`
+(default true, as PostHog's tiles) adds the previous period of the same length.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from hedgerow.query.core import Compiler, QueryEnv
-from hedgerow.query.hogql.sessions_table import BOUNCE_SECONDS
-from hedgerow.query.timerange import TimeRange, resolve_range
-from hedgerow.store.schema import EVENTS_TABLE
-from hedgerow.store.sessions_schema import SESSIONS_TABLE
+from hedgerow.query.core import QueryEnv
+from hedgerow.query.web_scope import WebScope
 
 # key, kind, whether a rise is bad (PostHog's item fields)
 ITEMS = (
@@ -29,29 +26,36 @@ ITEMS = (
 )
 
 
-def _period(env: QueryEnv, tr: TimeRange) -> list[float | None]:
-    c = Compiler(env)
-    start, end = c.timestamp(tr.utc_start()), c.timestamp(tr.utc_end())
-    sessions = (
-        "SELECT session_id, min(min_timestamp) AS start, max(max_timestamp) AS end, "
-        "uniqExactMerge(pageview_uniq) AS views, uniqExactMerge(autocapture_uniq) AS clicks "
-        f"FROM {SESSIONS_TABLE} WHERE {c.team()} GROUP BY session_id "
-        f"HAVING start >= {start} AND start <= {end}"
-    )
-    duration = "dateDiff('second', start, end)"
-    bounce = f"NOT (views > 1 OR clicks > 0 OR {duration} >= {BOUNCE_SECONDS})"
-    visitors = (
-        f"SELECT uniqExact({c.person_key()}) FROM {EVENTS_TABLE} WHERE {c.team()} "
-        f"AND `$session_id` IN (SELECT session_id FROM ({sessions}))"
-    )
-    row = c.run(
-        f"SELECT ({visitors}), sum(views), count(), avg({duration}), "
-        f"100 * avgIf({bounce}, views > 0) FROM ({sessions})"
-    ).rows[0]
-    visitors_n, views_n, sessions_n, mean_duration, bounce_rate = row
-    if not sessions_n:
+def _measures(condition: str) -> list[str]:
+    return [
+        f"uniqExactArrayIf(persons, {condition})",
+        f"sumIf(views, {condition})",
+        f"countIf({condition})",
+        f"avgIf(duration, {condition})",
+        f"100 * avgIf(if(bounce, 1, 0), {condition})",
+    ]
+
+
+def _values(row: list[Any]) -> list[float | None]:
+    visitors, views, sessions, duration, bounce = row
+    if not sessions:
         return [0, 0, 0, None, None]
-    return [int(visitors_n), int(views_n), int(sessions_n), mean_duration, bounce_rate]
+    return [int(visitors), int(views), int(sessions), duration, bounce]
+
+
+def _periods(scope: WebScope) -> tuple[list[float | None], list[float | None]]:
+    c = scope.compiler
+    events = scope.events_sql(
+        ["count() AS views", f"groupUniqArray({c.person_key()}) AS persons"], []
+    )
+    sessions = scope.sessions_sql(["`$session_duration` AS duration", "`$is_bounce` AS bounce"])
+    measures = _measures("in_current") + _measures("NOT in_current")
+    row = c.run(f"SELECT {', '.join(measures)} FROM ({scope.joined_sql(events, sessions)})")
+    values = list(row.rows[0])
+    previous: list[float | None] = [None] * len(ITEMS)
+    if scope.previous:
+        previous = _values(values[5:])
+    return _values(values[:5]), previous
 
 
 def _change(value: float | None, previous: float | None) -> int | None:
@@ -61,11 +65,8 @@ def _change(value: float | None, previous: float | None) -> int | None:
 
 
 def run_web_overview_query(env: QueryEnv, query: dict[str, Any]) -> dict[str, Any]:
-    current = resolve_range(query.get("dateRange"), "day", env.tz)
-    compare = (query.get("compareFilter") or {}).get("compare", True)
-    previous = current.shifted(-len(current.bucket_starts())) if compare else None
-    values = _period(env, current)
-    before = _period(env, previous) if previous else [None] * len(ITEMS)
+    scope = WebScope.of(env, query, compare_default=True)
+    values, before = _periods(scope)
     results = [
         {
             "key": key,
@@ -79,8 +80,7 @@ def run_web_overview_query(env: QueryEnv, query: dict[str, Any]) -> dict[str, An
     ]
     return {
         "results": results,
-        "dateFrom": current.as_json()["date_from"],
-        "dateTo": current.as_json()["date_to"],
+        **scope.range_json(),
         "timezone": env.timezone,
         "hasMore": False,
         "is_cached": False,

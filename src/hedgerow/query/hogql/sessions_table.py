@@ -60,7 +60,10 @@ def _q(name: str) -> str:
     return f"`{name}`"
 
 
-def sessions_source(ctx: TableContext) -> str:
+def sessions_source(ctx: TableContext, active_since: str | None = None) -> str:
+    """The table's SELECT. `active_since` (a UTC DateTime64 SQL expression) keeps only the
+    sessions with an event at or after it, finishing the states of those alone: a session
+    is kept whole (all its partial rows) when any of its partial rows ends that late."""
     team = ctx.params.integer(ctx.team_id)
     tz = ctx.params.string(ctx.timezone)
     merged = [
@@ -75,10 +78,13 @@ def sessions_source(ctx: TableContext) -> str:
         "uniqExactMerge(pageview_uniq) AS pageviews",
         "uniqExactMerge(autocapture_uniq) AS autocaptures",
     ]
-    inner = (
-        f"SELECT {', '.join(merged)} FROM {SESSIONS_TABLE} "
-        f"WHERE team_id = {team} GROUP BY session_id"
-    )
+    where = f"team_id = {team}"
+    if active_since is not None:
+        where += (
+            f" AND session_id IN (SELECT session_id FROM {SESSIONS_TABLE} "
+            f"WHERE team_id = {team} AND max_timestamp >= {active_since})"
+        )
+    inner = f"SELECT {', '.join(merged)} FROM {SESSIONS_TABLE} WHERE {where} GROUP BY session_id"
     duration = "dateDiff('second', start_ts, end_ts)"
     channel = channel_type_sql(
         "initial_referring_domain",
