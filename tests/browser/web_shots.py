@@ -34,6 +34,7 @@ def _live(distinct_id: str, path: str) -> dict[str, object]:
 def _shoot(page: Page, path: str, out: Path, ready: str) -> None:
     page.goto(path)
     page.wait_for_selector(ready)
+    page.wait_for_function("() => document.querySelectorAll('.loading').length === 0")
     page.wait_for_timeout(600)  # the chart's entry animation
     page.screenshot(path=str(out))
     print(f"wrote {out}")

@@ -58,7 +58,7 @@ export function StatsTable({ projectId, state, breakdown, onFilter }: Props) {
                 Views
               </th>
               {columns.bounceRate !== null && (
-                <th scope="col" className="numeric">
+                <th scope="col" className="numeric web-bounce">
                   Bounce rate
                 </th>
               )}

@@ -38,6 +38,8 @@ describe("labels", () => {
     expect(valueLabel("Country", "de")).toBe("Germany (DE)");
     expect(valueLabel("Country", "Narnia")).toBe("Narnia");
     expect(valueLabel("Page", null)).toBe("None");
+    expect(valueLabel("InitialReferringDomain", "$direct")).toBe("Direct (no referrer)");
+    expect(valueLabel("Page", "$direct")).toBe("$direct");
   });
 
   it("says what a chip keeps", () => {

@@ -154,10 +154,14 @@ export function countryName(code: string): string {
   }
 }
 
+/** The referring domain of a session without a referrer (PostHog's value). */
+export const DIRECT = "$direct";
+
 /** A row's value as the table shows it. */
 export function valueLabel(breakdown: Breakdown, value: string | number | null): string {
   if (value === null || value === "") return "None";
   const text = String(value);
+  if (breakdown === "InitialReferringDomain" && text === DIRECT) return "Direct (no referrer)";
   if (breakdown === "Country") {
     const name = countryName(text);
     return name === text ? text : `${name} (${text.toUpperCase()})`;
