@@ -30,12 +30,14 @@ def sent(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         body = {"api_key": TOKEN, "batch": events[i : i + 25]}
         assert httpx.post(server.url + "/batch/", json=body).status_code == 200
     server.wait_ingested(len(events))
+    shared = events[0]["properties"]["$session_id"]
     theirs = [
         {
             "event": "$pageview",
             "distinct_id": "theirs",
-            "timestamp": start.isoformat(),
-            "properties": {"$session_id": "their-session", "$pathname": "/theirs"},
+            "timestamp": events[0]["timestamp"],
+            # the session id of one of ours: only the project keeps them apart
+            "properties": {"$session_id": shared, "$pathname": "/theirs"},
         }
     ]
     body = {"api_key": other_token, "batch": theirs}

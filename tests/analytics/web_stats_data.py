@@ -9,7 +9,7 @@ import random
 import re
 import uuid
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -62,6 +62,27 @@ def web_events(start: datetime) -> list[dict[str, Any]]:
             region, city = GEO[country]
             props["$geoip_subdivision_1_name"] = region
             props["$geoip_city_name"] = city
+    entered_by_click = str(uuid.UUID(int=rng.getrandbits(128)))
+    noon = datetime.combine(start.date() + timedelta(days=1), time(12), start.tzinfo)
+    for i, (kind, path) in enumerate([("$autocapture", "/"), ("$pageview", "/about")]):
+        # enters on "/" by a click, with no page view of "/": in the Page table's bounce
+        # rate of "/" even when a `$pathname` filter keeps only "/" (PostHog's rule)
+        events.append(
+            {
+                "event": kind,
+                "distinct_id": "clicker",
+                "uuid": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                "timestamp": (noon + timedelta(seconds=3 * i)).isoformat(),
+                "properties": {
+                    "$session_id": entered_by_click,
+                    "$current_url": f"https://www.site.io{path}",
+                    "$pathname": path,
+                    "$referring_domain": "$direct",
+                    "$browser": "Chrome",
+                    "$device_type": "Desktop",
+                },
+            }
+        )
     bot_session = str(uuid.UUID(int=rng.getrandbits(128)))
     for i in range(4):  # a crawler's session, on the first and the second day
         events.append(

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hedgerow.query.core import Compiler, QueryEnv
-from hedgerow.query.hogql.sessions_table import sessions_source
+from hedgerow.query.hogql.sessions_table import SESSION_COLUMNS, sessions_source
 from hedgerow.query.hogql.tables import TableContext
 from hedgerow.query.timerange import TimeRange, resolve_range
 from hedgerow.query.web_filters import (
@@ -120,10 +120,10 @@ class WebScope:
         if sessions:
             where.append(sessions)
         selected = ["session_id", "`$start_timestamp` AS start", *columns]
-        return (
-            f"SELECT {', '.join(selected)} FROM ({sessions_source(context, since)}) "
-            f"WHERE {' AND '.join(where)}"
-        )
+        text = " ".join([*selected, *where])
+        reads = [name for name in SESSION_COLUMNS if f"`{name}`" in text]
+        source = sessions_source(context, since, reads)
+        return f"SELECT {', '.join(selected)} FROM ({source}) WHERE {' AND '.join(where)}"
 
     def joined_sql(self, events: str, sessions: str) -> str:
         """Each events row with its session's columns; `in_current` says which period counts
