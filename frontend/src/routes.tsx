@@ -29,6 +29,7 @@ const InsightsListScreen = lazy(() => import("./screens/insights-list/InsightsLi
 const DashboardsScreen = lazy(() => import("./screens/dashboards/DashboardsScreen"));
 const DataManagementScreen = lazy(() => import("./screens/data-management/DataManagementScreen"));
 const InsightScreen = lazy(() => import("./screens/insight/InsightScreen"));
+const WebScreen = lazy(() => import("./screens/web/WebScreen"));
 
 function screen(element: ReactNode): ReactNode {
   return <Suspense fallback={<p className="loading">Loading…</p>}>{element}</Suspense>;
@@ -54,6 +55,7 @@ export function AppRoutes() {
         <Route path="dashboard/:id" element={<DashboardRoute />} />
         <Route path="insights/new" element={screen(<InsightScreen />)} />
         <Route path="insights/:shortId" element={screen(<InsightScreen />)} />
+        <Route path="web" element={screen(<WebScreen />)} />
         <Route path="sql" element={screen(<SqlScreen />)} />
         <Route path="ingestion-warnings" element={screen(<IngestionWarningsScreen />)} />
         <Route path="settings" element={screen(<SettingsScreen />)} />

@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import httpx
 from playwright.sync_api import Page, sync_playwright
 from posthog import Posthog
+from web_shots import shoot_web
 
 from browser_site import CHROMIUM, CHROMIUM_ARGS
 from insight_shots import shoot_insights
@@ -413,6 +414,7 @@ def main(out_dir: Path) -> None:
             send_insights_dataset(server)
             shoot_insights(page, out_dir)
             shoot_insights_and_dashboards(page, server, out_dir)
+            shoot_web(page, server, out_dir)
         finally:
             browser.close()
             server.stop()

@@ -178,6 +178,7 @@ def signed_in_screens(data: dict[str, Any]) -> list[Screen]:
         Screen("/insights", "tbody tr", "Insights"),
         Screen("/dashboards", "tbody tr", "Dashboards"),
         Screen("/dashboard/1", "article.tile .tile-chart >> nth=5", "Dashboards"),
+        Screen("/web", ".web-tile[role=group] >> nth=4", "Web analytics"),
         Screen("/persons/nobody-at-all", "text=Person not found", "Persons"),
         *insight_screens(),
     ]

@@ -37,6 +37,7 @@ PAGE_PATHS = (
     "/settings",
     "/dashboards",
     "/dashboard",
+    "/web",
 )
 OPEN_PAGES = ("/login", "/setup")
 

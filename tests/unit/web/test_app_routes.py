@@ -37,6 +37,7 @@ PAGES = [
     "/insights/aBcD1234",
     "/dashboards?search=growth",
     "/dashboard/3",
+    "/web?from=-30d&f=event,%24pathname,%2Fpricing",
 ]
 
 

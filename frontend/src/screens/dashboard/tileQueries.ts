@@ -9,7 +9,7 @@ import { applyDashboardFilters, NO_DASHBOARD_FILTERS, type DashboardFilters } fr
 import { api, ApiError, projectPath } from "../../lib/api";
 import type { Dashboard, Tile } from "../dashboards/dashboardsApi";
 import { dashboardKey } from "../dashboards/dashboardsApi";
-import { createLimiter } from "./limiter";
+import { createLimiter } from "../../lib/limiter";
 
 /** The server runs 4 queries per project at once; one place stays free for the rest of the app. */
 export const TILE_CONCURRENCY = 3;

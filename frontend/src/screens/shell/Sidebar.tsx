@@ -17,6 +17,7 @@ const PRODUCT_ANALYTICS: NavEntry[] = [
   ["/dashboards", "Dashboards"],
 ];
 const MORE_SCREENS: NavEntry[] = [
+  ["/web", "Web analytics"],
   ["/data-management", "Data management"],
   ["/sql", "SQL"],
   ["/ingestion-warnings", "Ingestion warnings"],

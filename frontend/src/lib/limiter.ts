@@ -1,7 +1,8 @@
-// At most N tile queries in flight at once: the server runs 4 queries per project at a time
-// and answers more with 429 (docs/api.md), and the page itself (filters, definitions) needs
-// room. Waiting tasks start in the order they were queued (tiles top to bottom); a task
-// whose signal aborts while it waits never starts.
+// At most N queries in flight at once: the server runs 4 queries per project at a time and
+// answers more with 429 (docs/api.md), so a screen that asks many (the dashboard's tiles,
+// /web's tiles, chart and tables) queues them here and leaves room for the rest of the app.
+// Waiting tasks start in the order they were queued; a task whose signal aborts while it
+// waits never starts.
 
 export interface Limiter {
   run<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T>;
