@@ -26,7 +26,7 @@ export function VisitorsChart({ projectId, state }: Props) {
       <h2 id="web-chart-title">Visitors over time</h2>
       {skipped.length > 0 && (
         <p className="muted web-chart-note">
-          Not filtered by {skipped.map(filterLabel).join("; ")} (the chart counts page views, not sessions).
+          Not filtered by {skipped.map(filterLabel).join("; ")} (the chart compares paths as recorded, not cleaned).
         </p>
       )}
       {trend.error && (

@@ -81,9 +81,10 @@ describe("the queries of /web", () => {
       series: [{ kind: "EventsNode", event: "$pageview", math: "dau", custom_name: "Visitors" }],
       interval: "day",
       dateRange: { date_from: "-30d" },
-      // TrendsQuery takes no session filters: the chart leaves them out (and says so).
+      // Session filters too: TrendsQuery keeps the events of the sessions that match.
       properties: [
         PROPERTIES[0],
+        PROPERTIES[1],
         PROPERTIES[2],
         PROPERTIES[3],
         { type: "event", key: "$virt_is_bot", operator: "is_not", value: "true" },
@@ -93,11 +94,11 @@ describe("the queries of /web", () => {
     });
   });
 
-  it("the chart says which filters it leaves out", () => {
-    expect(chartFilters(filtered).skipped).toEqual([filtered.filters[1]]);
+  it("the chart applies every filter but cleaned paths, and says which it leaves out", () => {
+    expect(chartFilters(filtered).skipped).toEqual([]);
     const cleaned = chartFilters({ ...filtered, pathCleaning: true });
-    expect(cleaned.skipped).toEqual([filtered.filters[0], filtered.filters[1]]);
-    expect(cleaned.applied).toEqual([filtered.filters[2]]);
+    expect(cleaned.skipped).toEqual([filtered.filters[0]]);
+    expect(cleaned.applied).toEqual([filtered.filters[1], filtered.filters[2]]);
   });
 
   it("the interval follows the range", () => {

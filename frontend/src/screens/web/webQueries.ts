@@ -43,13 +43,12 @@ export function pageProperties(state: WebState): QueryFilter[] {
 }
 
 /**
- * Which of the page's filters the chart's TrendsQuery can apply: event and person filters.
- * Not session filters (TrendsQuery has none yet), nor cleaned paths (its filters compare
- * the raw path); the chart says which it leaves out.
+ * Which of the page's filters the chart's TrendsQuery can apply: all of them (event, person
+ * and session filters) except cleaned paths, which only the web queries compare (TrendsQuery
+ * compares the raw path); the chart says which it leaves out.
  */
 export function chartFilters(state: WebState): { applied: WebFilter[]; skipped: WebFilter[] } {
-  const applies = (f: WebFilter) =>
-    f.type !== "session" && !(state.pathCleaning && PATH_KEYS.includes(f.key) && f.values !== null);
+  const applies = (f: WebFilter) => !(state.pathCleaning && PATH_KEYS.includes(f.key) && f.values !== null);
   return { applied: state.filters.filter(applies), skipped: state.filters.filter((f) => !applies(f)) };
 }
 
