@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import os
 import random
 import tempfile
 import time
@@ -169,15 +170,18 @@ def set_mode(store: ChdbEventStore, mode: str) -> None:
 
 def run(
     store: ChdbEventStore, mode: str, events: Sequence[IngestEvent], size: int, tag: str
-) -> float:
-    """Seconds to insert all events in batches of `size` with `mode`."""
+) -> tuple[float, float]:
+    """Seconds to insert all events in batches of `size` with `mode`: wall clock in the
+    inserts, and CPU of the whole process over the run (ClickHouse's threads and merges
+    included; less sensitive than the wall clock to other work on the machine)."""
     set_mode(store, mode)
     elapsed = 0.0
+    cpu = time.process_time()
     for n, batch in enumerate(batches(events, size)):
         started = time.perf_counter()
         store.insert(batch, f"{tag}-{mode}-{n}")
         elapsed += time.perf_counter() - started
-    return elapsed
+    return elapsed, time.process_time() - cpu
 
 
 def store_parts(
@@ -202,6 +206,14 @@ def store_parts(
     return spent
 
 
+def _ratios(values: dict[str, list[float]], mode: str) -> list[str]:
+    """`mode` against off: the ratio of the medians and the median of the runs' ratios."""
+    if mode == "off" or "off" not in values:
+        return ["1", "1"]
+    pairs = [a / b for a, b in zip(values[mode], values["off"], strict=True)]
+    return [f"{median(values[mode]) / median(values['off']):.3f}", f"{median(pairs):.3f}"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--events", type=int, default=200_000)
@@ -210,51 +222,54 @@ def main() -> None:
     parser.add_argument("--modes", default=",".join(MODES), help="of: " + ", ".join(MODES))
     args = parser.parse_args()
     modes = args.modes.split(",")
+    load_before = os.getloadavg()[0]
     events = generate(args.events)
     sessions = len({e.properties["$session_id"] for e in events})
-    times: dict[str, list[float]] = {m: [] for m in modes}
+    rates: dict[str, list[float]] = {m: [] for m in modes}  # events/s, wall clock
+    cpu_rates: dict[str, list[float]] = {m: [] for m in modes}  # events per CPU second
     with tempfile.TemporaryDirectory() as tmp:
         store = ChdbEventStore(Path(tmp) / "events.chdb")
         run(store, "off", events[: args.batch * 2], args.batch, "warmup")
         for r in range(args.runs):
-            order = modes[r % len(modes) :] + modes[: r % len(modes)]
-            for mode in order:
-                times[mode].append(run(store, mode, events, args.batch, f"r{r}"))
-                print(f"run {r + 1} {mode}: {args.events / times[mode][-1]:,.0f} events/s")
+            for mode in modes[r % len(modes) :] + modes[: r % len(modes)]:
+                wall, cpu = run(store, mode, events, args.batch, f"r{r}")
+                rates[mode].append(args.events / wall)
+                cpu_rates[mode].append(args.events / cpu)
+                print(f"run {r + 1} {mode}: {args.events / wall:,.0f} events/s, {cpu:.1f} s CPU")
         parts = store_parts(store, events, args.batch)
         store.close()
-    rates = {m: [args.events / t for t in ts] for m, ts in times.items()}
     rows = []
     for mode in modes:
-        row: list[Any] = [mode, f"{median(rates[mode]):,.0f}"]
-        row.append(", ".join(f"{r:,.0f}" for r in rates[mode]))
-        if mode != "off" and "off" in rates:
-            ratio = median(rates[mode]) / median(rates["off"])
-            pairs = [a / b for a, b in zip(rates[mode], rates["off"], strict=True)]
-            row += [f"{ratio:.3f}", f"{median(pairs):.3f}"]
-        else:
-            row += ["1", "1"]
-        rows.append(row)
+        rows.append(
+            [
+                mode,
+                f"{median(rates[mode]):,.0f}",
+                ", ".join(f"{r:,.0f}" for r in rates[mode]),
+                *_ratios(rates, mode),
+                f"{1e6 / median(cpu_rates[mode]):.1f}",
+                *_ratios(cpu_rates, mode),
+            ]
+        )
     nbatches = -(-args.events // args.batch)
     per_batch = {k: v / nbatches for k, v in parts.items()}
     breakdown = (
         f"The store's mode, per batch of {args.batch:,} events "
         f"({per_batch['sessions']:,.0f} sessions): grouping by session "
         f"{per_batch['group'] * 1000:.1f} ms, rows (Arrow) {per_batch['rows'] * 1000:.1f} ms, "
-        f"sessions INSERT {per_batch['insert'] * 1000:.1f} ms."
+        f"sessions INSERT {per_batch['insert'] * 1000:.1f} ms (wall clock)."
     )
     setup = (
         f"{args.events:,} events in {sessions:,} sessions, batches of {args.batch:,}, "
-        f"{args.runs} runs per mode, alternating."
+        f"{args.runs} runs per mode, alternating; load average (1 min) {load_before:.2f} "
+        f"before, {os.getloadavg()[0]:.2f} after."
     )
-    table = md_table(
-        ["sessions", "events/s (median)", "runs", "median / off", "median of run ratios"], rows
-    )
+    headers = ["sessions", "events/s (median)", "runs", "/ off", "median of run ratios"]
+    headers += ["CPU µs per event (median)", "CPU: / off", "CPU: median of run ratios"]
     report(
         "sessions_ingest",
         "Sessions at ingestion (bench/sessions_ingest.py)",
-        [setup, table, breakdown],
-        {"args": vars(args), "rates": rates, "per_batch": per_batch},
+        [setup, md_table(headers, rows), breakdown],
+        {"args": vars(args), "rates": rates, "cpu_rates": cpu_rates, "per_batch": per_batch},
     )
 
 

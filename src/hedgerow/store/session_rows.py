@@ -34,7 +34,9 @@ from hedgerow.store.sessions_schema import (
 )
 
 _TIME = attrgetter("timestamp")
-_SEEN = tuple(FIRST_SEEN_PROPERTIES.items())
+_FIRST_EVENT_KEYS = tuple(FIRST_EVENT_PROPERTIES.values())
+_FIRST_SEEN_KEYS = tuple(FIRST_SEEN_PROPERTIES.values())
+_ABSENT = ("",) * len(_FIRST_EVENT_KEYS)
 
 SessionEvents = dict[tuple[int, str], list[IngestEvent]]
 
@@ -57,57 +59,69 @@ def group_sessions(events: Sequence[IngestEvent]) -> SessionEvents:
     return sessions
 
 
+# The columns of a session's row, in order (what `sessions_insert_sql` reads).
+COLUMNS = (
+    "team_id",
+    "session_id",
+    "distinct_id",
+    "min_timestamp",
+    "max_timestamp",
+    "entry_url",
+    "entry_ts",
+    "end_url",
+    "end_ts",
+    *FIRST_EVENT_PROPERTIES,
+    *FIRST_SEEN_PROPERTIES,
+    *(f"{column}_ts" for column in FIRST_SEEN_PROPERTIES),
+    "pageview_uuids",
+    "autocapture_uuids",
+)
+_TEXT, _UUIDS = pa.string(), pa.list_(pa.string())
+_TYPES = {"team_id": pa.int64(), "pageview_uuids": _UUIDS, "autocapture_uuids": _UUIDS}
+
+
 def _url(event: IngestEvent) -> str:
-    url = event.properties.get("$current_url")
+    url = event.properties.get("$current_url", "")
     return url if type(url) is str else text_form(url)
 
 
 def sessions_arrow(sessions: SessionEvents) -> pa.Table:
     """The rows `sessions_schema.sessions_insert_sql` reads, one per session. Every column
     is typed: a column of nothing but None would otherwise have no type."""
-    columns: dict[str, list[Any]] = {
-        name: []
-        for name in (
-            "team_id",
-            "session_id",
-            "distinct_id",
-            "min_timestamp",
-            "max_timestamp",
-            "entry_url",
-            "entry_ts",
-            "end_url",
-            "end_ts",
-            *FIRST_EVENT_PROPERTIES,
-            *FIRST_SEEN_PROPERTIES,
-            *(f"{column}_ts" for column in FIRST_SEEN_PROPERTIES),
-            "pageview_uuids",
-            "autocapture_uuids",
-        )
-    }
-    for (team_id, session_id), group in sessions.items():
-        ordered = sorted(group, key=_TIME) if len(group) > 1 else group
-        first, last = ordered[0], max(group, key=_TIME)
-        columns["team_id"].append(team_id)
-        columns["session_id"].append(session_id)
-        columns["distinct_id"].append(last.distinct_id)
-        columns["min_timestamp"].append(first.timestamp)
-        columns["max_timestamp"].append(last.timestamp)
-        entry = next((e for e in ordered if _url(e)), None)
-        columns["entry_url"].append(_url(entry) if entry else None)
-        columns["entry_ts"].append(entry.timestamp if entry else first.timestamp)
-        end = _last_with_url(ordered)
-        columns["end_url"].append(_url(end) if end else None)
-        columns["end_ts"].append(end.timestamp if end else last.timestamp)
-        properties = first.properties
-        for column, name in FIRST_EVENT_PROPERTIES.items():
-            columns[column].append(text_form(properties.get(name)))
-        _first_seen(ordered, columns)
-        columns["pageview_uuids"].append([e.uuid for e in group if e.event == "$pageview"])
-        columns["autocapture_uuids"].append([e.uuid for e in group if e.event == "$autocapture"])
-    text, uuids = pa.string(), pa.list_(pa.string())
-    types = {"team_id": pa.int64(), "pageview_uuids": uuids, "autocapture_uuids": uuids}
+    rows = [_row(team_id, session_id, group) for (team_id, session_id), group in sessions.items()]
+    columns = zip(*rows, strict=True) if rows else ([] for _ in COLUMNS)
     return pa.table(
-        {name: pa.array(values, types.get(name, text)) for name, values in columns.items()}
+        {
+            name: pa.array(values, _TYPES.get(name, _TEXT))
+            for name, values in zip(COLUMNS, columns, strict=True)
+        }
+    )
+
+
+def _row(team_id: int, session_id: str, group: list[IngestEvent]) -> tuple[Any, ...]:
+    ordered = sorted(group, key=_TIME) if len(group) > 1 else group
+    first, last = ordered[0], max(group, key=_TIME)
+    entry = next((e for e in ordered if _url(e)), None)
+    end = _last_with_url(ordered)
+    seen, seen_at = _first_seen(ordered)
+    return (
+        team_id,
+        session_id,
+        last.distinct_id,
+        first.timestamp,
+        last.timestamp,
+        _url(entry) if entry else None,
+        entry.timestamp if entry else first.timestamp,
+        _url(end) if end else None,
+        end.timestamp if end else last.timestamp,
+        *[  # absent: '' (most are), without a call
+            v if type(v) is str else text_form(v)
+            for v in map(first.properties.get, _FIRST_EVENT_KEYS, _ABSENT)
+        ],
+        *seen,
+        *seen_at,
+        [e.uuid for e in group if e.event == "$pageview"],
+        [e.uuid for e in group if e.event == "$autocapture"],
     )
 
 
@@ -122,25 +136,23 @@ def _last_with_url(ordered: list[IngestEvent]) -> IngestEvent | None:
     return found
 
 
-def _first_seen(ordered: list[IngestEvent], columns: dict[str, list[Any]]) -> None:
-    """Each first-seen property of the earliest event that has it, and that event's time."""
-    missing = dict(_SEEN)
+def _first_seen(ordered: list[IngestEvent]) -> tuple[list[str | None], list[str]]:
+    """Each first-seen property of the earliest event that has it, and that event's time
+    (None and the session's start when no event has it)."""
+    values: list[str | None] = [None] * len(_FIRST_SEEN_KEYS)
+    times = [ordered[0].timestamp] * len(_FIRST_SEEN_KEYS)
+    missing = len(values)
     for event in ordered:
-        properties = event.properties
-        for column, name in list(missing.items()):
-            value = properties.get(name)
-            if value is None:
-                continue
-            text = value if type(value) is str else text_form(value)
-            if text:
-                columns[column].append(text)
-                columns[f"{column}_ts"].append(event.timestamp)
-                del missing[column]
+        get = event.properties.get
+        for i, name in enumerate(_FIRST_SEEN_KEYS):
+            if values[i] is None:
+                value = get(name, "")
+                if value != "" and (text := value if type(value) is str else text_form(value)):
+                    values[i], times[i] = text, event.timestamp
+                    missing -= 1
         if not missing:
-            return
-    for column in missing:
-        columns[column].append(None)
-        columns[f"{column}_ts"].append(ordered[0].timestamp)
+            break
+    return values, times
 
 
 def insert_sessions(execute: Callable[[str], Any], events: Sequence[IngestEvent]) -> None:
