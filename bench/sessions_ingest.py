@@ -8,19 +8,24 @@ rotating from run to run); each run starts from empty tables.
 Events: web sessions of 1-12 events (mostly page views, some autocaptures and custom
 events) with ~22 properties each as posthog-js sends them (URL, host, path, referrer and
 referring domain, UTM values and click ids on landings, device, browser, OS, screen,
-library, `$geoip_country_code` as the GeoIP step adds it, ...), a person each, spread over
-many sessions at once as a busy site sends them (a batch holds parts of many sessions).
+library, `$geoip_country_code` as the GeoIP step adds it, ...), a person each, interleaved
+in time. `--sessions-per-hour` sets how busy the site is: at the default 500 a batch of
+5,000 events spans two hours and holds most of its sessions whole; at 50,000 it spans
+80 seconds, and a session's events (3 s to 2 min apart) come in several batches, each of
+which writes a row for it.
 
     .venv/bin/python bench/sessions_ingest.py [--events 200000] [--batch 5000] [--runs 5]
+        [--sessions-per-hour 500]
 
 Reports events/s per mode (median of the runs) and each mode against `off`, the ratio of
 the medians and the median of the per-run ratios; for the store's mode also where its time
-goes (Python aggregation and Arrow rows, the sessions INSERT) per batch.
+goes (grouping by session, the rows as Arrow, the sessions INSERT) per batch.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import itertools
 import os
 import random
@@ -33,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from common import md_table, median, report
+from hedgerow.app import GC_THRESHOLDS
 from hedgerow.event import IngestEvent
 from hedgerow.store.chdb import ChdbEventStore
 from hedgerow.store.schema import DATABASE
@@ -136,15 +142,16 @@ def _session(rng: random.Random, start: datetime, n: int) -> list[IngestEvent]:
     return events
 
 
-def generate(count: int, seed: int = 9) -> list[IngestEvent]:
-    """`count` events of interleaved sessions, in arrival order (by timestamp)."""
+def generate(count: int, per_hour: int = 500, seed: int = 9) -> list[IngestEvent]:
+    """`count` events of interleaved sessions (`per_hour` of them start each hour), in
+    arrival order (by timestamp)."""
     rng = random.Random(seed)
     start = datetime(2026, 11, 2, tzinfo=UTC)
     events: list[IngestEvent] = []
     for n in itertools.count():
         if len(events) >= count:
             break
-        hour = start + timedelta(hours=n // 500)  # ~500 sessions an hour
+        hour = start + timedelta(hours=n // per_hour)
         events.extend(_session(rng, hour, n))
     events = events[:count]
     events.sort(key=lambda e: e.timestamp)
@@ -219,11 +226,22 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=200_000)
     parser.add_argument("--batch", type=int, default=5_000)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--sessions-per-hour",
+        type=int,
+        default=500,
+        help="busier sites spread a session over more batches (one row per session and batch)",
+    )
     parser.add_argument("--modes", default=",".join(MODES), help="of: " + ", ".join(MODES))
     args = parser.parse_args()
     modes = args.modes.split(",")
     load_before = os.getloadavg()[0]
-    events = generate(args.events)
+    events = generate(args.events, args.sessions_per_hour)
+    # As the server does (app.py): its collector thresholds, and what exists before the work
+    # frozen, so that a collection does not walk the whole generated data set.
+    gc.set_threshold(*GC_THRESHOLDS)
+    gc.collect()
+    gc.freeze()
     sessions = len({e.properties["$session_id"] for e in events})
     rates: dict[str, list[float]] = {m: [] for m in modes}  # events/s, wall clock
     cpu_rates: dict[str, list[float]] = {m: [] for m in modes}  # events per CPU second
@@ -259,7 +277,8 @@ def main() -> None:
         f"sessions INSERT {per_batch['insert'] * 1000:.1f} ms (wall clock)."
     )
     setup = (
-        f"{args.events:,} events in {sessions:,} sessions, batches of {args.batch:,}, "
+        f"{args.events:,} events in {sessions:,} sessions ({args.sessions_per_hour:,} starting "
+        f"an hour), batches of {args.batch:,}, "
         f"{args.runs} runs per mode, alternating; load average (1 min) {load_before:.2f} "
         f"before, {os.getloadavg()[0]:.2f} after."
     )
