@@ -1,9 +1,10 @@
-"""What the sessions view costs: inserts into the events table with the view on and off,
-and the one-time backfill of a store from before it (per million events).
+"""The one-time backfill of the sessions table of a store from before it (per million
+stored events). What keeping sessions costs at insert: `bench/sessions_ingest.py`.
 
 Events are generated in ClickHouse (page views and autocaptures of sessions of ~8 events
-with URLs, referrers, UTM values and devices, as hedgerow.js sends them) and inserted in
-batches of `--batch` rows, as ingestion inserts them. Run it on a quiet machine:
+with URLs, referrers, UTM values and devices, as hedgerow.js sends them) and inserted into
+the events table in batches of `--batch` rows (SQL inserts: no sessions kept), then the
+sessions table is built from them as a store from before it is. Run it on a quiet machine:
 
     .venv/bin/python bench/sessions.py [--events 1000000] [--batch 5000]
 """
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from hedgerow.store.chdb import ChdbEventStore
 from hedgerow.store.schema import DATABASE
-from hedgerow.store.sessions_schema import SESSIONS_TABLE, SESSIONS_VIEW, sessions_backfill_sql
+from hedgerow.store.sessions_schema import SESSIONS_TABLE, sessions_backfill_sql
 
 PROPERTIES = (
     "concat('{\"$session_id\":\"s', toString(intDiv(number, 8)), '\",'"
@@ -50,19 +51,14 @@ def main() -> None:
     args = parser.parse_args()
     per_million = 1_000_000 / args.events
     with tempfile.TemporaryDirectory() as tmp:
-        store = ChdbEventStore(Path(tmp) / "on.chdb")
-        on = insert_batches(store, args.events, args.batch)
-        store._execute(f"DROP VIEW {SESSIONS_VIEW}")
-        store._execute(f"TRUNCATE TABLE {DATABASE}.events")
-        off = insert_batches(store, args.events, args.batch)
+        store = ChdbEventStore(Path(tmp) / "events.chdb")
+        inserted = insert_batches(store, args.events, args.batch)
         store._execute(f"TRUNCATE TABLE {SESSIONS_TABLE}")
         started = time.perf_counter()
         store._execute(sessions_backfill_sql())
         backfill = time.perf_counter() - started
         store.close()
-    print(f"insert, view on:  {on * per_million:.1f} s per million events")
-    print(f"insert, view off: {off * per_million:.1f} s per million events")
-    print(f"view cost: {100 * (on - off) / off:+.0f}%")
+    print(f"insert (events only): {inserted * per_million:.1f} s per million events")
     print(f"backfill: {backfill * per_million:.1f} s per million stored events")
 
 

@@ -3,7 +3,7 @@
 Only one process may open a chDB data directory; the server that owns it runs both
 ingestion and queries. Each thread gets its own connection. Inserts go in as Arrow tables,
 one insert per ingestion batch, with a deduplication token so that a replayed batch is
-stored once.
+stored once, followed by one of the batch's sessions (`session_rows.py`).
 
 Reads for the API (`query`) run within the query limits (ClickHouse's `max_execution_time`,
 `max_memory_usage`, `max_result_rows` and `max_result_bytes`); the store's own work
@@ -49,6 +49,7 @@ from hedgerow.store.schema import (
     materialized_ddl,
     quote_string,
 )
+from hedgerow.store.session_rows import insert_sessions
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +59,13 @@ _INDEXED = "person_idx"
 
 
 class ChdbEventStore:
-    def __init__(self, path: Path, limits: QueryLimits | None = None) -> None:
+    def __init__(
+        self, path: Path, limits: QueryLimits | None = None, *, keep_sessions: bool = True
+    ) -> None:
+        """`keep_sessions=False` inserts events only, leaving the sessions table as it is
+        (`bench/sessions_ingest.py` measures what keeping it costs)."""
         self.path = path
+        self.keep_sessions = keep_sessions
         self._limit_settings = limit_settings(limits or QueryLimits())
         self._lock = threading.Lock()
         self._connections: list[Any] = []  # every open connection, to close them at the end
@@ -137,6 +143,8 @@ class ChdbEventStore:
             "person_mode, "
             "group_0, group_1, group_2, group_3, group_4 FROM Python(table)"
         )
+        if self.keep_sessions:  # after the events: see `insert_sessions`
+            insert_sessions(self._execute, events)
 
     def insert_overrides(self, overrides: Sequence[Override]) -> None:
         if not overrides:

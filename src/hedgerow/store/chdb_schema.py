@@ -3,7 +3,7 @@
 Two steps around the one migration that needs the store itself (overrides once kept by
 distinct id are applied to the events by `ChdbEventStore`): `create_schema` makes the
 tables that migration reads and writes, `finish_schema` adds what later versions brought
-(the first-seen projection, lightweight deletes, the sessions table and its view, the
+(the first-seen projection, lightweight deletes, the sessions table, the
 override and index maps, the person mirror). Steps that rewrite stored data run once and
 leave a mark in the `migrations` table.
 """
@@ -32,9 +32,9 @@ from hedgerow.store.schema import (
 )
 from hedgerow.store.sessions_schema import (
     SESSIONS_TABLE,
+    SESSIONS_VIEW,
     sessions_backfill_sql,
     sessions_table_ddl,
-    sessions_view_ddl,
 )
 
 log = logging.getLogger(__name__)
@@ -102,16 +102,16 @@ def _add_first_seen_projection(execute: Execute, select: Select) -> None:
 
 
 def _build_sessions(execute: Execute, select: Select) -> None:
-    """Create the sessions table and the view that feeds it; a store from before them gets
-    its sessions from its stored events, once. Nothing inserts while the store opens, so a
-    start interrupted before the mark redoes the backfill from empty."""
+    """Create the sessions table (the store's inserts keep it) and drop the materialized
+    view that kept it before (its rows stay: same states); a store from before the table
+    gets its sessions from its stored events, once. Nothing inserts while the store opens,
+    so a start interrupted before the mark redoes the backfill from empty."""
     execute(sessions_table_ddl())
+    execute(f"DROP VIEW IF EXISTS {SESSIONS_VIEW}")
     if _done(select, _SESSIONS):
-        execute(sessions_view_ddl())
         return
     started = time.monotonic()
     execute(f"TRUNCATE TABLE {SESSIONS_TABLE}")
-    execute(sessions_view_ddl())
     execute(sessions_backfill_sql())
     _mark_done(execute, _SESSIONS)
     log.info("sessions built from stored events in %.1f s", time.monotonic() - started)

@@ -9,7 +9,7 @@ harmless. `bench/erasure.py` measured it against an `ALTER TABLE ... DELETE` mut
 table's `first_seen` projection is rebuilt for the parts a delete touches (the table setting
 `lightweight_mutation_projection_mode = 'rebuild'`, set when the store opens).
 
-The sessions table (kept by a materialized view on inserts, never on deletes) loses the
+The sessions table (kept by the store's inserts, never on deletes) loses the
 sessions of the events deleted, first: each whole session that has any of them, so no entry
 URL, referrer or UTM value of an erased person or of an expired visit stays behind.
 """

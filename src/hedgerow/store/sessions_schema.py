@@ -1,11 +1,15 @@
 """The sessions table: one row of aggregate states per (project, `$session_id`), kept up to
-date at insert by a materialized view over the events table (as PostHog's `raw_sessions`).
+date at insert by the event store (as PostHog's `raw_sessions`, which a materialized view
+feeds).
 
-Each insert into `events` runs the view's SELECT over the inserted block and appends its
-partial states; merges of the AggregatingMergeTree combine a session's partial rows, and a
-query finishes them with `-Merge` functions grouped by session (`sessions_source_sql`), so
-an answer never depends on whether the merges have happened. Events without a
-`$session_id` are not in it.
+Each insert of events into the store also inserts the batch's partial states: the store
+aggregates the batch's events per session in Python (`session_rows.py`) and ClickHouse turns
+each session's row into states (`sessions_insert_sql`). Merges of the AggregatingMergeTree
+combine a session's partial rows, and a query finishes them with `-Merge` functions grouped
+by session (`query/hogql/sessions_table.py`), so an answer never depends on whether the
+merges have happened, nor on how a session's events were split into batches. Every state is
+idempotent (min, max, argMin, argMax, uniqExact of uuids), so a batch inserted twice changes
+nothing. Events without a `$session_id` are not in it.
 
 - start and end: min and max event timestamp;
 - entry and exit URL: `$current_url` of the first and last event that has one;
@@ -20,6 +24,7 @@ from __future__ import annotations
 from hedgerow.store.schema import DATABASE, quote_string, text_form_expression
 
 SESSIONS_TABLE = f"{DATABASE}.sessions"
+# The materialized view that kept the table before the store did; dropped when a store opens.
 SESSIONS_VIEW = f"{DATABASE}.sessions_mv"
 TS = "DateTime64(6, 'UTC')"
 
@@ -77,7 +82,7 @@ ORDER BY (team_id, session_id)
 
 
 def sessions_select_sql() -> str:
-    """The states of a block of events (the view's body; over all events, the backfill)."""
+    """The states of the stored events (the backfill of a store from before the table)."""
     first = ",\n    ".join(
         f"argMinState({_prop(key)}, timestamp) AS {column}"
         for column, key in FIRST_EVENT_PROPERTIES.items()
@@ -106,12 +111,44 @@ GROUP BY team_id, session_id
 """
 
 
-def sessions_view_ddl() -> str:
-    return f"CREATE MATERIALIZED VIEW IF NOT EXISTS {SESSIONS_VIEW} TO {SESSIONS_TABLE} AS " + (
-        sessions_select_sql()
-    )
-
-
 def sessions_backfill_sql() -> str:
-    """The states of every stored event, for a store from before the view existed."""
+    """The states of every stored event, for a store from before the table existed."""
     return f"INSERT INTO {SESSIONS_TABLE} {sessions_select_sql()}"
+
+
+def _ts(column: str) -> str:
+    return f"toDateTime64(assumeNotNull({column}), 6, 'UTC')"
+
+
+def _state(function: str, value: str, timestamp: str) -> str:
+    return f"initializeAggregation('{function}State', {value}, {_ts(timestamp)})"
+
+
+def sessions_insert_sql(source: str) -> str:
+    """The states of a batch's session rows (`session_rows.sessions_arrow`, one row per
+    session, read from the table expression `source`), inserted into the sessions table.
+    The SELECT has no aliases (the insert matches columns by position): an alias named as
+    a source column would take its place in the other expressions. Columns read from Arrow
+    are Nullable: `assumeNotNull` gives the states the table's argument types."""
+    states = {
+        "team_id": "team_id",
+        "session_id": "session_id",
+        "distinct_id": _state("argMax", "assumeNotNull(distinct_id)", "max_timestamp"),
+        "min_timestamp": _ts("min_timestamp"),
+        "max_timestamp": _ts("max_timestamp"),
+        "entry_url": _state("argMin", "toNullable(entry_url)", "entry_ts"),
+        "end_url": _state("argMax", "toNullable(end_url)", "end_ts"),
+    }
+    for column in FIRST_EVENT_PROPERTIES:
+        states[column] = _state("argMin", f"assumeNotNull({column})", "min_timestamp")
+    for column in FIRST_SEEN_PROPERTIES:
+        states[column] = _state("argMin", f"toNullable({column})", f"{column}_ts")
+    for column, uuids in (
+        ("pageview_uniq", "pageview_uuids"),
+        ("autocapture_uniq", "autocapture_uuids"),
+    ):
+        states[column] = f"arrayReduce('uniqExactState', CAST({uuids} AS Array(Nullable(UUID))))"
+    return (
+        f"INSERT INTO {SESSIONS_TABLE} ({', '.join(states)}) "
+        f"SELECT {', '.join(states.values())} FROM {source}"
+    )

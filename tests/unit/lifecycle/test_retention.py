@@ -4,9 +4,11 @@ events deleted go with them; moving the clock on deletes more; no period deletes
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from hedgerow.event import IngestEvent
 from hedgerow.lifecycle.retention import RetentionRunner
 from hedgerow.projects import ProjectCatalog
 from hedgerow.store.chdb import ChdbEventStore
@@ -15,15 +17,21 @@ NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
 
 def _insert(events: ChdbEventStore, team_id: int, days_ago: list[float]) -> None:
-    values = ", ".join(
-        f"(generateUUIDv4({n}), {team_id}, 'e', 'd{n}', "
-        f"toDateTime64('{(NOW - timedelta(days=d)):%Y-%m-%d %H:%M:%S}', 6), now64(6), "
-        f'\'{{"$session_id": "s{n}"}}\')'
-        for n, d in enumerate(days_ago)
-    )
-    events.run(
-        "INSERT INTO hedgerow.events (uuid, team_id, event, distinct_id, timestamp, "
-        f"created_at, properties) VALUES {values}"
+    """One event a session, through the store's insert (which keeps the sessions table)."""
+    events.insert(
+        [
+            IngestEvent(
+                team_id=team_id,
+                uuid=str(uuid.uuid4()),
+                event="e",
+                distinct_id=f"d{n}",
+                properties={"$session_id": f"s{n}"},
+                timestamp=f"{NOW - timedelta(days=d):%Y-%m-%d %H:%M:%S}.000000",
+                now=f"{NOW:%Y-%m-%d %H:%M:%S}.000000",
+            )
+            for n, d in enumerate(days_ago)
+        ],
+        f"retention-{team_id}",
     )
 
 

@@ -1,8 +1,8 @@
 """The `sessions` table of SQL: one row per session of the project, PostHog's column names.
 
-It finishes the aggregate states of `hedgerow.sessions` (kept at ingestion by a view, see
-store/sessions_schema.py) grouped by session, then derives duration, host and path, bounce
-and channel type. Empty values read as NULL, as PostHog's `sessions` does.
+It finishes the aggregate states of `hedgerow.sessions` (kept at ingestion by the store's
+inserts, see store/sessions_schema.py) grouped by session, then derives duration, host and
+path, bounce and channel type. Empty values read as NULL, as PostHog's `sessions` does.
 """
 
 from __future__ import annotations
