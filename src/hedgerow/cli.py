@@ -55,7 +55,7 @@ def _serve(args: argparse.Namespace) -> int:
         return 2
     try:
         components = build_components(settings)
-    except (FirstUserError, IntakeUnreachable) as exc:
+    except (FirstUserError, IntakeUnreachable, SettingsError) as exc:
         print(f"hedgerow: {exc}", file=sys.stderr)
         return 2
     return _run_http(settings, create_app(components), lambda s: _print_banner(components, s))
@@ -70,7 +70,7 @@ def _capture(args: argparse.Namespace) -> int:
         return 2
     try:
         app = create_capture_app(settings)
-    except (SplitRefused, IntakeUnreachable) as exc:
+    except (SplitRefused, IntakeUnreachable, SettingsError) as exc:
         print(f"hedgerow: {exc}", file=sys.stderr)
         return 2
 
@@ -90,7 +90,7 @@ def _ingest(args: argparse.Namespace) -> int:
         return 2
     try:
         return run_ingest(settings)
-    except (SplitRefused, IntakeUnreachable) as exc:
+    except (SplitRefused, IntakeUnreachable, SettingsError) as exc:
         print(f"hedgerow: {exc}", file=sys.stderr)
         return 2
 
@@ -106,7 +106,7 @@ def _web(args: argparse.Namespace) -> int:
         return 2
     try:
         components = open_components(settings, "web")
-    except (FirstUserError, IntakeUnreachable, SplitRefused) as exc:
+    except (FirstUserError, IntakeUnreachable, SplitRefused, SettingsError) as exc:
         print(f"hedgerow: {exc}", file=sys.stderr)
         return 2
     app = create_app(components, capture_and_ingest=False)

@@ -55,6 +55,7 @@ _ADDED_COLUMNS = {
         "organization_id": f"INTEGER NOT NULL DEFAULT {DEFAULT_ORGANIZATION}",
         "retention_days": "INTEGER",  # NULL: events are kept for ever
         "redacted_properties": "TEXT NOT NULL DEFAULT '[]'",  # a JSON list of keys
+        "anonymize_ips": "INTEGER NOT NULL DEFAULT 0",  # 1: `$ip` dropped after GeoIP
     },
     "api_keys": {
         "organization_id": "INTEGER",  # set: the key sees every project of the organization
@@ -64,7 +65,8 @@ _ADDED_COLUMNS = {
     },
 }
 _PROJECT_COLUMNS = (
-    "id, name, token, timezone, created_at, organization_id, retention_days, redacted_properties"
+    "id, name, token, timezone, created_at, organization_id, retention_days, redacted_properties,"
+    " anonymize_ips"
 )
 
 
@@ -97,12 +99,25 @@ class Project:
     organization_id: int = DEFAULT_ORGANIZATION
     retention_days: int | None = None  # events older than this many days are deleted
     redacted_properties: tuple[str, ...] = ()  # removed from events and persons at ingestion
+    anonymize_ips: bool = False  # "discard client IP data": `$ip` dropped after GeoIP
 
 
 def _project_of(row: tuple[Any, ...]) -> Project:
-    pid, name, token, timezone, created_at, organization_id, retention_days, redacted = row
+    pid, name, token, timezone, created_at, organization_id, retention_days, redacted, anonymize = (
+        row
+    )
     keys = tuple(str(k) for k in json.loads(redacted or "[]"))
-    return Project(pid, name, token, timezone, created_at, organization_id, retention_days, keys)
+    return Project(
+        pid,
+        name,
+        token,
+        timezone,
+        created_at,
+        organization_id,
+        retention_days,
+        keys,
+        bool(anonymize),
+    )
 
 
 # `update_project`'s "not given" (None is a value for `retention_days`: keep for ever).
@@ -234,9 +249,11 @@ class ProjectCatalog:
         timezone: str | None = None,
         retention_days: int | None = UNCHANGED,
         redacted_properties: list[str] | None = None,
+        anonymize_ips: bool | None = None,
     ) -> Project:
         """Rename a project, change its time zone (queries use it from the next one on), its
-        retention period (None: for ever) or the properties redacted at ingestion."""
+        retention period (None: for ever), the properties redacted at ingestion or whether
+        client IPs are discarded after GeoIP."""
         if timezone is not None and not valid_timezone(timezone):
             raise ValueError(f"{timezone!r} is not an IANA time zone name")
         with self._lock:
@@ -255,6 +272,11 @@ class ProjectCatalog:
                 self._conn.execute(
                     "UPDATE projects SET redacted_properties = ? WHERE id = ?",
                     (json.dumps(redacted_properties), project_id),
+                )
+            if anonymize_ips is not None:
+                self._conn.execute(
+                    "UPDATE projects SET anonymize_ips = ? WHERE id = ?",
+                    (int(anonymize_ips), project_id),
                 )
         self._by_token = {t: p for t, p in self._by_token.items() if p.id != project_id}
         project = self.by_id(project_id)

@@ -57,6 +57,7 @@ def project_out(project: Project) -> ProjectOut:
         timezone=project.timezone,
         retention_days=project.retention_days,
         redacted_properties=list(project.redacted_properties),
+        anonymize_ips=project.anonymize_ips,
     )
 
 

@@ -206,7 +206,7 @@ OPERATIONS: list[Operation] = [
     _api(
         "patch",
         PROJECT + "/",
-        "Change name, time zone, retention period or redacted properties",
+        "Change name, time zone, retention period, redacted properties or IP discarding",
         m.ProjectOut,
         body=m.ProjectChanges,
     ),
