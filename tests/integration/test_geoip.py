@@ -43,8 +43,8 @@ def expected_geoip(ip: str) -> dict[str, Any]:
         "$geoip_subdivision_2_name": record.get("state2"),
         "$geoip_city_name": record.get("city"),
         "$geoip_postal_code": record.get("postcode"),
-        "$geoip_latitude": record.get("latitude"),
-        "$geoip_longitude": record.get("longitude"),
+        "$geoip_latitude": round(record["latitude"], 4),  # float32 in the file: 4 places
+        "$geoip_longitude": round(record["longitude"], 4),
         "$geoip_time_zone": record.get("timezone"),
     }
     return {key: value for key, value in values.items() if value not in (None, "")}

@@ -1,7 +1,8 @@
-"""The `geoip` step sets what the database found on the event and every GeoIP field on the
-person (`$set`, `$set_once`), replacing what was there; it leaves events alone that disable
-GeoIP, have no address or one the database does not place; personless events get no person
-operations. The database reads both record layouts and places no private address."""
+"""The `geoip` step sets what the database found on the event and on the person (`$set`,
+with nulls for the other fields, and `$set_once`), replacing what was there; it leaves
+events alone that disable GeoIP, have no address or one the database does not place;
+personless events get no person operations. The database reads both record layouts and
+places no private address."""
 
 from __future__ import annotations
 
@@ -67,7 +68,6 @@ def test_geoip_sets_the_event_and_every_field_on_the_person() -> None:
             "$geoip_latitude": 48.85,
         },
         "$set_once": {
-            **_nulls("$initial_geoip_"),
             "$initial_geoip_country_code": "FR",
             "$initial_geoip_country_name": "France",
             "$initial_geoip_city_name": "Paris",
@@ -121,6 +121,11 @@ def test_database_reads_the_flat_layout_and_fills_the_country_facts() -> None:
         "continent_code": "EU",
         "latitude": 48.85,
         "longitude": 2.35,
+    }
+    # float32 coordinates are kept to 4 places (11 m)
+    assert database.fields_of({"country_code": "SE", "latitude": 59.332698822021484}) == {
+        "country_code": "SE",
+        "latitude": 59.3327,
     }
 
 

@@ -3,12 +3,12 @@ does (docs/web-analytics.md#where-visitors-are).
 
 An event with `$geoip_disable` true, no `$ip`, or an address the database does not place
 (private, loopback, reserved, unknown) is left as it is. Otherwise the fields found are set
-as `$geoip_<field>` on the event, replacing values it had, and the person gets every field
-in `$set` (`$geoip_<field>`, null when not found, so a person's location never mixes two
-lookups) and in `$set_once` (`$initial_geoip_<field>`), also replacing what the event had
-there. Events that touch no person (personless ones, `$snapshot`, `$exception`, ...) get no
-person operations. It runs before `redact`, which then drops `$ip` when the project
-discards client IP data.
+as `$geoip_<field>` on the event, replacing values it had; the person gets them in `$set`
+(`$geoip_<field>`, with null for the other fields the database could have given, so a
+person's location never mixes two lookups) and in `$set_once` (`$initial_geoip_<field>`),
+also replacing what the event had there. Events that touch no person (personless ones,
+`$snapshot`, `$exception`, ...) get no person operations. It runs before `redact`, which
+then drops `$ip` when the project discards client IP data.
 """
 
 from __future__ import annotations
