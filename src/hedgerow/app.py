@@ -35,7 +35,10 @@ from hedgerow.capture.helpers import CaptureHelpers
 from hedgerow.capture.prepare import PrepareLimits
 from hedgerow.capture.routes import CaptureService, capture_routes
 from hedgerow.errors import HedgerowError
+from hedgerow.geoip.database import open_geoip
 from hedgerow.ingestion.state import IngestionState
+from hedgerow.ingestion.steps.bots import BotDetector
+from hedgerow.ingestion.steps.redact import redacted_keys
 from hedgerow.ingestion.worker import IngestionWorker
 from hedgerow.insights.dashboards import DashboardStore
 from hedgerow.insights.schema import SavedDb
@@ -153,7 +156,9 @@ def build_components(settings: Settings) -> Components:
         squash_interval=settings.ingestion.squash_interval,
         buffer_delay=settings.ingestion.buffer_delay,
         pause_file=Path(pause_file) if pause_file else None,
-        redactions={p.id: frozenset(p.redacted_properties) for p in catalog.all()},
+        redactions={p.id: redacted_keys(p) for p in catalog.all()},
+        geoip=open_geoip(settings.ingestion.geoip_database),
+        bots=BotDetector(),
     )
     result_cache = ResultCache(query.query_cache_seconds)
     erasure = ErasureRunner(

@@ -61,7 +61,7 @@ def _serve(args: argparse.Namespace) -> int:
         return 2
     try:
         components = build_components(settings)
-    except (FirstUserError, IntakeUnreachable, PostgresUnavailable) as exc:
+    except (FirstUserError, IntakeUnreachable, PostgresUnavailable, SettingsError) as exc:
         print(f"hedgerow: {exc}", file=sys.stderr)
         return 2
     app = create_app(components)
@@ -89,7 +89,7 @@ def _capture(args: argparse.Namespace) -> int:
         return 2
     try:
         app = create_capture_app(settings)
-    except (SplitRefused, IntakeUnreachable) as exc:
+    except (SplitRefused, IntakeUnreachable, SettingsError) as exc:
         print(f"hedgerow: {exc}", file=sys.stderr)
         return 2
 
@@ -110,7 +110,7 @@ def _ingest(args: argparse.Namespace) -> int:
         return 2
     try:
         return run_ingest(settings)
-    except (SplitRefused, IntakeUnreachable, PostgresUnavailable) as exc:
+    except (SplitRefused, IntakeUnreachable, PostgresUnavailable, SettingsError) as exc:
         print(f"hedgerow: {exc}", file=sys.stderr)
         return 2
 
@@ -127,7 +127,13 @@ def _web(args: argparse.Namespace) -> int:
         return 2
     try:
         components = open_components(settings, "web")
-    except (FirstUserError, IntakeUnreachable, SplitRefused, PostgresUnavailable) as exc:
+    except (
+        FirstUserError,
+        IntakeUnreachable,
+        SplitRefused,
+        PostgresUnavailable,
+        SettingsError,
+    ) as exc:
         print(f"hedgerow: {exc}", file=sys.stderr)
         return 2
     app = create_app(components, capture_and_ingest=False)

@@ -57,6 +57,7 @@ _ADDED_COLUMNS = {
         "redacted_properties": "TEXT NOT NULL DEFAULT '[]'",  # a JSON list of keys
         # a JSON list of {"regex", "alias"}: web analytics' path cleaning rules, in order
         "path_cleaning_filters": "TEXT NOT NULL DEFAULT '[]'",
+        "anonymize_ips": "INTEGER NOT NULL DEFAULT 0",  # 1: `$ip` dropped after GeoIP
     },
     "api_keys": {
         "organization_id": "INTEGER",  # set: the key sees every project of the organization
@@ -67,7 +68,7 @@ _ADDED_COLUMNS = {
 }
 _PROJECT_COLUMNS = (
     "id, name, token, timezone, created_at, organization_id, retention_days, redacted_properties, "
-    "path_cleaning_filters"
+    "path_cleaning_filters, anonymize_ips"
 )
 
 
@@ -102,6 +103,7 @@ class Project:
     redacted_properties: tuple[str, ...] = ()  # removed from events and persons at ingestion
     # (regex, alias) rules that rewrite paths in web analytics, applied in order
     path_cleaning_filters: tuple[tuple[str, str], ...] = ()
+    anonymize_ips: bool = False  # "discard client IP data": `$ip` dropped after GeoIP
 
 
 def _project_of(row: tuple[Any, ...]) -> Project:
@@ -109,7 +111,16 @@ def _project_of(row: tuple[Any, ...]) -> Project:
     keys = tuple(str(k) for k in json.loads(redacted or "[]"))
     rules = tuple((str(r["regex"]), str(r.get("alias") or "")) for r in json.loads(row[8] or "[]"))
     return Project(
-        pid, name, token, timezone, created_at, organization_id, retention_days, keys, rules
+        pid,
+        name,
+        token,
+        timezone,
+        created_at,
+        organization_id,
+        retention_days,
+        keys,
+        rules,
+        bool(row[9]),
     )
 
 
@@ -243,10 +254,11 @@ class ProjectCatalog:
         retention_days: int | None = UNCHANGED,
         redacted_properties: list[str] | None = None,
         path_cleaning_filters: list[tuple[str, str]] | None = None,
+        anonymize_ips: bool | None = None,
     ) -> Project:
         """Rename a project, change its time zone (queries use it from the next one on), its
-        retention period (None: for ever), the properties redacted at ingestion or its path
-        cleaning rules."""
+        retention period (None: for ever), the properties redacted at ingestion, its path
+        cleaning rules or whether client IPs are discarded after GeoIP."""
         if timezone is not None and not valid_timezone(timezone):
             raise ValueError(f"{timezone!r} is not an IANA time zone name")
         with self._lock:
@@ -271,6 +283,11 @@ class ProjectCatalog:
                 self._conn.execute(
                     "UPDATE projects SET path_cleaning_filters = ? WHERE id = ?",
                     (json.dumps(rules), project_id),
+                )
+            if anonymize_ips is not None:
+                self._conn.execute(
+                    "UPDATE projects SET anonymize_ips = ? WHERE id = ?",
+                    (int(anonymize_ips), project_id),
                 )
         self._by_token = {t: p for t, p in self._by_token.items() if p.id != project_id}
         project = self.by_id(project_id)

@@ -314,6 +314,14 @@ OPTIONS: tuple[Option, ...] = (
         "While a file exists at this path, ingestion takes no new batches (maintenance, tests).",
     ),
     Option(
+        "ingestion",
+        "geoip_database",
+        str,
+        "",
+        "MaxMind DB file(s) for GeoIP at ingestion, comma-separated (e.g. a newer DB-IP City "
+        "Lite or GeoLite2 City); empty: the DB-IP database `make` installs; off: no GeoIP.",
+    ),
+    Option(
         "intake",
         "intake_url",
         _intake_url,

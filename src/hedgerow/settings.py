@@ -71,6 +71,7 @@ class IngestionSettings:
     batch_size: int = 20_000
     squash_interval: float = 600.0
     ingestion_pause_file: str = ""
+    geoip_database: str = ""
 
 
 @dataclass(frozen=True)

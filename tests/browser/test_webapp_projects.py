@@ -183,8 +183,8 @@ def test_settings_data_section_shows_usage_and_saves_retention_and_redaction(
     app_server: Server, first_project_page: Page, sdk: Posthog
 ) -> None:
     """The Data section counts what is stored and names the oldest event; a retention
-    period and redacted properties are saved (a bad period is refused beside the field),
-    and the page says the redaction applies from now on."""
+    period, redacted properties and "discard client IP data" are saved (a bad period is
+    refused beside the field), and the page says they apply from now on."""
     page = first_project_page
     sdk.capture("Data usage seen", distinct_id=f"usage-{uuid.uuid4().hex[:6]}")
     wait_for_events(app_server, "Data usage seen", 1)
@@ -203,13 +203,21 @@ def test_settings_data_section_shows_usage_and_saves_retention_and_redaction(
     expect(page.get_by_role("alert")).to_have_text("Enter a number of days from 1 to 36,500.")
     period.fill("3650")
     page.get_by_label("Properties never stored").fill("$ip\nemail, email")
+    discard = page.get_by_role("checkbox", name="Discard client IP data")
+    expect(discard).not_to_be_checked()
+    expect(discard).to_have_accessible_description(re.compile("captured from now on"))
+    discard.check()
     page.get_by_role("button", name="Save data settings").click()
     expect(page.get_by_text("Saved.")).to_be_visible()
     expect(facts).to_contain_text("Events older than 3,650 days are deleted.")
     with app_server.api() as client:
         saved = client.get("/api/projects/1/").json()
         assert (saved["retention_days"], saved["redacted_properties"]) == (3650, ["$ip", "email"])
-        client.patch("/api/projects/1/", json={"retention_days": None, "redacted_properties": []})
+        assert saved["anonymize_ips"] is True
+        client.patch(
+            "/api/projects/1/",
+            json={"retention_days": None, "redacted_properties": [], "anonymize_ips": False},
+        )
 
 
 def test_a_personal_api_key_is_shown_once_works_and_is_refused_once_revoked(

@@ -13,7 +13,14 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SKIP = shutil.ignore_patterns("node_modules", "__pycache__", "*.egg-info", "app", "build")
+SKIP = shutil.ignore_patterns(
+    "node_modules",
+    "__pycache__",
+    "*.egg-info",
+    "app",
+    "build",
+    "*.mmdb",  # GeoIP: not in a wheel
+)
 
 
 @pytest.mark.wheel

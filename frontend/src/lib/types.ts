@@ -9,6 +9,8 @@ export interface Project {
   retention_days?: number | null;
   /** Property keys removed from events and persons at ingestion. */
   redacted_properties?: string[];
+  /** Discard client IP data: `$ip` is dropped at ingestion, after GeoIP. */
+  anonymize_ips?: boolean;
 }
 
 export interface CurrentUser {

@@ -62,6 +62,7 @@ def project_out(project: Project) -> ProjectOut:
             PathCleaningRule(regex=regex, alias=alias)
             for regex, alias in project.path_cleaning_filters
         ],
+        anonymize_ips=project.anonymize_ips,
     )
 
 

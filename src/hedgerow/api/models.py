@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, model_validator
 from pydantic_core import PydanticCustomError
 
 from hedgerow.accounts.passwords import MAX_PASSWORD_LENGTH, password_problem
@@ -170,6 +170,11 @@ class ProjectChanges(BaseModel):
         description="Web analytics path cleaning rules, applied in order "
         "(WebStatsTableQuery's doPathCleaning)",
     )
+    anonymize_ips: StrictBool | None = Field(
+        None,
+        description="Discard client IP data: `$ip` is dropped from events captured from now "
+        "on, after GeoIP has read it",
+    )
 
 
 class MaterializeBody(BaseModel):
@@ -270,6 +275,7 @@ class ProjectOut(BaseModel):
     retention_days: int | None = None
     redacted_properties: list[str] = Field(default_factory=list)
     path_cleaning_filters: list[PathCleaningRule] = Field(default_factory=list)
+    anonymize_ips: bool = False
 
 
 class ProjectList(BaseModel):

@@ -37,6 +37,7 @@ from hedgerow.api.sql_schema import SqlSchemaApi
 from hedgerow.api.validation import body_of, params_of, read_json, validate
 from hedgerow.api.warnings import WarningsApi
 from hedgerow.errors import NotFound
+from hedgerow.ingestion.steps.redact import redacted_keys
 from hedgerow.ingestion.worker import IngestionWorker
 from hedgerow.persons.store import Person, PersonStore
 from hedgerow.projects import UNCHANGED, Project, ProjectCatalog
@@ -124,10 +125,11 @@ class Api:
 
     async def project(self, request: Request) -> Response:
         """GET one project; PATCH `{"name"?, "timezone"?, "retention_days"?,
-        "redacted_properties"?, "path_cleaning_filters"?}` changes it: the time zone is an
-        IANA name such as 'Europe/Paris' (trends count days on that clock), `retention_days`
-        null keeps events for ever, `redacted_properties` apply to events ingested from then
-        on, `path_cleaning_filters` (`[{"regex", "alias"}]`, RE2) to web analytics queries."""
+        "redacted_properties"?, "path_cleaning_filters"?, "anonymize_ips"?}` changes it: the
+        time zone is an IANA name such as 'Europe/Paris' (trends count days on that clock),
+        `retention_days` null keeps events for ever, `redacted_properties` and `anonymize_ips`
+        (discard client IP data) apply to events ingested from then on, `path_cleaning_filters`
+        (`[{"regex", "alias"}]`, RE2) to web analytics queries."""
         project = project_for(request, self.catalog)
         if request.method == "PATCH":
             changes = await body_of(
@@ -136,7 +138,7 @@ class Api:
                 code="invalid_project",
                 hint='Send {"name": ..., "timezone": ..., "retention_days": ..., '
                 '"redacted_properties": [...], "path_cleaning_filters": [{"regex": ..., '
-                '"alias": ...}]} (any of them).',
+                '"alias": ...}], "anonymize_ips": true|false} (any of them).',
             )
             given = changes.model_fields_set
             rules: list[tuple[str, str]] | None = None
@@ -150,8 +152,9 @@ class Api:
                 retention_days=changes.retention_days if "retention_days" in given else UNCHANGED,
                 redacted_properties=changes.redacted_properties,
                 path_cleaning_filters=rules,
+                anonymize_ips=changes.anonymize_ips,
             )
-            self.worker.redactions[project.id] = frozenset(project.redacted_properties)
+            self.worker.redactions[project.id] = redacted_keys(project)
             if "retention_days" in given and self.on_retention_change is not None:
                 self.on_retention_change()
         return json(_project_json(project))

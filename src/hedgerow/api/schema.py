@@ -206,7 +206,8 @@ OPERATIONS: list[Operation] = [
     _api(
         "patch",
         PROJECT + "/",
-        "Change name, time zone, retention period, redacted properties or path cleaning",
+        "Change name, time zone, retention period, redacted properties, path cleaning or IP "
+        "discarding",
         m.ProjectOut,
         body=m.ProjectChanges,
     ),

@@ -38,8 +38,10 @@ from hedgerow.event import IngestEvent
 from hedgerow.ingestion.outcomes import DiscardReason
 from hedgerow.ingestion.pipeline import Drop, Step, Warning, WarningSink, run_steps
 from hedgerow.ingestion.state import Buffered, IngestionState
+from hedgerow.ingestion.steps.bots import BotDetector, bots_step
 from hedgerow.ingestion.steps.buffer import BufferIndex, buffer_step
 from hedgerow.ingestion.steps.erased import Tombstones, erased_step
+from hedgerow.ingestion.steps.geoip import Locator, geoip_step
 from hedgerow.ingestion.steps.groups import groups_step
 from hedgerow.ingestion.steps.initial_properties import initial_properties_step
 from hedgerow.ingestion.steps.normalize import normalize_step
@@ -116,6 +118,8 @@ class IngestionWorker:
         buffer_delay: float = 0.0,
         pause_file: Path | None = None,
         redactions: Redactions | None = None,
+        geoip: Locator | None = None,
+        bots: BotDetector | None = None,
     ) -> None:
         self.intake = intake
         self.state = state
@@ -139,6 +143,8 @@ class IngestionWorker:
             ("validate", validate_step()),
             ("erased", erased_step(self.tombstones)),
             ("normalize", normalize_step(self.warnings)),
+            *([("geoip", geoip_step(geoip))] if geoip is not None else []),
+            *([("bots", bots_step(bots))] if bots is not None else []),
             ("redact", redact_step(self.redactions)),
             ("buffer", buffer_step(persons, buffer_delay, self.buffer_index)),
             ("initial_properties", initial_properties_step()),

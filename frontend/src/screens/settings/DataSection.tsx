@@ -48,10 +48,11 @@ export function DataSection() {
   const queryClient = useQueryClient();
   const [retention, setRetention] = useState(project.retention_days ? String(project.retention_days) : "");
   const [redacted, setRedacted] = useState((project.redacted_properties ?? []).join("\n"));
+  const [discardIps, setDiscardIps] = useState(project.anonymize_ips ?? false);
   const [retentionError, setRetentionError] = useState<string | null>(null);
 
   const save = useMutation({
-    mutationFn: (changes: { retention_days: number | null; redacted_properties: string[] }) =>
+    mutationFn: (changes: { retention_days: number | null; redacted_properties: string[]; anonymize_ips: boolean }) =>
       api<Project>(projectPath(project.id, ""), { method: "PATCH", body: changes }),
     onSuccess: async () => {
       await Promise.all([
@@ -72,7 +73,11 @@ export function DataSection() {
       return;
     }
     setRetentionError(null);
-    save.mutate({ retention_days: period.days, redacted_properties: parseRedacted(redacted) });
+    save.mutate({
+      retention_days: period.days,
+      redacted_properties: parseRedacted(redacted),
+      anonymize_ips: discardIps,
+    });
   }
 
   return (
@@ -116,6 +121,21 @@ export function DataSection() {
           <p id="redacted-help" className="muted">
             One property name a line. They are removed from every event and person property before storage, for events
             captured from now on; events and persons already stored keep theirs.
+          </p>
+        </div>
+        <div className="field-group">
+          <label className="settings-check">
+            <input
+              type="checkbox"
+              checked={discardIps}
+              onChange={(event) => setDiscardIps(event.target.checked)}
+              aria-describedby="discard-ips-help"
+            />
+            <span>Discard client IP data</span>
+          </label>
+          <p id="discard-ips-help" className="muted">
+            The IP address (<code>$ip</code>) is dropped from events captured from now on, after their country and city
+            have been looked up from it; events already stored keep theirs.
           </p>
         </div>
         {failure && (

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from hedgerow.event import EPOCH_MARKER, IngestEvent
+from hedgerow.geoip.database import FIELDS as GEOIP_FIELDS
 from hedgerow.ingestion.outcomes import DiscardReason, WarningType
 from hedgerow.ingestion.pipeline import OK, Drop, Step, StepResult, WarningSink
 from hedgerow.persons.identity import IDENTITY_EVENTS, other_id, unite
@@ -42,6 +43,8 @@ NOISY = frozenset(
         "$os_version",
         "$raw_user_agent",
     }
+    # PostHog writes a person for a new country or city name, not for the other GeoIP fields.
+    | {f"$geoip_{name}" for name in GEOIP_FIELDS if name not in ("country_name", "city_name")}
 )
 ALWAYS_WRITTEN = IDENTITY_EVENTS | {"$set"}
 SNAPSHOTS = 100_000  # most persons whose last snapshot is remembered
