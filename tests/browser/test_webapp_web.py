@@ -193,6 +193,9 @@ def test_the_world_map_shades_the_countries_with_visitors(
     by_country = countries(sent["sessions"])
     assert max(by_country, key=lambda code: by_country[code]) == "US"
     expect(card(page, "Geography").locator("tbody tr")).to_have_count(len(by_country), timeout=WAIT)
+    # The location data's licence (DB-IP, CC BY 4.0) asks for a link back where it is shown.
+    credit = card(page, "Geography").get_by_role("link", name="IP Geolocation by DB-IP")
+    expect(credit).to_have_attribute("href", "https://db-ip.com")
     # The darkest shade is the most visited country's, the United States: west of the
     # middle, north of the equator.
     us = wait_for_shade(page, 200, (0.05, 0.45), (0.1, 0.5))

@@ -40,6 +40,15 @@ export function StatsCard({ card, projectId, state, onTab, onFilter }: Props) {
       <div role="tabpanel" id={panel} aria-labelledby={`web-tab-${open}`}>
         <StatsTable key={open} projectId={projectId} state={state} breakdown={open} onFilter={onFilter} />
       </div>
+      {card.id === "geo" && (
+        // The shipped location data is DB-IP's (CC BY 4.0), which asks pages that show it
+        // to link back (docs/web-analytics.md, "The database").
+        <p className="muted web-attribution">
+          <a href="https://db-ip.com" target="_blank" rel="noreferrer">
+            IP Geolocation by DB-IP
+          </a>
+        </p>
+      )}
     </section>
   );
 }
