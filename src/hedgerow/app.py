@@ -33,6 +33,8 @@ from hedgerow.api.routes import Api
 from hedgerow.capture.helpers import CaptureHelpers
 from hedgerow.capture.prepare import PrepareLimits
 from hedgerow.capture.routes import CaptureService, capture_routes
+from hedgerow.clock import clock_from_setting
+from hedgerow.cookieless.store import CookielessStore
 from hedgerow.errors import HedgerowError
 from hedgerow.ingestion.state import IngestionState
 from hedgerow.ingestion.worker import IngestionWorker
@@ -101,6 +103,8 @@ class Components:
         self.personal_keys.close()
         self.intake.close()
         self.worker.state.close()
+        if self.worker.cookieless is not None:
+            self.worker.cookieless.close()
         self.persons.close()
         self.worker.groups.close()
         self.events.close()
@@ -141,6 +145,10 @@ def build_components(settings: Settings) -> Components:
     state = IngestionState(data_dir / "ingestion.sqlite3")
     groups = SqliteGroupStore(data_dir / "groups.sqlite3")
     pause_file = settings.ingestion.ingestion_pause_file
+    clock = clock_from_setting(settings.server.test_clock_start)
+    cookieless = CookielessStore(
+        data_dir / "cookieless.sqlite3", clock, settings.ingestion.cookieless_max_lag
+    )
     worker = IngestionWorker(
         intake,
         state,
@@ -152,6 +160,8 @@ def build_components(settings: Settings) -> Components:
         buffer_delay=settings.ingestion.buffer_delay,
         pause_file=Path(pause_file) if pause_file else None,
         redactions={p.id: frozenset(p.redacted_properties) for p in catalog.all()},
+        cookieless=cookieless,
+        project_modes=lambda pid: _cookieless_mode(catalog, pid),
     )
     result_cache = ResultCache(query.query_cache_seconds)
     erasure = ErasureRunner(
@@ -188,6 +198,11 @@ def build_components(settings: Settings) -> Components:
         erasure,
         retention,
     )
+
+
+def _cookieless_mode(catalog: ProjectCatalog, project_id: int) -> tuple[int, str] | None:
+    project = catalog.by_id(project_id)
+    return None if project is None else (project.cookieless_server_hash_mode, project.timezone)
 
 
 def build_intake(settings: Settings) -> IntakeLog:
@@ -260,6 +275,7 @@ def build_capture(
         max_in_flight=settings.server.capture_max_in_flight,
         max_in_flight_bytes=settings.server.capture_max_in_flight_bytes,
         max_delay=settings.server.capture_max_delay,
+        clock=clock_from_setting(settings.server.test_clock_start),
     )
     return capture, helpers
 

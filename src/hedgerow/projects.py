@@ -55,6 +55,8 @@ _ADDED_COLUMNS = {
         "organization_id": f"INTEGER NOT NULL DEFAULT {DEFAULT_ORGANIZATION}",
         "retention_days": "INTEGER",  # NULL: events are kept for ever
         "redacted_properties": "TEXT NOT NULL DEFAULT '[]'",  # a JSON list of keys
+        # 0 off, 1 stateless, 2 stateful (docs/web-analytics.md#cookieless-counting)
+        "cookieless_server_hash_mode": "INTEGER NOT NULL DEFAULT 0",
     },
     "api_keys": {
         "organization_id": "INTEGER",  # set: the key sees every project of the organization
@@ -64,7 +66,8 @@ _ADDED_COLUMNS = {
     },
 }
 _PROJECT_COLUMNS = (
-    "id, name, token, timezone, created_at, organization_id, retention_days, redacted_properties"
+    "id, name, token, timezone, created_at, organization_id, retention_days, redacted_properties,"
+    " cookieless_server_hash_mode"
 )
 
 
@@ -97,12 +100,15 @@ class Project:
     organization_id: int = DEFAULT_ORGANIZATION
     retention_days: int | None = None  # events older than this many days are deleted
     redacted_properties: tuple[str, ...] = ()  # removed from events and persons at ingestion
+    cookieless_server_hash_mode: int = 0  # 0 off, 1 stateless, 2 stateful
 
 
 def _project_of(row: tuple[Any, ...]) -> Project:
-    pid, name, token, timezone, created_at, organization_id, retention_days, redacted = row
+    pid, name, token, timezone, created_at, organization_id, retention_days, redacted = row[:8]
     keys = tuple(str(k) for k in json.loads(redacted or "[]"))
-    return Project(pid, name, token, timezone, created_at, organization_id, retention_days, keys)
+    return Project(
+        pid, name, token, timezone, created_at, organization_id, retention_days, keys, row[8]
+    )
 
 
 # `update_project`'s "not given" (None is a value for `retention_days`: keep for ever).
@@ -234,9 +240,11 @@ class ProjectCatalog:
         timezone: str | None = None,
         retention_days: int | None = UNCHANGED,
         redacted_properties: list[str] | None = None,
+        cookieless_server_hash_mode: int | None = None,
     ) -> Project:
         """Rename a project, change its time zone (queries use it from the next one on), its
-        retention period (None: for ever) or the properties redacted at ingestion."""
+        retention period (None: for ever), the properties redacted at ingestion or its
+        cookieless mode."""
         if timezone is not None and not valid_timezone(timezone):
             raise ValueError(f"{timezone!r} is not an IANA time zone name")
         with self._lock:
@@ -255,6 +263,11 @@ class ProjectCatalog:
                 self._conn.execute(
                     "UPDATE projects SET redacted_properties = ? WHERE id = ?",
                     (json.dumps(redacted_properties), project_id),
+                )
+            if cookieless_server_hash_mode is not None:
+                self._conn.execute(
+                    "UPDATE projects SET cookieless_server_hash_mode = ? WHERE id = ?",
+                    (cookieless_server_hash_mode, project_id),
                 )
         self._by_token = {t: p for t, p in self._by_token.items() if p.id != project_id}
         project = self.by_id(project_id)

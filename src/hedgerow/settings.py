@@ -31,6 +31,7 @@ class ServerSettings:
     malloc_mmap_threshold: int = 128 * 1024
     header_timeout: float = 10.0
     body_timeout: float = 30.0
+    test_clock_start: str = ""
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ class IngestionSettings:
     batch_size: int = 20_000
     squash_interval: float = 600.0
     ingestion_pause_file: str = ""
+    cookieless_max_lag: float = 72 * 3600.0
 
 
 @dataclass(frozen=True)

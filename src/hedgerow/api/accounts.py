@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Literal
 
 import orjson
 from pydantic import BaseModel
@@ -57,7 +58,12 @@ def project_out(project: Project) -> ProjectOut:
         timezone=project.timezone,
         retention_days=project.retention_days,
         redacted_properties=list(project.redacted_properties),
+        cookieless_server_hash_mode=_hash_mode(project.cookieless_server_hash_mode),
     )
+
+
+def _hash_mode(value: int) -> Literal[0, 1, 2]:
+    return 2 if value == 2 else 1 if value == 1 else 0
 
 
 def client_ip(request: Request, trust_forwarded_for: bool) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, model_validator
 from pydantic_core import PydanticCustomError
 
 from hedgerow.accounts.passwords import MAX_PASSWORD_LENGTH, password_problem
@@ -153,6 +153,13 @@ class ProjectChanges(BaseModel):
         max_length=MAX_REDACTED,
         description="Property keys removed from every event and person at ingestion",
     )
+    cookieless_server_hash_mode: StrictInt | None = Field(
+        None,
+        ge=0,
+        le=2,
+        description="Events sent in cookieless mode: 0 dropped, 1 counted by a daily hash "
+        "(stateless), 2 the same with 30-minute sessions and identify (stateful)",
+    )
 
 
 class MaterializeBody(BaseModel):
@@ -252,6 +259,9 @@ class ProjectOut(BaseModel):
     timezone: str
     retention_days: int | None = None
     redacted_properties: list[str] = Field(default_factory=list)
+    cookieless_server_hash_mode: Literal[0, 1, 2] = Field(
+        0, description="0 off, 1 stateless, 2 stateful (cookieless counting)"
+    )
 
 
 class ProjectList(BaseModel):

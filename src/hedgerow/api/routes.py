@@ -121,9 +121,10 @@ class Api:
 
     async def project(self, request: Request) -> Response:
         """GET one project; PATCH `{"name"?, "timezone"?, "retention_days"?,
-        "redacted_properties"?}` changes it: the time zone is an IANA name such as
-        'Europe/Paris' (trends count days on that clock), `retention_days` null keeps events
-        for ever, `redacted_properties` apply to events ingested from then on."""
+        "redacted_properties"?, "cookieless_server_hash_mode"?}` changes it: the time zone is
+        an IANA name such as 'Europe/Paris' (trends count days on that clock),
+        `retention_days` null keeps events for ever, `redacted_properties` and the cookieless
+        mode (0 off, 1 stateless, 2 stateful) apply to events ingested from then on."""
         project = project_for(request, self.catalog)
         if request.method == "PATCH":
             changes = await body_of(
@@ -131,7 +132,8 @@ class Api:
                 ProjectChanges,
                 code="invalid_project",
                 hint='Send {"name": ..., "timezone": ..., "retention_days": ..., '
-                '"redacted_properties": [...]} (any of them).',
+                '"redacted_properties": [...], "cookieless_server_hash_mode": 0|1|2} (any of '
+                "them).",
             )
             given = changes.model_fields_set
             project = self.catalog.update_project(
@@ -140,6 +142,7 @@ class Api:
                 timezone=changes.timezone,
                 retention_days=changes.retention_days if "retention_days" in given else UNCHANGED,
                 redacted_properties=changes.redacted_properties,
+                cookieless_server_hash_mode=changes.cookieless_server_hash_mode,
             )
             self.worker.redactions[project.id] = frozenset(project.redacted_properties)
             if "retention_days" in given and self.on_retention_change is not None:

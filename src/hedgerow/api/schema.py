@@ -206,7 +206,7 @@ OPERATIONS: list[Operation] = [
     _api(
         "patch",
         PROJECT + "/",
-        "Change name, time zone, retention period or redacted properties",
+        "Change name, time zone, retention period, redacted properties or cookieless mode",
         m.ProjectOut,
         body=m.ProjectChanges,
     ),

@@ -34,11 +34,13 @@ from typing import Any
 
 import orjson
 
+from hedgerow.cookieless.store import CookielessStore
 from hedgerow.event import IngestEvent
 from hedgerow.ingestion.outcomes import DiscardReason
 from hedgerow.ingestion.pipeline import Drop, Step, Warning, WarningSink, run_steps
 from hedgerow.ingestion.state import Buffered, IngestionState
 from hedgerow.ingestion.steps.buffer import BufferIndex, buffer_step
+from hedgerow.ingestion.steps.cookieless import ProjectModes, cookieless_step
 from hedgerow.ingestion.steps.erased import Tombstones, erased_step
 from hedgerow.ingestion.steps.groups import groups_step
 from hedgerow.ingestion.steps.initial_properties import initial_properties_step
@@ -116,6 +118,8 @@ class IngestionWorker:
         buffer_delay: float = 0.0,
         pause_file: Path | None = None,
         redactions: Redactions | None = None,
+        cookieless: CookielessStore | None = None,
+        project_modes: ProjectModes | None = None,
     ) -> None:
         self.intake = intake
         self.state = state
@@ -135,8 +139,11 @@ class IngestionWorker:
         self.tombstones: Tombstones = {}  # erasures in progress (`steps/erased.py`)
         self.redactions: Redactions = redactions if redactions is not None else {}
         self._chores: queue.SimpleQueue[tuple[Callable[[], Any], Future[Any]]] = queue.SimpleQueue()
-        self.steps: list[tuple[str, Step]] = [
-            ("validate", validate_step()),
+        self.cookieless = cookieless
+        self.steps: list[tuple[str, Step]] = [("validate", validate_step())]
+        if cookieless is not None and project_modes is not None:
+            self.steps.append(("cookieless", cookieless_step(cookieless, project_modes)))
+        self.steps += [
             ("erased", erased_step(self.tombstones)),
             ("normalize", normalize_step(self.warnings)),
             ("redact", redact_step(self.redactions)),
@@ -225,6 +232,8 @@ class IngestionWorker:
                 try:
                     self.publish_mirror(force=True)
                     self.squash_due()
+                    if self.cookieless is not None:
+                        self.cookieless.purge_if_due()
                 except Exception:
                     log.exception("squashing person overrides failed; will retry")
                 self._wake.wait(0.05)
