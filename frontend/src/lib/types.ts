@@ -9,7 +9,11 @@ export interface Project {
   retention_days?: number | null;
   /** Property keys removed from events and persons at ingestion. */
   redacted_properties?: string[];
+  /** 0 off, 1 stateless, 2 stateful (docs/web-analytics.md#cookieless-counting). */
+  cookieless_server_hash_mode?: CookielessMode;
 }
+
+export type CookielessMode = 0 | 1 | 2;
 
 export interface CurrentUser {
   email: string | null;
