@@ -503,7 +503,7 @@
       }
       c.api_host = String(c.api_host).replace(/\/+$/, '')
       this._name = 'hr_' + (c.persistence_name || token).replace(/\+/g, 'PL').replace(/\//g, 'SL').replace(/=/g, 'EQ')
-      this.persistence = this._cookieless() ? this._cookielessPersistence() : new Persistence(this._name, c)
+      this.persistence = this._storing() ? new Persistence(this._name, c) : this._cookielessPersistence()
       this._sessionProps = (this._durable() && readJSON(session, this._name + '_session')) || {}
       this._device = detect(navigator.userAgent, navigator.vendor)
       try {
@@ -515,7 +515,7 @@
 
       const p = this.persistence.props
       if (!p.distinct_id) this._newIdentity(uuidv7())
-      else if (!p.$device_id && !this._cookieless()) this.persistence.register({ $device_id: p.distinct_id })
+      else if (!p.$device_id && this._storing()) this.persistence.register({ $device_id: p.distinct_id })
       this.persistence.register({ $initial_person_info: { r: document.referrer || '$direct', u: location.href.slice(0, 1000) } }, true)
       this._registerSession(referrerProps(), true)
       const campaign = campaignProps(location.href)
@@ -801,6 +801,13 @@
       return this._cookieless() || !this.has_opted_out_capturing()
     }
 
+    /** Whether the identity may be kept in cookies and storage: not in cookieless mode, nor
+     * with `on_reject` before the visitor has said yes (as posthog-js). */
+    _storing() {
+      const mode = this.config.cookieless_mode
+      return mode !== 'always' && !(mode === 'on_reject' && this.has_opted_out_capturing())
+    }
+
     /** Identity in memory only: nothing is written to cookies or storage. */
     _cookielessPersistence() {
       const persistence = new Persistence(this._name, { ...this.config, persistence: 'memory' })
@@ -828,10 +835,10 @@
 
     opt_in_capturing(options) {
       if (this.config.cookieless_mode === 'always') return warn('consent does not apply with cookieless_mode "always"')
-      const wasCookieless = this.__loaded && this._cookieless()
+      const wasInMemory = this.__loaded && !this._storing()
       this._consent = '1'
       if (local) local.setItem(this._consentKey(), '1')
-      if (wasCookieless) {
+      if (wasInMemory) {
         // A new visitor from here on: nothing links the cookieless events to this identity.
         this.persistence = new Persistence(this._name, this.config)
         this._newIdentity(uuidv7())
@@ -846,7 +853,7 @@
     set_config(config) {
       if (!isObject(config)) return
       Object.assign(this.config, config)
-      if (this.__loaded && 'persistence' in config && !this._cookieless()) {
+      if (this.__loaded && 'persistence' in config && this._storing()) {
         const props = this.persistence.props
         this.persistence.clear()
         this.persistence = new Persistence(this._name, this.config)

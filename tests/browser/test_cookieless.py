@@ -20,7 +20,8 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page
 
 from browser_site import Site
-from server import Server
+from readback import wait_for_events
+from server import TOKEN, Server
 
 DAY1, DAY2 = "2026-03-10", "2026-03-11"
 # Day 1's salt is usable until UTC-12 leaves March 10th (March 11th, 12:00 UTC) plus the
@@ -181,5 +182,40 @@ def test_cookieless_events_are_dropped_while_the_project_mode_is_off(
         status = server.wait_ingested(1)
         assert status["discarded"].get("cookieless_project_disabled", 0) >= 1, status
         assert server.events() == []
+    finally:
+        server.stop()
+
+
+def test_hedgerow_js_on_reject_goes_cookieless_once_the_visitor_says_no(
+    tmp_path: Path, site_for: Callable[[Server], Site], browser_context: BrowserContext
+) -> None:
+    """Nothing is sent or stored before the visitor decides; after a no, events are
+    cookieless and only the decision is kept; after a yes, a stored identity as usual."""
+    server = _server(tmp_path / "data", CLOCK_DAY1)
+    try:
+        with server.api() as client:
+            client.patch("/api/projects/1/", json={"cookieless_server_hash_mode": 1})
+        site = site_for(server)
+        page = browser_context.new_page()
+        page.add_init_script('window.TEST_CONFIG = {"cookieless_mode": "on_reject"}')
+        page.goto(site.url + "/autocapture.html")
+        page.wait_for_function("window.hedgerow && hedgerow.__loaded")
+        assert page.evaluate("hedgerow.capture('before deciding')") is None
+        assert _kept_in_browser(browser_context, page) == NOTHING_KEPT
+
+        page.evaluate("hedgerow.opt_out_capturing(); hedgerow.capture('after no')")
+        [after_no] = wait_for_events(server, "after no", 1)
+        assert after_no["distinct_id"].startswith("cookieless_")
+        assert "$ip" not in after_no["properties"]
+        kept = _kept_in_browser(browser_context, page)
+        assert kept == {**NOTHING_KEPT, "localStorage": [f"__hr_opt_in_out_{TOKEN}"]}
+
+        page.evaluate("hedgerow.opt_in_capturing(); hedgerow.capture('after yes')")
+        [after_yes] = wait_for_events(server, "after yes", 1)
+        assert "$cookieless_mode" not in after_yes["properties"]
+        assert after_yes["distinct_id"] == page.evaluate("hedgerow.get_distinct_id()")
+        assert not after_yes["distinct_id"].startswith("cookieless")
+        assert f"hr_{TOKEN}" in page.evaluate("Object.keys(localStorage)")
+        assert server.events(event="before deciding") == []
     finally:
         server.stop()
