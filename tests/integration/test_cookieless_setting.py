@@ -43,7 +43,7 @@ def test_another_projects_mode_cannot_be_changed(server: Server) -> None:
     other, _token, other_key = server.create_project("Other")
     with server.api(other_key) as client:
         answer = client.patch("/api/projects/1/", json={"cookieless_server_hash_mode": 1})
-        assert answer.status_code == 404
+        assert answer.status_code == 403  # docs/api.md: another key's project is 403
     with server.api() as client:
         assert client.get("/api/projects/1/").json()["cookieless_server_hash_mode"] == 0
-        assert client.get(f"/api/projects/{other}/").status_code == 404
+        assert client.get(f"/api/projects/{other}/").status_code == 403
