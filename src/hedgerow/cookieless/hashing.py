@@ -15,64 +15,70 @@ from __future__ import annotations
 
 import base64
 import struct
+from functools import lru_cache
 
 MASK = 0xFFFFFFFFFFFFFFFF
 SALT_BYTES = 16
 MAX_EXTRA = 100
 
 
-def _rotl(value: int, bits: int) -> int:
-    return ((value << bits) | (value >> (64 - bits))) & MASK
-
-
-def _rounds(v: list[int], count: int) -> None:
-    v0, v1, v2, v3 = v
-    for _ in range(count):
-        v0 = (v0 + v1) & MASK
-        v1 = _rotl(v1, 13) ^ v0
-        v0 = _rotl(v0, 32)
-        v2 = (v2 + v3) & MASK
-        v3 = _rotl(v3, 16) ^ v2
-        v0 = (v0 + v3) & MASK
-        v3 = _rotl(v3, 21) ^ v0
-        v2 = (v2 + v1) & MASK
-        v1 = _rotl(v1, 17) ^ v2
-        v2 = _rotl(v2, 32)
-    v[:] = [v0, v1, v2, v3]
-
-
 def siphash128(key: bytes, message: bytes) -> bytes:
-    """SipHash-2-4 with the 128-bit output of the reference variant, in PostHog's byte order."""
+    """SipHash-2-4 with the 128-bit output of the reference variant, in PostHog's byte order.
+
+    The rounds are written out with local variables: about three times faster in CPython
+    than a round function over a list (bench/cookieless.py).
+    """
     if len(key) != SALT_BYTES:
         raise ValueError(f"the key must be {SALT_BYTES} bytes, got {len(key)}")
     k0, k1 = struct.unpack("<QQ", key)
-    v = [
-        k0 ^ 0x736F6D6570736575,
-        k1 ^ 0x646F72616E646F6D ^ 0xEE,
-        k0 ^ 0x6C7967656E657261,
-        k1 ^ 0x7465646279746573,
-    ]
+    v0 = k0 ^ 0x736F6D6570736575
+    v1 = k1 ^ 0x646F72616E646F6D ^ 0xEE
+    v2 = k0 ^ 0x6C7967656E657261
+    v3 = k1 ^ 0x7465646279746573
     tail = len(message) % 8
     whole = len(message) - tail
-    for (block,) in struct.iter_unpack("<Q", message[:whole]):
-        v[3] ^= block
-        _rounds(v, 2)
-        v[0] ^= block
-    last = ((len(message) & 0xFF) << 56) | int.from_bytes(message[whole:], "little")
-    v[3] ^= last
-    _rounds(v, 2)
-    v[0] ^= last
-    v[2] ^= 0xEE
-    _rounds(v, 4)
-    first = v[0] ^ v[1] ^ v[2] ^ v[3]
-    v[1] ^= 0xDD
-    _rounds(v, 4)
-    second = v[0] ^ v[1] ^ v[2] ^ v[3]
+    blocks = [b for (b,) in struct.iter_unpack("<Q", message[:whole])]
+    blocks.append(((len(message) & 0xFF) << 56) | int.from_bytes(message[whole:], "little"))
+    m = MASK
+    for block in blocks:
+        v3 ^= block
+        for _ in range(2):
+            v0 = (v0 + v1) & m
+            v1 = ((v1 << 13) | (v1 >> 51)) & m ^ v0
+            v0 = ((v0 << 32) | (v0 >> 32)) & m
+            v2 = (v2 + v3) & m
+            v3 = ((v3 << 16) | (v3 >> 48)) & m ^ v2
+            v0 = (v0 + v3) & m
+            v3 = ((v3 << 21) | (v3 >> 43)) & m ^ v0
+            v2 = (v2 + v1) & m
+            v1 = ((v1 << 17) | (v1 >> 47)) & m ^ v2
+            v2 = ((v2 << 32) | (v2 >> 32)) & m
+        v0 ^= block
+    words = []
+    for final in (0xEE, 0xDD):
+        if final == 0xEE:
+            v2 ^= 0xEE
+        else:
+            v1 ^= 0xDD
+        for _ in range(4):
+            v0 = (v0 + v1) & m
+            v1 = ((v1 << 13) | (v1 >> 51)) & m ^ v0
+            v0 = ((v0 << 32) | (v0 >> 32)) & m
+            v2 = (v2 + v3) & m
+            v3 = ((v3 << 16) | (v3 >> 48)) & m ^ v2
+            v0 = (v0 + v3) & m
+            v3 = ((v3 << 21) | (v3 >> 43)) & m ^ v0
+            v2 = (v2 + v1) & m
+            v1 = ((v1 << 17) | (v1 >> 47)) & m ^ v2
+            v2 = ((v2 << 32) | (v2 >> 32)) & m
+        words.append(v0 ^ v1 ^ v2 ^ v3)
+    first, second = words
     # PostHog's byte order (its JS library's): the four 32-bit halves from the last to the
     # first, each little-endian.
     return struct.pack("<IIII", second >> 32, second & 0xFFFFFFFF, first >> 32, first & 0xFFFFFFFF)
 
 
+@lru_cache(maxsize=8192)  # a visitor's later events on the day; cleared with expired salts
 def visitor_hash(
     salt: bytes,
     project_id: int,

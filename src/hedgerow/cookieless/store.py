@@ -18,6 +18,7 @@ from pathlib import Path
 
 from hedgerow.clock import Clock
 from hedgerow.cookieless.days import salt_expiry
+from hedgerow.cookieless.hashing import visitor_hash
 
 SALT_BYTES = 16
 PURGE_EVERY = 60.0  # seconds between purges while the store is in use
@@ -97,6 +98,7 @@ class CookielessStore:
         self._salts = {d: s for d, s in self._salts.items() if salt_expiry(d, self.max_lag) > now}
         if deleted:
             self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            visitor_hash.cache_clear()  # it holds hash inputs (IP, user agent) of the old days
         row = self._conn.execute("SELECT min(expires_at) FROM salts").fetchone()
         upcoming = row[0] if row and row[0] is not None else now + PURGE_EVERY
         self._next_purge = min(upcoming, now + PURGE_EVERY)
