@@ -20,6 +20,10 @@
   const MAX_BATCH = 100
   const MAX_QUEUE = 1000
   const DAY = 864e5
+  // Cookieless mode (posthog-js's wire): this distinct_id until identify, and the flag that
+  // asks the server to derive the visitor's ids from a daily-salted hash.
+  const COOKIELESS_ID = '$posthog_cookieless'
+  const COOKIELESS_FLAG = '$cookieless_mode'
 
   const script = document.currentScript
   const defaults = () => ({
@@ -41,6 +45,7 @@
     retry_delay_ms: 3000,
     disable_compression: false,
     opt_out_capturing_by_default: false,
+    cookieless_mode: undefined,
     before_send: null,
     loaded: null,
     debug: false,
@@ -498,7 +503,7 @@
       }
       c.api_host = String(c.api_host).replace(/\/+$/, '')
       this._name = 'hr_' + (c.persistence_name || token).replace(/\+/g, 'PL').replace(/\//g, 'SL').replace(/=/g, 'EQ')
-      this.persistence = new Persistence(this._name, c)
+      this.persistence = this._storing() ? new Persistence(this._name, c) : this._cookielessPersistence()
       this._sessionProps = (this._durable() && readJSON(session, this._name + '_session')) || {}
       this._device = detect(navigator.userAgent, navigator.vendor)
       try {
@@ -510,7 +515,7 @@
 
       const p = this.persistence.props
       if (!p.distinct_id) this._newIdentity(uuidv7())
-      else if (!p.$device_id) this.persistence.register({ $device_id: p.distinct_id })
+      else if (!p.$device_id && this._storing()) this.persistence.register({ $device_id: p.distinct_id })
       this.persistence.register({ $initial_person_info: { r: document.referrer || '$direct', u: location.href.slice(0, 1000) } }, true)
       this._registerSession(referrerProps(), true)
       const campaign = campaignProps(location.href)
@@ -518,7 +523,7 @@
 
       this._restoreQueue()
       this._listen()
-      if (c.capture_pageview && !this.has_opted_out_capturing()) {
+      if (c.capture_pageview && this._capturing()) {
         this.capture('$pageview', { title: document.title })
         this._send()
       }
@@ -529,7 +534,7 @@
     // -- capture --------------------------------------------------------------------------
 
     capture(event, properties, options) {
-      if (!this.__loaded || this.has_opted_out_capturing()) return undefined
+      if (!this.__loaded || !this._capturing()) return undefined
       if (!event || typeof event !== 'string') {
         warn('capture needs an event name, e.g. hedgerow.capture("Plan purchased", {...})')
         return undefined
@@ -564,7 +569,8 @@
 
     _properties(event, properties, uuid, now, processing) {
       const p = this.persistence.props
-      const sessionId = this._session(now.getTime())
+      const cookieless = this._cookieless()
+      const sessionId = cookieless ? undefined : this._session(now.getTime())
       const props = {
         ...this._device,
         $current_url: location.href,
@@ -596,6 +602,11 @@
         $process_person_profile: processing,
       })
       if (this._pageview) props.$pageview_id = this._pageview.id
+      if (cookieless) {
+        // The server derives the visitor's ids: no device, session or window id is sent.
+        for (const key of ['$device_id', '$session_id', '$window_id']) delete props[key]
+        props[COOKIELESS_FLAG] = true
+      }
       for (const key of this.config.property_denylist || []) delete props[key]
       return props
     }
@@ -713,6 +724,12 @@
 
     reset(resetDeviceId) {
       if (!this.__loaded) return
+      if (this._cookieless()) {
+        this.persistence = this._cookielessPersistence()
+        this._sessionProps = {}
+        this._setOnceSent = false
+        return
+      }
       const device = this.persistence.props.$device_id
       this.persistence.clear()
       if (!resetDeviceId && device) this.persistence.props.$device_id = device
@@ -757,11 +774,45 @@
     }
 
     has_opted_out_capturing() {
-      if (this._consent === undefined) {
-        const stored = local ? local.getItem(this._consentKey()) : null
-        this._consent = stored === null ? !this.config.opt_out_capturing_by_default : stored === '1'
-      }
-      return !this._consent
+      const mode = this.config.cookieless_mode
+      if (mode === 'always') return true
+      if (this._storedConsent() === null && mode === 'on_reject') return true // not decided yet
+      return this._rejected()
+    }
+
+    /** '1', '0' or null (no decision yet), as stored by opt_in/opt_out_capturing. */
+    _storedConsent() {
+      if (this._consent === undefined) this._consent = local ? local.getItem(this._consentKey()) : null
+      return this._consent
+    }
+
+    _rejected() {
+      const stored = this._storedConsent()
+      return stored === '0' || (stored === null && !!this.config.opt_out_capturing_by_default)
+    }
+
+    /** Cookieless (docs/browser-sdk.md): always, or on_reject once the visitor said no. */
+    _cookieless() {
+      const mode = this.config.cookieless_mode
+      return mode === 'always' || (mode === 'on_reject' && this._rejected())
+    }
+
+    _capturing() {
+      return this._cookieless() || !this.has_opted_out_capturing()
+    }
+
+    /** Whether the identity may be kept in cookies and storage: not in cookieless mode, nor
+     * with `on_reject` before the visitor has said yes (as posthog-js). */
+    _storing() {
+      const mode = this.config.cookieless_mode
+      return mode !== 'always' && !(mode === 'on_reject' && this.has_opted_out_capturing())
+    }
+
+    /** Identity in memory only: nothing is written to cookies or storage. */
+    _cookielessPersistence() {
+      const persistence = new Persistence(this._name, { ...this.config, persistence: 'memory' })
+      persistence.register({ distinct_id: COOKIELESS_ID, $user_state: 'anonymous' })
+      return persistence
     }
 
     has_opted_in_capturing() {
@@ -769,15 +820,30 @@
     }
 
     opt_out_capturing() {
-      this._consent = false
-      if (local) local.setItem(this._consentKey(), '0')
+      if (this.config.cookieless_mode === 'always') return warn('consent does not apply with cookieless_mode "always"')
       this.queue = []
       this._saveQueue()
+      this._consent = '0'
+      if (local) local.setItem(this._consentKey(), '0')
+      if (this.__loaded && this._cookieless()) {
+        this.persistence.clear() // nothing of the visitor stays in the browser
+        if (session) writeJSON(session, this._name + '_session', null)
+        this._sessionProps = {}
+        this.persistence = this._cookielessPersistence()
+      }
     }
 
     opt_in_capturing(options) {
-      this._consent = true
+      if (this.config.cookieless_mode === 'always') return warn('consent does not apply with cookieless_mode "always"')
+      const wasInMemory = this.__loaded && !this._storing()
+      this._consent = '1'
       if (local) local.setItem(this._consentKey(), '1')
+      if (wasInMemory) {
+        // A new visitor from here on: nothing links the cookieless events to this identity.
+        this.persistence = new Persistence(this._name, this.config)
+        this._newIdentity(uuidv7())
+        this.persistence.register({ $initial_person_info: { r: document.referrer || '$direct', u: location.href.slice(0, 1000) } }, true)
+      }
       const name = (options && options.capture_event_name) || '$opt_in'
       this.capture(name, (options && options.capture_properties) || {})
       if (this.config.capture_pageview) this.capture('$pageview', { title: document.title })
@@ -787,7 +853,7 @@
     set_config(config) {
       if (!isObject(config)) return
       Object.assign(this.config, config)
-      if (this.__loaded && 'persistence' in config) {
+      if (this.__loaded && 'persistence' in config && this._storing()) {
         const props = this.persistence.props
         this.persistence.clear()
         this.persistence = new Persistence(this._name, this.config)
@@ -831,7 +897,7 @@
 
     _onDomEvent(e) {
       const c = this.config
-      if (!c.autocapture || !this.__loaded || this.has_opted_out_capturing()) return
+      if (!c.autocapture || !this.__loaded || !this._capturing()) return
       let target = e.target
       if (target && target.shadowRoot && e.composedPath) target = e.composedPath()[0] || target
       if (target && target.nodeType === 3) target = target.parentNode

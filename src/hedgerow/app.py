@@ -34,6 +34,8 @@ from hedgerow.api.routes import Api
 from hedgerow.capture.helpers import CaptureHelpers
 from hedgerow.capture.prepare import PrepareLimits
 from hedgerow.capture.routes import CaptureService, capture_routes
+from hedgerow.clock import clock_from_setting
+from hedgerow.cookieless.store import CookielessStore
 from hedgerow.errors import HedgerowError
 from hedgerow.geoip.database import open_geoip
 from hedgerow.ingestion.state import IngestionState
@@ -107,6 +109,8 @@ class Components:
         self.personal_keys.close()
         self.intake.close()
         self.worker.state.close()
+        if self.worker.cookieless is not None:
+            self.worker.cookieless.close()
         self.persons.close()
         self.worker.groups.close()
         self.events.close()
@@ -146,6 +150,10 @@ def build_components(settings: Settings) -> Components:
     upgrade_stores(persons, events)
     state = IngestionState(data_dir / "ingestion.sqlite3")
     pause_file = settings.ingestion.ingestion_pause_file
+    clock = clock_from_setting(settings.server.test_clock_start)
+    cookieless = CookielessStore(
+        data_dir / "cookieless.sqlite3", clock, settings.ingestion.cookieless_max_lag
+    )
     worker = IngestionWorker(
         intake,
         state,
@@ -159,6 +167,8 @@ def build_components(settings: Settings) -> Components:
         redactions={p.id: redacted_keys(p) for p in catalog.all()},
         geoip=open_geoip(settings.ingestion.geoip_database),
         bots=BotDetector(),
+        cookieless=cookieless,
+        project_modes=lambda pid: _cookieless_mode(catalog, pid),
     )
     result_cache = ResultCache(query.query_cache_seconds)
     erasure = ErasureRunner(
@@ -213,6 +223,11 @@ def build_person_stores(settings: Settings) -> tuple[PersonStore, GroupStore]:
         SqlitePersonStore(data_dir / "persons.sqlite3"),
         SqliteGroupStore(data_dir / "groups.sqlite3"),
     )
+
+
+def _cookieless_mode(catalog: ProjectCatalog, project_id: int) -> tuple[int, str] | None:
+    project = catalog.by_id(project_id)
+    return None if project is None else (project.cookieless_server_hash_mode, project.timezone)
 
 
 def build_intake(settings: Settings) -> IntakeLog:
@@ -285,6 +300,7 @@ def build_capture(
         max_in_flight=settings.server.capture_max_in_flight,
         max_in_flight_bytes=settings.server.capture_max_in_flight_bytes,
         max_delay=settings.server.capture_max_delay,
+        clock=clock_from_setting(settings.server.test_clock_start),
     )
     return capture, helpers
 

@@ -58,6 +58,8 @@ _ADDED_COLUMNS = {
         # a JSON list of {"regex", "alias"}: web analytics' path cleaning rules, in order
         "path_cleaning_filters": "TEXT NOT NULL DEFAULT '[]'",
         "anonymize_ips": "INTEGER NOT NULL DEFAULT 0",  # 1: `$ip` dropped after GeoIP
+        # 0 off, 1 stateless, 2 stateful (docs/web-analytics.md#cookieless-counting)
+        "cookieless_server_hash_mode": "INTEGER NOT NULL DEFAULT 0",
     },
     "api_keys": {
         "organization_id": "INTEGER",  # set: the key sees every project of the organization
@@ -68,7 +70,7 @@ _ADDED_COLUMNS = {
 }
 _PROJECT_COLUMNS = (
     "id, name, token, timezone, created_at, organization_id, retention_days, redacted_properties, "
-    "path_cleaning_filters, anonymize_ips"
+    "path_cleaning_filters, anonymize_ips, cookieless_server_hash_mode"
 )
 
 
@@ -104,6 +106,7 @@ class Project:
     # (regex, alias) rules that rewrite paths in web analytics, applied in order
     path_cleaning_filters: tuple[tuple[str, str], ...] = ()
     anonymize_ips: bool = False  # "discard client IP data": `$ip` dropped after GeoIP
+    cookieless_server_hash_mode: int = 0  # 0 off, 1 stateless, 2 stateful
 
 
 def _project_of(row: tuple[Any, ...]) -> Project:
@@ -121,6 +124,7 @@ def _project_of(row: tuple[Any, ...]) -> Project:
         keys,
         rules,
         bool(row[9]),
+        int(row[10]),
     )
 
 
@@ -255,10 +259,11 @@ class ProjectCatalog:
         redacted_properties: list[str] | None = None,
         path_cleaning_filters: list[tuple[str, str]] | None = None,
         anonymize_ips: bool | None = None,
+        cookieless_server_hash_mode: int | None = None,
     ) -> Project:
         """Rename a project, change its time zone (queries use it from the next one on), its
         retention period (None: for ever), the properties redacted at ingestion, its path
-        cleaning rules or whether client IPs are discarded after GeoIP."""
+        cleaning rules, whether client IPs are discarded after GeoIP, or its cookieless mode."""
         if timezone is not None and not valid_timezone(timezone):
             raise ValueError(f"{timezone!r} is not an IANA time zone name")
         with self._lock:
@@ -288,6 +293,11 @@ class ProjectCatalog:
                 self._conn.execute(
                     "UPDATE projects SET anonymize_ips = ? WHERE id = ?",
                     (int(anonymize_ips), project_id),
+                )
+            if cookieless_server_hash_mode is not None:
+                self._conn.execute(
+                    "UPDATE projects SET cookieless_server_hash_mode = ? WHERE id = ?",
+                    (cookieless_server_hash_mode, project_id),
                 )
         self._by_token = {t: p for t, p in self._by_token.items() if p.id != project_id}
         project = self.by_id(project_id)

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from hedgerow.clock import parse_instant
+
 
 def _bool(text: str) -> bool:
     lowered = text.strip().lower()
@@ -41,6 +43,12 @@ def _non_negative_int(text: str) -> int:
     if value < 0:
         raise ValueError("must be zero or more")
     return value
+
+
+def _instant(text: str) -> str:
+    if text.strip():
+        parse_instant(text)  # refuses what it cannot read
+    return text.strip()
 
 
 _SIZE_UNITS = {"": 1, "b": 1, "kib": 1024, "mib": 1024**2, "gib": 1024**3}
@@ -177,6 +185,14 @@ OPTIONS: tuple[Option, ...] = (
         _positive_float,
         30.0,
         "Seconds a client may take to send a request's body; then it is answered 408.",
+    ),
+    Option(
+        "server",
+        "test_clock_start",
+        _instant,
+        "",
+        "For tests only: an ISO 8601 instant (2026-03-10T13:00:00Z) where the clock of capture "
+        "times and cookieless salts starts at start-up; empty: the real time.",
     ),
     Option(
         "limits",
@@ -320,6 +336,14 @@ OPTIONS: tuple[Option, ...] = (
         "",
         "MaxMind DB file(s) for GeoIP at ingestion, comma-separated (e.g. a newer DB-IP City "
         "Lite or GeoLite2 City); empty: the DB-IP database `make` installs; off: no GeoIP.",
+    ),
+    Option(
+        "ingestion",
+        "cookieless_max_lag",
+        _non_negative_float,
+        72 * 3600.0,
+        "Seconds after a day has ended everywhere on Earth during which cookieless events of "
+        "that day are still hashed; then the day's salt is destroyed (docs/web-analytics.md).",
     ),
     Option(
         "intake",

@@ -31,6 +31,7 @@ class ServerSettings:
     malloc_mmap_threshold: int = 128 * 1024
     header_timeout: float = 10.0
     body_timeout: float = 30.0
+    test_clock_start: str = ""
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,7 @@ class IngestionSettings:
     squash_interval: float = 600.0
     ingestion_pause_file: str = ""
     geoip_database: str = ""
+    cookieless_max_lag: float = 72 * 3600.0
 
 
 @dataclass(frozen=True)

@@ -223,7 +223,8 @@ def shoot_persons(page: Page, out_dir: Path) -> None:
 
 
 def shoot_data_lifecycle(page: Page, out_dir: Path) -> None:
-    """Ada's "Delete person" dialog (with her events), and the settings' Data section."""
+    """Ada's "Delete person" dialog (with her events), and the settings' Data and Cookieless
+    counting sections."""
     page.goto("/persons?search=ada.lovelace")
     page.get_by_role("link", name="ada.lovelace@example.com").click()
     page.get_by_role("button", name="Delete person").click()
@@ -238,6 +239,10 @@ def shoot_data_lifecycle(page: Page, out_dir: Path) -> None:
     page.wait_for_timeout(300)
     page.screenshot(path=str(out_dir / "settings-data.png"))
     print(f"wrote {out_dir / 'settings-data.png'}")
+    page.locator("#settings-cookieless").evaluate("heading => heading.scrollIntoView()")
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(out_dir / "settings-cookieless.png"))
+    print(f"wrote {out_dir / 'settings-cookieless.png'}")
 
 
 def shoot_actions(page: Page, server: Server, out_dir: Path) -> None:

@@ -220,6 +220,25 @@ def test_settings_data_section_shows_usage_and_saves_retention_and_redaction(
         )
 
 
+def test_settings_cookieless_section_explains_and_saves_the_mode(first_project_page: Page) -> None:
+    """The section says what a cookieless visitor count means; a mode chosen and saved is the
+    project's `cookieless_server_hash_mode`, and the page shows it again after a reload."""
+    page = first_project_page
+    page.goto("/settings")
+    section = page.get_by_role("region", name="Cookieless counting")
+    expect(section).to_contain_text("The same person counts again the next day")
+    modes = section.get_by_role("group", name="Cookieless server hash mode")
+    expect(modes.get_by_role("radio", name=re.compile("^Off"))).to_be_checked()
+    modes.get_by_role("radio", name=re.compile("^Stateful")).check()
+    section.get_by_role("button", name="Save cookieless mode").click()
+    expect(section.get_by_text("Saved.")).to_be_visible()
+    _status, saved = page_api(page, "GET", "/api/projects/1/")
+    assert saved["cookieless_server_hash_mode"] == 2
+    page.reload()
+    expect(modes.get_by_role("radio", name=re.compile("^Stateful"))).to_be_checked()
+    assert page_api(page, "PATCH", "/api/projects/1/", {"cookieless_server_hash_mode": 0})[0] == 200
+
+
 def test_a_personal_api_key_is_shown_once_works_and_is_refused_once_revoked(
     app_server: Server, first_project_page: Page
 ) -> None:

@@ -33,6 +33,7 @@ def test_old_projects_and_keys_survive(tmp_path: Path) -> None:
     catalog = ProjectCatalog(path)
     [old] = catalog.all()
     assert old.organization_id == 1
+    assert old.cookieless_server_hash_mode == 0  # off until the project turns it on
     organization = catalog.organization(1)
     assert organization is not None and organization.name == "Default organization"
     assert catalog.projects_for_key("phx_old") == {1}

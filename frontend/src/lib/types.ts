@@ -11,7 +11,11 @@ export interface Project {
   redacted_properties?: string[];
   /** Discard client IP data: `$ip` is dropped at ingestion, after GeoIP. */
   anonymize_ips?: boolean;
+  /** 0 off, 1 stateless, 2 stateful (docs/web-analytics.md#cookieless-counting). */
+  cookieless_server_hash_mode?: CookielessMode;
 }
+
+export type CookielessMode = 0 | 1 | 2;
 
 export interface CurrentUser {
   email: string | null;

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Literal
 
 import orjson
 from pydantic import BaseModel
@@ -63,7 +64,12 @@ def project_out(project: Project) -> ProjectOut:
             for regex, alias in project.path_cleaning_filters
         ],
         anonymize_ips=project.anonymize_ips,
+        cookieless_server_hash_mode=_hash_mode(project.cookieless_server_hash_mode),
     )
+
+
+def _hash_mode(value: int) -> Literal[0, 1, 2]:
+    return 2 if value == 2 else 1 if value == 1 else 0
 
 
 def client_ip(request: Request, trust_forwarded_for: bool) -> str:

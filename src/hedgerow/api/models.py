@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from hedgerow.accounts.passwords import MAX_PASSWORD_LENGTH, password_problem
@@ -175,6 +183,13 @@ class ProjectChanges(BaseModel):
         description="Discard client IP data: `$ip` is dropped from events captured from now "
         "on, after GeoIP has read it",
     )
+    cookieless_server_hash_mode: StrictInt | None = Field(
+        None,
+        ge=0,
+        le=2,
+        description="Events sent in cookieless mode: 0 dropped, 1 counted by a daily hash "
+        "(stateless), 2 the same with 30-minute sessions and identify (stateful)",
+    )
 
 
 class MaterializeBody(BaseModel):
@@ -276,6 +291,9 @@ class ProjectOut(BaseModel):
     redacted_properties: list[str] = Field(default_factory=list)
     path_cleaning_filters: list[PathCleaningRule] = Field(default_factory=list)
     anonymize_ips: bool = False
+    cookieless_server_hash_mode: Literal[0, 1, 2] = Field(
+        0, description="0 off, 1 stateless, 2 stateful (cookieless counting)"
+    )
 
 
 class ProjectList(BaseModel):

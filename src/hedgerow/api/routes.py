@@ -125,11 +125,12 @@ class Api:
 
     async def project(self, request: Request) -> Response:
         """GET one project; PATCH `{"name"?, "timezone"?, "retention_days"?,
-        "redacted_properties"?, "path_cleaning_filters"?, "anonymize_ips"?}` changes it: the
-        time zone is an IANA name such as 'Europe/Paris' (trends count days on that clock),
-        `retention_days` null keeps events for ever, `redacted_properties` and `anonymize_ips`
-        (discard client IP data) apply to events ingested from then on, `path_cleaning_filters`
-        (`[{"regex", "alias"}]`, RE2) to web analytics queries."""
+        "redacted_properties"?, "path_cleaning_filters"?, "anonymize_ips"?,
+        "cookieless_server_hash_mode"?}` changes it: the time zone is an IANA name such as
+        'Europe/Paris' (trends count days on that clock), `retention_days` null keeps events
+        for ever, `redacted_properties`, `anonymize_ips` (discard client IP data) and the
+        cookieless mode (0 off, 1 stateless, 2 stateful) apply to events ingested from then on,
+        `path_cleaning_filters` (`[{"regex", "alias"}]`, RE2) to web analytics queries."""
         project = project_for(request, self.catalog)
         if request.method == "PATCH":
             changes = await body_of(
@@ -138,7 +139,8 @@ class Api:
                 code="invalid_project",
                 hint='Send {"name": ..., "timezone": ..., "retention_days": ..., '
                 '"redacted_properties": [...], "path_cleaning_filters": [{"regex": ..., '
-                '"alias": ...}], "anonymize_ips": true|false} (any of them).',
+                '"alias": ...}], "anonymize_ips": true|false, "cookieless_server_hash_mode": '
+                "0|1|2} (any of them).",
             )
             given = changes.model_fields_set
             rules: list[tuple[str, str]] | None = None
@@ -153,6 +155,7 @@ class Api:
                 redacted_properties=changes.redacted_properties,
                 path_cleaning_filters=rules,
                 anonymize_ips=changes.anonymize_ips,
+                cookieless_server_hash_mode=changes.cookieless_server_hash_mode,
             )
             self.worker.redactions[project.id] = redacted_keys(project)
             if "retention_days" in given and self.on_retention_change is not None:

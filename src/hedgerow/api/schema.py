@@ -206,8 +206,8 @@ OPERATIONS: list[Operation] = [
     _api(
         "patch",
         PROJECT + "/",
-        "Change name, time zone, retention period, redacted properties, path cleaning or IP "
-        "discarding",
+        "Change name, time zone, retention period, redacted properties, path cleaning, IP "
+        "discarding or cookieless mode",
         m.ProjectOut,
         body=m.ProjectChanges,
     ),

@@ -22,6 +22,7 @@ from starlette.routing import BaseRoute, Route
 
 from hedgerow.capture.helpers import HELPER_MIN_BYTES, CaptureHelpers
 from hedgerow.capture.prepare import DEFAULT_LIMITS, Prepared, PrepareLimits, RequestFacts, prepare
+from hedgerow.clock import Clock
 from hedgerow.errors import (
     BadRequest,
     HedgerowError,
@@ -127,6 +128,7 @@ class CaptureService:
     max_in_flight: int = 1000
     max_in_flight_bytes: int = 256 * 1024**2
     max_delay: float = 2.0
+    clock: Clock = time.time  # capture times (a test clock moves them: hedgerow/clock.py)
     _in_flight: int = field(default=0, init=False)
     _held_bytes: int = field(default=0, init=False)
     # Requests whose body is complete, by the time it was, oldest first (dicts keep order).
@@ -224,7 +226,7 @@ class CaptureService:
             legacy_path=path in LEGACY_PATHS,
             engage=path == "/engage",
             ip=self.client_ip(request),
-            received_at=time.time(),
+            received_at=self.clock(),
         )
         prepared = await self._prepare(body, facts)
         project = self.catalog.by_token(prepared.token)

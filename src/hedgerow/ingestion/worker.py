@@ -34,12 +34,14 @@ from typing import Any
 
 import orjson
 
+from hedgerow.cookieless.store import CookielessStore
 from hedgerow.event import IngestEvent
 from hedgerow.ingestion.outcomes import DiscardReason
 from hedgerow.ingestion.pipeline import Drop, Step, Warning, WarningSink, run_steps
 from hedgerow.ingestion.state import Buffered, IngestionState
 from hedgerow.ingestion.steps.bots import BotDetector, bots_step
 from hedgerow.ingestion.steps.buffer import BufferIndex, buffer_step
+from hedgerow.ingestion.steps.cookieless import ProjectModes, cookieless_step
 from hedgerow.ingestion.steps.erased import Tombstones, erased_step
 from hedgerow.ingestion.steps.geoip import Locator, geoip_step
 from hedgerow.ingestion.steps.groups import groups_step
@@ -120,6 +122,8 @@ class IngestionWorker:
         redactions: Redactions | None = None,
         geoip: Locator | None = None,
         bots: BotDetector | None = None,
+        cookieless: CookielessStore | None = None,
+        project_modes: ProjectModes | None = None,
     ) -> None:
         self.intake = intake
         self.state = state
@@ -139,12 +143,19 @@ class IngestionWorker:
         self.tombstones: Tombstones = {}  # erasures in progress (`steps/erased.py`)
         self.redactions: Redactions = redactions if redactions is not None else {}
         self._chores: queue.SimpleQueue[tuple[Callable[[], Any], Future[Any]]] = queue.SimpleQueue()
+        self.cookieless = cookieless
+        # GeoIP and the bot flag read `$ip` and the user agent before `cookieless` (which
+        # hashes them into the visitor's id and removes them) and `redact` can drop them.
         self.steps: list[tuple[str, Step]] = [
             ("validate", validate_step()),
-            ("erased", erased_step(self.tombstones)),
-            ("normalize", normalize_step(self.warnings)),
             *([("geoip", geoip_step(geoip))] if geoip is not None else []),
             *([("bots", bots_step(bots))] if bots is not None else []),
+        ]
+        if cookieless is not None and project_modes is not None:
+            self.steps.append(("cookieless", cookieless_step(cookieless, project_modes)))
+        self.steps += [
+            ("erased", erased_step(self.tombstones)),
+            ("normalize", normalize_step(self.warnings)),
             ("redact", redact_step(self.redactions)),
             ("buffer", buffer_step(persons, buffer_delay, self.buffer_index)),
             ("initial_properties", initial_properties_step()),
@@ -231,6 +242,8 @@ class IngestionWorker:
                 try:
                     self.publish_mirror(force=True)
                     self.squash_due()
+                    if self.cookieless is not None:
+                        self.cookieless.purge_if_due()
                 except Exception:
                     log.exception("squashing person overrides failed; will retry")
                 self._wake.wait(0.05)

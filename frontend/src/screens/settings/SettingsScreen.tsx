@@ -1,13 +1,14 @@
 import { SnippetList } from "../../components/SnippetList";
 import { useProject } from "../shell/project";
 import { ApiKeysSection } from "./ApiKeysSection";
+import { CookielessSection } from "./CookielessSection";
 import { DataSection } from "./DataSection";
 import { ProjectSection } from "./ProjectSection";
 import { ProjectsSection } from "./ProjectsSection";
 import "./settings.css";
 
-/** `/settings`: the current project, its data (usage, retention, redaction), how to send it
- * events, your keys, and the projects. */
+/** `/settings`: the current project, its data (usage, retention, redaction), cookieless
+ * counting, how to send it events, your keys, and the projects. */
 export default function SettingsScreen() {
   const { project } = useProject();
   return (
@@ -16,6 +17,7 @@ export default function SettingsScreen() {
       <nav aria-label="Settings sections" className="settings-toc">
         <a href="#settings-project">Project</a>
         <a href="#settings-data">Data</a>
+        <a href="#settings-cookieless">Cookieless counting</a>
         <a href="#settings-snippets">Snippets</a>
         <a href="#settings-keys">Personal API keys</a>
         <a href="#settings-projects">Projects</a>
@@ -23,6 +25,7 @@ export default function SettingsScreen() {
       {/* Keyed by project: a switch starts the form afresh from the new project. */}
       <ProjectSection key={project.id} />
       <DataSection key={`data-${project.id}`} />
+      <CookielessSection key={`cookieless-${project.id}`} />
       <section aria-labelledby="settings-snippets">
         <h2 id="settings-snippets">Snippets</h2>
         <p className="muted">

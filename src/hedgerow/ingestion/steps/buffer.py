@@ -8,6 +8,7 @@ capture), it is processed after the `$identify` and lands on the visitor's perso
 An event is held when its distinct_id is not its `$device_id` (it is not anonymous), it is
 not an identity or group event, and its distinct_id has no person yet. Once an id has events
 held, its later events are held behind them so that one id's events keep their order.
+A cookieless visitor's derived id counts as anonymous (its `$device_id` differs by design).
 Released events go through the steps again, this one excepted. Imported history (records
 marked `history` by `hedgerow import`) is never held: its file gives the order.
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from hedgerow.cookieless import DISTINCT_PREFIX, FLAG
 from hedgerow.event import IngestEvent
 from hedgerow.ingestion.pipeline import OK, Delay, Step, StepResult
 from hedgerow.persons.identity import IDENTITY_EVENTS
@@ -31,6 +33,11 @@ def captured_at(event: IngestEvent) -> float:
     return datetime.fromisoformat(event.now).replace(tzinfo=UTC).timestamp()
 
 
+def _cookieless_visitor(event: IngestEvent) -> bool:
+    """A cookieless visitor's derived id (steps/cookieless.py) is anonymous too."""
+    return event.properties.get(FLAG) is True and event.distinct_id.startswith(DISTINCT_PREFIX)
+
+
 def buffer_step(persons: PersonStore, delay: float, held: BufferIndex) -> Step:
     def buffer(event: IngestEvent) -> StepResult:
         if delay <= 0 or event.released or event.event in NEVER_HELD:
@@ -41,7 +48,7 @@ def buffer_step(persons: PersonStore, delay: float, held: BufferIndex) -> Step:
             properties = event.properties
             if properties.get("$process_person_profile") is False:
                 return OK
-            if event.distinct_id == properties.get("$device_id"):
+            if event.distinct_id == properties.get("$device_id") or _cookieless_visitor(event):
                 return OK
             if persons.get_by_distinct_id(event.team_id, event.distinct_id) is not None:
                 return OK
