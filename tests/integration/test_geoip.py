@@ -159,3 +159,34 @@ def test_discarding_client_ip_data_drops_ip_after_geoip(server: Server) -> None:
     assert stored["kept"]["$ip"] == IPS[1]
     sql = "SELECT count() FROM events WHERE properties.$ip = '81.2.69.142' AND event = 'discarded'"
     assert server.query({"kind": "HogQLQuery", "query": sql})["results"] == [[0]]
+
+
+def test_cookieless_events_keep_their_location_and_bot_flag(server: Server) -> None:
+    """The cookieless step hashes `$ip` and the user agent into the visitor's id and removes
+    them: GeoIP and the bot flag must have read them first."""
+    with server.api() as client:
+        changed = client.patch("/api/projects/1/", json={"cookieless_server_hash_mode": 1})
+        assert changed.status_code == 200
+    sent = [
+        {
+            "event": "cookieless view",
+            "distinct_id": "$posthog_cookieless",
+            "properties": {
+                "$cookieless_mode": True,
+                "$ip": IPS[2],
+                "$raw_user_agent": agent,
+                "$host": "shop.example.com",
+            },
+        }
+        for agent in (CHROME, GOOGLEBOT)
+    ]
+    before = server.status()["received"]
+    _send(server, sent)
+    server.wait_ingested(before + len(sent))
+    stored = server.events(event="cookieless view")
+    assert len(stored) == 2
+    for event in stored:
+        assert event["distinct_id"].startswith("cookieless")
+        assert "$ip" not in event["properties"] and "$raw_user_agent" not in event["properties"]
+        assert _geoip_of(event["properties"]) == expected_geoip(IPS[2])
+    assert sorted(e["properties"].get("$virt_is_bot") is True for e in stored) == [False, True]
