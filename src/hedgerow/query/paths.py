@@ -142,28 +142,34 @@ def paths_per_person(c: Compiler, query: dict[str, Any], s: dict[str, Any]) -> s
     )
 
 
+# What a row of the one statement counts: persons per move, per end of a path, per length.
+MOVE, END, LENGTH = 0, 1, 2
+
+
 def run_paths_query(env: QueryEnv, query: dict[str, Any]) -> dict[str, Any]:
     settings = _settings(query)
     c = Compiler(env)
     per_person = paths_per_person(c, query, settings)
-    # (step, source, target) per move, and (step, last item, '') where a path ends.
-    moves = (
-        "arrayConcat(arrayMap(i -> (i, path[i], path[i + 1]), range(1, length(path))), "
-        "[(length(path), path[-1], '')])"
+    # One pass over the paths: (MOVE, step, source, target) per move, (END, step, last item)
+    # where a path ends and (LENGTH, its length) per path; persons are counted per row kind,
+    # so the drop-off per step comes from the same read as the edges.
+    marks = (
+        f"arrayConcat(arrayMap(i -> ({MOVE}, i, path[i], path[i + 1]), range(1, length(path))), "
+        f"[({END}, length(path), path[-1], ''), ({LENGTH}, length(path), '', '')])"
     )
     rows = c.run(
-        f"SELECT m.1 AS step, m.2 AS source, m.3 AS target, uniqExact(person) AS persons "
-        f"FROM (SELECT person, arrayJoin({moves}) AS m FROM ({per_person})) "
-        "GROUP BY step, source, target"
-    ).rows
-    by_step = c.run(
-        f"SELECT length(path) AS step, uniqExact(person) FROM ({per_person}) GROUP BY step"
+        "SELECT m.1 AS kind, m.2 AS step, m.3 AS source, m.4 AS target, "
+        f"uniqExact(person) AS persons FROM (SELECT person, arrayJoin({marks}) AS m "
+        f"FROM ({per_person})) GROUP BY kind, step, source, target"
     ).rows
     edges: list[tuple[int, str, str]] = []
     dropoffs: list[dict[str, Any]] = []
-    for step, source, target, persons in rows:
+    by_step: dict[int, int] = {}
+    for kind, step, source, target, persons in rows:
         node, value = f"{int(step)}_{source}", int(persons)
-        if target == "":
+        if int(kind) == LENGTH:
+            by_step[int(step)] = value
+        elif int(kind) == END:
             dropoffs.append({"node": node, "step": int(step), "value": value})
         elif value >= settings["min_weight"] and (
             settings["max_weight"] is None or value <= settings["max_weight"]
@@ -177,7 +183,7 @@ def run_paths_query(env: QueryEnv, query: dict[str, Any]) -> dict[str, Any]:
             for negative, source, target in edges[: settings["edges"]]
         ],
         "dropoffs": dropoffs,
-        "dropoff_by_step": {str(int(k)): int(n) for k, n in sorted(by_step)},
+        "dropoff_by_step": {str(k): n for k, n in sorted(by_step.items())},
         "hasMore": len(edges) > settings["edges"],
         "timezone": env.timezone,
         "is_cached": False,
