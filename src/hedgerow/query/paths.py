@@ -142,34 +142,31 @@ def paths_per_person(c: Compiler, query: dict[str, Any], s: dict[str, Any]) -> s
     )
 
 
-# What a row of the one statement counts: persons per move, per end of a path, per length.
-MOVE, END, LENGTH = 0, 1, 2
-
-
 def run_paths_query(env: QueryEnv, query: dict[str, Any]) -> dict[str, Any]:
     settings = _settings(query)
     c = Compiler(env)
     per_person = paths_per_person(c, query, settings)
-    # One pass over the paths: (MOVE, step, source, target) per move, (END, step, last item)
-    # where a path ends and (LENGTH, its length) per path; persons are counted per row kind,
-    # so the drop-off per step comes from the same read as the edges.
-    marks = (
-        f"arrayConcat(arrayMap(i -> ({MOVE}, i, path[i], path[i + 1]), range(1, length(path))), "
-        f"[({END}, length(path), path[-1], ''), ({LENGTH}, length(path), '', '')])"
+    # (step, source, target) per move, and (step, last item, '') where a path ends.
+    moves = (
+        "arrayConcat(arrayMap(i -> (i, path[i], path[i + 1]), range(1, length(path))), "
+        "[(length(path), path[-1], '')])"
     )
+    # One read for both: persons per move and, in the same statement, per path length (its
+    # rows have step 0, as no move has). Measured faster than two statements and than a
+    # kind column in one GROUP BY (docs/benchmarks.md, session 9).
     rows = c.run(
-        "SELECT m.1 AS kind, m.2 AS step, m.3 AS source, m.4 AS target, "
-        f"uniqExact(person) AS persons FROM (SELECT person, arrayJoin({marks}) AS m "
-        f"FROM ({per_person})) GROUP BY kind, step, source, target"
+        "SELECT m.1 AS step, m.2 AS source, m.3 AS target, length(path) AS steps, "
+        f"uniqExact(person) FROM (SELECT person, path, arrayJoin({moves}) AS m "
+        f"FROM ({per_person})) GROUP BY GROUPING SETS ((step, source, target), (steps))"
     ).rows
     edges: list[tuple[int, str, str]] = []
     dropoffs: list[dict[str, Any]] = []
     by_step: dict[int, int] = {}
-    for kind, step, source, target, persons in rows:
+    for step, source, target, length, persons in rows:
         node, value = f"{int(step)}_{source}", int(persons)
-        if int(kind) == LENGTH:
-            by_step[int(step)] = value
-        elif int(kind) == END:
+        if int(step) == 0:
+            by_step[int(length)] = value
+        elif target == "":
             dropoffs.append({"node": node, "step": int(step), "value": value})
         elif value >= settings["min_weight"] and (
             settings["max_weight"] is None or value <= settings["max_weight"]
