@@ -3,7 +3,6 @@ and actions as steps, checked against a brute-force reference over crafted perso
 
 from __future__ import annotations
 
-import itertools
 import statistics
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -11,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+from funnels_reference import chains
 
 from server import TOKEN, Server
 
@@ -32,50 +32,9 @@ PEOPLE: dict[str, list[tuple[int, str, str | None]]] = {
 }
 
 
-def _valid(times: list[float], window: float) -> bool:
-    return times[-1] - times[0] <= window
-
-
 def reference(order: str, window_minutes: int, steps: list[str] = STEPS) -> dict[str, list[float]]:
-    """person -> the step times (minutes) of the counted attempt, by brute force (`steps`
-    may repeat an event, except for `unordered`)."""
-    result = {}
-    for person, events in PEOPLE.items():
-        events = sorted(events)
-        best: list[float] = []
-        if order == "unordered":
-            for _, (end, _, _) in enumerate(events):
-                latest = {}
-                for t, name, _ in events:
-                    if name in steps and end - window_minutes <= t <= end:
-                        latest[name] = t
-                found = sorted(latest.values())
-                if len(found) > len(best):
-                    best = found
-            result[person] = best
-            continue
-        sequence = events if order == "strict" else [e for e in events if e[1] in steps]
-        for size in range(len(steps), 0, -1):
-            chains = []
-            for picked in itertools.combinations(range(len(sequence)), size):
-                if order == "strict" and any(b - a != 1 for a, b in itertools.pairwise(picked)):
-                    continue
-                if [sequence[i][1] for i in picked] != steps[:size]:
-                    continue
-                times = [float(sequence[i][0]) for i in picked]
-                if times != sorted(times) or len(set(times)) != len(times):
-                    continue
-                if _valid(times, window_minutes):
-                    chains.append(times)
-            if chains:
-                # The first attempt to get this far: earliest completion, then latest start,
-                # then each step as early as possible.
-                done = min(c[-1] for c in chains)
-                start = max(c[0] for c in chains if c[-1] == done)
-                best = min(c for c in chains if c[0] == start)
-                break
-        result[person] = best
-    return result
+    """person -> the step times (minutes) of the counted attempt, by brute force."""
+    return chains(PEOPLE, order, window_minutes, steps)
 
 
 @pytest.fixture(scope="module")

@@ -49,6 +49,18 @@ INSIGHTS: dict[str, dict[str, Any]] = {
         "dateRange": {"date_from": "-90d"},
         "funnelsFilter": {"funnelWindowInterval": 14, "funnelWindowIntervalUnit": "day"},
     },
+    "funnel-time": {
+        "kind": "FunnelsQuery",
+        "series": [PAGEVIEW, SIGNED_UP, PURCHASED],
+        "dateRange": {"date_from": "-90d"},
+        "funnelsFilter": {
+            "funnelWindowInterval": 14,
+            "funnelWindowIntervalUnit": "day",
+            "funnelVizType": "time_to_convert",
+            "funnelFromStep": 1,
+            "funnelToStep": 2,
+        },
+    },
     "retention": {
         "kind": "RetentionQuery",
         "retentionFilter": {

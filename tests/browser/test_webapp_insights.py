@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode, urlparse
 
 import httpx
 import pytest
@@ -104,6 +104,73 @@ def test_each_kind_built_in_the_editor_draws_its_chart(app_page: Page) -> None:
     expect(result(page).get_by_role("cell", name="signed up", exact=True)).to_be_visible()
     assert page.evaluate("window.__pwned") is None
     assert page.locator("img").count() == 0
+
+
+def test_the_time_to_convert_histogram_draws_the_servers_bins(
+    app_page: Page, app_server: Server
+) -> None:
+    page = app_page
+    query = {
+        "kind": "FunnelsQuery",
+        "series": [
+            {"kind": "EventsNode", "event": e} for e in ("$pageview", "signed up", "plan purchased")
+        ],
+        "dateRange": {"date_from": "-30d"},
+        "funnelsFilter": {"funnelWindowInterval": 14, "funnelWindowIntervalUnit": "day"},
+    }
+    page.goto("/insights/new?" + urlencode({"q": json.dumps(query)}))
+    chart(page, "Funnel chart of 2 series: Converted, Dropped off")
+    page.get_by_label("Funnel view").select_option(label="Time to convert")
+    page.get_by_label("From step").select_option(label="2. signed up")
+    page.get_by_label("Bins").fill("4")
+    figure = result(page).get_by_role(
+        "figure", name=re.compile(r"^Time to convert histogram of \d+ bars: \d+ persons$")
+    )
+    expect(figure.locator("canvas")).to_have_count(1)
+    expect(page.get_by_label("To step")).to_have_value("2")
+    # The bars are the server's bins for the query in the address (the last one, after the
+    # range, left out when empty).
+    sent = json.loads(parse_qs(urlparse(page.url).query)["q"][0])
+    assert sent["funnelsFilter"]["funnelVizType"] == "time_to_convert"
+    assert (sent["funnelsFilter"]["funnelFromStep"], sent["funnelsFilter"]["binCount"]) == (1, 4)
+    bins = app_server.query(sent)["results"]["bins"]
+    if len(bins) > 1 and bins[-1][1] == 0:
+        bins = bins[:-1]
+    assert sum(n for _, n in bins) > 3 and len(bins) >= 4  # the data is not trivial
+    result(page).get_by_text("Numbers behind the chart").click()
+    numbers = result(page).get_by_role("table", name="Persons by time to convert")
+    assert [int(v) for v in numbers.get_by_role("cell").all_inner_texts()] == [n for _, n in bins]
+    label = figure.get_attribute("aria-label") or ""
+    assert label.endswith(f"of {len(bins)} bars: {sum(n for _, n in bins)} persons")
+
+
+def test_property_math_reads_an_event_or_a_person_property(
+    app_page: Page, app_server: Server
+) -> None:
+    page = app_page
+    query = {
+        "kind": "TrendsQuery",
+        "series": [
+            {
+                "kind": "EventsNode",
+                "event": "plan purchased",
+                "math": "sum",
+                "math_property": "price",
+            }
+        ],
+        "dateRange": {"date_from": "-90d"},
+        "trendsFilter": {"display": "ActionsTable"},
+    }
+    page.goto("/insights/new?" + urlencode({"q": json.dumps(query)}))
+    prices = sum(e["properties"]["price"] for e in app_server.events(event="plan purchased"))
+    assert prices > 0
+    value = result(page).get_by_role("table").get_by_role("row").nth(1).get_by_role("cell")
+    expect(value).to_have_text(f"{prices:,}")
+    # The persons have no `price`: summed as a person property, nothing.
+    page.get_by_label("Series 1 math property type").select_option(label="of the person property")
+    expect(value).to_have_text("0")
+    sent = json.loads(parse_qs(urlparse(page.url).query)["q"][0])
+    assert sent["series"][0]["math_property_type"] == "person_properties"
 
 
 def test_a_point_opens_its_persons_and_a_person_link_leads_to_them(app_page: Page) -> None:

@@ -39,7 +39,15 @@ export function EChart({ option, label, height, onClick }: Props) {
       const p = params as unknown as ChartClick;
       clickHandler.current?.({ seriesIndex: p.seriesIndex, dataIndex: p.dataIndex, dataType: p.dataType });
     });
-    const observer = new ResizeObserver(() => instance.resize());
+    // The observer reports the box once at the start, at the size the chart was just made
+    // at: redrawing then would draw every chart twice. Only a change of size redraws.
+    let size = `${element.clientWidth}x${element.clientHeight}`;
+    const observer = new ResizeObserver(() => {
+      const now = `${element.clientWidth}x${element.clientHeight}`;
+      if (now === size) return;
+      size = now;
+      instance.resize();
+    });
     observer.observe(element);
     return () => {
       observer.disconnect();

@@ -1,15 +1,16 @@
 // Funnels: converted and dropped-off bars per step (one converted series per breakdown
-// value), a table of conversion and drop-off, and the time-to-convert view.
+// value) with a table of conversion and drop-off; or the time-to-convert histogram.
 
 import { useMemo } from "react";
 
 import { funnelActors } from "./actorsSource";
 import { cartesianOption } from "./chartOptions";
-import { chartLabel } from "./DataTable";
+import { chartLabel, DataTable } from "./DataTable";
 import { EChart } from "./EChart";
 import { formatDuration, formatNumber, formatPercent } from "./format";
-import { funnelBreakdowns, funnelModel, timeModel, timeUnit, type FunnelBreakdown } from "./funnelData";
-import type { ActorsSource, FunnelsQuery, FunnelsResponse } from "./types";
+import { funnelBreakdowns, funnelModel, type FunnelBreakdown } from "./funnelData";
+import { histogramBars, histogramModel, isTimeToConvert } from "./funnelTimeData";
+import type { ActorsSource, FunnelsQuery, FunnelsResponse, TimeToConvertResults } from "./types";
 
 interface Props {
   query: FunnelsQuery;
@@ -20,26 +21,17 @@ interface Props {
 }
 
 export function FunnelViz({ query, response, compact, height, onPointClick }: Props) {
+  const results: unknown = response.results;
+  if (isTimeToConvert(results)) return <TimeToConvertViz result={results} compact={compact} height={height} />;
+  return <StepsViz query={query} response={response} compact={compact} height={height} onPointClick={onPointClick} />;
+}
+
+function StepsViz({ query, response, compact, height, onPointClick }: Props) {
   const groups = useMemo(() => funnelBreakdowns(response), [response]);
-  const timeView = query.funnelsFilter?.hedgerowViz === "time_to_convert";
-  const unit = useMemo(() => timeUnit(groups), [groups]);
-  const model = useMemo(() => (timeView ? timeModel(groups, unit) : funnelModel(groups)), [groups, timeView, unit]);
-  const option = useMemo(
-    () =>
-      cartesianOption(
-        model,
-        timeView
-          ? {
-              compact,
-              valueFormatter: (value) => `${formatNumber(value)} ${unit.suffix}`,
-              tooltipFormatter: (value) => formatDuration(value * unit.seconds),
-            }
-          : { compact },
-      ),
-    [model, compact, timeView, unit],
-  );
+  const model = useMemo(() => funnelModel(groups), [groups]);
+  const option = useMemo(() => cartesianOption(model, { compact }), [model, compact]);
   if (groups.length === 0) return <p className="empty">No persons entered this funnel.</p>;
-  const label = chartLabel(timeView ? "Time to convert chart" : "Funnel chart", model.series.map((s) => s.name));
+  const label = chartLabel("Funnel chart", model.series.map((s) => s.name));
   return (
     <>
       <EChart
@@ -47,7 +39,6 @@ export function FunnelViz({ query, response, compact, height, onPointClick }: Pr
         label={label}
         height={height}
         onClick={(click) => {
-          if (timeView) return;
           const series = model.series[click.seriesIndex];
           const step = series?.days?.[click.dataIndex];
           if (typeof step !== "number" || step === 0 || step === -1) return;
@@ -64,6 +55,31 @@ export function FunnelViz({ query, response, compact, height, onPointClick }: Pr
           }
         />
       )}
+    </>
+  );
+}
+
+/** Persons per bar of time to convert, with the average time above the chart. */
+function TimeToConvertViz({ result, compact, height }: { result: TimeToConvertResults; compact: boolean; height: number | string }) {
+  const bars = useMemo(() => histogramBars(result), [result]);
+  const model = useMemo(() => histogramModel(bars), [bars]);
+  const option = useMemo(
+    () => cartesianOption(model, { compact, axisNames: { x: "Time to convert", y: "Persons" } }),
+    [model, compact],
+  );
+  const converted = bars.reduce((sum, bar) => sum + bar.persons, 0);
+  if (converted === 0) return <p className="empty">Nobody converted in this date range.</p>;
+  const label = `Time to convert histogram of ${bars.length} bars: ${formatNumber(converted)} persons`;
+  return (
+    <>
+      {!compact && (
+        <p className="funnel-average">
+          Average time to convert: <strong>{formatDuration(result.average_conversion_time)}</strong> ({formatNumber(converted)}{" "}
+          persons)
+        </p>
+      )}
+      <EChart option={option} label={label} height={height} />
+      <DataTable model={model} caption="Persons by time to convert" compact={compact} />
     </>
   );
 }

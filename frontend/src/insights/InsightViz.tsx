@@ -9,6 +9,7 @@ import type { CartesianModel } from "./chartModel";
 import { chartLabel, DataTable } from "./DataTable";
 import { EChart } from "./EChart";
 import { FunnelViz } from "./FunnelViz";
+import { isTimeToConvert } from "./funnelTimeData";
 import { lifecycleModel, stickinessModel } from "./kindsData";
 import { sankeyModel } from "./pathsData";
 import { RetentionViz } from "./RetentionViz";
@@ -37,14 +38,17 @@ export interface InsightVizProps {
 }
 
 function hasResults(response: unknown): boolean {
-  return typeof response === "object" && response !== null && Array.isArray((response as { results?: unknown }).results);
+  if (typeof response !== "object" || response === null) return false;
+  const results = (response as { results?: unknown }).results;
+  return Array.isArray(results) || isTimeToConvert(results);
 }
 
 export function InsightViz({ query, response, compact = false, onPointClick }: InsightVizProps) {
   const height = compact ? "100%" : 360;
   const click = onPointClick as ((actors: ActorsSource) => void) | undefined;
   if (!hasResults(response)) return <p className="empty">No results yet.</p>;
-  if ((response as { results: unknown[] }).results.length === 0 && query.kind !== "HogQLQuery") {
+  const results = (response as { results: unknown }).results;
+  if (Array.isArray(results) && results.length === 0 && query.kind !== "HogQLQuery") {
     return <p className="empty">No data for this insight in this date range.</p>;
   }
   const common = { compact, height, onPointClick: click };

@@ -42,16 +42,24 @@ export function cartesianOption(
     /** How values read on the axis; also in tooltips unless `tooltipFormatter` is given. */
     valueFormatter?: (value: number) => string;
     tooltipFormatter?: (value: number) => string;
+    /** Axis titles (hidden on compact tiles). */
+    axisNames?: { x: string; y: string };
   } = {},
 ): EChartsCoreOption {
   const compact = options.compact ?? false;
+  const names = compact ? undefined : options.axisNames;
+  const axisName = (name: string | undefined) =>
+    name ? { name, nameLocation: "middle", nameGap: 10, nameMoveOverlap: true, nameTextStyle: { color: INK } } : {};
   const format = options.valueFormatter ?? formatNumber;
   const tooltipFormat = options.tooltipFormatter ?? format;
   return {
     animation: false,
     textStyle: { fontSize: compact ? 10 : 12 },
     legend: legend(compact),
-    grid: { left: 8, right: 16, top: compact ? 8 : 36, bottom: 8, containLabel: true },
+    // With axis titles the grid holds its labels and titles (ECharts 6's outer bounds).
+    grid: names
+      ? { left: 8, right: 16, top: 36, bottom: 8, outerBoundsMode: "same", outerBoundsContain: "all" }
+      : { left: 8, right: 16, top: compact ? 8 : 36, bottom: 8, containLabel: true },
     tooltip: {
       trigger: "axis",
       renderMode: "richText",
@@ -70,10 +78,12 @@ export function cartesianOption(
       type: "category",
       data: model.categories,
       axisLabel: { color: MUTED, hideOverlap: true },
+      ...axisName(names?.x),
     },
     yAxis: {
       type: "value",
       axisLabel: { color: MUTED, formatter: (value: number) => format(value) },
+      ...axisName(names?.y),
     },
     series: model.series.map((s) => ({
       name: s.name,

@@ -39,14 +39,16 @@ export function formatPercent(value: number | null | undefined): string {
   return `${value.toLocaleString("en-US", { maximumFractionDigits: 1 })}%`;
 }
 
-/** Seconds as "45s", "12m 5s", "3h 20m", "2d 4h". */
+/** Seconds as "45s", "12m 5s", "3h 20m", "2d 4h"; a zero second part is left out ("1h"). */
 export function formatDuration(seconds: number | null | undefined): string {
   if (seconds === null || seconds === undefined) return "–";
   const s = Math.round(seconds);
+  const parts = (big: number, bigUnit: string, small: number, smallUnit: string) =>
+    small ? `${big}${bigUnit} ${small}${smallUnit}` : `${big}${bigUnit}`;
   if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m ${s % 60}s`;
-  if (s < 86400) return `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
-  return `${Math.floor(s / 86400)}d ${Math.floor((s % 86400) / 3600)}h`;
+  if (s < 3600) return parts(Math.floor(s / 60), "m", s % 60, "s");
+  if (s < 86400) return parts(Math.floor(s / 3600), "h", Math.floor((s % 3600) / 60), "m");
+  return parts(Math.floor(s / 86400), "d", Math.floor((s % 86400) / 3600), "h");
 }
 
 const BREAKDOWN_NULL = "$$_posthog_breakdown_null_$$";

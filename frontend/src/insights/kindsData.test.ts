@@ -1,9 +1,7 @@
 import { describe, expect, it } from "vitest";
 
 import { funnelActors, pointActors, retentionActors } from "./actorsSource";
-import { cartesianOption } from "./chartOptions";
-import { formatDuration } from "./format";
-import { funnelBreakdowns, funnelModel, timeModel, timeUnit } from "./funnelData";
+import { funnelBreakdowns, funnelModel } from "./funnelData";
 import { lifecycleModel, stickinessModel } from "./kindsData";
 import { sankeyModel, splitNode } from "./pathsData";
 import { cellShade, cohortGroups, contrast, shadeLuminance } from "./retentionData";
@@ -117,31 +115,5 @@ describe("paths", () => {
     ]);
     expect(model.nodes.map((n) => n.name)).toEqual(["1_/a", "2_/b", "3_/c"]);
     expect(model.links).toHaveLength(2);
-  });
-});
-
-describe("time to convert", () => {
-  it("counts in the largest unit the longest time has two of, with exact times in tooltips", () => {
-    const groups = funnelBreakdowns({
-      results: [
-        step(0, 10),
-        step(1, 5, { median_conversion_time: 720, average_conversion_time: 900 }),
-        step(2, 2, { median_conversion_time: 64800, average_conversion_time: 57600 }),
-      ],
-    });
-    const unit = timeUnit(groups);
-    expect(unit.suffix).toBe("h");
-    const model = timeModel(groups, unit);
-    expect(model.categories).toEqual(["1 → 2. e1", "2 → 3. e2"]);
-    expect(model.series.map((s) => s.data)).toEqual([
-      [0.2, 18],
-      [0.25, 16],
-    ]);
-    const option = cartesianOption(model, { tooltipFormatter: (v) => formatDuration(v * unit.seconds) }) as {
-      tooltip: { formatter: (p: unknown) => string };
-    };
-    expect(option.tooltip.formatter([{ seriesName: "Median time", value: 18, dataIndex: 1 }])).toBe(
-      "2 → 3. e2\nMedian time: 18h 0m",
-    );
   });
 });

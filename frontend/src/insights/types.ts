@@ -137,16 +137,19 @@ export interface TrendsQuery {
 
 export type FunnelOrder = "ordered" | "strict" | "unordered";
 export type WindowUnit = "second" | "minute" | "hour" | "day" | "week" | "month";
-/** The server computes steps; "time_to_convert" is drawn from the same answer (per-step times). */
+/** Conversion steps, or a histogram of the times to convert (the server answers each). */
 export type FunnelViz = "steps" | "time_to_convert";
 
 export interface FunnelsFilter {
   funnelOrderType?: FunnelOrder;
-  funnelVizType?: "steps";
+  funnelVizType?: FunnelViz;
   funnelWindowInterval?: number;
   funnelWindowIntervalUnit?: WindowUnit;
-  /** Client-only: which funnel view to draw (the server ignores unknown fields). */
-  hedgerowViz?: FunnelViz;
+  /** Time to convert: from and to which step (0 is the first; default first and last). */
+  funnelFromStep?: number;
+  funnelToStep?: number;
+  /** Time to convert: the number of bins (default from the data). */
+  binCount?: number;
 }
 
 export interface FunnelsQuery {
@@ -322,9 +325,16 @@ export interface FunnelStep {
   breakdown_value?: string | number | (string | number)[];
 }
 
+/** Time to convert: `[seconds_from, persons]` per bin, and the mean time in seconds. */
+export interface TimeToConvertResults {
+  bins: [number, number][];
+  average_conversion_time: number | null;
+}
+
 export interface FunnelsResponse extends CachedAnswer {
   results: FunnelStep[] | FunnelStep[][];
 }
+
 
 export interface RetentionCell {
   count: number;

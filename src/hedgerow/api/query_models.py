@@ -18,7 +18,7 @@ from pydantic_core import PydanticCustomError
 
 from hedgerow.query.events_query import MAX_LIMIT
 from hedgerow.query.filters import OPERATORS
-from hedgerow.query.funnels import MAX_STEPS, ORDERS, WINDOW_UNITS
+from hedgerow.query.funnels import MAX_STEPS, ORDERS, VIZ_TYPES, WINDOW_UNITS
 from hedgerow.query.retention import (
     MAX_TOTAL_INTERVALS,
     MEAN_CALCULATIONS,
@@ -106,6 +106,13 @@ FunnelOrder = Annotated[
         one_of(ORDERS, "invalid_query", "Unknown funnelOrderType {value}; use one of {allowed}.")
     ),
     enum(ORDERS),
+]
+FunnelViz = Annotated[
+    str,
+    AfterValidator(
+        one_of(VIZ_TYPES, "invalid_query", "Unknown funnelVizType {value}; use one of {allowed}.")
+    ),
+    enum(VIZ_TYPES),
 ]
 WindowUnit = Annotated[
     str,
@@ -268,9 +275,20 @@ class TrendsFilter(Shape):
 
 class FunnelsFilter(Shape):
     funnelOrderType: FunnelOrder | None = None
-    funnelVizType: Literal["steps"] | None = None
+    funnelVizType: FunnelViz | None = Field(
+        None, description="`steps` (default) or `time_to_convert` (a histogram of times)"
+    )
     funnelWindowInterval: int = Field(14, ge=1)
     funnelWindowIntervalUnit: WindowUnit | None = None
+    funnelFromStep: int | None = Field(
+        None, ge=0, description="time_to_convert: times from this step (0 first; default 0)"
+    )
+    funnelToStep: int | None = Field(
+        None, ge=1, description="time_to_convert: times to this step (default the last)"
+    )
+    binCount: int | None = Field(
+        None, description="time_to_convert: number of bins, 1 to 90 (default from the data)"
+    )
 
 
 class EventsQuery(Shape):

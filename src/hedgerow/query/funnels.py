@@ -17,6 +17,9 @@ its times between consecutive steps give the average and median time to convert 
 Persons are the effective persons after merges. A breakdown takes the property's value on
 the person's first event of step 1 (any step for `unordered`), the top `breakdown_limit`
 values (default 25) by persons entering, the rest as "other".
+
+With `funnelVizType: "time_to_convert"` the answer is instead a histogram of the counted
+attempts' times between two steps (funnel_time.py), from the same per-person chains.
 """
 
 from __future__ import annotations
@@ -25,12 +28,14 @@ from typing import Any
 
 from hedgerow.errors import BadRequest
 from hedgerow.query.core import Compiler, QueryEnv, node_list
+from hedgerow.query.funnel_time import time_to_convert_results, time_to_convert_sql
 from hedgerow.query.timerange import resolve_range
 from hedgerow.query.trends import parse_breakdown
 from hedgerow.query.trends_series import OTHER_VALUE, Breakdown, breakdown_sql
 from hedgerow.store.schema import EVENTS_TABLE
 
 ORDERS = ("ordered", "strict", "unordered")
+VIZ_TYPES = ("steps", "time_to_convert")
 WINDOW_UNITS = {
     "second": 1,
     "minute": 60,
@@ -54,8 +59,11 @@ def _settings(query: dict[str, Any]) -> tuple[str, int]:
             code="invalid_query",
         )
     viz = spec.get("funnelVizType") or "steps"
-    if viz != "steps":
-        raise BadRequest("Only funnelVizType 'steps' is supported.", code="invalid_query")
+    if viz not in VIZ_TYPES:
+        raise BadRequest(
+            f"Unknown funnelVizType {viz!r}; use one of {', '.join(VIZ_TYPES)}.",
+            code="invalid_query",
+        )
     amount = spec.get("funnelWindowInterval", 14)
     unit = spec.get("funnelWindowIntervalUnit") or "day"
     if unit not in WINDOW_UNITS:
@@ -185,6 +193,13 @@ def run_funnels_query(env: QueryEnv, query: dict[str, Any]) -> dict[str, Any]:
     names = [c.entity_name(node) for node in series]
     steps = len(series)
     time_range = resolve_range(query.get("dateRange"), "day", env.tz)
+    if (query.get("funnelsFilter") or {}).get("funnelVizType") == "time_to_convert":
+        (row,) = c.run(time_to_convert_sql(chains, query, steps, breakdown is not None)).rows
+        return {
+            "results": time_to_convert_results(row),
+            "timezone": env.timezone,
+            **_range(time_range),
+        }
     columns = [f"countIf(length(chain) >= {k + 1})" for k in range(steps)]
     for k in range(1, steps):
         gap = f"(chain[{k + 1}] - chain[{k}]) / 1e3"

@@ -3,6 +3,7 @@
 import type {
   FunnelOrder,
   FunnelViz,
+  FunnelsFilter,
   FunnelsQuery,
   LifecycleQuery,
   RetentionEntity,
@@ -14,6 +15,7 @@ import type {
   WindowUnit,
 } from "../../insights/types";
 import { IntervalSelect, NumberInput } from "./CommonControls";
+import { funnelStepsWithin } from "./insightState";
 import { EntityPicker, SeriesEditor } from "./SeriesEditor";
 import { BreakdownPicker } from "./TrendsControls";
 
@@ -21,6 +23,7 @@ const UNITS: WindowUnit[] = ["minute", "hour", "day", "week", "month"];
 
 export function FunnelControls({ projectId, query, onChange }: { projectId: number; query: FunnelsQuery; onChange: (q: FunnelsQuery) => void }) {
   const filter = query.funnelsFilter ?? {};
+  const timeView = filter.funnelVizType === "time_to_convert";
   const set = (part: Partial<NonNullable<FunnelsQuery["funnelsFilter"]>>) =>
     onChange({ ...query, funnelsFilter: { ...filter, ...part } });
   return (
@@ -39,7 +42,18 @@ export function FunnelControls({ projectId, query, onChange }: { projectId: numb
       <div className="control-group">
         <label>
           Funnel view
-          <select value={filter.hedgerowViz ?? "steps"} onChange={(e) => set({ hedgerowViz: e.target.value as FunnelViz })}>
+          <select
+            value={timeView ? "time_to_convert" : "steps"}
+            onChange={(e) => {
+              const viz = e.target.value as FunnelViz;
+              // A histogram has no breakdown (the server refuses one): it is dropped.
+              onChange({
+                ...query,
+                breakdownFilter: viz === "time_to_convert" ? undefined : query.breakdownFilter,
+                funnelsFilter: { ...filter, funnelVizType: viz },
+              });
+            }}
+          >
             <option value="steps">Conversion steps</option>
             <option value="time_to_convert">Time to convert</option>
           </select>
@@ -72,12 +86,55 @@ export function FunnelControls({ projectId, query, onChange }: { projectId: numb
           </select>
         </label>
       </div>
-      <BreakdownPicker
-        projectId={projectId}
-        value={query.breakdownFilter}
-        onChange={(breakdownFilter) => onChange({ ...query, breakdownFilter })}
-      />
+      {timeView ? (
+        <TimeToConvertControls query={query} onChange={set} />
+      ) : (
+        <BreakdownPicker
+          projectId={projectId}
+          value={query.breakdownFilter}
+          onChange={(breakdownFilter) => onChange({ ...query, breakdownFilter })}
+        />
+      )}
     </>
+  );
+}
+
+function stepLabel(node: SeriesNode, index: number): string {
+  const name = node.custom_name || (node.kind === "ActionsNode" ? `Action ${node.id}` : (node.event ?? "All events"));
+  return `${index + 1}. ${name}`;
+}
+
+/** From and to which step the times run, and how many bins (blank: worked out from the data). */
+function TimeToConvertControls({ query, onChange }: { query: FunnelsQuery; onChange: (part: Partial<FunnelsFilter>) => void }) {
+  const filter = funnelStepsWithin(query.funnelsFilter ?? {}, query.series.length);
+  const to = filter.funnelToStep ?? Math.max(1, query.series.length - 1);
+  const from = filter.funnelFromStep ?? 0;
+  return (
+    <div className="control-group">
+      <label>
+        From step
+        <select value={from} onChange={(e) => onChange({ funnelFromStep: Number(e.target.value) })}>
+          {query.series.slice(0, to).map((node, index) => (
+            <option key={index} value={index}>
+              {stepLabel(node, index)}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        To step
+        <select value={to} onChange={(e) => onChange({ funnelToStep: Number(e.target.value) })}>
+          {query.series.map((node, index) =>
+            index > from ? (
+              <option key={index} value={index}>
+                {stepLabel(node, index)}
+              </option>
+            ) : null,
+          )}
+        </select>
+      </label>
+      <NumberInput label="Bins" min={1} max={90} value={filter.binCount} onChange={(n) => onChange({ binCount: n })} />
+    </div>
   );
 }
 

@@ -104,12 +104,27 @@ function SeriesRow({ projectId, label, node, withMath, onChange, onRemove }: Row
           </select>
         )}
         {withMath && PROPERTY_MATHS.includes(math) && (
-          <input
-            aria-label={`${label} math property`}
-            placeholder="numeric property"
-            value={node.math_property ?? ""}
-            onChange={(e) => onChange({ ...node, math_property: e.target.value })}
-          />
+          <>
+            <select
+              aria-label={`${label} math property type`}
+              value={node.math_property_type ?? "event_properties"}
+              onChange={(e) => {
+                const next = { ...node };
+                if (e.target.value === "person_properties") next.math_property_type = "person_properties";
+                else delete next.math_property_type;
+                onChange(next);
+              }}
+            >
+              <option value="event_properties">of the event property</option>
+              <option value="person_properties">of the person property</option>
+            </select>
+            <input
+              aria-label={`${label} math property`}
+              placeholder="numeric property"
+              value={node.math_property ?? ""}
+              onChange={(e) => onChange({ ...node, math_property: e.target.value })}
+            />
+          </>
         )}
         <input
           aria-label={`${label} name`}
@@ -164,7 +179,13 @@ export function EntityPicker({
   const events = useEventNames(projectId);
   const actions = useActionList(projectId).data?.results ?? [];
   const listId = `${label.toLowerCase().replace(/\s+/g, "-")}-events`;
-  const base = { properties: node.properties, math: node.math, math_property: node.math_property, custom_name: node.custom_name };
+  const base = {
+    properties: node.properties,
+    math: node.math,
+    math_property: node.math_property,
+    math_property_type: node.math_property_type,
+    custom_name: node.custom_name,
+  };
   return (
     <>
       <select

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 
 import { CUSTOM, presetOf, rangeLabel } from "./dateRange";
-import { defaultQuery, queryFromSearch, runnableQuery, searchForQuery, switchKind } from "./insightState";
+import { defaultQuery, funnelStepsWithin, queryFromSearch, runnableQuery, searchForQuery, switchKind } from "./insightState";
 import type { TrendsQuery } from "../../insights/types";
 
 describe("the insight in the address", () => {
@@ -65,5 +65,14 @@ describe("date ranges", () => {
     expect(rangeLabel("-56d")).toBe("Last 56 days");
     expect(rangeLabel("-0mStart")).toBe("This month");
     expect(rangeLabel("-0yStart")).toBe("Year to date");
+  });
+});
+
+describe("time to convert steps", () => {
+  it("keeps the from and to steps within the funnel, from before to", () => {
+    expect(funnelStepsWithin({ funnelFromStep: 2, funnelToStep: 3 }, 3)).toEqual({ funnelFromStep: 1, funnelToStep: 2 });
+    expect(funnelStepsWithin({ funnelFromStep: 1 }, 2)).toEqual({ funnelFromStep: 0 });
+    expect(funnelStepsWithin({ funnelToStep: 1, binCount: 5 }, 4)).toEqual({ funnelToStep: 1, binCount: 5 });
+    expect(funnelStepsWithin({}, 3)).toEqual({});
   });
 });

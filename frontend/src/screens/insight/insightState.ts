@@ -2,7 +2,7 @@
 // a default query of its kind; a saved one shows its stored query until it is edited.
 
 import type { PropertyFilter } from "../../lib/types";
-import type { InsightKind, InsightQuery, SeriesNode } from "../../insights/types";
+import type { FunnelsFilter, InsightKind, InsightQuery, SeriesNode } from "../../insights/types";
 
 export const KIND_TABS: { kind: InsightKind; label: string }[] = [
   { kind: "TrendsQuery", label: "Trends" },
@@ -110,10 +110,26 @@ export function runnableQuery(query: InsightQuery): InsightQuery {
   if ("breakdownFilter" in next && next.breakdownFilter && !next.breakdownFilter.breakdown) {
     delete next.breakdownFilter;
   }
+  if (next.kind === "FunnelsQuery" && next.funnelsFilter) {
+    next.funnelsFilter = funnelStepsWithin(next.funnelsFilter, next.series.length);
+  }
   if (next.kind === "TrendsQuery" && next.trendsFilter?.formulaNodes) {
     const nodes = next.trendsFilter.formulaNodes.filter((node) => node.formula.trim() !== "");
     next.trendsFilter = { ...next.trendsFilter, formulaNodes: nodes.length ? nodes : undefined };
   }
+  return next;
+}
+
+/**
+ * A time-to-convert funnel's from and to steps kept within its steps (0 is the first), the
+ * from step before the to step: removing a step may leave them past the end.
+ */
+export function funnelStepsWithin(filter: FunnelsFilter, steps: number): FunnelsFilter {
+  const next = { ...filter };
+  const last = Math.max(1, steps - 1);
+  if (next.funnelToStep !== undefined) next.funnelToStep = Math.max(1, Math.min(next.funnelToStep, last));
+  const to = next.funnelToStep ?? last;
+  if (next.funnelFromStep !== undefined) next.funnelFromStep = Math.max(0, Math.min(next.funnelFromStep, to - 1));
   return next;
 }
 
