@@ -15,7 +15,7 @@ export function ActivitySection() {
   const log = useQuery({
     queryKey: ["activity_log", project.id, offset],
     queryFn: ({ signal }) =>
-      api<ActivityPage>(projectPath(project.id, `/activity_log/?limit=${PAGE}&offset=${offset}`), {
+      api<ActivityPage>(projectPath(project.id, `activity_log/?limit=${PAGE}&offset=${offset}`), {
         signal,
       }),
     placeholderData: keepPreviousData,
