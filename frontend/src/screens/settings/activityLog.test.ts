@@ -54,5 +54,9 @@ describe("the activity log's entries", () => {
       detailText(entry({ detail: { name: "Paid", changes: [{ field: "deleted", before: false, after: true }] } })),
     ).toBe("deleted: false → true");
     expect(detailText(entry({ detail: {} }))).toBe("");
+    const described = [{ field: "description", before: "", after: "Every sign-up" }];
+    expect(detailText(entry({ detail: { changes: described } }))).toBe(
+      "description: none → Every sign-up",
+    );
   });
 });

@@ -52,7 +52,7 @@ export function activityText(entry: ActivityEntry): string {
 }
 
 function valueText(value: unknown): string {
-  if (value === null || value === undefined) return "none";
+  if (value === null || value === undefined || value === "") return "none";
   if (Array.isArray(value)) return value.length ? value.map((v) => String(v)).join(", ") : "none";
   if (typeof value === "object") return JSON.stringify(value);
   return String(value);
