@@ -22,6 +22,7 @@ from hedgerow.accounts.users import UserStore, first_user
 from hedgerow.actions import ActionStore
 from hedgerow.api.accounts import AccountsApi
 from hedgerow.api.actions import ActionsApi
+from hedgerow.api.activity_log import ActivityLogApi
 from hedgerow.api.cached_query import CachedQueries
 from hedgerow.api.dashboards import DashboardsApi
 from hedgerow.api.data_usage import DataUsageApi
@@ -31,6 +32,7 @@ from hedgerow.api.instance_backup import InstanceBackupApi
 from hedgerow.api.limits import QueryGate
 from hedgerow.api.organization import OrganizationApi
 from hedgerow.api.routes import Api
+from hedgerow.audit import SYSTEM, AuditLog
 from hedgerow.capture.helpers import CaptureHelpers
 from hedgerow.capture.prepare import PrepareLimits
 from hedgerow.capture.routes import CaptureService, capture_routes
@@ -98,6 +100,7 @@ class Components:
     result_cache: ResultCache
     erasure: ErasureRunner
     retention: RetentionRunner
+    audit_log: AuditLog
 
     def close(self) -> None:
         self.retention.stop()
@@ -116,6 +119,7 @@ class Components:
         self.events.close()
         self.actions.close()
         self.saved.close()
+        self.audit_log.close()
         self.catalog.close()
 
 
@@ -132,7 +136,12 @@ def build_components(settings: Settings) -> Components:
     sessions = SessionStore(data_dir / "meta.sqlite3", accounts.session_days * 86_400)
     personal_keys = PersonalKeys(data_dir / "meta.sqlite3")
     bootstrap = settings.bootstrap
+    audit_log = AuditLog(data_dir / "meta.sqlite3")
+    had_users = users.count() > 0
     setup_token = first_user(users, bootstrap.admin_email, bootstrap.admin_password)
+    if not had_users and users.count() > 0:  # the admin of HEDGEROW_ADMIN_EMAIL, made now
+        admin = users.with_password(bootstrap.admin_email)
+        audit_log.record(SYSTEM, "user_created", "User", admin[0].id if admin else None)
     actions = ActionStore(data_dir / "meta.sqlite3")
     saved = SavedDb(data_dir / "meta.sqlite3")
     if first_start:
@@ -204,6 +213,7 @@ def build_components(settings: Settings) -> Components:
         result_cache,
         erasure,
         retention,
+        audit_log,
     )
 
 
@@ -400,6 +410,7 @@ def create_app(components: Components, *, capture_and_ingest: bool = True) -> St
         *dashboards_api.routes(),
         *accounts_api.routes(),
         *organization_api.routes(),
+        *ActivityLogApi(components.catalog, components.audit_log).routes(),
         *app_routes(signed_in=signed_in),
     ]
     app = Starlette(
@@ -411,4 +422,5 @@ def create_app(components: Components, *, capture_and_ingest: bool = True) -> St
     app.state.sessions = components.sessions
     app.state.users = components.users
     app.state.control_token = control_token if capture_and_ingest else None
+    app.state.audit_log = components.audit_log  # read by `hedgerow.api.auth.audit`
     return app

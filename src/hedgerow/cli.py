@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import uvicorn
 
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
     from hedgerow.accounts.users import UserStore
     from hedgerow.app import Components
+    from hedgerow.projects import ProjectCatalog
 
 
 def _load_settings(args: argparse.Namespace) -> Settings | None:
@@ -237,6 +238,17 @@ def _project_create(args: argparse.Namespace) -> int:
     start_project(saved, project.id)
     saved.close()
     key = catalog.create_api_key([project.id], f"for project {project.id}")
+    _audit_cli(
+        settings,
+        project.organization_id,
+        project.id,
+        "project_created",
+        "Project",
+        project.id,
+        name=project.name,
+        timezone=project.timezone,
+    )
+    _audit_new_key(settings, catalog, key)
     print(f"project id:       {project.id}")
     print(f"project token:    {project.token}")
     print(f"time zone:        {project.timezone}")
@@ -254,7 +266,9 @@ def _project_key(args: argparse.Namespace) -> int:
     if not ids or any(catalog.by_id(i) is None for i in ids):
         print("hedgerow: no such project; start the server once first", file=sys.stderr)
         return 1
-    print(catalog.create_api_key(ids, "from the command line"))
+    key = catalog.create_api_key(ids, "from the command line")
+    _audit_new_key(settings, catalog, key)
+    print(key)
     catalog.close()
     return 0
 
@@ -277,11 +291,42 @@ def _read_password(args: argparse.Namespace) -> str | None:
     return password
 
 
+def _settings_of(args: argparse.Namespace) -> Settings:
+    return Settings.load({"data_dir": Path(args.data_dir) if args.data_dir else None})
+
+
+def _audit_cli(
+    settings: Settings, organization_id: int, project_id: int | None, *args: Any, **detail: Any
+) -> None:
+    """Record in the data directory's audit log what this command did (actor `cli`)."""
+    from hedgerow.audit import CLI, open_audit_log
+
+    log = open_audit_log(settings.storage.data_dir)
+    try:
+        log.record(CLI, *args, project_id=project_id, organization_id=organization_id, **detail)
+    finally:
+        log.close()
+
+
+def _audit_new_key(settings: Settings, catalog: ProjectCatalog, key: str) -> None:
+    access = catalog.key_access(key)
+    if access is not None:
+        _audit_cli(
+            settings,
+            access.organization_id,
+            None,
+            "personal_key_created",
+            "PersonalAPIKey",
+            access.key_id,
+            label=access.label,
+        )
+
+
 def _open_users(args: argparse.Namespace) -> UserStore:
     from hedgerow.accounts.users import UserStore
     from hedgerow.projects import ProjectCatalog
 
-    settings = Settings.load({"data_dir": Path(args.data_dir) if args.data_dir else None})
+    settings = _settings_of(args)
     settings.storage.data_dir.mkdir(parents=True, exist_ok=True)
     meta = settings.storage.data_dir / "meta.sqlite3"
     ProjectCatalog(meta).close()  # creates the default organization in a new directory
@@ -306,6 +351,7 @@ def _users_add(args: argparse.Namespace) -> int:
         return 1
     finally:
         users.close()
+    _audit_cli(_settings_of(args), user.organization_id, None, "user_created", "User", user.id)
     print(f"user {user.email} added (organization {user.organization_id}); sign in at /login")
     return 0
 
@@ -328,6 +374,7 @@ def _users_set_password(args: argparse.Namespace) -> int:
     finally:
         sessions.close()
         users.close()
+    _audit_cli(_settings_of(args), user.organization_id, None, "password_changed", "User", user.id)
     print(f"password of {user.email} changed; its sessions are signed out")
     return 0
 

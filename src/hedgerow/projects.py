@@ -145,6 +145,9 @@ class KeyAccess:
     key_hash: str
     projects: set[int]
     organization_id: int
+    key_id: int = 0  # the key's row, and its label: how the audit log names it
+    label: str = ""
+    whole_organization: bool = False  # made in the web app: every project, now and later
 
 
 def valid_timezone(name: object) -> bool:
@@ -337,7 +340,8 @@ class ProjectCatalog:
         digest = hash_key(key)
         with self._lock:
             known = self._conn.execute(
-                "SELECT organization_id FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL",
+                "SELECT organization_id, rowid, label FROM api_keys"
+                " WHERE key_hash = ? AND revoked_at IS NULL",
                 (digest,),
             ).fetchone()
             if not known:
@@ -355,7 +359,9 @@ class ProjectCatalog:
                 ).fetchall()
         if organization_id is None:  # a key for a list of projects acts in the first one's
             organization_id = rows[0][1] if rows else DEFAULT_ORGANIZATION
-        return KeyAccess(digest, {int(r[0]) for r in rows}, int(organization_id))
+        projects = {int(r[0]) for r in rows}
+        whole = known[0] is not None
+        return KeyAccess(digest, projects, int(organization_id), known[1], known[2], whole)
 
     def bootstrap(self, token: str, api_key: str) -> tuple[Project, str | None]:
         """Create project 1 and a key on first start. Returns the project and the new key

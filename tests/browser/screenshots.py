@@ -198,6 +198,16 @@ def shoot_settings_and_warnings(page: Page, server: Server, out_dir: Path) -> No
     print(f"wrote {out_dir / 'settings-keys.png'}")
 
 
+def shoot_activity(page: Page, out_dir: Path) -> None:
+    """Settings → Activity after the settings, actions and erasure shots made their entries."""
+    page.goto("/settings")
+    page.wait_for_selector(".activity-table tbody tr")
+    page.locator("#settings-activity").evaluate("heading => heading.scrollIntoView()")
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(out_dir / "settings-activity.png"))
+    print(f"wrote {out_dir / 'settings-activity.png'}")
+
+
 def shoot(page: Page, path: str, out: Path, ready: str) -> None:
     page.goto(path)
     page.wait_for_selector(ready)
@@ -415,6 +425,7 @@ def main(out_dir: Path) -> None:
             shoot_data_lifecycle(page, out_dir)
             shoot_actions(page, server, out_dir)
             shoot_settings_and_warnings(page, server, out_dir)
+            shoot_activity(page, out_dir)
             shoot_sql_and_definitions(page, out_dir)
             send_insights_dataset(server)
             shoot_insights(page, out_dir)

@@ -28,7 +28,7 @@ from hedgerow.accounts.sessions import (
 )
 from hedgerow.accounts.throttle import SignInThrottle
 from hedgerow.accounts.users import User, UserExists, UserStore, normalize_email
-from hedgerow.api.auth import Caller, authenticate, check_csrf
+from hedgerow.api.auth import Caller, audit_as, authenticate, check_csrf
 from hedgerow.api.models import (
     OrganizationOut,
     PathCleaningRule,
@@ -42,6 +42,7 @@ from hedgerow.api.models import (
     UserOut,
 )
 from hedgerow.api.validation import body_of
+from hedgerow.audit import Actor
 from hedgerow.errors import Forbidden, NotFound, TooManyRequests, Unauthorized
 from hedgerow.projects import DEFAULT_ORGANIZATION, Project, ProjectCatalog
 
@@ -70,6 +71,10 @@ def project_out(project: Project) -> ProjectOut:
 
 def _hash_mode(value: int) -> Literal[0, 1, 2]:
     return 2 if value == 2 else 1 if value == 1 else 0
+
+
+def user_actor(user: User) -> Actor:
+    return Actor.user(user.id, user.email)
 
 
 def client_ip(request: Request, trust_forwarded_for: bool) -> str:
@@ -148,13 +153,25 @@ class AccountsApi:
         # Checked even for an unknown email (against a dummy hash): the same time either way.
         matches = await run_in_threadpool(check_password, stored, body.password)
         if found is None or not matches:
+            self._failed(request, email, found[0] if found else None, ip)
             raise Unauthorized("Wrong email or password.", code="invalid_credentials")
         self.throttle.succeeded(email, ip)
         user, stored_hash = found
+        audit_as(
+            request, user_actor(user), user.organization_id, "signed_in", "User", user.id, ip=ip
+        )
         if needs_rehash(stored_hash):
             new_hash = await run_in_threadpool(hash_password, body.password)
             self.users.set_password(user.email, new_hash)
         return self._sign_in(request, user)
+
+    def _failed(self, request: Request, email: str, user: User | None, ip: str) -> None:
+        """Record a failed sign-in: the email tried and the address, never the password."""
+        organization = user.organization_id if user else DEFAULT_ORGANIZATION
+        reason = "unknown_email" if user is None else "wrong_password"
+        actor = Actor("anonymous", None, email)
+        item = user.id if user else None
+        audit_as(request, actor, organization, "sign_in_failed", "User", item, reason=reason, ip=ip)
 
     async def logout(self, request: Request) -> Response:
         """End the session (if any) on the server and clear both cookies."""
@@ -213,6 +230,7 @@ class AccountsApi:
             user = self.users.create(body.email, password_hash, DEFAULT_ORGANIZATION)
         except UserExists:
             raise Forbidden("This server is set up already.", code="already_set_up") from None
+        audit_as(request, user_actor(user), user.organization_id, "user_created", "User", user.id)
         return self._sign_in(request, user)
 
     def routes(self) -> list[BaseRoute]:

@@ -15,7 +15,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from hedgerow.actions import Action, ActionStore
-from hedgerow.api.auth import project_for
+from hedgerow.api.auth import audit, authenticate, project_for
 from hedgerow.api.limits import QueryGate
 from hedgerow.api.models import (
     MAX_SQLITE_INTEGER,
@@ -28,6 +28,7 @@ from hedgerow.api.models import (
     ActionStep,
 )
 from hedgerow.api.validation import body_of
+from hedgerow.audit import changes as field_changes
 from hedgerow.errors import BadRequest, NotFound
 from hedgerow.projects import ProjectCatalog
 from hedgerow.query.action_preview import preview_action
@@ -134,6 +135,15 @@ class ActionsApi:
                 changes.get("description", ""),
                 changes.get("steps", []),
             )
+            audit(
+                request,
+                authenticate(request, self.catalog),
+                "action_created",
+                "Action",
+                created.id,
+                project_id=project.id,
+                name=created.name,
+            )
             return _json(action_json(created), status=201)
         found = [action_json(a) for a in self.actions.all(project.id)]
         return _json(ActionList(count=len(found), next=None, previous=None, results=found))
@@ -141,20 +151,48 @@ class ActionsApi:
     async def item(self, request: Request) -> Response:
         project = project_for(request, self.catalog)
         action_id = self._action_id(request)
+        before = self.actions.get(project.id, action_id)
         if request.method == "GET":
-            found = self.actions.get(project.id, action_id)
+            found = before
         elif request.method == "DELETE":
             found = self.actions.update(project.id, action_id, deleted=True)
             if found is not None:
+                self._audit_change(request, project.id, before, found)
                 return Response(status_code=204)
         else:
             changes = self._validate(
                 await body_of(request, ActionChanges, code="invalid_action", hint=HINT)
             )
             found = self.actions.update(project.id, action_id, **changes)
+            if found is not None:
+                self._audit_change(request, project.id, before, found)
         if found is None:
             raise NotFound(f"There is no action {action_id} in project {project.id}.")
         return _json(action_json(found))
+
+    def _audit_change(
+        self, request: Request, project_id: int, before: Action | None, after: Action
+    ) -> None:
+        """`action_deleted` when it was deleted now, else `action_updated` with the fields
+        that changed (nothing recorded when nothing did)."""
+        fields = ("name", "description", "steps", "deleted")
+        old = {f: getattr(before, f) for f in fields} if before else {}
+        changed = field_changes(old, {f: getattr(after, f) for f in fields})
+        if not changed:
+            return
+        deleted = after.deleted and not (before and before.deleted)
+        activity = "action_deleted" if deleted else "action_updated"
+        caller = authenticate(request, self.catalog)
+        audit(
+            request,
+            caller,
+            activity,
+            "Action",
+            after.id,
+            project_id=project_id,
+            name=after.name,
+            changes=changed,
+        )
 
     async def preview(self, request: Request) -> Response:
         """POST `{"steps": [...], "limit"?}`: the events those steps matched in the last 30

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
+from typing import Any
 
 from starlette.requests import Request
 
 from hedgerow.accounts.sessions import CSRF_HEADER, Session, session_of
 from hedgerow.accounts.users import User, UserStore
+from hedgerow.audit import Actor, AuditLog
 from hedgerow.errors import Forbidden, NotFound, Unauthorized
 from hedgerow.projects import Project, ProjectCatalog
 
@@ -33,6 +35,16 @@ class Caller:
     session: Session | None = None
     session_id: str | None = None
     key_hash: str | None = None  # set for a personal API key
+    key_id: int | None = None
+    key_label: str = ""
+    whole_organization: bool = False  # a session, or a key made in the web app
+
+    @property
+    def actor(self) -> Actor:
+        """How the audit log names the caller: the user, or the personal key."""
+        if self.user is not None:
+            return Actor.user(self.user.id, self.user.email)
+        return Actor.key(self.key_id or 0, self.key_label)
 
 
 def authenticate(request: Request, catalog: ProjectCatalog) -> Caller:
@@ -51,7 +63,27 @@ def authenticate(request: Request, catalog: ProjectCatalog) -> Caller:
     session_id, session = found
     check_csrf(request, session)
     projects = {p.id for p in catalog.in_organization(user.organization_id)}
-    return Caller(projects, user.organization_id, user, session, session_id)
+    return Caller(
+        projects, user.organization_id, user, session, session_id, whole_organization=True
+    )
+
+
+def audit(
+    request: Request, caller: Caller, activity: str, scope: str, *args: Any, **kw: Any
+) -> None:
+    """Record in the audit log what `caller` did, in the caller's organization
+    (`hedgerow.audit.AuditLog.record`: `item_id`, `project_id=` for a project's matter,
+    the rest is the entry's detail)."""
+    audit_as(request, caller.actor, caller.organization_id, activity, scope, *args, **kw)
+
+
+def audit_as(
+    request: Request, actor: Actor, organization_id: int, activity: str, *args: Any, **kw: Any
+) -> None:
+    """Record in the app's audit log (when it has one) what `actor` did."""
+    log: AuditLog | None = getattr(request.app.state, "audit_log", None)
+    if log is not None:
+        log.record(actor, activity, *args, organization_id=organization_id, **kw)
 
 
 def check_csrf(request: Request, session: Session) -> None:
@@ -81,7 +113,14 @@ def _by_key(header: str, catalog: ProjectCatalog) -> Caller:
             "start, create one in Settings or with `hedgerow project key`.",
             code="authentication_failed",
         )
-    return Caller(access.projects, access.organization_id, key_hash=access.key_hash)
+    return Caller(
+        access.projects,
+        access.organization_id,
+        key_hash=access.key_hash,
+        key_id=access.key_id,
+        key_label=access.label,
+        whole_organization=access.whole_organization,
+    )
 
 
 def allowed_projects(request: Request, catalog: ProjectCatalog) -> set[int]:

@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from hedgerow.api.auth import project_for
+from hedgerow.api.auth import audit, authenticate, project_for
 from hedgerow.api.erasure_models import (
     MAX_BULK_PERSONS,
     BulkDeleteBody,
@@ -72,6 +72,7 @@ class ErasureApi:
         if found is None:
             raise NotFound(f"There is no person {person_id!r} in this project.")
         job = self.runner.submit(project.id, [person_id], delete_events=params.delete_events)
+        self._audit(request, project.id, person_id, job)
         return _json(job_json(job), 202)
 
     async def bulk_delete(self, request: Request) -> Response:
@@ -115,7 +116,26 @@ class ErasureApi:
                 code="too_many_persons",
             )
         job = self.runner.submit(project.id, chosen, delete_events=body.delete_events)
+        self._audit(request, project.id, None, job)
         return _json(job_json(job), 202)
+
+    def _audit(
+        self, request: Request, project_id: int, person_id: str | None, job: ErasureJob
+    ) -> None:
+        """`person_erased`: the person's id (None for a bulk delete), how many, the job, and
+        whether events go; never the person's properties or distinct ids (they may be emails)."""
+        caller = authenticate(request, self.catalog)
+        audit(
+            request,
+            caller,
+            "person_erased",
+            "Person",
+            person_id,
+            project_id=project_id,
+            job_id=job.id,
+            delete_events=job.delete_events,
+            persons=job.persons,
+        )
 
     async def jobs(self, request: Request) -> Response:
         project = project_for(request, self.catalog)

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
-from hedgerow.api.auth import project_for
+from hedgerow.api.auth import audit, authenticate, project_for
 from hedgerow.api.query_models import EventsQuery, HogQLQuery
 from hedgerow.api.validation import read_json, validate
 from hedgerow.export.files import export_filename
@@ -61,6 +61,18 @@ class ExportsApi:
         )
         env = QueryEnv(self.events, project.id, project.timezone, self.actions)
         source, rows = await run_in_threadpool(self._counted, env, body["query"])
+        caller = authenticate(request, self.catalog)
+        audit(
+            request,
+            caller,
+            "export_run",
+            "Export",
+            None,
+            project_id=project.id,
+            format=checked.format,
+            query_kind=checked.query.kind,
+            rows=rows,
+        )
         chunks = export_bytes(self.events, source, checked.format)
         filename = export_filename(project.id, checked.format)
         headers = {

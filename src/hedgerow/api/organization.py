@@ -16,7 +16,7 @@ from starlette.routing import BaseRoute, Route
 
 from hedgerow.accounts.keys import PersonalKey, PersonalKeys
 from hedgerow.api.accounts import json_answer, project_out, session_required
-from hedgerow.api.auth import authenticate
+from hedgerow.api.auth import audit, authenticate
 from hedgerow.api.models import (
     MAX_SQLITE_INTEGER,
     PersonalKeyCreate,
@@ -60,6 +60,7 @@ class OrganizationApi:
                 )
             ).label
             key, value = self.keys.create(caller.user.id, caller.organization_id, label)
+            audit(request, caller, "personal_key_created", "PersonalAPIKey", key.id, label=label)
             created = PersonalKeyCreated(**_key_out(key).model_dump(), value=value)
             return json_answer(created, status=201)
         found = self.keys.of_user(caller.user.id)
@@ -73,6 +74,7 @@ class OrganizationApi:
         key_id = int(raw) if raw.isdigit() and len(raw) < 20 else 0
         if not 0 < key_id <= MAX_SQLITE_INTEGER or not self.keys.revoke(caller.user.id, key_id):
             raise NotFound(f"You have no personal API key {raw!r}.")
+        audit(request, caller, "personal_key_revoked", "PersonalAPIKey", key_id)
         return Response(status_code=204)
 
     async def create_project(self, request: Request) -> Response:
@@ -92,6 +94,10 @@ class OrganizationApi:
             self.catalog.add_project_to_key(caller.key_hash, project.id)
         if self.saved is not None:
             start_project(self.saved, project.id, caller.user.id if caller.user else None)
+        made = {"name": project.name, "timezone": project.timezone}
+        audit(
+            request, caller, "project_created", "Project", project.id, project_id=project.id, **made
+        )
         return json_answer(project_out(project), status=201)
 
     def routes(self) -> list[BaseRoute]:

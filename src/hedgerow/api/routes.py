@@ -17,7 +17,7 @@ from starlette.routing import BaseRoute, Route
 from hedgerow.actions import ActionStore
 from hedgerow.api.accounts import project_out
 from hedgerow.api.actors import run_actors_query
-from hedgerow.api.auth import allowed_projects, project_for
+from hedgerow.api.auth import allowed_projects, audit, authenticate, project_for
 from hedgerow.api.cached_query import CACHED_KINDS, CachedQueries
 from hedgerow.api.definitions import DefinitionsApi
 from hedgerow.api.exports import ExportsApi
@@ -36,6 +36,7 @@ from hedgerow.api.schema import build_document
 from hedgerow.api.sql_schema import SqlSchemaApi
 from hedgerow.api.validation import body_of, params_of, read_json, validate
 from hedgerow.api.warnings import WarningsApi
+from hedgerow.audit import changes
 from hedgerow.errors import NotFound
 from hedgerow.ingestion.steps.redact import redacted_keys
 from hedgerow.ingestion.worker import IngestionWorker
@@ -80,6 +81,10 @@ def json(body: Any, status: int = 200) -> Response:
 
 def _project_json(project: Project) -> ProjectOut:
     return project_out(project)
+
+
+def _setting(value: object) -> object:
+    return list(value) if isinstance(value, tuple) else value
 
 
 def _person_json(person: Person, last_seen_at: str | None) -> PersonOut:
@@ -133,6 +138,7 @@ class Api:
         `path_cleaning_filters` (`[{"regex", "alias"}]`, RE2) to web analytics queries."""
         project = project_for(request, self.catalog)
         if request.method == "PATCH":
+            before = project
             changes = await body_of(
                 request,
                 ProjectChanges,
@@ -160,7 +166,27 @@ class Api:
             self.worker.redactions[project.id] = redacted_keys(project)
             if "retention_days" in given and self.on_retention_change is not None:
                 self.on_retention_change()
+            self._audit_update(request, before, project)
         return json(_project_json(project))
+
+    def _audit_update(self, request: Request, before: Project, after: Project) -> None:
+        """One `project_updated` entry with the settings that changed, before and after."""
+        fields = ("name", "timezone", "retention_days", "redacted_properties")
+        changed = changes(
+            {f: _setting(getattr(before, f)) for f in fields},
+            {f: _setting(getattr(after, f)) for f in fields},
+        )
+        if changed:
+            caller = authenticate(request, self.catalog)
+            audit(
+                request,
+                caller,
+                "project_updated",
+                "Project",
+                after.id,
+                project_id=after.id,
+                changes=changed,
+            )
 
     async def query(self, request: Request) -> Response:
         project = project_for(request, self.catalog)

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from hedgerow import __version__
+from hedgerow.api import activity_log_models as al
 from hedgerow.api import erasure_models as er
 from hedgerow.api import insight_models as i
 from hedgerow.api import models as m
@@ -135,6 +136,21 @@ ACCOUNT_OPERATIONS: list[Operation] = [
         m.ProjectOut,
         body=m.ProjectCreate,
         status=201,
+    ),
+    _api(
+        "get",
+        "/api/organizations/@current/activity_log/",
+        "The organization's audit log (sign-ins, users, keys, projects), newest first",
+        al.ActivityLogList,
+        params=al.ActivityLogParams,
+        tag="accounts",
+    ),
+    _api(
+        "get",
+        PROJECT + "/activity_log/",
+        "The project's audit log (settings, actions, erasures, exports), newest first",
+        al.ActivityLogList,
+        params=al.ActivityLogParams,
     ),
 ]
 

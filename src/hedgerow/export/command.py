@@ -20,6 +20,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from hedgerow.audit import CLI, open_audit_log
 from hedgerow.errors import BadRequest
 from hedgerow.export.files import export_to_file
 from hedgerow.export.formats import FORMATS, ExportFormat
@@ -103,5 +104,17 @@ def run_export(args: argparse.Namespace) -> int:
         return 1
     finally:
         store.close()
+    log = open_audit_log(data_dir)
+    log.record(
+        CLI,
+        "export_run",
+        "Export",
+        project_id=project.id,
+        organization_id=project.organization_id,
+        format=fmt,
+        query_kind=_query(args)["kind"],
+        rows=total,
+    )
+    log.close()
     print(f"{total} rows written to {args.output}", file=sys.stderr)
     return 0

@@ -58,6 +58,7 @@ export function DataSection() {
       await Promise.all([
         queryClient.invalidateQueries({ queryKey: ["me"] }),
         queryClient.invalidateQueries({ queryKey: ["projects"] }),
+        queryClient.invalidateQueries({ queryKey: ["activity_log"] }),
         queryClient.invalidateQueries({ queryKey: ["data-usage", project.id] }),
       ]);
     },

@@ -23,6 +23,7 @@ export function ProjectSection() {
       await Promise.all([
         queryClient.invalidateQueries({ queryKey: ["me"] }),
         queryClient.invalidateQueries({ queryKey: ["projects"] }),
+        queryClient.invalidateQueries({ queryKey: ["activity_log"] }),
       ]);
     },
   });

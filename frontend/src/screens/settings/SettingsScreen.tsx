@@ -1,5 +1,6 @@
 import { SnippetList } from "../../components/SnippetList";
 import { useProject } from "../shell/project";
+import { ActivitySection } from "./ActivitySection";
 import { ApiKeysSection } from "./ApiKeysSection";
 import { CookielessSection } from "./CookielessSection";
 import { DataSection } from "./DataSection";
@@ -8,7 +9,8 @@ import { ProjectsSection } from "./ProjectsSection";
 import "./settings.css";
 
 /** `/settings`: the current project, its data (usage, retention, redaction), cookieless
- * counting, how to send it events, your keys, and the projects. */
+ * counting, how to send it events, your keys, the projects, and the project's activity
+ * (audit log). */
 export default function SettingsScreen() {
   const { project } = useProject();
   return (
@@ -21,6 +23,7 @@ export default function SettingsScreen() {
         <a href="#settings-snippets">Snippets</a>
         <a href="#settings-keys">Personal API keys</a>
         <a href="#settings-projects">Projects</a>
+        <a href="#settings-activity">Activity</a>
       </nav>
       {/* Keyed by project: a switch starts the form afresh from the new project. */}
       <ProjectSection key={project.id} />
@@ -36,6 +39,7 @@ export default function SettingsScreen() {
       </section>
       <ApiKeysSection />
       <ProjectsSection />
+      <ActivitySection key={`activity-${project.id}`} />
     </div>
   );
 }
