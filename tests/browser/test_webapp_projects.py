@@ -118,7 +118,8 @@ def test_a_new_project_shows_none_of_the_first_projects_data_until_switched_back
     # The app now shows B: the switcher, the settings form, the projects list.
     current_project(page).to_have_text(name)
     expect(page.get_by_label("Project name", exact=True)).to_have_value(name)
-    expect(page.get_by_role("row", name=re.compile(name))).to_contain_text("Current project")
+    projects = page.get_by_role("table", name="The projects of your organization")
+    expect(projects.get_by_role("row", name=re.compile(name))).to_contain_text("Current project")
     b_id = int(page.get_by_label("Project ID").inner_text())
     assert b_id != 1
 
@@ -257,7 +258,8 @@ def test_a_personal_api_key_is_shown_once_works_and_is_refused_once_revoked(
 
     # The list shows the key by its label and mask only; the value is gone once dismissed,
     # and after a reload.
-    row = page.get_by_role("row").filter(has_text=label)
+    keys = page.get_by_role("table", name="Your personal API keys")
+    row = keys.get_by_role("row").filter(has_text=label)
     expect(row).to_contain_text(value[:8])
     page.get_by_role("button", name="I have copied it").click()
     expect(page.get_by_text(value)).to_have_count(0)
