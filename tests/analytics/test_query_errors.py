@@ -60,7 +60,27 @@ BAD_QUERIES: list[tuple[dict[str, Any], str]] = [
         {"series": [{"event": "x"}], "dateRange": {"date_from": "2020-01-01"}, "interval": "hour"},
         "more than",
     ),
+    *(
+        (
+            {
+                "series": [{"event": "x"}],
+                "properties": [{"key": "d", "operator": "is_date_after", "value": value}],
+            },
+            "compares dates",
+        )
+        for value in (None, "soon", 20261201)
+    ),
 ]
+
+
+@pytest.mark.parametrize("kind", ["WebStatsTableQuery", "WebOverviewQuery", "EventsQuery"])
+def test_a_date_filter_without_a_date_is_400_in_every_kind(server: Server, kind: str) -> None:
+    bad = [{"key": "d", "operator": "is_date_before", "type": "event", "value": None}]
+    query: dict[str, Any] = {"kind": kind, "properties": bad}
+    if kind == "WebStatsTableQuery":
+        query["breakdownBy"] = "OS"
+    answer = _post(server, query)
+    assert answer["code"] == "invalid_filter" and "compares dates" in answer["error"]
 
 
 @pytest.mark.parametrize(("query", "message"), BAD_QUERIES)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any
 
 from hedgerow.errors import BadRequest
@@ -106,6 +107,21 @@ def _number(value: Any, operator: str) -> float:
     return number
 
 
+def _date(value: Any, operator: str) -> str:
+    """The date of an `is_date_*` filter, as ISO 8601 text (a date, or a date and time)."""
+    if isinstance(value, str):
+        try:
+            datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+            return value.strip()
+        except ValueError:
+            pass
+    raise BadRequest(
+        f"`{operator}` compares dates; give one as 2026-12-01 or 2026-12-01T10:00:00, "
+        f"not {value!r}.",
+        code="invalid_filter",
+    )
+
+
 def _equals(text: str, value: Any, params: SqlParams) -> str:
     if isinstance(value, bool):
         return f"({text} = {params.string('true' if value else 'false')})"
@@ -169,7 +185,7 @@ def compile_property_filter(spec: Any, reader: PropertyReader) -> str:
         number = params.number(_number(value, operator))
         return f"(ifNull(toFloat64OrNull({text}) {symbol} {number}, 0))"
     when = f"parseDateTime64BestEffortOrNull({text}, 6, 'UTC')"
-    target = f"parseDateTime64BestEffort({params.string(str(value))}, 6, 'UTC')"
+    target = f"parseDateTime64BestEffort({params.string(_date(value, operator))}, 6, 'UTC')"
     if operator == "is_date_exact":
         return f"(ifNull(toDate({when}) = toDate({target}), 0))"
     symbol = "<" if operator == "is_date_before" else ">"
