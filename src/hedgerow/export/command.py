@@ -11,21 +11,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
-
 from hedgerow.audit import CLI, open_audit_log
 from hedgerow.errors import BadRequest
 from hedgerow.export.files import export_to_file
 from hedgerow.export.formats import FORMATS, ExportFormat
 from hedgerow.export.source import counted_source
 from hedgerow.query.core import QueryEnv
+from hedgerow.row_progress import row_progress
 from hedgerow.settings import Settings
 from hedgerow.store.events import QueryFailed
 
@@ -80,25 +72,8 @@ def run_export(args: argparse.Namespace) -> int:
     try:
         env = QueryEnv(store, project.id, project.timezone)
         source, total = counted_source(env, _query(args), settings.query.export_max_rows)
-        with Progress(
-            TextColumn("exporting"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("rows"),
-            TextColumn("{task.fields[rate]}"),
-            TimeElapsedColumn(),
-            TimeRemainingColumn(),
-            disable=args.no_progress,
-            transient=False,
-        ) as progress:
-            task = progress.add_task("export", total=total, rate="")
-
-            def advance(rows: int) -> None:
-                progress.advance(task, rows)
-                speed = progress.tasks[0].speed
-                progress.update(task, rate=f"{speed:,.0f} rows/s" if speed else "")
-
-            export_to_file(store, source, fmt, Path(args.output), advance)
+        with row_progress("exporting", total, disabled=args.no_progress) as bar:
+            export_to_file(store, source, fmt, Path(args.output), bar.advance)
     except (BadRequest, QueryFailed) as exc:
         print(f"hedgerow: {exc}", file=sys.stderr)
         return 1

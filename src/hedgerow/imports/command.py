@@ -13,14 +13,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import orjson
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 
 from hedgerow.imports.checkpoint import CheckpointFile
 from hedgerow.imports.readers import (
@@ -32,6 +24,7 @@ from hedgerow.imports.readers import (
     detect_format,
     parse_mapping,
 )
+from hedgerow.row_progress import row_progress
 from hedgerow.settings import Settings, SettingsError
 
 if TYPE_CHECKING:
@@ -156,26 +149,9 @@ def _import_file(
     job = FileImport(
         stores, args.project, reader, checkpoints, rejects_path, batch_rows=args.batch_rows
     )
-    with Progress(
-        TextColumn(f"importing {reader.path.name}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("rows"),
-        TextColumn("{task.fields[rate]}"),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        disable=args.no_progress,
-        transient=False,
-    ) as progress:
-        task = progress.add_task("import", total=total, rate="")
-
-        def advance(rows: int) -> None:
-            progress.advance(task, rows)
-            speed = progress.tasks[0].speed
-            progress.update(task, rate=f"{speed:,.0f} rows/s" if speed else "")
-
-        summary = job.run(advance, restart=args.restart)
-        progress.update(task, total=summary.resumed_at + summary.rows)
+    with row_progress(f"importing {reader.path.name}", total, disabled=args.no_progress) as bar:
+        summary = job.run(bar.advance, restart=args.restart)
+        bar.set_total(summary.resumed_at + summary.rows)
     return summary
 
 
