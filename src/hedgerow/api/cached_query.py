@@ -11,13 +11,21 @@ from a result computed with its old steps). `refresh` says what to do:
 A cached answer is the first answer's result byte for byte; `is_cached`, `last_refresh` (when
 the result was computed) and `cache_key` are added after it. EventsQuery and ActorsQuery
 (lists of rows, often paged and live) never come through here.
+
+One computation a key at a time: a `blocking` request for a result that is being computed
+waits for that computation instead of starting its own. Without it, when a popular result
+expires every request that arrives during its recomputation computes it again, and a
+dashboard polled by many clients turns into a pile of identical heavy queries (the soak saw
+this every `--query-cache-seconds`). The computation runs as a task of its own, so a client
+that goes away does not cancel it for the others.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -56,6 +64,7 @@ def with_cache_fields(body: bytes, fields: dict[str, Any]) -> bytes:
 class CachedQueries:
     cache: ResultCache
     actions_version: Callable[[int], str]  # project id -> a text that changes with its actions
+    _running: dict[str, asyncio.Future[tuple[bytes, float]]] = field(default_factory=dict)
 
     def key(self, project: Project, query: dict[str, Any]) -> str:
         parts = [project.id, project.timezone, self.actions_version(project.id), query]
@@ -85,9 +94,36 @@ class CachedQueries:
                         "cache_key": key,
                     }
                 )
-        started = self.cache.clock()
-        result = await compute()
-        body = orjson.dumps({k: v for k, v in result.items() if k not in CACHE_FIELDS})
-        self.cache.put(project.id, key, body, started)
+            running = self._running.get(key)
+            if running is not None:
+                return self._answered(key, *await asyncio.shield(running))
+        return self._answered(key, *await asyncio.shield(self._start(project.id, key, compute)))
+
+    def _start(
+        self, project_id: int, key: str, compute: Callable[[], Awaitable[dict[str, Any]]]
+    ) -> asyncio.Future[tuple[bytes, float]]:
+        """The computation of `key` as a task that later requests for it can wait on."""
+
+        async def run() -> tuple[bytes, float]:
+            started = self.cache.clock()
+            result = await compute()
+            body = orjson.dumps({k: v for k, v in result.items() if k not in CACHE_FIELDS})
+            self.cache.put(project_id, key, body, started)
+            return body, started
+
+        task = asyncio.ensure_future(run())
+        self._running[key] = task
+
+        def done(finished: asyncio.Future[tuple[bytes, float]]) -> None:
+            if self._running.get(key) is finished:
+                del self._running[key]
+            if not finished.cancelled():
+                finished.exception()  # retrieved here too: every waiter may have gone
+
+        task.add_done_callback(done)
+        return task
+
+    @staticmethod
+    def _answered(key: str, body: bytes, started: float) -> bytes:
         fields = {"is_cached": False, "last_refresh": _iso(started), "cache_key": key}
         return with_cache_fields(body, fields)

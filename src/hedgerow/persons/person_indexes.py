@@ -10,6 +10,8 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 
+from hedgerow.persons.bounded import trim_oldest
+
 
 class PersonIndexes:
     def __init__(self, conn: sqlite3.Connection) -> None:
@@ -73,5 +75,4 @@ class PersonIndexes:
             self._next = self._last() + 1
         self._new.clear()
         self._unindexed.clear()
-        if len(self._known) > cache_limit:
-            self._known.clear()
+        trim_oldest(self._known, cache_limit)

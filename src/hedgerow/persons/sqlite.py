@@ -31,6 +31,7 @@ import orjson
 
 from hedgerow.persons import override_outbox
 from hedgerow.persons.batch_writes import write_batch
+from hedgerow.persons.bounded import trim_oldest
 from hedgerow.persons.erasure import erase_rows
 from hedgerow.persons.ids import person_uuid
 from hedgerow.persons.person_indexes import PersonIndexes
@@ -48,7 +49,7 @@ class SqlitePersonStore:
         self._cache: dict[tuple[int, str], Person] = {}
         self._absent: set[tuple[int, str]] = set()
         self._never_personless: set[tuple[int, str]] = set()  # checked in this batch
-        self._personless: set[tuple[int, str]] = set()
+        self._personless: dict[tuple[int, str], None] = {}  # a dict for its order
         self._new_ids: list[tuple[int, str, str, int]] = []
         self._new_personless: list[tuple[int, str]] = []
         self._dirty: dict[tuple[int, str], Person] = {}
@@ -88,10 +89,8 @@ class SqlitePersonStore:
                 self._never_personless.clear()
                 self._pending_mirror = []
                 self._writer_thread = None
-            if len(self._cache) > CACHE_SIZE:
-                self._cache.clear()
-            if len(self._personless) > CACHE_SIZE:
-                self._personless.clear()
+            trim_oldest(self._cache, CACHE_SIZE)
+            trim_oldest(self._personless, CACHE_SIZE)
 
     def _flush(self) -> None:
         mirror = write_batch(
@@ -182,7 +181,7 @@ class SqlitePersonStore:
             (team_id, *distinct_ids),
         ).fetchall()
         personless = {row[0] for row in rows}
-        self._personless.update((team_id, d) for d in personless)
+        self._personless.update(dict.fromkeys((team_id, d) for d in personless))
         self._never_personless.update((team_id, d) for d in distinct_ids if d not in personless)
 
     def get_by_distinct_id(self, team_id: int, distinct_id: str) -> Person | None:
@@ -333,7 +332,7 @@ class SqlitePersonStore:
         key = (team_id, distinct_id)
         if key not in self._personless:
             with self._lock:
-                self._personless.add(key)
+                self._personless[key] = None
                 self._new_personless.append(key)
 
     def was_personless(self, team_id: int, distinct_id: str) -> bool:
@@ -380,7 +379,7 @@ class SqlitePersonStore:
             if erased is not None:
                 for did in erased.distinct_ids:
                     self._cache.pop((team_id, did), None)
-                    self._personless.discard((team_id, did))
+                    self._personless.pop((team_id, did), None)
                 self._indexes.forget(erased.person_ids)
                 # Mirror rows not yet handed over would bring the person back.
                 self._mirror = [m for m in self._mirror if m.person_id != person_id]

@@ -120,3 +120,118 @@ def test_clear_empties_one_project(setup: Setup) -> None:
     assert setup.queries.cache.clear(1) == 1
     assert setup.ask()[1]["is_cached"] is False
     assert setup.ask(project=Project(2, "Two", "phc_2", "UTC", 0.0))[1]["is_cached"] is True
+
+
+class Gated:
+    """A computation that waits for `release`, counting how often it started."""
+
+    def __init__(self, fail: bool = False) -> None:
+        self.started = 0
+        self.fail = fail
+        self.release: asyncio.Event | None = None
+
+    async def __call__(self) -> dict[str, Any]:
+        assert self.release is not None
+        self.started += 1
+        await self.release.wait()
+        if self.fail:
+            raise RuntimeError("the store failed")
+        return {"results": [self.started]}
+
+
+async def _until(condition: Any) -> None:
+    for _ in range(1000):
+        if condition():
+            return
+        await asyncio.sleep(0)
+    raise AssertionError("condition never held")
+
+
+def test_requests_during_a_computation_wait_for_it_instead_of_computing_again() -> None:
+    queries = CachedQueries(ResultCache(300), lambda _: "v1")
+    compute = Gated()
+
+    async def scenario() -> list[bytes]:
+        compute.release = asyncio.Event()
+        asks = [
+            asyncio.ensure_future(queries.answer(PROJECT, QUERY, "blocking", compute))
+            for _ in range(5)
+        ]
+        await _until(lambda: compute.started == 1)
+        for _ in range(20):  # every request is waiting now; none started its own
+            await asyncio.sleep(0)
+        assert compute.started == 1
+        compute.release.set()
+        return list(await asyncio.gather(*asks))
+
+    answers = [orjson.loads(body) for body in asyncio.run(scenario())]
+    assert compute.started == 1
+    assert all(a["results"] == [1] and a["is_cached"] is False for a in answers)
+    assert len({a["last_refresh"] for a in answers}) == 1
+    assert not queries._running  # nothing left behind for the next expiry
+
+
+def test_a_failed_computation_fails_its_waiters_and_the_next_request_computes_again() -> None:
+    queries = CachedQueries(ResultCache(300), lambda _: "v1")
+    failing = Gated(fail=True)
+
+    async def scenario() -> list[BaseException | bytes]:
+        failing.release = asyncio.Event()
+        asks = [
+            asyncio.ensure_future(queries.answer(PROJECT, QUERY, "blocking", failing))
+            for _ in range(3)
+        ]
+        await _until(lambda: failing.started == 1)
+        failing.release.set()
+        return list(await asyncio.gather(*asks, return_exceptions=True))
+
+    outcomes = asyncio.run(scenario())
+    assert failing.started == 1
+    assert all(isinstance(o, RuntimeError) for o in outcomes)
+    working = Gated()
+
+    async def again() -> bytes:
+        working.release = asyncio.Event()
+        working.release.set()
+        return await queries.answer(PROJECT, QUERY, "blocking", working)
+
+    assert orjson.loads(asyncio.run(again()))["results"] == [1] and working.started == 1
+
+
+def test_a_client_that_goes_away_does_not_cancel_the_computation_for_the_others() -> None:
+    queries = CachedQueries(ResultCache(300), lambda _: "v1")
+    compute = Gated()
+
+    async def scenario() -> bytes:
+        compute.release = asyncio.Event()
+        first = asyncio.ensure_future(queries.answer(PROJECT, QUERY, "blocking", compute))
+        await _until(lambda: compute.started == 1)
+        second = asyncio.ensure_future(queries.answer(PROJECT, QUERY, "blocking", compute))
+        await asyncio.sleep(0)
+        first.cancel()  # the first client disconnected
+        await asyncio.sleep(0)
+        compute.release.set()
+        return await second
+
+    assert orjson.loads(asyncio.run(scenario()))["results"] == [1]
+    assert compute.started == 1
+    assert queries.cache.get(queries.key(PROJECT, QUERY)) is not None  # and it was kept
+
+
+def test_force_blocking_does_not_wait_for_an_older_computation() -> None:
+    queries = CachedQueries(ResultCache(300), lambda _: "v1")
+    compute = Gated()
+
+    async def scenario() -> tuple[bytes, bytes]:
+        compute.release = asyncio.Event()
+        first = asyncio.ensure_future(queries.answer(PROJECT, QUERY, "blocking", compute))
+        await _until(lambda: compute.started == 1)
+        forced = asyncio.ensure_future(queries.answer(PROJECT, QUERY, "force_blocking", compute))
+        await _until(lambda: compute.started == 2)
+        compute.release.set()
+        return await first, await forced
+
+    first, forced = asyncio.run(scenario())
+    assert orjson.loads(first)["is_cached"] is False
+    assert compute.started == 2
+    assert orjson.loads(forced)["results"] == [2]
