@@ -21,6 +21,7 @@ says, per node, how many persons had a path end there, and `dropoff_by_step` per
 
 from __future__ import annotations
 
+import heapq
 from typing import Any
 
 from hedgerow.errors import BadRequest
@@ -159,29 +160,44 @@ def run_paths_query(env: QueryEnv, query: dict[str, Any]) -> dict[str, Any]:
         f"uniqExact(person) FROM (SELECT person, path, arrayJoin({moves}) AS m "
         f"FROM ({per_person})) GROUP BY GROUPING SETS ((step, source, target), (steps))"
     ).rows
-    edges: list[tuple[int, str, str]] = []
+    candidates: list[tuple[int, int, str, str]] = []  # (persons, step, source, target)
     dropoffs: list[dict[str, Any]] = []
     by_step: dict[int, int] = {}
-    for step, source, target, length, persons in rows:
-        node, value = f"{int(step)}_{source}", int(persons)
-        if int(step) == 0:
+    low, high = settings["min_weight"], settings["max_weight"]
+    for raw_step, source, target, length, persons in rows:
+        step, value = int(raw_step), int(persons)  # 64-bit integers may come quoted
+        if not step:
             by_step[int(length)] = value
         elif target == "":
-            dropoffs.append({"node": node, "step": int(step), "value": value})
-        elif value >= settings["min_weight"] and (
-            settings["max_weight"] is None or value <= settings["max_weight"]
-        ):
-            edges.append((-value, node, f"{int(step) + 1}_{target}"))
-    edges.sort()
+            dropoffs.append({"node": f"{step}_{source}", "step": step, "value": value})
+        elif value >= low and (high is None or value <= high):
+            candidates.append((value, step, source, target))
+    edges = _top_edges(candidates, settings["edges"])
     dropoffs.sort(key=lambda d: (d["step"], -d["value"], d["node"]))
     return {
         "results": [
             {"source": source, "target": target, "value": -negative}
-            for negative, source, target in edges[: settings["edges"]]
+            for negative, source, target in edges
         ],
         "dropoffs": dropoffs,
         "dropoff_by_step": {str(k): n for k, n in sorted(by_step.items())},
-        "hasMore": len(edges) > settings["edges"],
+        "hasMore": len(candidates) > settings["edges"],
         "timezone": env.timezone,
         "is_cached": False,
     }
+
+
+def _top_edges(
+    candidates: list[tuple[int, int, str, str]], limit: int
+) -> list[tuple[int, str, str]]:
+    """The `limit` heaviest moves as (-persons, source node, target node), heaviest first,
+    ties by node names. A month of URLs gives hundreds of thousands of moves: only those
+    as heavy as the `limit`-th get their node names built and sorted."""
+    if len(candidates) > limit:
+        floor = heapq.nlargest(limit, (c[0] for c in candidates))[-1]
+        candidates = [c for c in candidates if c[0] >= floor]
+    edges = sorted(
+        (-value, f"{step}_{source}", f"{step + 1}_{target}")
+        for value, step, source, target in candidates
+    )
+    return edges[:limit]
