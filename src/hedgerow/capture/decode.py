@@ -238,7 +238,9 @@ def _parse_json(data: bytes | bytearray) -> Any:
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError as err:
-        error = err
+        # Its text only: the exception itself would hold this frame (its traceback) from
+        # the frame's own variable, a cycle only the garbage collector can free.
+        error = str(err)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -246,9 +248,9 @@ def _parse_json(data: bytes | bytearray) -> Any:
             f"The payload is not valid UTF-8 ({err}). Encode the JSON text as UTF-8.",
             code="request_decoding_error",
         ) from None
-    if "depth limit" in str(error) or "recursion" in str(error).lower():
+    if "depth limit" in error or "recursion" in error.lower():
         raise _too_deep()
-    if b"NaN" in data or b"Infinity" in data or "number" in str(error):
+    if b"NaN" in data or b"Infinity" in data or "number" in error:
         try:
             value = json.loads(text, parse_constant=_null, parse_int=_int, parse_float=_float)
         except RecursionError:

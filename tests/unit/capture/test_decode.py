@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import gc
 import gzip
 import tracemalloc
 import zlib
@@ -370,3 +371,19 @@ def test_json_body_with_form_content_type_is_json() -> None:
         body, query={}, content_type=FORM, content_encoding=None, legacy_path=True
     )
     assert decoded == {"event": "x", "distinct_id": "u"}
+
+
+def test_a_refused_payload_leaves_no_garbage_cycle() -> None:
+    """The server runs the cyclic collector rarely (app.py): a refusal's exception must be
+    freed by reference counting, not kept with its frames until a collection."""
+    gc.collect()
+    gc.disable()
+    try:
+        before = sum(isinstance(o, orjson.JSONDecodeError) for o in gc.get_objects())
+        for _ in range(20):
+            with pytest.raises(BadRequest):
+                decode(b'{"event": "x", "properties": {')
+        after = sum(isinstance(o, orjson.JSONDecodeError) for o in gc.get_objects())
+        assert after == before
+    finally:
+        gc.enable()
