@@ -312,6 +312,7 @@ class Window:
 
     capture_ms: list[float] = field(default_factory=list)
     query_ms: list[float] = field(default_factory=list)
+    query_ms_by_kind: dict[str, list[float]] = field(default_factory=dict)  # trends, hogql, ...
     classes: Counter[str] = field(default_factory=Counter)
     late_s: list[float] = field(default_factory=list)  # due time -> the request's task runs
     accepted_events: int = 0
@@ -376,6 +377,7 @@ class Recorder:
         w.classes[status_class(status)] += 1
         if kind == "query":
             w.query_ms.append(seconds * 1000)
+            w.query_ms_by_kind.setdefault(request.kind.split(":")[-1], []).append(seconds * 1000)
         elif kind in ("single", "batch"):
             w.capture_ms.append(seconds * 1000)
             if status == 200:

@@ -93,6 +93,9 @@ class Sampler:
                     "capture_p99_ms": pct(window.capture_ms, 99),
                     "queries": len(window.query_ms),
                     "query_p99_ms": pct(window.query_ms, 99),
+                    "query_max_ms_by_kind": {
+                        k: round(max(v), 1) for k, v in sorted(window.query_ms_by_kind.items())
+                    },
                     "status_polls": len(lags),
                     "lag_max_s": max(lags) if lags else None,
                     "lag_last_s": lags[-1] if lags else None,

@@ -154,6 +154,7 @@ def build_components(settings: Settings) -> Components:
         max_memory=query.query_max_memory,
         max_result_rows=query.query_max_result_rows,
         max_result_bytes=query.query_max_result_bytes,
+        slow_seconds=query.slow_query_seconds,
     )
     events = ChdbEventStore(data_dir / "events.chdb", limits)
     upgrade_stores(persons, events)

@@ -245,6 +245,14 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option(
         "query",
+        "slow_query_seconds",
+        _non_negative_float,
+        10.0,
+        "An API query that runs longer is logged as a warning with its time, rows read and "
+        "SQL; 0 logs none.",
+    ),
+    Option(
+        "query",
         "query_max_memory",
         _size,
         4 * 1024**3,

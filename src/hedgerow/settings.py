@@ -57,6 +57,7 @@ class QuerySettings:
     export_max_rows: int = 100_000_000
     query_concurrency: int = 4
     query_cache_seconds: float = 300.0
+    slow_query_seconds: float = 10.0
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ import contextlib
 import logging
 import re
 import threading
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -37,7 +38,7 @@ import pyarrow as pa
 
 from hedgerow.event import IngestEvent
 from hedgerow.persons.store import MirrorRow, Override
-from hedgerow.store.chdb_limits import limit_settings, query_failed
+from hedgerow.store.chdb_limits import limit_settings, log_slow_query, query_failed
 from hedgerow.store.chdb_schema import create_schema, finish_schema
 from hedgerow.store.events import QueryLimits, QueryResult, SettingValue
 from hedgerow.store.schema import (
@@ -66,7 +67,8 @@ class ChdbEventStore:
         (`bench/sessions_ingest.py` measures what keeping it costs)."""
         self.path = path
         self.keep_sessions = keep_sessions
-        self._limit_settings = limit_settings(limits or QueryLimits())
+        self._limits = limits or QueryLimits()
+        self._limit_settings = limit_settings(self._limits)
         self._lock = threading.Lock()
         self._connections: list[Any] = []  # every open connection, to close them at the end
         self._idle: list[Any] = []  # those no statement is using; the last one used is last
@@ -372,8 +374,18 @@ class ChdbEventStore:
         settings: Mapping[str, SettingValue] | None = None,
     ) -> QueryResult:
         """A read for the API, run within the query limits (`QueryFailed.limit` says which
-        one stopped it)."""
-        return self._select(sql, params, {**self._limit_settings, **(settings or {})})
+        one stopped it); one slower than `slow_seconds` is logged."""
+        began, statistics = time.monotonic(), dict[str, Any]()
+        failed: BaseException | None = None
+        try:
+            limits = {**self._limit_settings, **(settings or {})}
+            return self._select(sql, params, limits, statistics)
+        except BaseException as exc:
+            failed = exc
+            raise
+        finally:
+            elapsed = time.monotonic() - began
+            log_slow_query(log, self._limits, elapsed, sql, statistics, failed)
 
     def stream(
         self,
@@ -410,12 +422,15 @@ class ChdbEventStore:
         sql: str,
         params: Mapping[str, Any] | None = None,
         settings: Mapping[str, SettingValue] | None = None,
+        statistics: dict[str, Any] | None = None,
     ) -> QueryResult:
         sql += _settings_clause(settings)
         raw = self._execute(sql, params, "JSONCompact").bytes()
         if not raw:
             return QueryResult([], [], [])
         parsed = orjson.loads(raw)
+        if statistics is not None:
+            statistics.update(parsed.get("statistics", {}))
         meta = parsed.get("meta", [])
         return QueryResult(
             columns=[m["name"] for m in meta],

@@ -1,9 +1,11 @@
-"""How the query limits become ClickHouse settings, and how a failed statement's error says
-which limit stopped it."""
+"""How the query limits become ClickHouse settings, how a failed statement's error says
+which limit stopped it, and the log of slow queries."""
 
 from __future__ import annotations
 
+import logging
 import re
+from typing import Any
 
 from hedgerow.store.events import QueryFailed, QueryLimits, SettingValue
 
@@ -42,3 +44,25 @@ def limit_settings(limits: QueryLimits) -> dict[str, SettingValue]:
     if limits.max_result_rows or limits.max_result_bytes:
         settings["result_overflow_mode"] = "throw"
     return settings
+
+
+def log_slow_query(
+    log: logging.Logger,
+    limits: QueryLimits,
+    seconds: float,
+    sql: str,
+    statistics: dict[str, Any],
+    failed: BaseException | None,
+) -> None:
+    """A warning for an API query that ran longer than `limits.slow_seconds`: its time, what
+    ClickHouse read (when it finished) and the start of its SQL, so an operator can find
+    which query a slow dashboard or a timeout came from."""
+    if not limits.slow_seconds or seconds < limits.slow_seconds:
+        return
+    read = (
+        f"{int(statistics.get('rows_read', 0)):,} rows, "
+        f"{int(statistics.get('bytes_read', 0)) / 1024**2:,.1f} MiB read"
+        if statistics
+        else f"failed: {str(failed).splitlines()[0][:200] if failed else 'no statistics'}"
+    )
+    log.warning("slow query: %.1f s, %s: %s", seconds, read, " ".join(sql.split())[:600])

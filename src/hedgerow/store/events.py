@@ -29,6 +29,7 @@ class QueryLimits:
     max_memory: int = 0
     max_result_rows: int = 0
     max_result_bytes: int = 0
+    slow_seconds: float = 0  # a query that runs longer is written to the log (0: none)
 
 
 class QueryFailed(RuntimeError):
