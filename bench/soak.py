@@ -209,6 +209,9 @@ async def soak(args: argparse.Namespace, server: Server) -> tuple[list[str], dic
         "outcomes": [[*list(k), n] for k, n in outcomes.items()],
         "final_status": final,
         "log_problems": server.log_problems(),
+        "slow_queries": [
+            line for line in server.log_tail(10_000_000).splitlines() if "slow query" in line
+        ][:200],
         "samples": samples,
     }
     return [verdict, *notes, outcome_table], data
