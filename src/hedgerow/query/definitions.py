@@ -5,7 +5,16 @@ Computed from the events table, incrementally. Each active part of the table is 
 memory by the part's block range. A part that a merge made from parts already counted gets
 their sum without a scan; a new insert is a new block range and is scanned on the next
 request. So a request costs a look at `system.parts` plus a scan of what arrived since the
-last one; the first request after a start scans everything once.
+last one; the first request after a start scans everything once. Scans go a few hundred
+thousand rows a statement, and what each statement counted is kept at once, so a long scan
+that fails part-way (a query timeout) resumes where it stopped instead of starting again.
+
+SQL queries use the property types to read `properties.<key>` as numbers or dates. They do
+not wait for a large scan: past `SYNC_SCAN_ROWS` unscanned rows they use the types known so
+far and the scan runs in the background. (Waiting made a soak's SQL query, run every five
+minutes, scan the five minutes' million events first; once that took longer than the query
+timeout it failed, started again on the next request with more to scan, and never caught
+up: a core busy for good and every such query timing out.)
 
 Person properties come from the persons table (current properties; `volume` counts persons),
 computed at most every few seconds.
@@ -18,6 +27,7 @@ String. A property's type is the one most of its values have.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import Counter
@@ -27,7 +37,11 @@ from typing import Any
 from hedgerow.store.events import EventStore
 from hedgerow.store.schema import DATABASE, EVENTS_TABLE, quote_string
 
+log = logging.getLogger(__name__)
+
 TYPES = ("Numeric", "String", "Boolean", "DateTime")
+SCAN_ROWS = 300_000  # rows of new parts read by one statement
+SYNC_SCAN_ROWS = 200_000  # more unscanned rows than this: SQL typing does not wait for them
 PERSON_CACHE_SECONDS = 5.0
 SKIPPED_KEYS = ("$set", "$set_once", "$unset", "$groups")
 
@@ -109,6 +123,7 @@ class Definitions:
         self._lock = threading.Lock()
         self._parts: dict[PartKey, _Part] = {}
         self._persons: dict[int, tuple[float, TeamStats]] = {}
+        self._background: threading.Thread | None = None
 
     # -- events ----------------------------------------------------------------------
 
@@ -116,13 +131,42 @@ class Definitions:
         """Event names (key ("", name)) and event properties (key ("event", key))."""
         with self._lock:
             self._refresh()
-            total: dict[int, TeamStats] = {}
-            for part in self._parts.values():
-                if team_id in part.teams:
-                    _merge_into(total, {team_id: part.teams[team_id]})
+        return self._totals(team_id)
+
+    def _totals(self, team_id: int) -> TeamStats:
+        total: dict[int, TeamStats] = {}
+        for part in self._parts.values():  # a dict that is replaced, never changed
+            if team_id in part.teams:
+                _merge_into(total, {team_id: part.teams[team_id]})
         return total.get(team_id, {})
 
-    def _refresh(self) -> None:
+    def _known_event_stats(self, team_id: int) -> TeamStats:
+        """`event_stats` without waiting for a large scan: that one runs in the background
+        and these are the stats known so far."""
+        with self._lock:
+            caught_up = self._refresh(most=SYNC_SCAN_ROWS)
+        if not caught_up:
+            self._refresh_in_background()
+        return self._totals(team_id)
+
+    def _refresh_in_background(self) -> None:
+        with self._lock:
+            if self._background is not None and self._background.is_alive():
+                return
+
+            def run() -> None:
+                try:
+                    with self._lock:
+                        self._refresh()
+                except Exception:
+                    log.warning("definitions: the background scan failed", exc_info=True)
+
+            self._background = threading.Thread(target=run, name="definitions", daemon=True)
+            self._background.start()
+
+    def _refresh(self, most: int | None = None) -> bool:
+        """Bring the parts up to date; with `most`, only if at most that many rows need a
+        scan (False when more do, and nothing was scanned)."""
         active = self.store.query(
             "SELECT name, partition_id, min_block_number, max_block_number, rows "
             "FROM system.parts WHERE database = {db:String} AND table = 'events' AND active",
@@ -149,8 +193,14 @@ class Definitions:
                 kept[key] = _Part(partition, low, high, rows, teams)
             else:
                 to_scan[name] = (partition, low, high, rows)
-        kept.update(self._scan(to_scan))
-        self._parts = kept
+        if most is not None and sum(p[3] for p in to_scan.values()) > most:
+            return False
+        try:
+            for chunk in _chunks(to_scan, SCAN_ROWS):
+                kept.update(self._scan(chunk))
+        finally:
+            self._parts = kept  # what was scanned is kept, even when a later chunk failed
+        return True
 
     def _scan(self, parts: dict[str, tuple[str, int, int, int]]) -> dict[PartKey, _Part]:
         if not parts:
@@ -204,12 +254,27 @@ class Definitions:
     def property_types(self, team_id: int) -> dict[tuple[str, str], str]:
         """("event" | "person", key) -> inferred type, for typing `properties.<key>` in SQL."""
         types: dict[tuple[str, str], str] = {}
-        for stats in (self.event_stats(team_id), self.person_stats(team_id)):
+        for stats in (self._known_event_stats(team_id), self.person_stats(team_id)):
             for (source, name), stat in stats.items():
                 property_type = stat.property_type
                 if source and property_type:
                     types[(source, name)] = property_type
         return types
+
+
+def _chunks(
+    parts: dict[str, tuple[str, int, int, int]], rows: int
+) -> list[dict[str, tuple[str, int, int, int]]]:
+    """The parts in groups of about `rows` rows (a bigger part is a group of its own)."""
+    chunks: list[dict[str, tuple[str, int, int, int]]] = []
+    size = 0
+    for name, part in parts.items():
+        if not chunks or size + part[3] > rows:
+            chunks.append({})
+            size = 0
+        chunks[-1][name] = part
+        size += part[3]
+    return chunks
 
 
 def iso(value: str) -> str | None:
