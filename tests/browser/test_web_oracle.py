@@ -3,7 +3,7 @@ the real posthog-js and hedgerow.js in Chromium, web_visits.py; sessions through
 with addresses the GeoIP database places, web_dataset.py), then every tile of
 WebOverviewQuery and every row of WebStatsTableQuery, for each of the 14 breakdowns and two
 date ranges, each beside its previous period, equals web_oracle.py's computation over the
-events as sent. The oracle does not use the product's code (only the channel tables, which
+events as sent (a request sent twice, each uuid once; a session's first event last). The oracle does not use the product's code (only the channel tables, which
 are data, and the GeoIP database file).
 
 The browser visits' events are the oracle's as the SDKs sent them: read back once every
@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 import pytest
 from playwright.sync_api import Browser
-from web_dataset import IPS, api_events, is_bot
+from web_dataset import IPS, api_events, batches, is_bot
 from web_oracle import BREAKDOWNS, Places, WebOracle
 from web_visits import VISITS, Visit, run_visit
 
@@ -37,11 +37,14 @@ def sent(tmp_path_factory: pytest.TempPathFactory, chromium: Browser) -> Iterato
     places = Places()
     try:
         events = api_events(datetime.now(UTC))
-        for i in range(0, len(events), 40):
-            body = {"api_key": TOKEN, "batch": events[i : i + 40]}
+        requests = batches(events)
+        for batch in requests[:-1]:
+            body = {"api_key": TOKEN, "batch": batch}
             assert httpx.post(server.url + "/batch/", json=body).status_code == 200
-        server.wait_ingested(len(events))
+        server.wait_ingested(sum(len(batch) for batch in requests[:-1]))
         visitors = {run_visit(chromium, site.url, server, visit): visit for visit in VISITS}
+        body = {"api_key": TOKEN, "batch": requests[-1]}
+        assert httpx.post(server.url + "/batch/", json=body).status_code == 200
         server.wait_ingested(server.status()["received"])
         browser_events = [
             {key: e[key] for key in ("event", "distinct_id", "uuid", "timestamp", "properties")}

@@ -97,6 +97,7 @@ LANDINGS: list[dict[str, str]] = [
     {"utm_source": "weird"},
     {"$referring_domain": "$direct", "gad_source": "1"},
 ]
+LATE = "late"
 PATHS = ["/", "/pricing", "/docs", "/docs/install", "/blog/hello", "/about"]
 HOST = "www.site.io"
 
@@ -239,6 +240,9 @@ def api_events(now: datetime) -> list[dict[str, Any]]:
     )
     for at in (_day(now, 1, 15), now - timedelta(minutes=2)):
         s.session("m-user", at, [("$pageview", "/docs", 0)], LANDINGS[8], "chrome-windows", IPS[4])
+    # its first event (the referrer and campaign) arrives last, in a batch of its own
+    steps = [("$pageview", p, 5) for p in ("/pricing", "/docs", "/")]
+    s.session(LATE, _day(now, 1, 10), steps, LANDINGS[13], "chrome-android", IPS[4])
     for i in range(3):  # page views without a session: not web analytics
         s.event(
             "$pageview",
@@ -247,6 +251,16 @@ def api_events(now: datetime) -> list[dict[str, Any]]:
             **{"$current_url": f"https://{HOST}/"},
         )
     return sorted(s.events, key=lambda e: e["timestamp"])
+
+
+def batches(events: list[dict[str, Any]], size: int = 40) -> list[list[dict[str, Any]]]:
+    """The requests that send the events: in time order, except that the late session's
+    first event comes last; and the first request is sent twice (a client's retry of a
+    request that had succeeded: the server keeps each uuid once)."""
+    late = next(e for e in events if e["distinct_id"] == LATE)
+    rest = [e for e in events if e is not late]
+    sent = [rest[i : i + size] for i in range(0, len(rest), size)]
+    return [*sent, sent[0], [late]]
 
 
 def is_bot(event: dict[str, Any]) -> bool:

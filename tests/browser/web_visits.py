@@ -84,7 +84,6 @@ VISITS = [
         "Organic Social",
     ),
     Visit("hr", "firefox-linux", None, "pricing", ("click",), "Direct"),
-    Visit("hr", "chrome-windows", "http://mail.google.com/mail/u/0/", "docs", (), "Email"),
 ]
 
 
