@@ -3,8 +3,9 @@ the real posthog-js and hedgerow.js in Chromium, web_visits.py; sessions through
 with addresses the GeoIP database places, web_dataset.py), then every tile of
 WebOverviewQuery and every row of WebStatsTableQuery, for each of the 14 breakdowns and two
 date ranges, each beside its previous period, equals web_oracle.py's computation over the
-events as sent (a request sent twice, each uuid once; a session's first event last). The oracle does not use the product's code (only the channel tables, which
-are data, and the GeoIP database file).
+events as sent (one request is sent twice: each uuid counts once; one session's first
+event comes last). The oracle does not use the product's code (only the channel tables,
+which are data, and the GeoIP database file).
 
 The browser visits' events are the oracle's as the SDKs sent them: read back once every
 request is answered, then used for what a browser sends (event, ids, time, URL, referrer,
