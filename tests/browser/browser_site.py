@@ -21,6 +21,9 @@ from server import TOKEN, Server
 PAGES = Path(__file__).parent / "pages"
 POSTHOG_JS = Path(__file__).resolve().parents[1] / "node" / "node_modules" / "posthog-js"
 CHROMIUM = "/usr/bin/chromium"
+# Path prefixes answered by one page whatever follows (a site's routes): the single-page app,
+# and the small web site of the web analytics test, one copy per browser SDK.
+PREFIX_PAGES = {"/app/": "spa.html", "/ph/": "site_posthog.html", "/hr/": "site_hedgerow.html"}
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -43,8 +46,8 @@ class Site:
                     file = POSTHOG_JS / path.removeprefix("/vendor/posthog-js/")
                     media = "application/javascript"
                 else:
-                    # Single-page-app routes (/app/...) all answer with the app's page.
-                    name = "spa.html" if path.startswith("/app/") else path.lstrip("/")
+                    prefix = next((p for p in PREFIX_PAGES if path.startswith(p)), None)
+                    name = PREFIX_PAGES[prefix] if prefix else path.lstrip("/")
                     file = PAGES / name
                     media = "text/html; charset=utf-8"
                 if ".." in path or not file.is_file():

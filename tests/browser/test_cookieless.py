@@ -219,3 +219,64 @@ def test_hedgerow_js_on_reject_goes_cookieless_once_the_visitor_says_no(
         assert server.events(event="before deciding") == []
     finally:
         server.stop()
+
+
+def test_posthog_js_on_reject_goes_cookieless_once_the_visitor_says_no(
+    tmp_path: Path, site_for: Callable[[Server], Site], browser_context: BrowserContext
+) -> None:
+    """The real posthog-js with `cookieless_mode: 'on_reject'` (its consent.ts and
+    posthog-core.ts): while consent is pending it neither captures nor stores anything; after
+    `opt_out_capturing()` its events carry `$cookieless_mode` and the server derives the
+    visitor's id from the day's hash (the same id after a reload: one visitor), and the browser
+    keeps only the decision; after `opt_in_capturing()` it is a fresh stored identity as usual."""
+    server = _server(tmp_path / "data", CLOCK_DAY1)
+    try:
+        with server.api() as client:
+            client.patch("/api/projects/1/", json={"cookieless_server_hash_mode": 1})
+        site = site_for(server)
+        page = browser_context.new_page()
+        config = {"cookieless_mode": "on_reject", "opt_out_useragent_filter": True}
+        page.add_init_script(f"window.TEST_CONFIG = {json.dumps(config)}")
+        page.goto(site.url + "/posthog.html")
+        page.wait_for_function("window.posthog && posthog.__loaded")
+        assert page.evaluate("posthog.is_capturing()") is False
+        page.evaluate("posthog.capture('before deciding')")
+        assert _kept_in_browser(browser_context, page) == NOTHING_KEPT
+
+        page.evaluate("posthog.opt_out_capturing(); posthog.capture('after no')")
+        [after_no] = wait_for_events(server, "after no", 1)
+        visitor = after_no["distinct_id"]
+        assert visitor.startswith("cookieless_") and visitor != "cookieless_"
+        assert after_no["properties"]["$cookieless_mode"] is True
+        assert after_no["properties"]["$device_id"] == "cookielessd_" + visitor[11:]
+        assert "$ip" not in after_no["properties"]
+        assert "$raw_user_agent" not in after_no["properties"]
+        decision = f"__ph_opt_in_out_{TOKEN}"
+        assert _kept_in_browser(browser_context, page) == {
+            **NOTHING_KEPT,
+            "localStorage": [decision],
+        }
+        page.reload()  # the decision is kept: cookieless from the start, the same visitor
+        page.wait_for_function("window.posthog && posthog.__loaded")
+        page.evaluate("posthog.capture('after reload')")
+        [after_reload] = wait_for_events(server, "after reload", 1)
+        assert after_reload["distinct_id"] == visitor
+        assert _kept_in_browser(browser_context, page) == {
+            **NOTHING_KEPT,
+            "localStorage": [decision],
+        }
+
+        page.evaluate("posthog.opt_in_capturing(); posthog.capture('after yes')")
+        [after_yes] = wait_for_events(server, "after yes", 1)
+        assert "$cookieless_mode" not in after_yes["properties"]
+        assert after_yes["distinct_id"] == page.evaluate("posthog.get_distinct_id()")
+        assert not after_yes["distinct_id"].startswith(("cookieless", "$posthog_cookieless"))
+        assert after_yes["properties"]["$session_id"]
+        assert after_yes["properties"]["$ip"] == "127.0.0.1"  # kept as for any event
+        wait_for_events(server, "$opt_in", 1, distinct_id=after_yes["distinct_id"])
+        stored = f"ph_{TOKEN}_posthog"
+        assert stored in page.evaluate("Object.keys(localStorage)")
+        assert stored in [c["name"] for c in browser_context.cookies()]
+        assert server.events(event="before deciding") == []
+    finally:
+        server.stop()
