@@ -3,7 +3,9 @@ statements of the stores (written with `?`) run as psycopg's (`%s`).
 
 Outside a transaction each statement takes a pooled connection for itself (autocommit), so
 a change is visible to every other process (capture, ingestion, web) as soon as it returns;
-a transaction holds one connection until it commits.
+a transaction holds one connection until it commits. While the server cannot be reached (no
+connection within the pool's wait, or one lost), statements raise `ServiceUnavailable`
+(503 `database_unavailable`): clients retry, as they do under backpressure.
 """
 
 from __future__ import annotations
@@ -17,10 +19,23 @@ import psycopg
 
 from hedgerow.app_tables.connection import AppConnection, Conflict, Dialect, Rows
 from hedgerow.app_tables.postgres_schema import COMPONENT, MIGRATIONS
+from hedgerow.errors import ServiceUnavailable
 from hedgerow.postgres import migrate, open_pool
 
 if TYPE_CHECKING:
     from hedgerow.postgres import Pool
+
+
+RETRY_AFTER = "5"  # seconds: about the pool's wait for a connection
+
+
+def _unavailable() -> ServiceUnavailable:
+    return ServiceUnavailable(
+        "PostgreSQL (--persons-url), which holds the projects, keys and users, cannot be "
+        "reached; retry shortly.",
+        code="database_unavailable",
+        headers={"Retry-After": RETRY_AFTER},
+    )
 
 
 @lru_cache(maxsize=1024)
@@ -47,10 +62,13 @@ class PostgresAppConnection:
         self._conn = conn  # set inside a transaction: every statement goes to it
 
     def execute(self, sql: str, args: Sequence[Any] = ()) -> Rows:
-        if self._conn is not None:
-            return _run(self._conn, sql, args)
-        with self._pool.connection() as conn:
-            return _run(conn, sql, args)
+        try:
+            if self._conn is not None:
+                return _run(self._conn, sql, args)
+            with self._pool.connection() as conn:  # PoolTimeout is an OperationalError
+                return _run(conn, sql, args)
+        except psycopg.OperationalError as exc:
+            raise _unavailable() from exc
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         with self.transaction() as tx:
@@ -62,8 +80,11 @@ class PostgresAppConnection:
         if self._conn is not None:  # already inside one: the statements join it
             yield self
             return
-        with self._pool.connection() as conn, conn.transaction():
-            yield PostgresAppConnection(self._pool, conn)
+        try:
+            with self._pool.connection() as conn, conn.transaction():
+                yield PostgresAppConnection(self._pool, conn)
+        except psycopg.OperationalError as exc:
+            raise _unavailable() from exc
 
     def close(self) -> None:
         """Nothing of its own to close: `PostgresAppTables.close` closes the pool."""
