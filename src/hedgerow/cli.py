@@ -456,5 +456,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from hedgerow.postgres import PostgresUnavailable
+
     args = build_parser().parse_args(argv)
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except PostgresUnavailable as exc:  # a command whose tables are on an unreachable server
+        print(f"hedgerow: {exc}", file=sys.stderr)
+        return 1

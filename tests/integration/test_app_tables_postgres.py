@@ -156,6 +156,16 @@ def test_migrate_names_what_it_cannot_reach(tmp_path: Path) -> None:
     out, err = failed.communicate(timeout=120)
     assert failed.returncode == 1
     assert "127.0.0.1:1/hedgerow" in err and "s3cret" not in err + out
+    command = [sys.executable, "-m", "hedgerow", "project", "create", "--name", "Shop"]
+    project = subprocess.run(
+        [*command, "--data-dir", str(tmp_path / "data")],
+        env={**os.environ, "HEDGEROW_PERSONS_URL": closed},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert project.returncode == 1 and "Traceback" not in project.stderr
+    assert "cannot connect to PostgreSQL at postgresql://hedgerow@127.0.0.1:1" in project.stderr
 
     embedded = subprocess.run(
         [sys.executable, "-m", "hedgerow", "migrate", "--data-dir", str(tmp_path / "data")],
