@@ -3,6 +3,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -12,6 +13,9 @@ from nats_server import NatsServer
 
 from postgres_server import PostgresServer
 from server import Server
+
+if TYPE_CHECKING:
+    from hedgerow.app_tables.connection import AppTables
 
 
 @pytest.fixture(scope="session")
@@ -52,3 +56,17 @@ def postgres_url(postgres_cluster: PostgresServer) -> str:
     """The URL of an empty `hedgerow` database of the test's own (dropped and made again)."""
     postgres_cluster.reset()
     return postgres_cluster.url
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def app_tables(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[AppTables]:
+    """Where the app's stores keep their tables: `meta.sqlite3` of the test's own, then an
+    empty PostgreSQL database of the test's own (its migrations applied)."""
+    if request.param == "sqlite":
+        yield tmp_path / "meta.sqlite3"
+        return
+    from hedgerow.app_tables.postgres import PostgresAppTables
+
+    tables = PostgresAppTables(request.getfixturevalue("postgres_url"), 2)
+    yield tables
+    tables.close()

@@ -127,6 +127,18 @@ class PostgresServer:
             conn.execute("DROP DATABASE IF EXISTS hedgerow WITH (FORCE)")
             conn.execute("CREATE DATABASE hedgerow")
 
+    def new_database(self) -> str:
+        """The URL of a new empty database (for a module's server that keeps it throughout)."""
+        import psycopg
+
+        self._databases = getattr(self, "_databases", 0) + 1
+        name = f"hedgerow_{self._databases}"
+        admin = f"postgresql://{SYSTEM_USER}@127.0.0.1:{self.port}/postgres"
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)".encode())
+            conn.execute(f"CREATE DATABASE {name}".encode())
+        return f"postgresql://{SYSTEM_USER}@127.0.0.1:{self.port}/{name}"
+
     def stop(self, sig: int = signal.SIGINT) -> None:
         """Stop the server (SIGINT: PostgreSQL's fast shutdown); the data stays."""
         if self.process is not None and self.process.poll() is None:

@@ -81,7 +81,8 @@ class Server:
         if timezone is not None:
             command += ["--timezone", timezone]
         command += ["--data-dir", str(self.data_dir)]
-        out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+        env = {**os.environ, **self.env}  # HEDGEROW_PERSONS_URL: the same app tables
+        out = subprocess.run(command, check=True, capture_output=True, text=True, env=env).stdout
         project_id = re.search(r"project id:\s+(\d+)", out)
         token = re.search(r"project token:\s+(\S+)", out)
         key = re.search(r"personal API key:\s+(\S+)", out)

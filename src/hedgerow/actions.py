@@ -1,4 +1,5 @@
-"""Actions: named ORs of steps over events, kept in `meta.sqlite3` beside the projects.
+"""Actions: named ORs of steps over events, kept in `meta.sqlite3` beside the projects (or on
+PostgreSQL: `hedgerow.app_tables`).
 
 An action applies to every stored event, past ones included: it is compiled into a condition
 at query time (query/actions.py), never stamped on events. Deleting an action marks it
@@ -10,12 +11,14 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from hedgerow.projects import connect_meta
+from hedgerow.app_tables.connection import connect_app_tables
+
+if TYPE_CHECKING:
+    from hedgerow.app_tables.connection import AppTables
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS actions (
@@ -45,8 +48,8 @@ class Action:
 
 
 class ActionStore:
-    def __init__(self, path: Path) -> None:
-        self._conn = connect_meta(path, _SCHEMA)
+    def __init__(self, where: AppTables) -> None:
+        self._conn = connect_app_tables(where, _SCHEMA)
         self._lock = threading.Lock()
 
     def _rows(self, where: str, args: tuple[Any, ...]) -> list[Action]:
@@ -61,7 +64,7 @@ class ActionStore:
         ]
 
     def all(self, team_id: int) -> list[Action]:
-        return self._rows("team_id = ? AND deleted = 0", (team_id,))
+        return self._rows("team_id = ? AND NOT deleted", (team_id,))
 
     def get(self, team_id: int, action_id: int, *, deleted: bool = False) -> Action | None:
         if not 0 <= action_id < 2**63:  # ids are SQLite integers; larger ones name nothing
@@ -80,7 +83,7 @@ class ActionStore:
         write stamps `updated_at`): part of the key of cached query results."""
         with self._lock:
             count, latest, total = self._conn.execute(
-                "SELECT count(*), max(updated_at), total(updated_at) FROM actions "
+                "SELECT count(*), max(updated_at), coalesce(sum(updated_at), 0) FROM actions "
                 "WHERE team_id = ?",
                 (team_id,),
             ).fetchone()
@@ -91,12 +94,12 @@ class ActionStore:
     ) -> Action:
         now = time.time()
         with self._lock:
-            cursor = self._conn.execute(
+            [(action_id,)] = self._conn.execute(
                 "INSERT INTO actions (team_id, name, description, steps, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
                 (team_id, name, description, orjson.dumps(steps).decode(), now, now),
-            )
-        created = self.get(team_id, int(cursor.lastrowid or 0))
+            ).rows
+        created = self.get(team_id, int(action_id))
         assert created is not None
         return created
 
@@ -108,7 +111,7 @@ class ActionStore:
         if "steps" in columns:
             columns["steps"] = orjson.dumps(columns["steps"]).decode()
         if "deleted" in columns:
-            columns["deleted"] = int(columns["deleted"])
+            columns["deleted"] = bool(columns["deleted"])
         columns["updated_at"] = time.time()
         assignments = ", ".join(f"{k} = ?" for k in columns)
         with self._lock:

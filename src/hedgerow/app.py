@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import orjson
 from starlette.applications import Starlette
@@ -32,6 +33,7 @@ from hedgerow.api.instance_backup import InstanceBackupApi
 from hedgerow.api.limits import QueryGate
 from hedgerow.api.organization import OrganizationApi
 from hedgerow.api.routes import Api
+from hedgerow.app_tables.connection import close_app_tables, open_app_tables
 from hedgerow.audit import SYSTEM, AuditLog
 from hedgerow.capture.helpers import CaptureHelpers
 from hedgerow.capture.prepare import PrepareLimits
@@ -69,6 +71,9 @@ from hedgerow.store.upgrades import upgrade_stores
 from hedgerow.web.app_routes import app_routes
 from hedgerow.web.routes import web_routes
 
+if TYPE_CHECKING:
+    from hedgerow.app_tables.connection import AppTables
+
 log = logging.getLogger(__name__)
 
 # Ingestion allocates millions of short-lived dicts while large caches (persons) stay alive.
@@ -101,6 +106,7 @@ class Components:
     erasure: ErasureRunner
     retention: RetentionRunner
     audit_log: AuditLog
+    app_tables: AppTables  # where the stores above keep their tables
 
     def close(self) -> None:
         self.retention.stop()
@@ -121,29 +127,31 @@ class Components:
         self.saved.close()
         self.audit_log.close()
         self.catalog.close()
+        close_app_tables(self.app_tables)
 
 
 def build_components(settings: Settings) -> Components:
     data_dir = settings.storage.data_dir
     data_dir.mkdir(parents=True, exist_ok=True)
-    catalog = ProjectCatalog(data_dir / "meta.sqlite3")
+    tables = open_app_tables(settings)
+    catalog = ProjectCatalog(tables)
     first_start = catalog.by_id(1) is None
     project, new_key = catalog.bootstrap(
         settings.bootstrap.project_token, settings.bootstrap.api_key
     )
-    users = UserStore(data_dir / "meta.sqlite3")
+    users = UserStore(tables)
     accounts = settings.accounts
-    sessions = SessionStore(data_dir / "meta.sqlite3", accounts.session_days * 86_400)
-    personal_keys = PersonalKeys(data_dir / "meta.sqlite3")
+    sessions = SessionStore(tables, accounts.session_days * 86_400)
+    personal_keys = PersonalKeys(tables)
     bootstrap = settings.bootstrap
-    audit_log = AuditLog(data_dir / "meta.sqlite3")
+    audit_log = AuditLog(tables)
     had_users = users.count() > 0
     setup_token = first_user(users, bootstrap.admin_email, bootstrap.admin_password)
     if not had_users and users.count() > 0:  # the admin of HEDGEROW_ADMIN_EMAIL, made now
         admin = users.with_password(bootstrap.admin_email)
         audit_log.record(SYSTEM, "user_created", "User", admin[0].id if admin else None)
-    actions = ActionStore(data_dir / "meta.sqlite3")
-    saved = SavedDb(data_dir / "meta.sqlite3")
+    actions = ActionStore(tables)
+    saved = SavedDb(tables)
     if first_start:
         start_project(saved, project.id)
     intake = build_intake(settings)
@@ -215,6 +223,7 @@ def build_components(settings: Settings) -> Components:
         erasure,
         retention,
         audit_log,
+        tables,
     )
 
 

@@ -1,8 +1,10 @@
 """The audit log: who signed in, made or revoked users and keys, changed projects and actions,
-erased persons or exported events, and when; in the `audit_log` table of `meta.sqlite3`,
-apart from the events (erasure and retention never touch it).
+erased persons or exported events, and when; in the `audit_log` table of `meta.sqlite3` (or
+of PostgreSQL: `hedgerow.app_tables`), apart from the events (erasure and retention never
+touch it).
 
-An entry is written once and never changed: triggers refuse UPDATE and DELETE. It names its
+An entry is written once and never changed: triggers refuse UPDATE and DELETE (on
+PostgreSQL TRUNCATE too). It names its
 actor as it was at that moment (a user's id and email, a personal key's id and label, or
 `cli` / `system`), the organization and, for project matters, the project. Callers put no
 secret in `detail` (no password, key value or session id) and no erased person's properties.
@@ -16,10 +18,13 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from hedgerow.projects import DEFAULT_ORGANIZATION, connect_meta
+from hedgerow.app_tables.connection import connect_app_tables
+from hedgerow.projects import DEFAULT_ORGANIZATION
+
+if TYPE_CHECKING:
+    from hedgerow.app_tables.connection import AppTables
 
 # `anonymous`: a failed sign-in (its name is the email tried).
 ActorKind = Literal["user", "key", "cli", "system", "anonymous"]
@@ -103,8 +108,8 @@ def changes(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any
 
 
 class AuditLog:
-    def __init__(self, path: Path, clock: Callable[[], float] = time.time) -> None:
-        self._conn = connect_meta(path, _SCHEMA)
+    def __init__(self, where: AppTables, clock: Callable[[], float] = time.time) -> None:
+        self._conn = connect_app_tables(where, _SCHEMA)
         self._lock = threading.Lock()
         self._clock = clock
 
@@ -124,9 +129,9 @@ class AuditLog:
         text = json.dumps(detail, default=str)
         now = self._clock()
         with self._lock:
-            cursor = self._conn.execute(
+            [(entry_id,)] = self._conn.execute(
                 f"INSERT INTO audit_log ({_COLUMNS.split(', ', 1)[1]})"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (
                     now,
                     actor.kind,
@@ -139,10 +144,9 @@ class AuditLog:
                     item,
                     text,
                 ),
-            )
-        entry_id = int(cursor.lastrowid or 0)
+            ).rows
         return AuditEntry(
-            entry_id, now, actor, organization_id, project_id, activity, scope, item, detail
+            int(entry_id), now, actor, organization_id, project_id, activity, scope, item, detail
         )
 
     def of_project(self, project_id: int, limit: int, offset: int) -> list[AuditEntry]:
@@ -164,8 +168,3 @@ class AuditLog:
     def close(self) -> None:
         with self._lock:
             self._conn.close()
-
-
-def open_audit_log(data_dir: Path) -> AuditLog:
-    """The audit log of a data directory, for the commands that act without the server."""
-    return AuditLog(data_dir / "meta.sqlite3")

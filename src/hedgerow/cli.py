@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 import uvicorn
 
 from hedgerow import __version__
+from hedgerow.app_tables.connection import close_app_tables, open_app_tables
+from hedgerow.app_tables.migrate_command import add_migrate_command
 from hedgerow.export.command import add_export_command
 from hedgerow.imports.command import add_import_command
 from hedgerow.lifecycle.backup_command import add_backup_commands
@@ -36,6 +38,7 @@ if TYPE_CHECKING:
 
     from hedgerow.accounts.users import UserStore
     from hedgerow.app import Components
+    from hedgerow.app_tables.connection import AppTables
     from hedgerow.projects import ProjectCatalog
 
 
@@ -231,15 +234,15 @@ def _project_create(args: argparse.Namespace) -> int:
         )
         return 2
     settings = Settings.load({"data_dir": Path(args.data_dir) if args.data_dir else None})
-    settings.storage.data_dir.mkdir(parents=True, exist_ok=True)
-    catalog = ProjectCatalog(settings.storage.data_dir / "meta.sqlite3")
+    tables = open_app_tables(settings)
+    catalog = ProjectCatalog(tables)
     project = catalog.create_project(args.name, timezone=args.timezone)
-    saved = SavedDb(settings.storage.data_dir / "meta.sqlite3")
+    saved = SavedDb(tables)
     start_project(saved, project.id)
     saved.close()
     key = catalog.create_api_key([project.id], f"for project {project.id}")
     _audit_cli(
-        settings,
+        tables,
         project.organization_id,
         project.id,
         "project_created",
@@ -248,12 +251,13 @@ def _project_create(args: argparse.Namespace) -> int:
         name=project.name,
         timezone=project.timezone,
     )
-    _audit_new_key(settings, catalog, key)
+    _audit_new_key(tables, catalog, key)
     print(f"project id:       {project.id}")
     print(f"project token:    {project.token}")
     print(f"time zone:        {project.timezone}")
     print(f"personal API key: {key}")
     catalog.close()
+    close_app_tables(tables)
     return 0
 
 
@@ -261,15 +265,19 @@ def _project_key(args: argparse.Namespace) -> int:
     from hedgerow.projects import ProjectCatalog
 
     settings = Settings.load({"data_dir": Path(args.data_dir) if args.data_dir else None})
-    catalog = ProjectCatalog(settings.storage.data_dir / "meta.sqlite3")
-    ids = [p.id for p in catalog.all()] if args.project is None else [args.project]
-    if not ids or any(catalog.by_id(i) is None for i in ids):
-        print("hedgerow: no such project; start the server once first", file=sys.stderr)
-        return 1
-    key = catalog.create_api_key(ids, "from the command line")
-    _audit_new_key(settings, catalog, key)
+    tables = open_app_tables(settings)
+    catalog = ProjectCatalog(tables)
+    try:
+        ids = [p.id for p in catalog.all()] if args.project is None else [args.project]
+        if not ids or any(catalog.by_id(i) is None for i in ids):
+            print("hedgerow: no such project; start the server once first", file=sys.stderr)
+            return 1
+        key = catalog.create_api_key(ids, "from the command line")
+        _audit_new_key(tables, catalog, key)
+    finally:
+        catalog.close()
+        close_app_tables(tables)
     print(key)
-    catalog.close()
     return 0
 
 
@@ -296,23 +304,23 @@ def _settings_of(args: argparse.Namespace) -> Settings:
 
 
 def _audit_cli(
-    settings: Settings, organization_id: int, project_id: int | None, *args: Any, **detail: Any
+    tables: AppTables, organization_id: int, project_id: int | None, *args: Any, **detail: Any
 ) -> None:
-    """Record in the data directory's audit log what this command did (actor `cli`)."""
-    from hedgerow.audit import CLI, open_audit_log
+    """Record in the installation's audit log what this command did (actor `cli`)."""
+    from hedgerow.audit import CLI, AuditLog
 
-    log = open_audit_log(settings.storage.data_dir)
+    log = AuditLog(tables)
     try:
         log.record(CLI, *args, project_id=project_id, organization_id=organization_id, **detail)
     finally:
         log.close()
 
 
-def _audit_new_key(settings: Settings, catalog: ProjectCatalog, key: str) -> None:
+def _audit_new_key(tables: AppTables, catalog: ProjectCatalog, key: str) -> None:
     access = catalog.key_access(key)
     if access is not None:
         _audit_cli(
-            settings,
+            tables,
             access.organization_id,
             None,
             "personal_key_created",
@@ -322,15 +330,13 @@ def _audit_new_key(settings: Settings, catalog: ProjectCatalog, key: str) -> Non
         )
 
 
-def _open_users(args: argparse.Namespace) -> UserStore:
+def _open_users(args: argparse.Namespace) -> tuple[AppTables, UserStore]:
     from hedgerow.accounts.users import UserStore
     from hedgerow.projects import ProjectCatalog
 
-    settings = _settings_of(args)
-    settings.storage.data_dir.mkdir(parents=True, exist_ok=True)
-    meta = settings.storage.data_dir / "meta.sqlite3"
-    ProjectCatalog(meta).close()  # creates the default organization in a new directory
-    return UserStore(meta)
+    tables = open_app_tables(_settings_of(args))
+    ProjectCatalog(tables).close()  # creates the default organization in a new directory
+    return tables, UserStore(tables)
 
 
 def _users_add(args: argparse.Namespace) -> int:
@@ -343,15 +349,16 @@ def _users_add(args: argparse.Namespace) -> int:
     password = _read_password(args)
     if password is None:
         return 2
-    users = _open_users(args)
+    tables, users = _open_users(args)
     try:
         user = users.create(args.email, hash_password(password))
+        _audit_cli(tables, user.organization_id, None, "user_created", "User", user.id)
     except UserExists as exc:
         print(f"hedgerow: {exc} Use `hedgerow users set-password`.", file=sys.stderr)
         return 1
     finally:
         users.close()
-    _audit_cli(_settings_of(args), user.organization_id, None, "user_created", "User", user.id)
+        close_app_tables(tables)
     print(f"user {user.email} added (organization {user.organization_id}); sign in at /login")
     return 0
 
@@ -363,18 +370,19 @@ def _users_set_password(args: argparse.Namespace) -> int:
     password = _read_password(args)
     if password is None:
         return 2
-    users = _open_users(args)
-    sessions = SessionStore(users.path, lifetime=0)
+    tables, users = _open_users(args)
+    sessions = SessionStore(tables, lifetime=0)
     try:
         user = users.set_password(args.email, hash_password(password))
         if user is None:
             print(f"hedgerow: no user has the email {args.email!r}", file=sys.stderr)
             return 1
         sessions.end_all(user.id)  # whoever knew the old password is signed out
+        _audit_cli(tables, user.organization_id, None, "password_changed", "User", user.id)
     finally:
         sessions.close()
         users.close()
-    _audit_cli(_settings_of(args), user.organization_id, None, "password_changed", "User", user.id)
+        close_app_tables(tables)
     print(f"password of {user.email} changed; its sessions are signed out")
     return 0
 
@@ -443,9 +451,16 @@ def build_parser() -> argparse.ArgumentParser:
     add_export_command(commands)
     add_backup_commands(commands)
     add_import_command(commands)
+    add_migrate_command(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from hedgerow.postgres import PostgresUnavailable
+
     args = build_parser().parse_args(argv)
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except PostgresUnavailable as exc:  # a command whose tables are on an unreachable server
+        print(f"hedgerow: {exc}", file=sys.stderr)
+        return 1

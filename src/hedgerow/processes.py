@@ -7,8 +7,9 @@ processes take events and publish them to the stream, and one process consumes i
 ingest` (ingestion only) or `hedgerow serve` (ingestion, the query API and the web app).
 The embedded intake log belongs to one process, so both commands need `--intake-url`.
 
-What holds today: capture reads project tokens from `meta.sqlite3` in `--data-dir` (SQLite
-allows readers in other processes); ingestion owns the rest of the data directory, the chDB
+What holds today: capture reads project tokens from the app tables: `meta.sqlite3` in
+`--data-dir` (SQLite allows readers in other processes), or PostgreSQL with `--persons-url`
+(then capture runs on any machine); ingestion owns the rest of the data directory, the chDB
 event store above all, which only one process may open, so the query API runs in the process
 that ingests (`serve`) until the events live on a ClickHouse server (a later step of issue 17).
 `hedgerow web` (the query API and the web app, without capture or ingestion) exists, but today
@@ -37,6 +38,7 @@ from hedgerow.app import (
     build_components,
     build_intake,
 )
+from hedgerow.app_tables.connection import close_app_tables, open_app_tables
 from hedgerow.capture.routes import capture_routes
 from hedgerow.projects import ProjectCatalog
 from hedgerow.settings import Settings
@@ -62,9 +64,9 @@ def require_stream(settings: Settings, command: str) -> None:
 def create_capture_app(settings: Settings) -> Starlette:
     """Capture endpoints only: decode, check the token, publish to the stream, answer."""
     require_stream(settings, "capture")
-    data_dir = settings.storage.data_dir
-    data_dir.mkdir(parents=True, exist_ok=True)
-    catalog = ProjectCatalog(data_dir / "meta.sqlite3")
+    settings.storage.data_dir.mkdir(parents=True, exist_ok=True)
+    tables = open_app_tables(settings)
+    catalog = ProjectCatalog(tables)
     intake = build_intake(settings)
     capture, helpers = build_capture(settings, catalog, intake, on_append=lambda: None)
 
@@ -85,6 +87,7 @@ def create_capture_app(settings: Settings) -> Starlette:
                 await helpers.close()
             intake.close()
             catalog.close()
+            close_app_tables(tables)
 
     routes = [Route("/_health", health, methods=["GET"]), *capture_routes(capture)]
     return Starlette(routes=routes, lifespan=lifespan, exception_handlers=EXCEPTION_HANDLERS)

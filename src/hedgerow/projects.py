@@ -1,4 +1,5 @@
-"""Organizations, projects and personal API keys, kept in `meta.sqlite3` in the data directory.
+"""Organizations, projects and personal API keys, kept in `meta.sqlite3` in the data directory
+(or on PostgreSQL with `--persons-url`: `hedgerow.app_tables`).
 
 A project has a public token (what SDKs send) and an id (what the API uses), and belongs to
 one organization ("Default organization", id 1, made at first open). A personal API key is
@@ -6,7 +7,8 @@ stored only as its SHA-256 and may see a list of projects, or (a key made in the
 every project of its organization, now and later; a revoked key keeps its row (so ids are
 never reused) and opens nothing. Other processes (the `hedgerow project` and `hedgerow users`
 commands) may add rows while the server runs; lookups that miss the cache read the database
-again. Files written by an older version are upgraded when opened (`_upgrade`).
+again. Files written by an older version are upgraded when opened (`_upgrade`; PostgreSQL's
+tables come from migrations).
 """
 
 from __future__ import annotations
@@ -14,13 +16,16 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-import sqlite3
 import threading
 import time
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, available_timezones
+
+from hedgerow.app_tables.connection import AppConnection, connect_app_tables
+
+if TYPE_CHECKING:
+    from hedgerow.app_tables.connection import AppTables
 
 DEFAULT_ORGANIZATION = 1
 
@@ -74,23 +79,18 @@ _PROJECT_COLUMNS = (
 )
 
 
-def _upgrade(conn: sqlite3.Connection) -> None:
+def _upgrade(conn: AppConnection) -> None:
     """Add the columns and the default organization an older `meta.sqlite3` lacks."""
-    conn.execute("BEGIN IMMEDIATE")  # another process may be upgrading the same file
-    try:
+    with conn.transaction() as tx:  # another process may be upgrading the same file
         for table, columns in _ADDED_COLUMNS.items():
-            present = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+            present = {row[1] for row in tx.execute(f"PRAGMA table_info({table})")}
             for name, definition in columns.items():
                 if name not in present:
-                    conn.execute(f"ALTER TABLE {table} ADD COLUMN {name} {definition}")
-        conn.execute(
+                    tx.execute(f"ALTER TABLE {table} ADD COLUMN {name} {definition}")
+        tx.execute(
             "INSERT OR IGNORE INTO organizations (id, name, created_at) VALUES (?, ?, ?)",
             (DEFAULT_ORGANIZATION, "Default organization", time.time()),
         )
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
 
 
 @dataclass(frozen=True)
@@ -180,19 +180,11 @@ def key_mask(key: str) -> str:
     return key[:8] + "..."
 
 
-def connect_meta(path: Path, schema: str) -> sqlite3.Connection:
-    """A connection to `meta.sqlite3` (projects, keys, actions), its tables created."""
-    conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA busy_timeout=10000")
-    conn.executescript(schema)
-    return conn
-
-
 class ProjectCatalog:
-    def __init__(self, path: Path) -> None:
-        self._conn = connect_meta(path, _SCHEMA)
-        _upgrade(self._conn)
+    def __init__(self, where: AppTables) -> None:
+        self._conn = connect_app_tables(where, _SCHEMA)
+        if self._conn.dialect == "sqlite":
+            _upgrade(self._conn)
         self._lock = threading.Lock()
         self._by_token: dict[str, Project] = {}
 
@@ -243,12 +235,12 @@ class ProjectCatalog:
         if not valid_timezone(timezone):
             raise ValueError(f"{timezone!r} is not an IANA time zone name")
         with self._lock:
-            cursor = self._conn.execute(
+            [(project_id,)] = self._conn.execute(
                 "INSERT INTO projects (name, token, timezone, created_at, organization_id)"
-                " VALUES (?, ?, ?, ?, ?)",
+                " VALUES (?, ?, ?, ?, ?) RETURNING id",
                 (name, token, timezone, time.time(), organization_id),
-            )
-        project = self.by_id(int(cursor.lastrowid or 0))
+            ).rows
+        project = self.by_id(int(project_id))
         assert project is not None
         return project
 
@@ -295,7 +287,7 @@ class ProjectCatalog:
             if anonymize_ips is not None:
                 self._conn.execute(
                     "UPDATE projects SET anonymize_ips = ? WHERE id = ?",
-                    (int(anonymize_ips), project_id),
+                    (bool(anonymize_ips), project_id),
                 )
             if cookieless_server_hash_mode is not None:
                 self._conn.execute(
@@ -310,24 +302,24 @@ class ProjectCatalog:
     def create_api_key(self, project_ids: list[int], label: str, key: str | None = None) -> str:
         key = key or new_api_key()
         digest = hash_key(key)
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            self._conn.execute(
-                "INSERT OR IGNORE INTO api_keys (key_hash, label, created_at, mask)"
-                " VALUES (?, ?, ?, ?)",
+        with self._lock, self._conn.transaction() as tx:
+            tx.execute(
+                "INSERT INTO api_keys (key_hash, label, created_at, mask) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT DO NOTHING",
                 (digest, label, time.time(), key_mask(key)),
             )
-            self._conn.executemany(
-                "INSERT OR IGNORE INTO api_key_projects (key_hash, project_id) VALUES (?, ?)",
+            tx.executemany(
+                "INSERT INTO api_key_projects (key_hash, project_id) VALUES (?, ?)"
+                " ON CONFLICT DO NOTHING",
                 [(digest, pid) for pid in project_ids],
             )
-            self._conn.execute("COMMIT")
         return key
 
     def add_project_to_key(self, key_hash: str, project_id: int) -> None:
         with self._lock:
             self._conn.execute(
-                "INSERT OR IGNORE INTO api_key_projects (key_hash, project_id) VALUES (?, ?)",
+                "INSERT INTO api_key_projects (key_hash, project_id) VALUES (?, ?)"
+                " ON CONFLICT DO NOTHING",
                 (key_hash, project_id),
             )
 

@@ -400,14 +400,16 @@ OPTIONS: tuple[Option, ...] = (
         "persons_url",
         _persons_url,
         "",
-        "Persons and groups: empty for SQLite in the data directory, or postgresql://... .",
+        "Persons, groups and the app's tables (users, projects, ...): empty for SQLite in the "
+        "data directory, or postgresql://... .",
     ),
     Option(
         "persons",
         "persons_pool_size",
         _positive_int,
         4,
-        "PostgreSQL only: most connections one process opens to the persons database.",
+        "PostgreSQL only: most connections one process opens to the persons database (and "
+        "again to the app tables).",
     ),
     Option(
         "accounts",

@@ -1,5 +1,6 @@
 """Actions: CRUD over HTTP, the guide's drift example, matching by URL, selector, tag, href
-and properties, and actions used as a series, in EventsQuery and as a filter."""
+and properties, and actions used as a series, in EventsQuery and as a filter; with the app
+tables (where actions are kept) on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from typing import Any
 
 import httpx
 import pytest
+
+from app_backends import BACKENDS, backend_env
 
 from server import TOKEN, Server
 
@@ -69,9 +72,11 @@ def _events(start: datetime) -> list[dict[str, Any]]:
     return events
 
 
-@pytest.fixture(scope="module")
-def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    server = Server(tmp_path_factory.mktemp("actions") / "data").start()
+@pytest.fixture(scope="module", params=BACKENDS)
+def shop(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    server = Server(tmp_path_factory.mktemp("actions") / "data", **backend_env(request)).start()
     start = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0) - timedelta(
         days=8
     )

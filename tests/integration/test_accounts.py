@@ -1,4 +1,5 @@
-"""Users, sessions, CSRF, personal API keys and projects, against the real server."""
+"""Users, sessions, CSRF, personal API keys and projects, against the real server, with the
+app tables on SQLite and on PostgreSQL (`admin_server` runs once on each)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from app_backends import BACKENDS, app_sql, app_tables_of, backend_env
 from hedgerow.accounts.passwords import hash_password
 from hedgerow.accounts.users import UserStore
+from hedgerow.app_tables.connection import close_app_tables
 from hedgerow.projects import ProjectCatalog
 
 from server import API_KEY, TOKEN, Server
@@ -22,12 +25,15 @@ EMAIL = "admin@example.com"
 PASSWORD = "correct horse battery"
 
 
-@pytest.fixture(scope="module")
-def admin_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+@pytest.fixture(scope="module", params=BACKENDS)
+def admin_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
     """A server whose first user comes from HEDGEROW_ADMIN_EMAIL / HEDGEROW_ADMIN_PASSWORD."""
     data = tmp_path_factory.mktemp("accounts") / "data"
+    env = backend_env(request)
     instance = Server(
-        data, HEDGEROW_ADMIN_EMAIL=EMAIL.upper(), HEDGEROW_ADMIN_PASSWORD=PASSWORD
+        data, HEDGEROW_ADMIN_EMAIL=EMAIL.upper(), HEDGEROW_ADMIN_PASSWORD=PASSWORD, **env
     ).start()
     yield instance
     instance.stop()
@@ -299,19 +305,18 @@ INSERT INTO api_key_projects VALUES ('{KEY_HASH}', 1);
 def test_a_user_sees_only_the_projects_of_their_organization(admin_server: Server) -> None:
     """Organizations are made only at bootstrap today; a second one is written here directly,
     beside the running server, as a later version's API would."""
-    meta = admin_server.data_dir / "meta.sqlite3"
-    catalog = ProjectCatalog(meta)
-    conn = sqlite3.connect(meta, isolation_level=None)
-    organization = conn.execute(
-        "INSERT INTO organizations (name, created_at) VALUES ('Other', 0)"
-    ).lastrowid
-    conn.close()
-    assert organization is not None
+    [(organization,)] = app_sql(
+        admin_server,
+        "INSERT INTO organizations (name, created_at) VALUES ('Other', 0) RETURNING id",
+    )
+    tables = app_tables_of(admin_server)
+    catalog = ProjectCatalog(tables)
     theirs = catalog.create_project("Theirs", organization_id=organization)
     catalog.close()
-    users = UserStore(meta)
+    users = UserStore(tables)
     users.create("other@example.com", hash_password(PASSWORD), organization)
     users.close()
+    close_app_tables(tables)
 
     other = sign_in(admin_server, "other@example.com")
     me = other.get("/api/users/@me/").json()

@@ -1,10 +1,14 @@
 """The audit log against the real server: each sign-in, user, key, project, action, erasure
 and export made through the API or the `hedgerow` command is recorded once, with its actor and
-detail and without secrets; entries survive a restart; a project's log shows only its own."""
+detail and without secrets; entries survive a restart; a project's log shows only its own.
+Each test runs with the app tables on SQLite and on PostgreSQL, where the log refuses to be
+changed as it does on SQLite."""
 
 from __future__ import annotations
 
 import json
+import os
+import sqlite3
 import subprocess
 import sys
 import time
@@ -12,7 +16,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import httpx
+import psycopg
 import pytest
+
+from app_backends import BACKENDS, app_sql, backend_env
 
 from server import API_KEY, TOKEN, Server
 
@@ -22,10 +29,15 @@ WRONG = "hunter2-not-the-password"
 SECRET_EMAIL = "erase-me@private.example"
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+@pytest.fixture(scope="module", params=BACKENDS)
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
     data = tmp_path_factory.mktemp("audit") / "data"
-    instance = Server(data, HEDGEROW_ADMIN_EMAIL=EMAIL, HEDGEROW_ADMIN_PASSWORD=PASSWORD).start()
+    env = backend_env(request)
+    instance = Server(
+        data, HEDGEROW_ADMIN_EMAIL=EMAIL, HEDGEROW_ADMIN_PASSWORD=PASSWORD, **env
+    ).start()
     yield instance
     if instance.process is not None:
         instance.stop()
@@ -63,7 +75,10 @@ def _one(entries: list[dict[str, Any]], activity: str, item: object = None) -> d
 
 def _hedgerow(server: Server, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "hedgerow", *args]
-    return subprocess.run(command, input=stdin, capture_output=True, text=True, timeout=120)
+    env = {**os.environ, **server.env}  # HEDGEROW_PERSONS_URL: the server's app tables
+    return subprocess.run(
+        command, input=stdin, capture_output=True, text=True, timeout=120, env=env
+    )
 
 
 def test_sign_ins_and_keys(server: Server) -> None:
@@ -91,7 +106,9 @@ def test_sign_ins_and_keys(server: Server) -> None:
     assert [e["id"] for e in entries] == sorted((e["id"] for e in entries), reverse=True)
     assert me["email"] == EMAIL
 
-    text = json.dumps(entries) + (server.data_dir / "meta.sqlite3").read_bytes().decode("latin-1")
+    text = json.dumps(entries) + json.dumps(app_sql(server, "SELECT * FROM audit_log"))
+    if "HEDGEROW_PERSONS_URL" not in server.env:  # every table of the file
+        text += (server.data_dir / "meta.sqlite3").read_bytes().decode("latin-1")
     assert WRONG not in text and PASSWORD not in json.dumps(entries)
     assert key["value"] not in json.dumps(entries)
     assert client.cookies["hedgerow_session"] not in json.dumps(entries)
@@ -246,3 +263,16 @@ def test_commands_restart_and_isolation(server: Server) -> None:
         hidden = other.get("/api/projects/1/activity_log/")
         assert hidden.status_code in (403, 404), hidden.text
         assert other.get("/api/projects/999/activity_log/").status_code == 404
+
+
+def test_entries_are_never_changed_or_deleted(server: Server) -> None:
+    """Even a statement beside the server, on the tables themselves, is refused."""
+    statements = ["UPDATE audit_log SET activity = 'forged'", "DELETE FROM audit_log"]
+    if "HEDGEROW_PERSONS_URL" in server.env:
+        statements.append("TRUNCATE audit_log")
+    before = app_sql(server, "SELECT * FROM audit_log ORDER BY id")
+    assert before
+    for statement in statements:
+        with pytest.raises((sqlite3.Error, psycopg.Error), match="audit log entries are never"):
+            app_sql(server, statement)
+    assert app_sql(server, "SELECT * FROM audit_log ORDER BY id") == before

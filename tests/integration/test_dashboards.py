@@ -10,14 +10,20 @@ from typing import Any
 import httpx
 import pytest
 
+from app_backends import BACKENDS, backend_env
+
 from server import Server
 
 TRENDS = {"kind": "TrendsQuery", "series": [{"kind": "EventsNode", "event": "$pageview"}]}
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    instance = Server(tmp_path_factory.mktemp("dashboards") / "data").start()
+@pytest.fixture(scope="module", params=BACKENDS)
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    """The app tables on SQLite, then on PostgreSQL."""
+    data = tmp_path_factory.mktemp("dashboards") / "data"
+    instance = Server(data, **backend_env(request)).start()
     yield instance
     instance.stop()
 

@@ -163,7 +163,17 @@ def test_a_restart_of_postgres_under_load_loses_and_doubles_nothing(
         server.wait_ingested(len(sent))
         postgres_cluster.stop()  # capture goes on: the intake log is in the data directory
         send(1)
-        _wait(server, lambda s: s["last_error"] is not None)  # a batch failed meanwhile
+        # A batch failed meanwhile. The server's log says so: its API needs PostgreSQL too
+        # (keys, sessions and projects live there) and answers 503 until it is back.
+        deadline = time.monotonic() + 30
+        while "ingestion batch failed" not in server.log_path.read_text():
+            assert time.monotonic() < deadline, "no batch failed while PostgreSQL was down"
+            time.sleep(0.05)
+        with server.api() as api:
+            unavailable = api.get("/api/projects/1/ingestion/")
+        assert unavailable.status_code == 503, unavailable.text
+        assert unavailable.json()["code"] == "database_unavailable"
+        assert unavailable.headers["Retry-After"] == "5"
         postgres_cluster.start()
         send(2)
         status = server.wait_ingested(len(sent), timeout=120)

@@ -12,6 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
+from app_backends import BACKENDS, backend_env
+
 from server import Server
 
 EMAIL = "analyst@example.com"
@@ -26,10 +28,16 @@ FUNNEL = {
 }
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+@pytest.fixture(scope="module", params=BACKENDS)
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    """The app tables on SQLite, then on PostgreSQL."""
     data = tmp_path_factory.mktemp("insights") / "data"
-    instance = Server(data, HEDGEROW_ADMIN_EMAIL=EMAIL, HEDGEROW_ADMIN_PASSWORD=PASSWORD).start()
+    env = backend_env(request)
+    instance = Server(
+        data, HEDGEROW_ADMIN_EMAIL=EMAIL, HEDGEROW_ADMIN_PASSWORD=PASSWORD, **env
+    ).start()
     yield instance
     instance.stop()
 

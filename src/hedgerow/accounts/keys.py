@@ -11,9 +11,13 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-from hedgerow.projects import connect_meta, hash_key, key_mask, new_api_key
+from hedgerow.app_tables.connection import connect_app_tables
+from hedgerow.projects import hash_key, key_mask, new_api_key
+
+if TYPE_CHECKING:
+    from hedgerow.app_tables.connection import AppTables
 
 
 @dataclass(frozen=True)
@@ -25,9 +29,9 @@ class PersonalKey:
 
 
 class PersonalKeys:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, where: AppTables) -> None:
         """Open after `ProjectCatalog`, which creates and upgrades the `api_keys` table."""
-        self._conn = connect_meta(path, "")
+        self._conn = connect_app_tables(where, "")
         self._lock = threading.Lock()
 
     def of_user(self, user_id: int) -> list[PersonalKey]:
@@ -44,12 +48,12 @@ class PersonalKeys:
         value = new_api_key()
         now = time.time()
         with self._lock:
-            cursor = self._conn.execute(
+            [(key_id,)] = self._conn.execute(
                 "INSERT INTO api_keys (key_hash, label, created_at, mask, user_id, organization_id)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
+                " VALUES (?, ?, ?, ?, ?, ?) RETURNING rowid",
                 (hash_key(value), label, now, key_mask(value), user_id, organization_id),
-            )
-        return PersonalKey(int(cursor.lastrowid or 0), label, key_mask(value), now), value
+            ).rows
+        return PersonalKey(int(key_id), label, key_mask(value), now), value
 
     def revoke(self, user_id: int, key_id: int) -> bool:
         """Void one of the user's keys; False when they have no such key."""

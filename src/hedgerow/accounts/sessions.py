@@ -17,12 +17,15 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from hedgerow.projects import connect_meta
+from hedgerow.app_tables.connection import connect_app_tables
+
+if TYPE_CHECKING:
+    from hedgerow.app_tables.connection import AppTables
 
 SESSION_COOKIE = "hedgerow_session"
 CSRF_COOKIE = "hedgerow_csrftoken"
@@ -56,8 +59,10 @@ def _digest(session_id: str) -> str:
 
 
 class SessionStore:
-    def __init__(self, path: Path, lifetime: float, clock: Callable[[], float] = time.time) -> None:
-        self._conn = connect_meta(path, _SCHEMA)
+    def __init__(
+        self, where: AppTables, lifetime: float, clock: Callable[[], float] = time.time
+    ) -> None:
+        self._conn = connect_app_tables(where, _SCHEMA)
         self._lock = threading.Lock()
         self.lifetime = lifetime
         self._clock = clock

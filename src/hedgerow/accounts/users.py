@@ -1,4 +1,4 @@
-"""Users and the one-time setup token, in `meta.sqlite3`.
+"""Users and the one-time setup token, in `meta.sqlite3` (or on PostgreSQL: `app_tables`).
 
 A user has an email (kept lower-case, unique), an argon2id password hash, the one
 organization they belong to and the project they last chose (`current_project_id`, None
@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import sqlite3
 import threading
 import time
 from dataclasses import dataclass
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hedgerow.accounts.passwords import hash_password, password_problem
-from hedgerow.projects import DEFAULT_ORGANIZATION, connect_meta
+from hedgerow.app_tables.connection import Conflict, connect_app_tables
+from hedgerow.projects import DEFAULT_ORGANIZATION
+
+if TYPE_CHECKING:
+    from hedgerow.app_tables.connection import AppTables
 
 MAX_EMAIL = 254
 
@@ -92,9 +95,8 @@ def _digest(token: str) -> str:
 
 
 class UserStore:
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._conn = connect_meta(path, _SCHEMA)
+    def __init__(self, where: AppTables) -> None:
+        self._conn = connect_app_tables(where, _SCHEMA)
         self._lock = threading.Lock()
 
     def count(self) -> int:
@@ -106,14 +108,14 @@ class UserStore:
     ) -> User:
         try:
             with self._lock:
-                cursor = self._conn.execute(
+                [(user_id,)] = self._conn.execute(
                     "INSERT INTO users (email, password_hash, organization_id, created_at)"
-                    " VALUES (?, ?, ?, ?)",
+                    " VALUES (?, ?, ?, ?) RETURNING id",
                     (normalize_email(email), password_hash, organization_id, time.time()),
-                )
-        except sqlite3.IntegrityError:
+                ).rows
+        except Conflict:
             raise UserExists(f"A user with the email {email!r} exists already.") from None
-        user = self.by_id(int(cursor.lastrowid or 0))
+        user = self.by_id(int(user_id))
         assert user is not None
         return user
 
@@ -154,29 +156,23 @@ class UserStore:
     def new_setup_token(self) -> str:
         """A fresh setup token; any earlier one stops working."""
         token = secrets.token_urlsafe(32)
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            self._conn.execute("DELETE FROM setup_tokens")
-            self._conn.execute(
+        with self._lock, self._conn.transaction() as tx:
+            tx.execute("DELETE FROM setup_tokens")
+            tx.execute(
                 "INSERT INTO setup_tokens (token_hash, created_at) VALUES (?, ?)",
                 (_digest(token), time.time()),
             )
-            self._conn.execute("COMMIT")
         return token
 
     def use_setup_token(self, token: str) -> bool:
         """Spend the setup token: True once for the right token, while no user exists."""
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                users = self._conn.execute("SELECT count(*) FROM users").fetchone()[0]
-                matched = self._conn.execute(
-                    "DELETE FROM setup_tokens WHERE token_hash = ?", (_digest(token),)
-                ).rowcount
-                if users == 0 and matched:
-                    self._conn.execute("DELETE FROM setup_tokens")
-            finally:
-                self._conn.execute("COMMIT")
+        with self._lock, self._conn.transaction() as tx:
+            [(users,)] = tx.execute("SELECT count(*) FROM users").rows
+            matched = tx.execute(
+                "DELETE FROM setup_tokens WHERE token_hash = ?", (_digest(token),)
+            ).rowcount
+            if users == 0 and matched:
+                tx.execute("DELETE FROM setup_tokens")
         return bool(users == 0 and matched)
 
     def close(self) -> None:

@@ -9,9 +9,10 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from hedgerow.audit import CLI, open_audit_log
+from hedgerow.app_tables.connection import close_app_tables, open_app_tables
+from hedgerow.audit import CLI, AuditLog
 from hedgerow.errors import BadRequest
 from hedgerow.export.files import export_to_file
 from hedgerow.export.formats import FORMATS, ExportFormat
@@ -20,6 +21,10 @@ from hedgerow.query.core import QueryEnv
 from hedgerow.row_progress import row_progress
 from hedgerow.settings import Settings
 from hedgerow.store.events import QueryFailed
+
+if TYPE_CHECKING:
+    from hedgerow.app_tables.connection import AppTables
+    from hedgerow.projects import Project
 
 
 def add_export_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -52,17 +57,28 @@ def _query(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from hedgerow.processes import SplitRefused, open_event_store
     from hedgerow.projects import ProjectCatalog
 
     settings = Settings.load({"data_dir": Path(args.data_dir) if args.data_dir else None})
     data_dir = settings.storage.data_dir
-    catalog = ProjectCatalog(data_dir / "meta.sqlite3")
-    project = catalog.by_id(args.project)
-    catalog.close()
-    if project is None:
-        print(f"hedgerow: no project {args.project} in {data_dir}", file=sys.stderr)
-        return 1
+    tables = open_app_tables(settings)
+    try:
+        catalog = ProjectCatalog(tables)
+        project = catalog.by_id(args.project)
+        catalog.close()
+        if project is None:
+            print(f"hedgerow: no project {args.project} in {data_dir}", file=sys.stderr)
+            return 1
+        return _export(args, settings, tables, project)
+    finally:
+        close_app_tables(tables)
+
+
+def _export(
+    args: argparse.Namespace, settings: Settings, tables: AppTables, project: Project
+) -> int:
+    from hedgerow.processes import SplitRefused, open_event_store
+
     try:
         store = open_event_store(settings, "export")
     except SplitRefused as exc:
@@ -79,7 +95,7 @@ def run_export(args: argparse.Namespace) -> int:
         return 1
     finally:
         store.close()
-    log = open_audit_log(data_dir)
+    log = AuditLog(tables)
     log.record(
         CLI,
         "export_run",

@@ -9,6 +9,7 @@ from typing import Any
 
 import orjson
 
+from hedgerow.app_tables.connection import contains, contains_argument
 from hedgerow.insights.schema import SavedDb
 from hedgerow.insights.tiles import TileChanges
 
@@ -75,8 +76,8 @@ class DashboardStore(TileChanges):
         """(how many match, the page as (dashboard without tiles, tile count)), by name."""
         where, args = "team_id = ?", list[Any]([team_id])
         if search:
-            where += " AND instr(lower(name), ?) > 0"
-            args.append(search.lower())
+            where += f" AND {contains('name')}"
+            args.append(contains_argument(search))
         count_tiles = "(SELECT count(*) FROM dashboard_tiles t WHERE t.dashboard_id = d.id)"
         with self.db.lock:
             count = self.db.conn.execute(
@@ -84,7 +85,7 @@ class DashboardStore(TileChanges):
             ).fetchone()[0]
             rows = self.db.conn.execute(
                 f"SELECT {_COLUMNS}, {count_tiles} FROM dashboards d WHERE {where} "
-                "ORDER BY pinned DESC, name COLLATE NOCASE, id LIMIT ? OFFSET ?",
+                "ORDER BY pinned DESC, lower(name), id LIMIT ? OFFSET ?",
                 (*args, limit, offset),
             ).fetchall()
         return int(count), [(_dashboard(r[:-1], []), int(r[-1])) for r in rows]
@@ -118,9 +119,9 @@ class DashboardStore(TileChanges):
     def create(self, team_id: int, name: str, description: str, user_id: int | None) -> Dashboard:
         now = time.time()
         with self.db.lock:
-            cursor = self.db.conn.execute(
+            [(dashboard_id,)] = self.db.conn.execute(
                 "INSERT INTO dashboards (team_id, name, description, filters, created_at, "
-                "created_by, last_modified_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "created_by, last_modified_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (
                     team_id,
                     name,
@@ -130,8 +131,8 @@ class DashboardStore(TileChanges):
                     user_id,
                     now,
                 ),
-            )
-        created = self.get(team_id, int(cursor.lastrowid or 0))
+            ).rows
+        created = self.get(team_id, int(dashboard_id))
         assert created is not None
         return created
 
@@ -141,7 +142,7 @@ class DashboardStore(TileChanges):
         if "filters" in columns:
             columns["filters"] = orjson.dumps(columns["filters"]).decode()
         if "pinned" in columns:
-            columns["pinned"] = int(columns["pinned"])
+            columns["pinned"] = bool(columns["pinned"])
         columns["last_modified_at"] = time.time()
         assignments = ", ".join(f"{k} = ?" for k in columns)
         with self.db.lock:

@@ -7,14 +7,16 @@ them): nothing points at a deleted one, and erasing a project's data must leave 
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-from hedgerow.projects import connect_meta
+from hedgerow.app_tables.connection import AppConnection, connect_app_tables
+
+if TYPE_CHECKING:
+    from hedgerow.app_tables.connection import AppTables
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS insights (
@@ -63,23 +65,17 @@ def iso(seconds: float) -> str:
 
 
 class SavedDb:
-    """One connection to `meta.sqlite3` for the insight and dashboard stores, and its lock."""
+    """One connection to the app tables for the insight and dashboard stores, and its lock."""
 
-    def __init__(self, path: Path) -> None:
-        self.conn = connect_meta(path, SCHEMA)
+    def __init__(self, where: AppTables) -> None:
+        self.conn = connect_app_tables(where, SCHEMA)
         self.lock = threading.RLock()
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator[AppConnection]:
         """The connection, inside one write transaction (committed, or rolled back)."""
-        with self.lock:
-            self.conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self.conn
-            except BaseException:
-                self.conn.execute("ROLLBACK")
-                raise
-            self.conn.execute("COMMIT")
+        with self.lock, self.conn.transaction() as tx:
+            yield tx
 
     def close(self) -> None:
         with self.lock:

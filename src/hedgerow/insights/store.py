@@ -7,7 +7,6 @@ shows (`/insights/<short id>`); the numeric id is what the API and dashboard til
 from __future__ import annotations
 
 import secrets
-import sqlite3
 import string
 import time
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from typing import Any
 
 import orjson
 
+from hedgerow.app_tables.connection import Conflict, contains, contains_argument
 from hedgerow.insights.schema import SavedDb
 
 SHORT_ID_ALPHABET = string.ascii_letters + string.digits
@@ -118,8 +118,8 @@ class InsightStore:
             where += " AND short_id = ?"
             args.append(short_id)
         if search:
-            where += " AND (instr(lower(name), ?) > 0 OR instr(lower(description), ?) > 0)"
-            args += [search.lower(), search.lower()]
+            where += f" AND ({contains('name')} OR {contains('description')})"
+            args += [contains_argument(search)] * 2
         with self.db.lock:
             count = self.db.conn.execute(
                 f"SELECT count(*) FROM insights WHERE {where}", args
@@ -143,10 +143,10 @@ class InsightStore:
         for attempt in range(SHORT_ID_ATTEMPTS):
             try:
                 with self.db.lock:
-                    cursor = self.db.conn.execute(
+                    [(insight_id,)] = self.db.conn.execute(
                         "INSERT INTO insights (team_id, short_id, name, description, query, "
                         "created_at, created_by, last_modified_at, last_modified_by) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                         (
                             team_id,
                             new_short_id(),
@@ -158,12 +158,12 @@ class InsightStore:
                             now,
                             user_id,
                         ),
-                    )
+                    ).rows
                 break
-            except sqlite3.IntegrityError:  # the short id is taken in this project: draw again
+            except Conflict:  # the short id is taken in this project: draw again
                 if attempt == SHORT_ID_ATTEMPTS - 1:
                     raise
-        created = self.get(team_id, int(cursor.lastrowid or 0))
+        created = self.get(team_id, int(insight_id))
         assert created is not None
         return created
 
@@ -175,7 +175,7 @@ class InsightStore:
         if "query" in columns:
             columns["query"] = orjson.dumps(columns["query"]).decode()
         if "favorited" in columns:
-            columns["favorited"] = int(columns["favorited"])
+            columns["favorited"] = bool(columns["favorited"])
         columns["last_modified_at"] = time.time()
         columns["last_modified_by"] = user_id
         assignments = ", ".join(f"{k} = ?" for k in columns)

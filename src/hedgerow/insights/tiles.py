@@ -7,12 +7,12 @@ tile added without one goes below the others, at the left, 6 columns wide and 5 
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from typing import Any
 
 import orjson
 
+from hedgerow.app_tables.connection import AppConnection
 from hedgerow.insights.schema import SavedDb
 
 GRID_COLUMNS = 12
@@ -20,7 +20,7 @@ NEW_TILE_WIDTH = 6
 NEW_TILE_HEIGHT = 5
 
 
-def _below(conn: sqlite3.Connection, dashboard_id: int) -> dict[str, Any]:
+def _below(conn: AppConnection, dashboard_id: int) -> dict[str, Any]:
     """The layout of a new tile: below every tile of the dashboard, at the left."""
     bottom = 0
     for (layouts,) in conn.execute(
@@ -120,7 +120,7 @@ class TileChanges:
                 self._touch(conn, dashboard_id)
 
     @staticmethod
-    def _touch(conn: sqlite3.Connection, dashboard_id: int) -> None:
+    def _touch(conn: AppConnection, dashboard_id: int) -> None:
         conn.execute(
             "UPDATE dashboards SET last_modified_at = ? WHERE id = ?", (time.time(), dashboard_id)
         )

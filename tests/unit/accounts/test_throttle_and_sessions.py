@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from hedgerow.accounts.sessions import SessionStore
 from hedgerow.accounts.throttle import SignInThrottle
+from hedgerow.app_tables.connection import AppTables
 
 
 class Clock:
@@ -43,9 +42,9 @@ def test_success_clears_the_email_and_its_own_attempt_only() -> None:
     assert throttle.attempt("a@x.io", "9.9.9.9") is None
 
 
-def test_sessions_slide_and_end(tmp_path: Path) -> None:
+def test_sessions_slide_and_end(app_tables: AppTables) -> None:
     clock = Clock()
-    store = SessionStore(tmp_path / "meta.sqlite3", lifetime=1000, clock=clock)
+    store = SessionStore(app_tables, lifetime=1000, clock=clock)
     session_id, session = store.create(user_id=7)
     clock.now += 900
     assert store.get(session_id) == session  # used within the lifetime: it slides

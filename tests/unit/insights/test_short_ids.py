@@ -1,15 +1,14 @@
 """Short ids: 8 letters and digits, unique in a project (a taken one is drawn again), free
-to repeat across projects."""
+to repeat across projects; on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
 import re
-import sqlite3
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
+from hedgerow.app_tables.connection import AppTables, Conflict
 from hedgerow.insights import store as store_module
 from hedgerow.insights.schema import SavedDb
 from hedgerow.insights.store import InsightStore, new_short_id
@@ -18,8 +17,8 @@ QUERY = {"kind": "TrendsQuery", "series": [{"event": "$pageview"}]}
 
 
 @pytest.fixture()
-def insights(tmp_path: Path) -> Iterator[InsightStore]:
-    db = SavedDb(tmp_path / "meta.sqlite3")
+def insights(app_tables: AppTables) -> Iterator[InsightStore]:
+    db = SavedDb(app_tables)
     yield InsightStore(db)
     db.close()
 
@@ -49,5 +48,5 @@ def test_drawing_gives_up_after_a_few_tries(
 ) -> None:
     monkeypatch.setattr(store_module, "new_short_id", lambda: "AAAAAAAA")
     insights.create(1, "one", "", QUERY, None)
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(Conflict):
         insights.create(1, "two", "", QUERY, None)
