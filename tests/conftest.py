@@ -8,6 +8,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from clickhouse_server import ClickHouseServer
 from nats_server import NatsServer
 
 from postgres_server import PostgresServer
@@ -52,3 +53,18 @@ def postgres_url(postgres_cluster: PostgresServer) -> str:
     """The URL of an empty `hedgerow` database of the test's own (dropped and made again)."""
     postgres_cluster.reset()
     return postgres_cluster.url
+
+
+@pytest.fixture(scope="session")
+def clickhouse_server() -> Iterator[ClickHouseServer]:
+    """One throwaway ClickHouse server for the whole run (free ports, temporary directory)."""
+    instance = ClickHouseServer().start()
+    yield instance
+    instance.stop()
+
+
+@pytest.fixture()
+def clickhouse_url(clickhouse_server: ClickHouseServer) -> str:
+    """The URL of the server with Hedgerow's database dropped: the test's store starts empty."""
+    clickhouse_server.reset()
+    return clickhouse_server.url
