@@ -27,7 +27,9 @@ def write_batch(
     personless: list[tuple[int, str]],  # (team, distinct id)
 ) -> tuple[list[MirrorRow], dict[tuple[int, str], str]]:
     """Upsert the persons, add the ids; the mirror rows of what was written, and each
-    written person's row version (`xmin`: the writing transaction's id) by (project, id)."""
+    written person's row version (`xmin`: the writing transaction's id) by (project, id).
+    Text arrays go in binary (`%b`): psycopg's text form escapes every quote of every
+    properties JSON with a regular expression, which cost more than the statements."""
     rows = [
         (
             p.team_id,
@@ -43,8 +45,8 @@ def write_batch(
     if rows:
         returned = conn.execute(
             "INSERT INTO persons (team_id, id, properties, is_identified, created_at, version) "
-            "SELECT t, i, p::jsonb, d, c, v FROM unnest(%s::integer[], %s::text[], %s::text[], "
-            "%s::boolean[], %s::text[], %s::bigint[]) AS u(t, i, p, d, c, v) "
+            "SELECT t, i, p::jsonb, d, c, v FROM unnest(%s::integer[], %b::text[], %b::text[], "
+            "%s::boolean[], %b::text[], %s::bigint[]) AS u(t, i, p, d, c, v) "
             "ON CONFLICT (team_id, id) DO UPDATE SET properties = excluded.properties, "
             "is_identified = excluded.is_identified, created_at = excluded.created_at, "
             "version = excluded.version RETURNING team_id, id, xmin::text",
@@ -54,7 +56,7 @@ def write_batch(
     if distinct_ids:
         conn.execute(
             "INSERT INTO distinct_ids (team_id, distinct_id, person_id, version) "
-            "SELECT * FROM unnest(%s::integer[], %s::text[], %s::text[], %s::bigint[]) "
+            "SELECT * FROM unnest(%s::integer[], %b::text[], %b::text[], %s::bigint[]) "
             "ON CONFLICT DO NOTHING",
             [list(column) for column in zip(*distinct_ids, strict=True)],
         )
