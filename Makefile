@@ -21,6 +21,8 @@ GEOIP_DATA := src/hedgerow/geoip/data/.installed
 CHROMIUM := /usr/bin/chromium
 # Debian's nats-server (2.9) for the JetStream intake log's tests; each test starts its own.
 NATS_SERVER := /usr/sbin/nats-server
+# The ClickHouse server of the event store's server tests is chDB's own engine listening on
+# free ports (tests/clickhouse_server.py): nothing to install beyond the Python packages.
 # Debian's PostgreSQL for the person store's tests; each test session starts its own cluster.
 # Found whatever the version (/usr/lib/postgresql/<version>/bin/initdb).
 POSTGRES_INITDB := $(firstword $(wildcard /usr/lib/postgresql/*/bin/initdb))

@@ -33,6 +33,9 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=None, help="the server's default")
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--top", type=int, default=40)
+    parser.add_argument(
+        "--persons-url", default="", help="postgresql://...: persons on PostgreSQL (empty: SQLite)"
+    )
     args = parser.parse_args()
     args.events = args.events or (200_000 if args.quick else 1_000_000)
     bodies, expected = plan(args)
@@ -45,6 +48,7 @@ def main() -> None:
                 "HEDGEROW_BUFFER_DELAY": "0",
                 "HEDGEROW_SQUASH_INTERVAL": "0",
                 **({"HEDGEROW_BATCH_SIZE": str(args.batch_size)} if args.batch_size else {}),
+                **({"HEDGEROW_PERSONS_URL": args.persons_url} if args.persons_url else {}),
             }
         )
         components = build_components(settings)

@@ -9,6 +9,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from clickhouse_server import ClickHouseServer
 from nats_server import NatsServer
 
 from postgres_server import PostgresServer
@@ -70,3 +71,18 @@ def app_tables(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[AppTa
     tables = PostgresAppTables(request.getfixturevalue("postgres_url"), 2)
     yield tables
     tables.close()
+
+
+@pytest.fixture(scope="session")
+def clickhouse_server() -> Iterator[ClickHouseServer]:
+    """One throwaway ClickHouse server for the whole run (free ports, temporary directory)."""
+    instance = ClickHouseServer().start()
+    yield instance
+    instance.stop()
+
+
+@pytest.fixture()
+def clickhouse_url(clickhouse_server: ClickHouseServer) -> str:
+    """The URL of the server with Hedgerow's database dropped: the test's store starts empty."""
+    clickhouse_server.reset()
+    return clickhouse_server.url

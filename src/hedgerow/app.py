@@ -67,6 +67,7 @@ from hedgerow.query.result_cache import ResultCache
 from hedgerow.settings import Settings
 from hedgerow.store.chdb import ChdbEventStore
 from hedgerow.store.events import QueryFailed, QueryLimits
+from hedgerow.store.open_store import event_store_for
 from hedgerow.store.upgrades import upgrade_stores
 from hedgerow.web.app_routes import app_routes
 from hedgerow.web.routes import web_routes
@@ -164,7 +165,7 @@ def build_components(settings: Settings) -> Components:
         max_result_bytes=query.query_max_result_bytes,
         slow_seconds=query.slow_query_seconds,
     )
-    events = ChdbEventStore(data_dir / "events.chdb", limits)
+    events = event_store_for(settings, limits)
     upgrade_stores(persons, events)
     state = IngestionState(data_dir / "ingestion.sqlite3")
     pause_file = settings.ingestion.ingestion_pause_file

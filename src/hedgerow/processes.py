@@ -9,11 +9,11 @@ The embedded intake log belongs to one process, so both commands need `--intake-
 
 What holds today: capture reads project tokens from the app tables: `meta.sqlite3` in
 `--data-dir` (SQLite allows readers in other processes), or PostgreSQL with `--persons-url`
-(then capture runs on any machine); ingestion owns the rest of the data directory, the chDB
-event store above all, which only one process may open, so the query API runs in the process
-that ingests (`serve`) until the events live on a ClickHouse server (a later step of issue 17).
-`hedgerow web` (the query API and the web app, without capture or ingestion) exists, but today
-it can only open the data directory while no `serve` or `ingest` has it.
+(then capture runs on any machine); ingestion owns the rest of the data directory. The
+embedded chDB event store can be opened by one process only, so with it the query API runs in
+the process that ingests (`serve`), and `hedgerow web` only while no `serve` or `ingest` has
+it. With the events on a ClickHouse server (`--events-url`) `hedgerow web` runs beside
+`hedgerow ingest`.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ from hedgerow.projects import ProjectCatalog
 from hedgerow.settings import Settings
 from hedgerow.store.chdb import ChdbEventStore
 from hedgerow.store.events import QueryLimits
+from hedgerow.store.open_store import event_store_for
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +106,7 @@ def open_components(settings: Settings, command: str) -> Components:
             f"`hedgerow {command}` cannot open the event store in "
             f"{settings.storage.data_dir / 'events.chdb'}: another process (hedgerow serve, "
             "ingest or web) has it open, and the embedded event store allows one. Stop it, "
-            "or wait for the events on a ClickHouse server."
+            "or keep the events on a ClickHouse server (--events-url clickhouse://...)."
         ) from exc
 
 
@@ -115,7 +116,7 @@ def open_event_store(settings: Settings, command: str) -> ChdbEventStore:
     query = settings.query
     limits = QueryLimits(timeout=0, max_memory=query.query_max_memory)
     try:
-        return ChdbEventStore(settings.storage.data_dir / "events.chdb", limits)
+        return event_store_for(settings, limits)
     except RuntimeError as exc:
         if "EmbeddedServer" not in str(exc):
             raise

@@ -99,6 +99,17 @@ def _persons_url(text: str) -> str:
     return url
 
 
+def _events_url(text: str) -> str:
+    """Empty (the embedded chDB store) or clickhouse://user:password@host:port (HTTP)."""
+    url = text.strip()
+    if url and not url.startswith(("clickhouse://", "clickhouses://")):
+        raise ValueError(
+            "expected clickhouse://user:password@host:port, the server's HTTP interface "
+            "(or empty for the embedded chDB store)"
+        )
+    return url
+
+
 @dataclass(frozen=True)
 class Option:
     section: str
@@ -295,6 +306,13 @@ OPTIONS: tuple[Option, ...] = (
         "Seconds an insight query's result is answered from the cache; 0 turns it off.",
     ),
     Option("storage", "data_dir", Path, Path("hedgerow-data"), "Directory holding all data."),
+    Option(
+        "storage",
+        "events_url",
+        _events_url,
+        "",
+        "Events: empty for chDB in the data directory, or clickhouse://user:pass@host:8123 .",
+    ),
     Option(
         "storage",
         "min_free_disk",

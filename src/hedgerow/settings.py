@@ -63,6 +63,7 @@ class QuerySettings:
 @dataclass(frozen=True)
 class StorageSettings:
     data_dir: Path = Path("hedgerow-data")
+    events_url: str = ""
     min_free_disk: int = 256 * 1024**2
     retention_interval: float = 3600.0
 

@@ -159,6 +159,38 @@ def test_capture_and_ingest_processes_with_a_sigkill(
         serve.stop()
 
 
+def test_web_beside_ingest_with_the_events_on_clickhouse(
+    nats_server: NatsServer, clickhouse_url: str, tmp_path: Path
+) -> None:
+    """With the events on a ClickHouse server, `hedgerow web` answers queries while
+    `hedgerow ingest` stores what two capture processes take: every acknowledged event is
+    read back through web, once, while ingest still runs."""
+    data = tmp_path / "data"
+    env = {"HEDGEROW_INTAKE_URL": nats_server.url, "HEDGEROW_EVENTS_URL": clickhouse_url}
+    ingest = Ingest(data, env).start()
+    captures = [Server(data, command="capture", **env).start() for _ in range(2)]
+    web = Server(data, command="web", **env).start()
+    try:
+        sent: list[str] = []
+        with httpx.Client(timeout=10) as http:
+            for n in range(6):
+                uuids = [str(uuid.uuid4()) for _ in range(20)]
+                response = http.post(captures[n % 2].url + "/batch/", json=_batch(*uuids))
+                assert response.status_code == 200
+                sent += uuids
+        deadline = time.monotonic() + 60
+        while len(stored := _stored(web)) < len(sent):
+            assert time.monotonic() < deadline, f"{len(stored)} of {len(sent)} stored"
+            time.sleep(0.2)
+        assert stored == Counter(dict.fromkeys(sent, 1))
+        assert ingest.process is not None and ingest.process.poll() is None
+    finally:
+        web.stop()
+        for capture in captures:
+            capture.stop()
+        ingest.stop()
+
+
 def test_split_processes_need_the_stream(tmp_path: Path) -> None:
     for command in ("capture", "ingest"):
         done = subprocess.run(

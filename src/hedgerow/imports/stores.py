@@ -25,6 +25,7 @@ from hedgerow.projects import ProjectCatalog
 from hedgerow.settings import Settings
 from hedgerow.store.chdb import ChdbEventStore
 from hedgerow.store.events import QueryLimits
+from hedgerow.store.open_store import event_store_for
 from hedgerow.store.upgrades import upgrade_stores
 
 
@@ -49,7 +50,7 @@ class ImportStores:
 def _event_store(settings: Settings) -> ChdbEventStore:
     path = settings.storage.data_dir / "events.chdb"
     try:
-        return ChdbEventStore(path, QueryLimits(timeout=0))
+        return event_store_for(settings, QueryLimits(timeout=0))
     except RuntimeError as exc:
         if "EmbeddedServer" not in str(exc):
             raise

@@ -87,7 +87,15 @@ def _print_summary(what: str, answer: dict[str, Any]) -> None:
 def run_backup(args: argparse.Namespace) -> int:
     settings = Settings.load({"data_dir": Path(args.data_dir) if args.data_dir else None})
     data_dir = settings.storage.data_dir
-    servers = [u for u in (settings.intake.intake_url, settings.persons.persons_url) if u]
+    servers = [
+        u
+        for u in (
+            settings.intake.intake_url,
+            settings.persons.persons_url,
+            settings.storage.events_url,
+        )
+        if u
+    ]
     if servers:
         print(
             "hedgerow: backup copies an embedded installation; this one keeps data on "

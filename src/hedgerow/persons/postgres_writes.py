@@ -25,8 +25,11 @@ def write_batch(
     persons: Iterable[Person],
     distinct_ids: list[tuple[int, str, str, int]],  # (team, distinct id, person id, version)
     personless: list[tuple[int, str]],  # (team, distinct id)
-) -> list[MirrorRow]:
-    """Upsert the persons, add the ids; the mirror rows of what was written."""
+) -> tuple[list[MirrorRow], dict[tuple[int, str], str]]:
+    """Upsert the persons, add the ids; the mirror rows of what was written, and each
+    written person's row version (`xmin`: the writing transaction's id) by (project, id).
+    Text arrays go in binary (`%b`): psycopg's text form escapes every quote of every
+    properties JSON with a regular expression, which cost more than the statements."""
     rows = [
         (
             p.team_id,
@@ -38,20 +41,22 @@ def write_batch(
         )
         for p in persons
     ]
+    written: dict[tuple[int, str], str] = {}
     if rows:
-        conn.execute(
+        returned = conn.execute(
             "INSERT INTO persons (team_id, id, properties, is_identified, created_at, version) "
-            "SELECT t, i, p::jsonb, d, c, v FROM unnest(%s::integer[], %s::text[], %s::text[], "
-            "%s::boolean[], %s::text[], %s::bigint[]) AS u(t, i, p, d, c, v) "
+            "SELECT t, i, p::jsonb, d, c, v FROM unnest(%s::integer[], %b::text[], %b::text[], "
+            "%s::boolean[], %b::text[], %s::bigint[]) AS u(t, i, p, d, c, v) "
             "ON CONFLICT (team_id, id) DO UPDATE SET properties = excluded.properties, "
             "is_identified = excluded.is_identified, created_at = excluded.created_at, "
-            "version = excluded.version",
+            "version = excluded.version RETURNING team_id, id, xmin::text",
             [list(column) for column in zip(*rows, strict=True)],
-        )
+        ).fetchall()
+        written = {(int(team), str(pid)): str(xmin) for team, pid, xmin in returned}
     if distinct_ids:
         conn.execute(
             "INSERT INTO distinct_ids (team_id, distinct_id, person_id, version) "
-            "SELECT * FROM unnest(%s::integer[], %s::text[], %s::text[], %s::bigint[]) "
+            "SELECT * FROM unnest(%s::integer[], %b::text[], %b::text[], %s::bigint[]) "
             "ON CONFLICT DO NOTHING",
             [list(column) for column in zip(*distinct_ids, strict=True)],
         )
@@ -77,7 +82,7 @@ def write_batch(
         MirrorRow("distinct_id", team, pid, version, distinct_id=did)
         for team, did, pid, version in distinct_ids
     ]
-    return mirror
+    return mirror, written
 
 
 def move_distinct_ids(conn: Connection, source: Person, target: Person) -> list[tuple[str, int]]:

@@ -25,12 +25,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import re
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import chdb
 import orjson
@@ -41,6 +40,18 @@ from hedgerow.persons.store import MirrorRow, Override
 from hedgerow.store.chdb_limits import limit_settings, log_slow_query, query_failed
 from hedgerow.store.chdb_schema import create_schema, finish_schema
 from hedgerow.store.events import QueryLimits, QueryResult, SettingValue
+from hedgerow.store.insert_rows import (
+    Statement,
+    events_insert,
+    events_table,
+    mirror_ids_insert,
+    mirror_ids_table,
+    mirror_persons_insert,
+    mirror_persons_table,
+    override_map_insert,
+    overrides_insert,
+    overrides_table,
+)
 from hedgerow.store.schema import (
     DATABASE,
     INDEX_MAP,
@@ -66,12 +77,16 @@ class ChdbEventStore:
         """`keep_sessions=False` inserts events only, leaving the sessions table as it is
         (`bench/sessions_ingest.py` measures what keeping it costs)."""
         self.path = path
-        self.keep_sessions = keep_sessions
-        self._limits = limits or QueryLimits()
-        self._limit_settings = limit_settings(self._limits)
         self._lock = threading.Lock()
         self._connections: list[Any] = []  # every open connection, to close them at the end
         self._idle: list[Any] = []  # those no statement is using; the last one used is last
+        self._open(limits, keep_sessions)
+
+    def _open(self, limits: QueryLimits | None, keep_sessions: bool) -> None:
+        """Create or upgrade the schema, once the store can run statements."""
+        self.keep_sessions = keep_sessions
+        self._limits = limits or QueryLimits()
+        self._limit_settings = limit_settings(self._limits)
         create_schema(self._execute)
         self._migrate_distinct_id_overrides()
         finish_schema(self._execute, self._select)
@@ -101,76 +116,22 @@ class ChdbEventStore:
     def insert(self, events: Sequence[IngestEvent], dedup_token: str) -> None:
         if not events:
             return
-        dumps = orjson.dumps
-        # Events of one person that changed nothing share their person properties (the
-        # person step's snapshot): each distinct dict is serialized once per batch.
-        texts: dict[int, str] = {}
-        person_properties = []
-        for e in events:
-            text = texts.get(id(e.person_properties))
-            if text is None:
-                text = texts[id(e.person_properties)] = dumps(e.person_properties).decode()
-            person_properties.append(text)
-        table = pa.table(  # noqa: F841 - read by name by chDB's Python() table function
-            {
-                "uuid": [e.uuid for e in events],
-                "team_id": pa.array([e.team_id for e in events], pa.int64()),
-                "event": [e.event for e in events],
-                "distinct_id": [e.distinct_id for e in events],
-                "timestamp": [e.timestamp for e in events],
-                "created_at": [e.now for e in events],
-                "properties": [dumps(e.properties).decode() for e in events],
-                "elements_chain": [e.elements_chain for e in events],
-                "person_id": [e.person_id for e in events],
-                "person_idx": pa.array([e.person_idx for e in events], pa.uint64()),
-                "person_properties": person_properties,
-                "person_created_at": [e.person_created_at for e in events],
-                "person_mode": [e.person_mode for e in events],
-                "group_0": [e.groups[0] for e in events],
-                "group_1": [e.groups[1] for e in events],
-                "group_2": [e.groups[2] for e in events],
-                "group_3": [e.groups[3] for e in events],
-                "group_4": [e.groups[4] for e in events],
-            }
-        )
-        token = re.sub(r"[^A-Za-z0-9_.-]", "_", dedup_token)
-        self._execute(
-            f"INSERT INTO {DATABASE}.events (uuid, team_id, event, distinct_id, timestamp, "
-            "created_at, properties, elements_chain, person_id, person_idx, person_properties, "
-            "person_created_at, person_mode, `$group_0`, `$group_1`, `$group_2`, `$group_3`, "
-            f"`$group_4`) SETTINGS insert_deduplication_token = '{token}', "
-            "insert_deduplicate = 1 "
-            "SELECT uuid, team_id, event, distinct_id, timestamp, created_at, properties, "
-            "elements_chain, person_id, person_idx, person_properties, person_created_at, "
-            "person_mode, "
-            "group_0, group_1, group_2, group_3, group_4 FROM Python(table)"
-        )
+        self._insert(events_insert(dedup_token), events_table(events))
         if self.keep_sessions:  # after the events: see `insert_sessions`
-            insert_sessions(self._execute, events)
+            insert_sessions(self._insert, events)
+
+    def _insert(self, statement: Statement, table: pa.Table) -> None:
+        """Run the INSERT ... SELECT that `statement` makes of a table expression reading the
+        rows of `table`: here chDB's `Python(table)`, which finds the table by its name among
+        the local variables of the calling frames."""
+        self._execute(statement("Python(table)"))
 
     def insert_overrides(self, overrides: Sequence[Override]) -> None:
         if not overrides:
             return
-        table = pa.table(  # noqa: F841 - read by name by chDB's Python() table function
-            {
-                "team_id": pa.array([o.team_id for o in overrides], pa.int64()),
-                "old_person_id": [o.old_person_id for o in overrides],
-                "person_id": [o.person_id for o in overrides],
-                "version": pa.array([o.version for o in overrides], pa.int64()),
-                "old_person_idx": pa.array([o.old_person_idx for o in overrides], pa.uint64()),
-                "person_idx": pa.array([o.person_idx for o in overrides], pa.uint64()),
-            }
-        )
-        self._execute(  # the durable table first
-            f"INSERT INTO {DATABASE}.{OVERRIDES} (team_id, old_person_id, person_id, version, "
-            "old_person_idx, person_idx) SELECT team_id, old_person_id, person_id, version, "
-            "old_person_idx, person_idx FROM Python(table)"
-        )
-        self._execute(
-            f"INSERT INTO {DATABASE}.{OVERRIDE_MAP} (team_id, old_person_id, person_id, version) "
-            "SELECT team_id, old_person_id, person_id, version FROM Python(table) "
-            "ORDER BY version"
-        )
+        table = overrides_table(overrides)
+        self._insert(overrides_insert, table)  # the durable table first
+        self._insert(override_map_insert, table)
         self._reload_index_map()
 
     def _reload_index_map(self) -> None:
@@ -180,34 +141,9 @@ class ChdbEventStore:
         persons = [r for r in rows if r.kind == "person"]
         ids = [r for r in rows if r.kind == "distinct_id"]
         if persons:
-            table = pa.table(  # noqa: F841 - read by name by chDB's Python() table function
-                {
-                    "team_id": pa.array([r.team_id for r in persons], pa.int64()),
-                    "id": [r.person_id for r in persons],
-                    "properties": [r.properties for r in persons],
-                    "is_identified": pa.array([int(r.is_identified) for r in persons], pa.uint8()),
-                    "created_at": [r.created_at for r in persons],
-                    "version": pa.array([r.version for r in persons], pa.int64()),
-                    "is_deleted": pa.array([int(r.is_deleted) for r in persons], pa.uint8()),
-                }
-            )
-            self._execute(
-                f"INSERT INTO {DATABASE}.persons SELECT team_id, id, properties, is_identified, "
-                "created_at, version, is_deleted FROM Python(table)"
-            )
+            self._insert(mirror_persons_insert, mirror_persons_table(persons))
         if ids:
-            mapping = pa.table(  # noqa: F841 - read by name by chDB's Python() table function
-                {
-                    "team_id": pa.array([r.team_id for r in ids], pa.int64()),
-                    "distinct_id": [r.distinct_id for r in ids],
-                    "person_id": [r.person_id for r in ids],
-                    "version": pa.array([r.version for r in ids], pa.int64()),
-                }
-            )
-            self._execute(
-                f"INSERT INTO {DATABASE}.person_distinct_ids SELECT team_id, distinct_id, "
-                "person_id, version FROM Python(mapping)"
-            )
+            self._insert(mirror_ids_insert, mirror_ids_table(ids))
 
     def override_count(self, team_id: int) -> int:
         result = self._select(
@@ -316,13 +252,15 @@ class ChdbEventStore:
         self._execute(
             f"CREATE TABLE {fill} (person_id UUID, idx UInt64) ENGINE = Join(ANY, LEFT, person_id)"
         )
-        table = pa.table(  # noqa: F841 - read by name by chDB's Python() table function
+        table = pa.table(
             {
                 "person_id": list(indexes),
                 "idx": pa.array(list(indexes.values()), pa.uint64()),
             }
         )
-        self._execute(f"INSERT INTO {fill} SELECT person_id, idx FROM Python(table)")
+        self._insert(
+            lambda source: f"INSERT INTO {fill} SELECT person_id, idx FROM {source}", table
+        )
         get = f"joinGetOrNull('{fill}', 'idx', {{}})"
         self._execute(
             f"ALTER TABLE {DATABASE}.events UPDATE person_idx = "
@@ -398,7 +336,7 @@ class ChdbEventStore:
         """chDB's streaming query: a block at a time, so an export of any size keeps only a
         block or so in memory. The connection stays checked out until the stream ends."""
         limits = {k: v for k, v in self._limit_settings.items() if k == "max_memory_usage"}
-        sql += _settings_clause({**limits, **(settings or {})})
+        sql += settings_clause({**limits, **(settings or {})})
         conn = self._checkout()
         result = None
         try:
@@ -424,8 +362,8 @@ class ChdbEventStore:
         settings: Mapping[str, SettingValue] | None = None,
         statistics: dict[str, Any] | None = None,
     ) -> QueryResult:
-        sql += _settings_clause(settings)
-        raw = self._execute(sql, params, "JSONCompact").bytes()
+        sql += settings_clause(settings)
+        raw = self._raw(sql, params, "JSONCompact")
         if not raw:
             return QueryResult([], [], [])
         parsed = orjson.loads(raw)
@@ -437,6 +375,10 @@ class ChdbEventStore:
             types=[m["type"] for m in meta],
             rows=parsed.get("data", []),
         )
+
+    def _raw(self, sql: str, params: Mapping[str, Any] | None, output: str) -> bytes:
+        """A statement's whole result in ClickHouse's `output` format."""
+        return cast(bytes, self._execute(sql, params, output).bytes())
 
     def _execute(
         self, sql: str, params: Mapping[str, Any] | None = None, output: str = "CSV"
@@ -501,7 +443,7 @@ class ChdbEventStore:
             self._idle.clear()
 
 
-def _settings_clause(settings: Mapping[str, SettingValue] | None) -> str:
+def settings_clause(settings: Mapping[str, SettingValue] | None) -> str:
     if not settings:
         return ""
     return " SETTINGS " + ", ".join(

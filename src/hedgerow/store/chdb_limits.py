@@ -10,7 +10,7 @@ from typing import Any
 from hedgerow.store.events import QueryFailed, QueryLimits, SettingValue
 
 # The limit behind each ClickHouse error code that a query limit raises.
-_LIMIT_ERRORS = {
+LIMIT_ERRORS = {
     241: "memory",  # MEMORY_LIMIT_EXCEEDED: over max_memory_usage
     173: "memory",  # CANNOT_ALLOCATE_MEMORY: the machine had no more to give
     159: "time",  # TIMEOUT_EXCEEDED: over max_execution_time
@@ -26,7 +26,7 @@ def query_failed(message: str) -> QueryFailed:
     return QueryFailed(
         message,
         name=name.group(1) if name else "",
-        limit=_LIMIT_ERRORS.get(int(code.group(1))) if code else None,
+        limit=LIMIT_ERRORS.get(int(code.group(1))) if code else None,
     )
 
 

@@ -26,6 +26,7 @@ from typing import Any
 import pyarrow as pa
 
 from hedgerow.event import IngestEvent
+from hedgerow.store.insert_rows import Statement
 from hedgerow.store.property_text import text_form
 from hedgerow.store.sessions_schema import (
     FIRST_EVENT_PROPERTIES,
@@ -155,13 +156,16 @@ def _first_seen(ordered: list[IngestEvent]) -> tuple[list[str | None], list[str]
     return values, times
 
 
-def insert_sessions(execute: Callable[[str], Any], events: Sequence[IngestEvent]) -> None:
+# The store's insert of rows (`insert_rows.py`): a statement, and the rows it reads.
+Insert = Callable[[Statement, pa.Table], None]
+
+
+def insert_sessions(insert: Insert, events: Sequence[IngestEvent]) -> None:
     """Add the partial session states of a batch of events to the sessions table, with
-    `execute` (the store's statement runner). The store runs it after inserting the events:
-    a batch that fails between the two inserts is inserted again whole, and a session's
-    states inserted twice are the same states."""
+    `insert` (the store's). The store runs it after inserting the events: a batch that fails
+    between the two inserts is inserted again whole, and a session's states inserted twice
+    are the same states."""
     sessions = group_sessions(events)
     if not sessions:
         return
-    session_rows = sessions_arrow(sessions)  # noqa: F841 - read by name by chDB's Python()
-    execute(sessions_insert_sql("Python(session_rows)"))
+    insert(sessions_insert_sql, sessions_arrow(sessions))

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+from store_kinds import OpenStore
 
 from hedgerow.persons.store import Override
 from hedgerow.store.chdb import ChdbEventStore
@@ -30,8 +30,8 @@ EXPECTED = QueryResult(
 
 
 @pytest.fixture()
-def store(tmp_path: Path) -> Iterator[ChdbEventStore]:
-    events = ChdbEventStore(tmp_path / "events.chdb")
+def store(open_store: OpenStore) -> Iterator[ChdbEventStore]:
+    events = open_store()
     yield events
     events.close()
 
@@ -53,8 +53,8 @@ def test_internal_work_after_a_failed_query(store: ChdbEventStore) -> None:
     assert store.squash_overrides() == 0
 
 
-def test_limits_stop_api_reads_but_not_internal_work(tmp_path: Path) -> None:
-    store = ChdbEventStore(tmp_path / "events.chdb", QueryLimits(max_result_rows=2))
+def test_limits_stop_api_reads_but_not_internal_work(open_store: OpenStore) -> None:
+    store = open_store(QueryLimits(max_result_rows=2))
     with pytest.raises(QueryFailed) as failed:
         store.query("SELECT number FROM numbers(5)")
     assert failed.value.limit == "result" and failed.value.name == "TOO_MANY_ROWS_OR_BYTES"
@@ -79,9 +79,9 @@ def test_limits_stop_api_reads_but_not_internal_work(tmp_path: Path) -> None:
         ("SELECT sum(event) FROM hedgerow.events", None),
     ],
 )
-def test_each_limit_is_named(tmp_path: Path, sql: str, limit: str | None) -> None:
+def test_each_limit_is_named(open_store: OpenStore, sql: str, limit: str | None) -> None:
     limits = QueryLimits(timeout=0.5, max_memory=50_000_000, max_result_bytes=100_000)
-    store = ChdbEventStore(tmp_path / "events.chdb", limits)
+    store = open_store(limits)
     with pytest.raises(QueryFailed) as failed:
         store.query(sql)
     assert failed.value.limit == limit

@@ -5,8 +5,9 @@ and after the stored rows are rewritten (ClickHouse must rebuild the projection 
 from __future__ import annotations
 
 import uuid
-from pathlib import Path
 from typing import Any
+
+from store_kinds import OpenStore
 
 from hedgerow.event import IngestEvent
 from hedgerow.persons.store import Override
@@ -61,8 +62,8 @@ def _plan(store: ChdbEventStore) -> str:
     return "\n".join(row[0] for row in original("EXPLAIN " + sql, params).rows)
 
 
-def test_new_comes_from_the_first_event_ever_across_a_merge(tmp_path: Path) -> None:
-    store = ChdbEventStore(tmp_path / "events.chdb")
+def test_new_comes_from_the_first_event_ever_across_a_merge(open_store: OpenStore) -> None:
+    store = open_store()
     try:
         store.insert([_event("purchase", "01", ANON, 1)], "a")  # one part per insert
         store.insert([_event("$pageview", "02", USER, 2)], "b")

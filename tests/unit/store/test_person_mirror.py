@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from store_kinds import OpenStore
+
 from hedgerow.persons.identity import unite
 from hedgerow.persons.sqlite import SqlitePersonStore
 from hedgerow.store.chdb import ChdbEventStore
@@ -18,9 +20,9 @@ def _publish(persons: SqlitePersonStore, events: ChdbEventStore) -> None:
         persons.clear_overrides(overrides[-1][0])
 
 
-def test_mirror_follows_creates_updates_and_merges(tmp_path: Path) -> None:
+def test_mirror_follows_creates_updates_and_merges(tmp_path: Path, open_store: OpenStore) -> None:
     persons = SqlitePersonStore(tmp_path / "persons.sqlite3")
-    events = ChdbEventStore(tmp_path / "events.chdb")
+    events = open_store()
     with persons.transaction():
         alice = persons.create(1, "alice", properties={"plan": "pro"}, created_at=T)
         anon = persons.create(1, "anon", properties={"seen": 1}, created_at=T)

@@ -7,10 +7,10 @@ batch inserted twice, property values of every JSON type, and two projects."""
 from __future__ import annotations
 
 import uuid
-from pathlib import Path
 from typing import Any
 
 import pytest
+from store_kinds import OpenStore
 
 from hedgerow.event import IngestEvent
 from hedgerow.store.chdb import ChdbEventStore
@@ -83,8 +83,8 @@ def _event(
 
 
 @pytest.fixture()
-def store(tmp_path: Path) -> Any:
-    instance = ChdbEventStore(tmp_path / "events.chdb")
+def store(open_store: OpenStore) -> Any:
+    instance = open_store()
     yield instance
     instance.close()
 
@@ -157,11 +157,10 @@ def test_values_of_every_type_read_as_the_events_columns_read_them(
     assert sorted(c[0] for c in columns) == sorted(text_form(v) for v in ODD_VALUES)
 
 
-def test_a_store_kept_by_the_view_keeps_its_sessions_without_it(tmp_path: Path) -> None:
+def test_a_store_kept_by_the_view_keeps_its_sessions_without_it(open_store: OpenStore) -> None:
     """A store from when the materialized view kept the table: opening it drops the view,
     the sessions stay, and the store's inserts add to them."""
-    path = tmp_path / "events.chdb"
-    store = ChdbEventStore(path, keep_sessions=False)
+    store = open_store(keep_sessions=False)
     store.run(
         f"CREATE MATERIALIZED VIEW {SESSIONS_VIEW} TO {SESSIONS_TABLE} AS {sessions_select_sql()}"
     )
@@ -169,7 +168,7 @@ def test_a_store_kept_by_the_view_keeps_its_sessions_without_it(tmp_path: Path) 
     before = _finished(store, SESSIONS_TABLE)
     assert len(before) == 1
     store.close()
-    store = ChdbEventStore(path)
+    store = open_store()
     try:
         views = store.run(
             f"SELECT count() FROM system.tables WHERE database = '{DATABASE}' "
