@@ -3,7 +3,8 @@
 Only one process may open a chDB data directory; the server that owns it runs both
 ingestion and queries. Each thread gets its own connection. Inserts go in as Arrow tables,
 one insert per ingestion batch, with a deduplication token so that a replayed batch is
-stored once, followed by one of the batch's sessions (`session_rows.py`).
+stored once; the batch's sessions are buffered and written every few seconds
+(`session_writer.py`).
 
 Reads for the API (`query`) run within the query limits (ClickHouse's `max_execution_time`,
 `max_memory_usage`, `max_result_rows` and `max_result_bytes`); the store's own work
@@ -39,6 +40,7 @@ from hedgerow.event import IngestEvent
 from hedgerow.persons.store import MirrorRow, Override
 from hedgerow.store.chdb_limits import limit_settings, query_failed
 from hedgerow.store.chdb_schema import create_schema, finish_schema
+from hedgerow.store.event_rows import events_arrow
 from hedgerow.store.events import QueryLimits, QueryResult, SettingValue
 from hedgerow.store.schema import (
     DATABASE,
@@ -49,7 +51,7 @@ from hedgerow.store.schema import (
     materialized_ddl,
     quote_string,
 )
-from hedgerow.store.session_rows import insert_sessions
+from hedgerow.store.session_writer import FLUSH_SECONDS, SessionWriter
 
 log = logging.getLogger(__name__)
 
@@ -60,10 +62,16 @@ _INDEXED = "person_idx"
 
 class ChdbEventStore:
     def __init__(
-        self, path: Path, limits: QueryLimits | None = None, *, keep_sessions: bool = True
+        self,
+        path: Path,
+        limits: QueryLimits | None = None,
+        *,
+        keep_sessions: bool = True,
+        sessions_flush_seconds: float = FLUSH_SECONDS,
     ) -> None:
         """`keep_sessions=False` inserts events only, leaving the sessions table as it is
-        (`bench/sessions_ingest.py` measures what keeping it costs)."""
+        (`bench/sessions_ingest.py` measures what keeping it costs); the sessions buffered
+        are written every `sessions_flush_seconds` at most (`session_writer.py`)."""
         self.path = path
         self.keep_sessions = keep_sessions
         self._limit_settings = limit_settings(limits or QueryLimits())
@@ -73,6 +81,9 @@ class ChdbEventStore:
         create_schema(self._execute)
         self._migrate_distinct_id_overrides()
         finish_schema(self._execute, self._select)
+        self.sessions = SessionWriter(
+            self._execute, self._select, flush_seconds=sessions_flush_seconds
+        )
         self._materialized = self._load_materialized()
 
     def _checkout(self) -> Any:
@@ -99,52 +110,24 @@ class ChdbEventStore:
     def insert(self, events: Sequence[IngestEvent], dedup_token: str) -> None:
         if not events:
             return
-        dumps = orjson.dumps
-        # Events of one person that changed nothing share their person properties (the
-        # person step's snapshot): each distinct dict is serialized once per batch.
-        texts: dict[int, str] = {}
-        person_properties = []
-        for e in events:
-            text = texts.get(id(e.person_properties))
-            if text is None:
-                text = texts[id(e.person_properties)] = dumps(e.person_properties).decode()
-            person_properties.append(text)
-        table = pa.table(  # noqa: F841 - read by name by chDB's Python() table function
-            {
-                "uuid": [e.uuid for e in events],
-                "team_id": pa.array([e.team_id for e in events], pa.int64()),
-                "event": [e.event for e in events],
-                "distinct_id": [e.distinct_id for e in events],
-                "timestamp": [e.timestamp for e in events],
-                "created_at": [e.now for e in events],
-                "properties": [dumps(e.properties).decode() for e in events],
-                "elements_chain": [e.elements_chain for e in events],
-                "person_id": [e.person_id for e in events],
-                "person_idx": pa.array([e.person_idx for e in events], pa.uint64()),
-                "person_properties": person_properties,
-                "person_created_at": [e.person_created_at for e in events],
-                "person_mode": [e.person_mode for e in events],
-                "group_0": [e.groups[0] for e in events],
-                "group_1": [e.groups[1] for e in events],
-                "group_2": [e.groups[2] for e in events],
-                "group_3": [e.groups[3] for e in events],
-                "group_4": [e.groups[4] for e in events],
-            }
-        )
+        table = events_arrow(events)  # noqa: F841 - read by name by chDB's Python()
         token = re.sub(r"[^A-Za-z0-9_.-]", "_", dedup_token)
-        self._execute(
-            f"INSERT INTO {DATABASE}.events (uuid, team_id, event, distinct_id, timestamp, "
-            "created_at, properties, elements_chain, person_id, person_idx, person_properties, "
-            "person_created_at, person_mode, `$group_0`, `$group_1`, `$group_2`, `$group_3`, "
-            f"`$group_4`) SETTINGS insert_deduplication_token = '{token}', "
-            "insert_deduplicate = 1 "
-            "SELECT uuid, team_id, event, distinct_id, timestamp, created_at, properties, "
-            "elements_chain, person_id, person_idx, person_properties, person_created_at, "
-            "person_mode, "
-            "group_0, group_1, group_2, group_3, group_4 FROM Python(table)"
-        )
-        if self.keep_sessions:  # after the events: see `insert_sessions`
-            insert_sessions(self._execute, events)
+        with self.sessions.lock:  # the events and their sessions' buffering: one step
+            self._execute(
+                f"INSERT INTO {DATABASE}.events (uuid, team_id, event, distinct_id, timestamp, "
+                "created_at, properties, elements_chain, person_id, person_idx, "
+                "person_properties, person_created_at, person_mode, `$group_0`, `$group_1`, "
+                f"`$group_2`, `$group_3`, `$group_4`) SETTINGS insert_deduplication_token = "
+                f"'{token}', insert_deduplicate = 1 "
+                "SELECT uuid, team_id, event, distinct_id, timestamp, created_at, properties, "
+                "elements_chain, person_id, person_idx, person_properties, person_created_at, "
+                "person_mode, group_0, group_1, group_2, group_3, group_4 FROM Python(table)"
+            )
+            if self.keep_sessions:
+                self.sessions.add(events)
+
+    def flush_sessions(self) -> None:
+        self.sessions.flush()
 
     def insert_overrides(self, overrides: Sequence[Override]) -> None:
         if not overrides:
@@ -478,6 +461,10 @@ class ChdbEventStore:
             return False
 
     def close(self) -> None:
+        try:
+            self.sessions.flush(final=True)
+        except Exception:  # the next start aggregates them again from the stored events
+            log.exception("writing the buffered sessions at close failed")
         with self._lock:
             for conn in self._connections:
                 with contextlib.suppress(Exception):
