@@ -4,7 +4,8 @@ with sessions and GeoIP on against both off, in one process and one run.
 Each round drains the same events with each variant, in rotating order, on a fresh data
 directory: `off` (no GeoIP database, the store keeping no sessions), `on` (the shipped GeoIP
 database, sessions buffered and written every 5 s), and `per-batch` (on, but the sessions
-written with each batch, as before the buffer). The events are appended to the intake log
+written with each batch, as before the buffer); `sessions` and `geoip` turn on one of the
+two (not run unless named in `--variants`). The events are appended to the intake log
 as capture would have (not timed), then the worker drains them (`advance` until nothing is
 left, then the last batch settles and the sessions are written); the rate is events over
 that time. The bot flag runs in every variant (it has no switch).
@@ -46,7 +47,7 @@ from hedgerow.geoip.database import open_geoip
 from hedgerow.settings import Settings
 from sessions_ingest import generate
 
-VARIANTS = ("off", "on", "per-batch")
+VARIANTS = ("off", "on", "per-batch", "sessions", "geoip")
 
 
 def capture_events(count: int, per_hour: int) -> list[dict[str, Any]]:
@@ -96,13 +97,13 @@ def drain(
             "HEDGEROW_BUFFER_DELAY": "0",
             "HEDGEROW_SQUASH_INTERVAL": "0",
         }
-        if variant == "off":
+        if variant in ("off", "sessions"):
             env["HEDGEROW_GEOIP_DATABASE"] = "off"
         if batch_size:
             env["HEDGEROW_BATCH_SIZE"] = str(batch_size)
         components = build_components(Settings.load(env=env))
         store = components.events
-        store.keep_sessions = variant != "off"
+        store.keep_sessions = variant not in ("off", "geoip")
         if variant == "per-batch":
             store.sessions.flush_seconds = 0.0
         for count, payload in payloads:
@@ -127,7 +128,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--batch-size", type=int, default=None, help="the server's default")
     parser.add_argument("--sessions-per-hour", type=int, default=50_000)
-    parser.add_argument("--variants", default=",".join(VARIANTS))
+    parser.add_argument("--variants", default="off,on,per-batch", help=", ".join(VARIANTS))
     parser.add_argument("--profile", choices=VARIANTS, default=None)
     args = parser.parse_args()
     variants = args.variants.split(",")
