@@ -12,7 +12,9 @@ Batches overlap by one: while a batch's events are being inserted, the next batc
 decoded and run through the steps; its person transaction then waits for that insert,
 records the batch as done and only then records itself and commits. So at most one batch
 has committed person changes without being done, and the record names it. When idle, the
-worker flushes the person mirror and squashes overrides when due.
+worker flushes the person mirror and squashes overrides when due. The store buffers the
+sessions of the batches it inserts and writes them every few seconds; the worker has them
+written whenever it settles (caught up, paused, stopping, before a chore).
 
 While a file exists at `pause_file` (one `stat` per turn of the loop), the worker finishes the
 batch in flight and takes no new one; removing the file resumes it.
@@ -202,6 +204,7 @@ class IngestionWorker:
         if self._chores.empty():
             return
         self.settle()
+        self.events.flush_sessions()  # a chore (erasure, backup) sees every session written
         self.publish_mirror(force=True)
         while not self._chores.empty():
             chore, done = self._chores.get()
@@ -271,11 +274,15 @@ class IngestionWorker:
             raise
 
     def settle(self) -> None:
-        """Finish the batch whose events are being inserted, if any."""
+        """Finish the batch whose events are being inserted, if any, writing the sessions the
+        store buffered before it is recorded as done: ingestion has caught up (or pauses, or
+        stops, or makes way for a chore), so what is processed is complete in `sessions`."""
         inflight, self._inflight = self._inflight, None
         if inflight is None:
             return
         try:
+            inflight.inserted.result()
+            self.events.flush_sessions()
             self._finish(inflight)
         except BaseException:
             self._abandon()

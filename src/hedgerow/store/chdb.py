@@ -3,7 +3,8 @@
 Only one process may open a chDB data directory; the server that owns it runs both
 ingestion and queries. Each thread gets its own connection. Inserts go in as Arrow tables,
 one insert per ingestion batch, with a deduplication token so that a replayed batch is
-stored once, followed by one of the batch's sessions (`session_rows.py`).
+stored once; the batch's sessions are buffered and written every few seconds
+(`session_writer.py`).
 
 Reads for the API (`query`) run within the query limits (ClickHouse's `max_execution_time`,
 `max_memory_usage`, `max_result_rows` and `max_result_bytes`); the store's own work
@@ -61,7 +62,7 @@ from hedgerow.store.schema import (
     materialized_ddl,
     quote_string,
 )
-from hedgerow.store.session_rows import insert_sessions
+from hedgerow.store.session_writer import FLUSH_SECONDS, SessionWriter
 
 log = logging.getLogger(__name__)
 
@@ -72,17 +73,28 @@ _INDEXED = "person_idx"
 
 class ChdbEventStore:
     def __init__(
-        self, path: Path, limits: QueryLimits | None = None, *, keep_sessions: bool = True
+        self,
+        path: Path,
+        limits: QueryLimits | None = None,
+        *,
+        keep_sessions: bool = True,
+        sessions_flush_seconds: float = FLUSH_SECONDS,
     ) -> None:
         """`keep_sessions=False` inserts events only, leaving the sessions table as it is
-        (`bench/sessions_ingest.py` measures what keeping it costs)."""
+        (`bench/sessions_ingest.py` measures what keeping it costs); the sessions buffered
+        are written every `sessions_flush_seconds` at most (`session_writer.py`)."""
         self.path = path
         self._lock = threading.Lock()
         self._connections: list[Any] = []  # every open connection, to close them at the end
         self._idle: list[Any] = []  # those no statement is using; the last one used is last
-        self._open(limits, keep_sessions)
+        self._open(limits, keep_sessions, sessions_flush_seconds)
 
-    def _open(self, limits: QueryLimits | None, keep_sessions: bool) -> None:
+    def _open(
+        self,
+        limits: QueryLimits | None,
+        keep_sessions: bool,
+        sessions_flush_seconds: float = FLUSH_SECONDS,
+    ) -> None:
         """Create or upgrade the schema, once the store can run statements."""
         self.keep_sessions = keep_sessions
         self._limits = limits or QueryLimits()
@@ -90,6 +102,9 @@ class ChdbEventStore:
         create_schema(self._execute)
         self._migrate_distinct_id_overrides()
         finish_schema(self._execute, self._select)
+        self.sessions = SessionWriter(
+            self._insert, self._execute, self._select, flush_seconds=sessions_flush_seconds
+        )
         self._materialized = self._load_materialized()
 
     def _checkout(self) -> Any:
@@ -116,9 +131,13 @@ class ChdbEventStore:
     def insert(self, events: Sequence[IngestEvent], dedup_token: str) -> None:
         if not events:
             return
-        self._insert(events_insert(dedup_token), events_table(events))
-        if self.keep_sessions:  # after the events: see `insert_sessions`
-            insert_sessions(self._insert, events)
+        with self.sessions.lock:  # the events and their sessions' buffering: one step
+            self._insert(events_insert(dedup_token), events_table(events))
+            if self.keep_sessions:
+                self.sessions.add(events)
+
+    def flush_sessions(self) -> None:
+        self.sessions.flush()
 
     def _insert(self, statement: Statement, table: pa.Table) -> None:
         """Run the INSERT ... SELECT that `statement` makes of a table expression reading the
@@ -435,6 +454,10 @@ class ChdbEventStore:
             return False
 
     def close(self) -> None:
+        try:
+            self.sessions.flush(final=True)
+        except Exception:  # the next start aggregates them again from the stored events
+            log.exception("writing the buffered sessions at close failed")
         with self._lock:
             for conn in self._connections:
                 with contextlib.suppress(Exception):

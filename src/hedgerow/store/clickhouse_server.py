@@ -16,6 +16,7 @@ workers, query servers) can open the same server at once; each runs the schema's
 from __future__ import annotations
 
 import contextlib
+import logging
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any, NoReturn, cast
@@ -34,6 +35,9 @@ from hedgerow.store.schema import quote_identifier, quote_string
 DEFAULT_PORT = 8123
 # Statements with a result set, which a FORMAT clause may follow.
 _READS = re.compile(r"\s*(\(|(SELECT|WITH|SHOW|DESC|DESCRIBE|EXPLAIN|EXISTS)\b)", re.IGNORECASE)
+
+
+log = logging.getLogger(__name__)
 
 
 class ClickHouseServerEventStore(ChdbEventStore):
@@ -106,6 +110,10 @@ class ClickHouseServerEventStore(ChdbEventStore):
                 response.release_conn()
 
     def close(self) -> None:
+        try:
+            self.sessions.flush(final=True)
+        except Exception:  # the next start aggregates them again from the stored events
+            log.exception("writing the buffered sessions at close failed")
         with contextlib.suppress(Exception):
             self._client.close()
 

@@ -78,7 +78,10 @@ def delete_person_events(store: ChdbEventStore, rows: PersonRows, partition: str
 
 
 def _delete_sessions(store: ChdbEventStore, team_id: int, events_where: str) -> None:
-    """Delete the sessions of the events that `events_where` selects (before those go)."""
+    """Delete the sessions of the events that `events_where` selects (before those go),
+    after writing the sessions the store buffered (rows of those events among them would
+    otherwise be written after the delete)."""
+    store.flush_sessions()
     store.run(
         f"DELETE FROM {SESSIONS_TABLE} WHERE team_id = {int(team_id)} AND session_id IN ("
         f"SELECT DISTINCT `$session_id` FROM {DATABASE}.events WHERE {events_where} "

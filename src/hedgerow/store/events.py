@@ -48,6 +48,10 @@ class EventStore(Protocol):
         """Insert one batch. A second insert with the same token stores nothing."""
         ...
 
+    def flush_sessions(self) -> None:
+        """Write the sessions of the batches inserted so far (the store buffers them)."""
+        ...
+
     def insert_overrides(self, overrides: Sequence[Override]) -> None:
         """Record that events of these distinct ids now count as other persons."""
         ...

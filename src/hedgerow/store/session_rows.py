@@ -1,5 +1,6 @@
-"""A batch's sessions, aggregated in Python from the events the store is about to insert:
-one row per (project, `$session_id`), from which the sessions table's states are built.
+"""A batch's sessions, aggregated in Python from the events the store inserts: one row per
+(project, `$session_id`), from which the sessions table's states are built (the store keeps
+the rows in memory across batches and merges them: `session_buffer.py`).
 
 The events carry their parsed properties, so reading a property here is a dict lookup, where
 ClickHouse would parse the JSON text of every event again. A property is read as its text
@@ -19,27 +20,24 @@ as strings.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from operator import attrgetter
 from typing import Any
 
 import pyarrow as pa
 
 from hedgerow.event import IngestEvent
-from hedgerow.store.insert_rows import Statement
 from hedgerow.store.property_text import text_form
-from hedgerow.store.sessions_schema import (
-    FIRST_EVENT_PROPERTIES,
-    FIRST_SEEN_PROPERTIES,
-    sessions_insert_sql,
-)
+from hedgerow.store.sessions_schema import FIRST_EVENT_PROPERTIES, FIRST_SEEN_PROPERTIES
 
 _TIME = attrgetter("timestamp")
 _FIRST_EVENT_KEYS = tuple(FIRST_EVENT_PROPERTIES.values())
 _FIRST_SEEN_KEYS = tuple(FIRST_SEEN_PROPERTIES.values())
 _ABSENT = ("",) * len(_FIRST_EVENT_KEYS)
 
-SessionEvents = dict[tuple[int, str], list[IngestEvent]]
+SessionKey = tuple[int, str]  # (project, session id text form)
+SessionEvents = dict[SessionKey, list[IngestEvent]]
+SessionRow = list[Any]  # the values of `COLUMNS`, in order
 
 
 def group_sessions(events: Sequence[IngestEvent]) -> SessionEvents:
@@ -86,10 +84,14 @@ def _url(event: IngestEvent) -> str:
     return url if type(url) is str else text_form(url)
 
 
-def sessions_arrow(sessions: SessionEvents) -> pa.Table:
+def session_rows(sessions: SessionEvents) -> dict[SessionKey, SessionRow]:
+    """Each session's row, from its events."""
+    return {key: _row(key[0], key[1], group) for key, group in sessions.items()}
+
+
+def sessions_arrow(rows: Sequence[SessionRow]) -> pa.Table:
     """The rows `sessions_schema.sessions_insert_sql` reads, one per session. Every column
     is typed: a column of nothing but None would otherwise have no type."""
-    rows = [_row(team_id, session_id, group) for (team_id, session_id), group in sessions.items()]
     columns = zip(*rows, strict=True) if rows else ([] for _ in COLUMNS)
     return pa.table(
         {
@@ -99,13 +101,13 @@ def sessions_arrow(sessions: SessionEvents) -> pa.Table:
     )
 
 
-def _row(team_id: int, session_id: str, group: list[IngestEvent]) -> tuple[Any, ...]:
+def _row(team_id: int, session_id: str, group: list[IngestEvent]) -> SessionRow:
     ordered = sorted(group, key=_TIME) if len(group) > 1 else group
     first, last = ordered[0], max(group, key=_TIME)
     entry = next((e for e in ordered if _url(e)), None)
     end = _last_with_url(ordered)
     seen, seen_at = _first_seen(ordered)
-    return (
+    return [
         team_id,
         session_id,
         last.distinct_id,
@@ -123,7 +125,7 @@ def _row(team_id: int, session_id: str, group: list[IngestEvent]) -> tuple[Any, 
         *seen_at,
         [e.uuid for e in group if e.event == "$pageview"],
         [e.uuid for e in group if e.event == "$autocapture"],
-    )
+    ]
 
 
 def _last_with_url(ordered: list[IngestEvent]) -> IngestEvent | None:
@@ -154,18 +156,3 @@ def _first_seen(ordered: list[IngestEvent]) -> tuple[list[str | None], list[str]
         if not missing:
             break
     return values, times
-
-
-# The store's insert of rows (`insert_rows.py`): a statement, and the rows it reads.
-Insert = Callable[[Statement, pa.Table], None]
-
-
-def insert_sessions(insert: Insert, events: Sequence[IngestEvent]) -> None:
-    """Add the partial session states of a batch of events to the sessions table, with
-    `insert` (the store's). The store runs it after inserting the events: a batch that fails
-    between the two inserts is inserted again whole, and a session's states inserted twice
-    are the same states."""
-    sessions = group_sessions(events)
-    if not sessions:
-        return
-    insert(sessions_insert_sql, sessions_arrow(sessions))

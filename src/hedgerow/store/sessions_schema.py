@@ -2,14 +2,15 @@
 date at insert by the event store (as PostHog's `raw_sessions`, which a materialized view
 feeds).
 
-Each insert of events into the store also inserts the batch's partial states: the store
-aggregates the batch's events per session in Python (`session_rows.py`) and ClickHouse turns
-each session's row into states (`sessions_insert_sql`). Merges of the AggregatingMergeTree
-combine a session's partial rows, and a query finishes them with `-Merge` functions grouped
-by session (`query/hogql/sessions_table.py`), so an answer never depends on whether the
-merges have happened, nor on how a session's events were split into batches. Every state is
-idempotent (min, max, argMin, argMax, uniqExact of uuids), so a batch inserted twice changes
-nothing. Events without a `$session_id` are not in it.
+Each insert of events into the store also adds the batch's sessions to rows the store keeps
+in memory: the batch's events aggregated per session in Python (`session_rows.py`), merged
+into the rows of earlier batches (`session_buffer.py`), and written every few seconds, where
+ClickHouse turns each session's row into states (`sessions_insert_sql`). Merges of the
+AggregatingMergeTree combine a session's partial rows, and a query finishes them with
+`-Merge` functions grouped by session (`query/hogql/sessions_table.py`), so an answer never
+depends on whether the merges have happened, nor on how a session's events were split into
+batches. Every state is idempotent (min, max, argMin, argMax, uniqExact of uuids), so a
+batch inserted twice changes nothing. Events without a `$session_id` are not in it.
 
 - start and end: min and max event timestamp;
 - entry and exit URL: `$current_url` of the first and last event that has one;
@@ -81,8 +82,9 @@ ORDER BY (team_id, session_id)
 """
 
 
-def sessions_select_sql() -> str:
-    """The states of the stored events (the backfill of a store from before the table)."""
+def sessions_select_sql(condition: str = "1") -> str:
+    """The states of the stored events (the backfill of a store from before the table), or
+    of those that `condition` selects (the recovery after a crash: `session_buffer.py`)."""
     first = ",\n    ".join(
         f"argMinState({_prop(key)}, timestamp) AS {column}"
         for column, key in FIRST_EVENT_PROPERTIES.items()
@@ -106,7 +108,7 @@ SELECT
     uniqExactState(if(event = '$pageview', uuid, NULL)) AS pageview_uniq,
     uniqExactState(if(event = '$autocapture', uuid, NULL)) AS autocapture_uniq
 FROM {DATABASE}.events
-WHERE `$session_id` != ''
+WHERE `$session_id` != '' AND ({condition})
 GROUP BY team_id, session_id
 """
 

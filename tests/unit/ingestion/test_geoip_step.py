@@ -1,8 +1,8 @@
 """The `geoip` step sets what the database found on the event and on the person (`$set`,
 with nulls for the other fields, and `$set_once`), replacing what was there; it leaves
 events alone that disable GeoIP, have no address or one the database does not place;
-personless events get no person operations. The database reads both record layouts and
-places no private address."""
+personless events get no person operations. The database reads both record layouts,
+places no private address, and caches one answer per place."""
 
 from __future__ import annotations
 
@@ -182,6 +182,15 @@ def test_database_places_public_addresses_only_and_asks_once_per_address() -> No
     assert database.locate("::ffff:8.8.8.8") is not None  # an IPv4 address, IPv6-mapped
     assert ipv4.asked == ["8.8.8.8", "8.8.8.8"]  # the IPv4-only file is never asked an IPv6
     assert ipv6.asked == ["2001:4860:4860::8888"]
+    assert (database.hits, database.misses) == (4, 10)
+
+
+def test_addresses_of_one_place_share_one_answer() -> None:
+    """The cache keeps one answer a place: many addresses cost little memory."""
+    database = GeoDatabase([PlacesEverything(4)], COUNTRIES)
+    answers = [database.locate(f"8.8.{n}.{n}") for n in range(50)]
+    assert answers[0] is not None and all(a is answers[0] for a in answers)
+    assert len({id(a.properties) for a in answers if a is not None}) == 1
 
 
 def test_the_setting_turns_geoip_off_or_refuses_a_missing_file(tmp_path: Path) -> None:

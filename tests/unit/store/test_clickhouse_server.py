@@ -100,6 +100,7 @@ def both(tmp_path: Path, clickhouse_url: str) -> Iterator[tuple[ChdbEventStore, 
         for n, batch in enumerate(batches):
             store.insert(batch, f"batch-{n}")
         store.insert_overrides([merge])
+        store.flush_sessions()  # as ingestion does once it has caught up
     yield stores
     for store in stores:
         store.close()

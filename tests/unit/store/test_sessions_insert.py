@@ -1,8 +1,9 @@
 """The sessions table as the store's inserts keep it (a batch's sessions aggregated in
-Python, their states built from those rows) equals the states ClickHouse computes over every
-stored event at once (`sessions_select_sql`, the backfill's scan of the raw events), for
-sessions split across batches with their events out of order, an event stored twice, a
-batch inserted twice, property values of every JSON type, and two projects."""
+Python, merged with the rows buffered from earlier batches, their states built from those
+rows) equals the states ClickHouse computes over every stored event at once
+(`sessions_select_sql`, the backfill's scan of the raw events), for sessions split across
+batches with their events out of order, an event stored twice, a batch inserted twice,
+property values of every JSON type, and two projects."""
 
 from __future__ import annotations
 
@@ -61,6 +62,7 @@ def _by_session(store: ChdbEventStore) -> dict[str, list[Any]]:
 
 
 def _check_against_the_scan(store: ChdbEventStore) -> list[list[Any]]:
+    store.flush_sessions()  # the rows buffered across the batches, merged
     kept = _finished(store, SESSIONS_TABLE)
     scanned = _finished(store, f"({sessions_select_sql()})")
     assert kept == scanned
