@@ -156,7 +156,8 @@ def analyze_cpu(profile: dict[str, Any], top: int = 30) -> dict[str, Any]:
     def label(node_id: int) -> str:
         frame = nodes[node_id]["callFrame"]
         file = frame["url"].rsplit("/", 1)[-1]
-        return f"{frame['functionName'] or '(anonymous)'} {file}:{frame['lineNumber']}:{frame['columnNumber']}"
+        where = f"{file}:{frame['lineNumber']}:{frame['columnNumber']}"
+        return f"{frame['functionName'] or '(anonymous)'} {where}"
 
     own: dict[str, float] = defaultdict(float)
     inclusive: dict[str, float] = defaultdict(float)
