@@ -252,7 +252,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="hedgerow-bench-dashboard-") as tmp:
         data_dir = Path(tmp) / "data"
         if args.data_dir:
-            shutil.copytree(args.data_dir, data_dir)
+            shutil.copytree(args.data_dir, data_dir, symlinks=True)  # chDB links are relative
             source = f"a copy of {args.data_dir}"
             load_seconds = 0.0
             with app_server(data_dir) as server:

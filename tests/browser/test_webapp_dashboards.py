@@ -147,6 +147,58 @@ def test_product_analytics_dashboard_opens_with_its_tiles_drawn(
     assert {body["refresh"] for body in query_requests} == {"force_blocking"}
 
 
+# Every pixel width each chart canvas of a tile has had, from the document's start (an init
+# script: the page's CSP forbids inline scripts, not scripts the browser is told to run).
+CANVAS_WIDTHS = """(() => {
+  const widths = new Map();
+  const note = (canvas) => {
+    const seen = widths.get(canvas) ?? [];
+    if (seen.at(-1) !== canvas.width) seen.push(canvas.width);
+    widths.set(canvas, seen);
+  };
+  window.__tileCanvasWidths = () =>
+    [...widths].filter(([c]) => c.isConnected && c.closest("article.tile")).map(([, w]) => w);
+  new MutationObserver((records) => {
+    for (const record of records) {
+      if (record.target instanceof HTMLCanvasElement) note(record.target);
+      for (const node of record.addedNodes) {
+        if (!(node instanceof Element)) continue;
+        const found = node instanceof HTMLCanvasElement ? [node] : node.querySelectorAll("canvas");
+        for (const canvas of found) note(canvas);
+      }
+    }
+  }).observe(document, {
+    childList: true, subtree: true, attributes: true, attributeFilter: ["width"],
+  });
+})();"""
+
+# Transitions and animations still running on the dashboard's grid.
+GRID_ANIMATIONS = """() => document.getAnimations().filter(
+  (a) => a.playState === "running" && a.effect?.target?.closest?.(".dashboard-grid")
+).length"""
+
+# Resolves after two frames: a size change of the last frame has reached its observers.
+TWO_FRAMES = "() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))"
+
+
+def test_a_reloaded_dashboard_draws_each_chart_once_at_its_final_size(
+    app_page: Page, pageviews: int
+) -> None:
+    """Tiles laid out at a provisional width and then shrunk (or growing into place) would
+    have each chart drawn at one size and drawn again at the next."""
+    app_page.add_init_script(CANVAS_WIDTHS)
+    app_page.goto("/dashboards")
+    app_page.get_by_role("link", name="Product analytics", exact=True).click()
+    tiles_drawn(app_page, 6)
+    app_page.reload()  # from the caches, the fast path where charts meet a settling grid
+    tiles_drawn(app_page, 6)
+    wait_until(app_page, lambda: app_page.evaluate(GRID_ANIMATIONS) == 0)
+    app_page.evaluate(TWO_FRAMES)
+    widths = app_page.evaluate("window.__tileCanvasWidths()")
+    assert len(widths) >= 4
+    assert all(len(seen) == 1 for seen in widths), widths
+
+
 def test_insight_pinned_in_the_ui_stays_after_a_resize_and_a_reload(
     app_server: Server, app_page: Page, pageviews: int
 ) -> None:

@@ -3,7 +3,7 @@
 // caller puts the data in a table beside it for screen readers.
 
 import type { EChartsCoreOption } from "echarts/core";
-import { useEffect, useRef } from "react";
+import { useEffect, useLayoutEffect, useRef } from "react";
 
 import { echarts } from "./echarts";
 
@@ -25,6 +25,16 @@ export function EChart({ option, label, height, onClick }: Props) {
   const box = useRef<HTMLDivElement>(null);
   const chart = useRef<ReturnType<typeof echarts.init> | null>(null);
   const clickHandler = useRef(onClick);
+  const measured = useRef({ width: 0, height: 0 });
+
+  // The box is measured in the layout phase, where every chart of a render reads its size
+  // before any of them adds a canvas: measured while each was made, each would lay the page
+  // out again (a dashboard of 8 tiles laid it out 8 times). It has no padding: its client
+  // size is the chart's.
+  useLayoutEffect(() => {
+    const element = box.current;
+    if (element) measured.current = { width: element.clientWidth, height: element.clientHeight };
+  }, []);
 
   useEffect(() => {
     clickHandler.current = onClick;
@@ -33,7 +43,8 @@ export function EChart({ option, label, height, onClick }: Props) {
   useEffect(() => {
     const element = box.current;
     if (!element) return;
-    const instance = echarts.init(element, null, { renderer: "canvas" });
+    let { width, height } = measured.current;
+    const instance = echarts.init(element, null, { renderer: "canvas", width, height });
     chart.current = instance;
     instance.on("click", (params) => {
       const p = params as unknown as ChartClick;
@@ -41,12 +52,10 @@ export function EChart({ option, label, height, onClick }: Props) {
     });
     // The observer reports the box once at the start, at the size the chart was just made
     // at: redrawing then would draw every chart twice. Only a change of size redraws.
-    let size = `${element.clientWidth}x${element.clientHeight}`;
     const observer = new ResizeObserver(() => {
-      const now = `${element.clientWidth}x${element.clientHeight}`;
-      if (now === size) return;
-      size = now;
-      instance.resize();
+      if (element.clientWidth === width && element.clientHeight === height) return;
+      ({ clientWidth: width, clientHeight: height } = element);
+      instance.resize({ width, height });
     });
     observer.observe(element);
     return () => {

@@ -1,7 +1,7 @@
 // The chart of any insight kind, from its query and the /query/ answer: the editor draws it
 // large, a dashboard tile draws it `compact`. Clicking a point gives its ActorsQuery source.
 
-import { useMemo } from "react";
+import { memo, useMemo } from "react";
 
 import { pointActors } from "./actorsSource";
 import { cartesianOption, sankeyOption } from "./chartOptions";
@@ -43,7 +43,11 @@ function hasResults(response: unknown): boolean {
   return Array.isArray(results) || isTimeToConvert(results);
 }
 
-export function InsightViz({ query, response, compact = false, onPointClick }: InsightVizProps) {
+/**
+ * Memoized: a dashboard renders all its tiles again each time one tile's answer arrives, and
+ * a tile whose query and answer are the same objects as before has nothing new to draw.
+ */
+export const InsightViz = memo(function InsightViz({ query, response, compact = false, onPointClick }: InsightVizProps) {
   const height = compact ? "100%" : 360;
   const click = onPointClick as ((actors: ActorsSource) => void) | undefined;
   if (!hasResults(response)) return <p className="empty">No results yet.</p>;
@@ -67,7 +71,7 @@ export function InsightViz({ query, response, compact = false, onPointClick }: I
     case "HogQLQuery":
       return <SqlTable response={response as HogQLResponse} compact={compact} />;
   }
-}
+});
 
 interface BarsProps {
   query: LifecycleQuery | StickinessQuery;

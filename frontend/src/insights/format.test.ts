@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { axisLabel, breakdownLabel, formatDuration, formatNumber, pointLabel, tooltipText } from "./format";
+import { axisLabel, breakdownLabel, formatDuration, formatNumber, formatPercent, pointLabel, tooltipText } from "./format";
 
 describe("axisLabel", () => {
   it("formats each interval", () => {
@@ -21,6 +21,13 @@ describe("numbers", () => {
     expect(formatNumber(2.345)).toBe("2.35");
     expect(formatDuration(3725)).toBe("1h 2m");
     expect(formatDuration(59)).toBe("59s");
+    expect(formatPercent(12.345)).toBe("12.3%");
+  });
+  it("reads as the browser's own en-US formatting does", () => {
+    for (const value of [0, -1, 0.005, 1.005, 99.95, 1234.5678, -98765.4321, 1e21]) {
+      expect(formatNumber(value)).toBe(value.toLocaleString("en-US", { maximumFractionDigits: 2 }));
+      expect(formatPercent(value)).toBe(`${value.toLocaleString("en-US", { maximumFractionDigits: 1 })}%`);
+    }
   });
   it("names special breakdown values", () => {
     expect(breakdownLabel("$$_posthog_breakdown_null_$$")).toBe("None");

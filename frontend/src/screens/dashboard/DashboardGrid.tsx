@@ -2,7 +2,7 @@
 // when narrow. A tile moves by dragging its handle (⠿) and resizes by its corner; where a
 // pointer cannot, its "Move up"/"Move down" buttons do. Every move is saved at once.
 
-import type { ReactNode } from "react";
+import { useEffect, useState, type ReactNode } from "react";
 import { Responsive, useContainerWidth, type Layout } from "react-grid-layout";
 import "react-grid-layout/css/styles.css";
 
@@ -34,7 +34,11 @@ interface Props {
 }
 
 export function DashboardGrid({ frames, onLayout, onRemove }: Props) {
-  const { width, containerRef, mounted } = useContainerWidth();
+  // Tiles are placed at the grid's measured width from the start: laid out first at the
+  // library's default width (1280 px) they shrank into place, and every chart drawn while
+  // they did was drawn again at the final size.
+  const { width, containerRef, mounted } = useContainerWidth({ measureBeforeMount: true });
+  const placed = usePlaced(mounted);
   // The grid's breakpoint, from its own width (as react-grid-layout picks the columns).
   const wide = width >= WIDE_GRID_PX;
   const sm = smLayout(frames.map((frame) => frame.tile));
@@ -50,7 +54,7 @@ export function DashboardGrid({ frames, onLayout, onRemove }: Props) {
   }
 
   return (
-    <div ref={containerRef} className="dashboard-grid">
+    <div ref={containerRef} className={placed ? "dashboard-grid placed" : "dashboard-grid"}>
       {mounted && (
         <Responsive
           width={width}
@@ -98,4 +102,21 @@ export function DashboardGrid({ frames, onLayout, onRemove }: Props) {
       )}
     </div>
   );
+}
+
+/**
+ * True two frames after the grid is first shown: from then on tiles glide when they move
+ * (dragged, resized, moved by a button); before, the library's switch from its first
+ * placement to its own positioning would slide every tile in from the corner.
+ */
+function usePlaced(mounted: boolean): boolean {
+  const [placed, setPlaced] = useState(false);
+  useEffect(() => {
+    if (!mounted || placed) return;
+    let frame = requestAnimationFrame(() => {
+      frame = requestAnimationFrame(() => setPlaced(true));
+    });
+    return () => cancelAnimationFrame(frame);
+  }, [mounted, placed]);
+  return placed;
 }
