@@ -69,9 +69,7 @@ def _jsonl(store: EventStore, source: ExportSource, on_rows: OnRows) -> Iterator
             for name in source.columns
         ]
         line = "concat('{', " + ", ',', ".join(fields) + ", '}')"
-        lines = ExportSource(
-            f"SELECT {line} FROM ({source.sql})", source.params, ["line"], source.settings
-        )
+        lines = source.wrapped(line, ["line"])
         for block in _blocks(store, lines, "TSVRaw"):
             on_rows(_lines(block))
             yield block
@@ -106,9 +104,11 @@ def _parquet(store: EventStore, source: ExportSource, on_rows: OnRows) -> Iterat
 
 
 def _blocks(store: EventStore, source: ExportSource, output: str) -> Iterator[bytes]:
-    for block in store.stream(source.sql, source.params, output=output, settings=source.settings):
-        if block:
-            yield block
+    """The blocks of every query of the source (one, or one per time window), in order."""
+    for sql, params in source.queries():
+        for block in store.stream(sql, params, output=output, settings=source.settings):
+            if block:
+                yield block
 
 
 def _lines(block: bytes) -> int:
