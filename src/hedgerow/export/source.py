@@ -37,7 +37,7 @@ EVENT_COLUMNS = (
 _ISO = "'%Y-%m-%dT%H:%i:%S.%fZ'"
 JSON_COLUMNS = frozenset({"properties", "person_properties"})
 # Events per window of an events export (an hour with more is a window of its own).
-WINDOW_ROWS = 32_768
+WINDOW_ROWS = 16_384
 _WINDOW = (
     "timestamp >= toDateTime64({export_from:Int64}, 6, 'UTC') "
     "AND timestamp < toDateTime64({export_to:Int64}, 6, 'UTC')"
