@@ -55,6 +55,7 @@ from hedgerow.intake.log import IntakeLog
 from hedgerow.intake.pressure import DiskSpace
 from hedgerow.intake.sqlite import SqliteIntakeLog
 from hedgerow.lifecycle.control import new_token
+from hedgerow.lifecycle.job_audit import erasure_finished, retention_deleted
 from hedgerow.lifecycle.jobs import ErasureJobs
 from hedgerow.lifecycle.retention import RetentionRunner
 from hedgerow.lifecycle.runner import ErasureRunner
@@ -197,9 +198,14 @@ def build_components(settings: Settings) -> Components:
         worker,
         intake,
         clear_cache=result_cache.clear,
+        on_finished=erasure_finished(audit_log, catalog, SYSTEM),
     )
     retention = RetentionRunner(
-        catalog, events, settings.storage.retention_interval, clear_cache=result_cache.clear
+        catalog,
+        events,
+        settings.storage.retention_interval,
+        clear_cache=result_cache.clear,
+        on_deleted=retention_deleted(audit_log, SYSTEM),
     )
     gc.set_threshold(*GC_THRESHOLDS)
     gc.freeze()

@@ -226,7 +226,8 @@ def test_rejected_rows_are_reported_with_their_line_and_reason(tmp_path: Path) -
         # Beside the running server the import refuses and changes nothing.
         again = hedgerow("import", str(source), "--restart", "--project", "1",
                          "--data-dir", str(server.data_dir), "--no-progress")  # fmt: skip
-        assert again.returncode == 2 and "cannot open the event store" in again.stderr
+        assert again.returncode == 2 and "cannot run while `hedgerow serve`" in again.stderr
+        assert f"`POST {server.url}/batch/`" in again.stderr
         assert len(server.events(after="2026-10-01")) == 4
     finally:
         server.stop()

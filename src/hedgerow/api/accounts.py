@@ -174,11 +174,17 @@ class AccountsApi:
         audit_as(request, actor, organization, "sign_in_failed", "User", item, reason=reason, ip=ip)
 
     async def logout(self, request: Request) -> Response:
-        """End the session (if any) on the server and clear both cookies."""
+        """End the session (if any) on the server and clear both cookies; a session ended is
+        recorded (`signed_out`), a request without one records nothing."""
         found = session_of(request)
         if found is not None and not request.headers.get("authorization"):
             check_csrf(request, found[1])
             self.sessions.end(found[0])
+            user = self.users.by_id(found[1].user_id)
+            if user is not None:
+                ip = client_ip(request, self.trust_forwarded_for)
+                actor, organization = user_actor(user), user.organization_id
+                audit_as(request, actor, organization, "signed_out", "User", user.id, ip=ip)
         response = json_answer(SignedOut())
         clear_session_cookies(response, secure=self.secure_cookies)
         return response

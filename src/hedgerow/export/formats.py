@@ -31,10 +31,12 @@ MEDIA_TYPES = {
     "parquet": "application/vnd.apache.parquet",
 }
 OnRows = Callable[[int], None]
+NO_STATISTICS = frozenset({"properties", "person_properties", "elements_chain"})
 # Rows per block the store hands over (ClickHouse's max_block_size): what sits in memory.
 # 65,536 (ClickHouse's default) took ~850 MiB at its peak on events with 400-byte properties,
-# 8,192 ~480 MiB (docs/benchmarks.md).
-BLOCK_ROWS = 8_192
+# 8,192 ~480 MiB; on ten million events 4,096 (with windows of 16,384 events) kept the peak
+# at 473 MiB where 8,192 (windows of 32,768) reached 569 (docs/benchmarks.md).
+BLOCK_ROWS = 4_096
 
 
 def export_bytes(
@@ -69,9 +71,7 @@ def _jsonl(store: EventStore, source: ExportSource, on_rows: OnRows) -> Iterator
             for name in source.columns
         ]
         line = "concat('{', " + ", ',', ".join(fields) + ", '}')"
-        lines = ExportSource(
-            f"SELECT {line} FROM ({source.sql})", source.params, ["line"], source.settings
-        )
+        lines = source.wrapped(line, ["line"])
         for block in _blocks(store, lines, "TSVRaw"):
             on_rows(_lines(block))
             yield block
@@ -88,13 +88,18 @@ def _jsonl(store: EventStore, source: ExportSource, on_rows: OnRows) -> Iterator
 
 def _parquet(store: EventStore, source: ExportSource, on_rows: OnRows) -> Iterator[bytes]:
     """One row group per block: gathering 65,536 rows per group cost ~80 MiB more at the
-    peak on the memory test's events, for a file no smaller."""
+    peak on the memory test's events, for a file no smaller. The file's footer keeps every
+    row group's statistics until it is written: none for the JSON columns (their min and max
+    say nothing, and each can be kilobytes)."""
     sink = _Drain()
     writer: pq.ParquetWriter | None = None
+    statistics = [c for c in source.columns if c not in NO_STATISTICS]
     for block in _blocks(store, source, "ArrowStream"):
         table = pa.ipc.open_stream(block).read_all().rename_columns(source.columns)
         if writer is None:
-            writer = pq.ParquetWriter(sink, table.schema, compression="zstd")
+            writer = pq.ParquetWriter(
+                sink, table.schema, compression="zstd", write_statistics=statistics
+            )
         writer.write_table(table)
         on_rows(table.num_rows)
         yield sink.take()
@@ -106,9 +111,11 @@ def _parquet(store: EventStore, source: ExportSource, on_rows: OnRows) -> Iterat
 
 
 def _blocks(store: EventStore, source: ExportSource, output: str) -> Iterator[bytes]:
-    for block in store.stream(source.sql, source.params, output=output, settings=source.settings):
-        if block:
-            yield block
+    """The blocks of every query of the source (one, or one per time window), in order."""
+    for sql, params in source.queries():
+        for block in store.stream(sql, params, output=output, settings=source.settings):
+            if block:
+                yield block
 
 
 def _lines(block: bytes) -> int:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import orjson
 
+from hedgerow.audit import CLI, AuditLog
 from hedgerow.imports.checkpoint import CheckpointFile
 from hedgerow.imports.readers import (
     IMPORT_FORMATS,
@@ -30,6 +31,7 @@ from hedgerow.settings import Settings, SettingsError
 if TYPE_CHECKING:
     from hedgerow.imports.runner import FileSummary
     from hedgerow.imports.stores import ImportStores
+    from hedgerow.projects import ProjectCatalog
 
 
 def add_import_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -93,7 +95,6 @@ def _readers(args: argparse.Namespace, mapping: dict[str, str]) -> list[RowReade
 
 
 def run_import(args: argparse.Namespace) -> int:
-    from hedgerow.imports.runner import drain
     from hedgerow.imports.stores import open_import_stores
     from hedgerow.processes import SplitRefused
     from hedgerow.projects import ProjectCatalog
@@ -112,30 +113,75 @@ def run_import(args: argparse.Namespace) -> int:
         return 1
     catalog = ProjectCatalog(data_dir / "meta.sqlite3")
     try:
-        if catalog.by_id(args.project) is None:
+        project = catalog.by_id(args.project)
+        if project is None:
             print(
                 f"hedgerow: no project {args.project} in {data_dir} (start the server once, "
                 "or `hedgerow project create`)",
                 file=sys.stderr,
             )
             return 1
-        stores = open_import_stores(settings, catalog)
-    except SplitRefused as exc:
-        print(f"hedgerow: {exc}", file=sys.stderr)
-        return 2
+        try:
+            stores = open_import_stores(settings, catalog)
+        except SplitRefused as exc:
+            print(f"hedgerow: {exc}", file=sys.stderr)
+            return 2
+        log = AuditLog(data_dir / "meta.sqlite3")  # an import is for embedded installations
+        try:
+            try:
+                summaries = _import_all(args, stores, readers, data_dir, catalog, log)
+            finally:
+                stores.close()
+            log.record(
+                CLI,
+                "import_run",
+                "Import",
+                project_id=project.id,
+                organization_id=project.organization_id,
+                files=[reader.path.name for reader in readers],
+                **summaries,
+            )
+        finally:
+            log.close()
     finally:
         catalog.close()
-    try:
-        drain(stores)  # what an interrupted import appended: not counted as this one's
-        before = stores.state.outcomes(args.project)
-        for reader in readers:
-            _print_summary(_import_file(args, stores, reader, data_dir))
-        stores.worker.between_batches(lambda: None).result()  # person mirror published
-        after = stores.state.outcomes(args.project)
-    finally:
-        stores.close()
-    _print_outcomes(before, after)
     return 0
+
+
+def _import_all(
+    args: argparse.Namespace,
+    stores: ImportStores,
+    readers: list[RowReader],
+    data_dir: Path,
+    catalog: ProjectCatalog,
+    log: AuditLog,
+) -> dict[str, int]:
+    """Every file in turn, after what an interrupted import appended and the erasure jobs a
+    stopped server left; the counts of the audit log's `import_run` entry."""
+    from hedgerow.imports.runner import drain
+    from hedgerow.lifecycle.job_audit import erasure_finished
+
+    stores.erasure.on_finished = erasure_finished(log, catalog, CLI)
+    drain(stores)  # what an interrupted import appended: not counted as this one's
+    for job in stores.erasure.finish_pending():  # before any row of the files
+        print(
+            f"hedgerow: finished erasure job {job.id} (left unfinished by a stopped server) "
+            "before importing",
+            file=sys.stderr,
+        )
+    before = stores.state.outcomes(args.project)
+    totals = {"rows": 0, "sent": 0, "stored_already": 0, "rejected": 0}
+    for reader in readers:
+        summary = _import_file(args, stores, reader, data_dir)
+        _print_summary(summary)
+        totals["rows"] += summary.rows
+        totals["sent"] += summary.appended
+        totals["stored_already"] += summary.already_stored
+        totals["rejected"] += summary.rejected
+    stores.worker.between_batches(lambda: None).result()  # person mirror published
+    after = stores.state.outcomes(args.project)
+    stored, discarded = _print_outcomes(before, after)
+    return {**totals, "stored": stored, "discarded": sum(discarded.values())}
 
 
 def _import_file(
@@ -177,7 +223,10 @@ def _print_summary(summary: FileSummary) -> None:
         print(f"  columns read past (map them with --map): {names}", file=sys.stderr)
 
 
-def _print_outcomes(before: dict[str, object], after: dict[str, object]) -> None:
+def _print_outcomes(
+    before: dict[str, object], after: dict[str, object]
+) -> tuple[int, dict[str, int]]:
+    """Print what ingestion did with this import's events; (stored, discarded by reason)."""
     stored = int(str(after["stored"])) - int(str(before["stored"]))
     old = before["discarded"]
     new = after["discarded"]
@@ -188,3 +237,4 @@ def _print_outcomes(before: dict[str, object], after: dict[str, object]) -> None
         details = ", ".join(f"{reason}: {n:,}" for reason, n in sorted(discarded.items()))
         line += f", {sum(discarded.values()):,} discarded ({details}; see the ingestion warnings)"
     print(line, file=sys.stderr)
+    return stored, discarded

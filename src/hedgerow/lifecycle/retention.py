@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from hedgerow.capture.normalize import format_timestamp
-from hedgerow.projects import ProjectCatalog
+from hedgerow.projects import Project, ProjectCatalog
 from hedgerow.store import deletes
 from hedgerow.store.chdb import ChdbEventStore
 
@@ -49,12 +49,14 @@ class RetentionRunner:
         interval: float,
         clock: Callable[[], float] = time.time,
         clear_cache: Callable[[int], object] | None = None,
+        on_deleted: Callable[[Project, RetentionRun], object] | None = None,
     ) -> None:
         self.catalog = catalog
         self.events = events
         self.interval = interval
         self.clock = clock
         self.clear_cache = clear_cache  # cached insight results of a project that lost events
+        self.on_deleted = on_deleted  # the audit log's `retention_deleted`
         self.last_runs: dict[int, RetentionRun] = {}
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -94,7 +96,10 @@ class RetentionRunner:
             moment = datetime.fromtimestamp(now - project.retention_days * DAY, UTC)
             cutoff = format_timestamp(moment)
             deleted[project.id] = deletes.delete_older_than(self.events, project.id, cutoff)
-            if deleted[project.id] and self.clear_cache is not None:
+            run = RetentionRun(now, cutoff, deleted[project.id])
+            self.last_runs[project.id] = run
+            if run.deleted and self.clear_cache is not None:
                 self.clear_cache(project.id)
-            self.last_runs[project.id] = RetentionRun(now, cutoff, deleted[project.id])
+            if run.deleted and self.on_deleted is not None:
+                self.on_deleted(project, run)
         return deleted

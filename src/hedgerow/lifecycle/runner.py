@@ -15,7 +15,8 @@
    in 1 (every event captured before the erasure has then been dropped), then lift the
    tombstones.
 4. Insight results cached for the project are cleared (when a cache is wired in), the plan
-   (which names the persons) is emptied, and the job is `done`.
+   (which names the persons) is emptied, the job is `done` and `on_finished` is told (the
+   audit log's `erasure_finished`).
 
 Each phase records its progress in the job (`jobs.py`) and is safe to repeat, so a job a
 restart interrupted goes on from the phase, person or partition it reached.
@@ -55,6 +56,7 @@ class ErasureRunner:
         worker: IngestionWorker,
         intake: IntakeLog,
         clear_cache: Callable[[int], object] | None = None,
+        on_finished: Callable[[ErasureJob], object] | None = None,
     ) -> None:
         self.jobs = jobs
         self.persons = persons
@@ -62,6 +64,7 @@ class ErasureRunner:
         self.worker = worker
         self.intake = intake
         self.clear_cache = clear_cache
+        self.on_finished = on_finished
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -124,7 +127,21 @@ class ErasureRunner:
             job.phase, job.status, job.progress = "done", DONE, 1.0
             job.finished_at = time.time()
             self.jobs.save(job)
+            if self.on_finished is not None:
+                self.on_finished(job)
         return True
+
+    def finish_pending(self) -> list[ErasureJob]:
+        """Carry every unfinished job to its end now, in this thread (what `hedgerow import`
+        does before it imports: a job a stopped server left must not let the import store
+        events of the persons it erases). The worker must be running: the draining phase
+        waits for it."""
+        finished = []
+        for job in self.jobs.unfinished():
+            while not self.advance(job):
+                time.sleep(DRAIN_POLL_SECONDS)
+            finished.append(job)
+        return finished
 
     # -- the phases --------------------------------------------------------------------
 

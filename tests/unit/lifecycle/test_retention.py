@@ -61,7 +61,14 @@ def test_events_past_the_period_go_and_the_rest_stay(tmp_path: Path) -> None:
         _insert(events, kept.id, ages)
         _insert(events, limited.id, ages)
         clock = [NOW.timestamp()]
-        runner = RetentionRunner(catalog, events, 3600, clock=lambda: clock[0])
+        told: list[tuple[int, int]] = []  # (project, deleted) as the audit log hears it
+        runner = RetentionRunner(
+            catalog,
+            events,
+            3600,
+            clock=lambda: clock[0],
+            on_deleted=lambda project, run: told.append((project.id, run.deleted)),
+        )
 
         assert runner.enforce() == {limited.id: 3}
         assert _ages(events, limited.id) == [29, 10, 0]
@@ -75,6 +82,7 @@ def test_events_past_the_period_go_and_the_rest_stay(tmp_path: Path) -> None:
         clock[0] += 1 * 86_400  # a day later the 29.5-day-old event is past 30 days
         assert runner.enforce() == {limited.id: 1}
         assert _ages(events, limited.id) == [10, 0]
+        assert told == [(limited.id, 3), (limited.id, 1)]  # a run deleting nothing: not told
 
         catalog.update_project(limited.id, retention_days=None)
         clock[0] += 100 * 86_400

@@ -36,6 +36,13 @@ describe("the activity log's entries", () => {
       "Deleted an action (Action 7)",
     );
     expect(activityText(entry({ activity: "export_run", item_id: null }))).toBe("Exported events");
+    expect(activityText(entry({ activity: "import_run", scope: "Import", item_id: null }))).toBe(
+      "Imported events",
+    );
+    expect(activityText(entry({ activity: "erasure_finished", scope: "ErasureJob", item_id: "5" }))).toBe(
+      "Finished an erasure (ErasureJob 5)",
+    );
+    expect(activityText(entry({ activity: "signed_out", scope: "User", item_id: null }))).toBe("Signed out");
     expect(activityText(entry({ activity: "something_new", item_id: null }))).toBe("something_new");
   });
 

@@ -29,6 +29,7 @@ export function actorText(entry: ActivityEntry): string {
 
 const WHAT: Record<string, string> = {
   signed_in: "Signed in",
+  signed_out: "Signed out",
   sign_in_failed: "Failed to sign in",
   user_created: "Created a user",
   password_changed: "Changed a password",
@@ -40,7 +41,10 @@ const WHAT: Record<string, string> = {
   action_updated: "Changed an action",
   action_deleted: "Deleted an action",
   person_erased: "Erased a person",
+  erasure_finished: "Finished an erasure",
+  retention_deleted: "Deleted events past the retention period",
   export_run: "Exported events",
+  import_run: "Imported events",
 };
 
 /** What happened, in words (an unknown activity as it is named). */
