@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,18 @@ import httpx
 
 TOKEN = "phc_test_token_1"
 API_KEY = "phx_test_key_1"
+
+
+def poll(read: Callable[[], Any], done: Callable[[Any], bool], timeout: float = 60) -> Any:
+    """`read()` again every 0.1 s until `done` holds for its value (which is returned);
+    fails with the last value after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    value = read()
+    while not done(value):
+        assert time.monotonic() < deadline, f"timed out; last: {value}"
+        time.sleep(0.1)
+        value = read()
+    return value
 
 
 def free_port() -> int:

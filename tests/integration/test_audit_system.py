@@ -5,30 +5,18 @@ with their counts and without naming the person."""
 
 from __future__ import annotations
 
-import time
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from server import TOKEN, Server
+from server import TOKEN, Server, poll
 
 EMAIL = "owner@example.com"
 PASSWORD = "correct horse battery"
 NOW = datetime.now(UTC).replace(microsecond=0)
-
-
-def _poll(read: Callable[[], Any], done: Callable[[Any], bool], timeout: float = 60) -> Any:
-    deadline = time.monotonic() + timeout
-    value = read()
-    while not done(value):
-        assert time.monotonic() < deadline, f"timed out; last: {value}"
-        time.sleep(0.1)
-        value = read()
-    return value
 
 
 def _entries(client: httpx.Client, path: str, activity: str) -> list[dict[str, Any]]:
@@ -77,13 +65,13 @@ def test_sign_out_and_the_servers_own_jobs_are_recorded(tmp_path: Path) -> None:
         answer = httpx.post(server.url + "/batch/", json={"api_key": TOKEN, "batch": batch})
         assert answer.status_code == 200, answer.text
         since = (NOW - timedelta(days=500)).isoformat()
-        _poll(lambda: len(server.events(after=since)), lambda n: n == 4)
+        poll(lambda: len(server.events(after=since)), lambda n: n == 4)
 
         # Retention: one entry for the run that deleted the two old events.
         with server.api() as client:
             changed = client.patch("/api/projects/1/", json={"retention_days": 30})
             assert changed.status_code == 200, changed.text
-        [retention] = _poll(
+        [retention] = poll(
             lambda: _project_entries(server, "retention_deleted"),
             lambda found: len(found) == 1,
         )
@@ -103,7 +91,7 @@ def test_sign_out_and_the_servers_own_jobs_are_recorded(tmp_path: Path) -> None:
             job = client.delete(
                 f"/api/projects/1/persons/{person['id']}/", params={"delete_events": "true"}
             ).json()
-        [finished] = _poll(
+        [finished] = poll(
             lambda: _project_entries(server, "erasure_finished"),
             lambda found: len(found) == 1,
         )

@@ -5,15 +5,13 @@ from those."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from server import TOKEN, Server
+from server import TOKEN, Server, poll
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -21,16 +19,6 @@ NOW = datetime.now(UTC).replace(microsecond=0)
 def _send(server: Server, events: list[dict[str, Any]], token: str = TOKEN) -> None:
     response = httpx.post(server.url + "/batch/", json={"api_key": token, "batch": events})
     assert response.status_code == 200, response.text
-
-
-def _poll(read: Callable[[], Any], done: Callable[[Any], bool], timeout: float = 30) -> Any:
-    deadline = time.monotonic() + timeout
-    value = read()
-    while not done(value):
-        assert time.monotonic() < deadline, f"timed out; last: {value}"
-        time.sleep(0.1)
-        value = read()
-    return value
 
 
 def _usage(server: Server, project: int = 1, key: str | None = None) -> dict[str, Any]:
@@ -57,8 +45,8 @@ def test_retention_deletes_old_events_of_that_project_only(tmp_path: Path) -> No
         ]
         _send(server, batch)
         _send(server, batch, other_token)
-        _poll(lambda: _usage(server)["events"], lambda n: n == 4)
-        _poll(lambda: _usage(server, other, other_key)["events"], lambda n: n == 4)
+        poll(lambda: _usage(server)["events"], lambda n: n == 4, timeout=30)
+        poll(lambda: _usage(server, other, other_key)["events"], lambda n: n == 4, timeout=30)
         usage = _usage(server)
         assert usage["persons"] == 1 and usage["event_bytes"] > 0
         assert usage["oldest_event"].startswith((NOW - timedelta(days=400)).strftime("%Y-%m-%d"))
@@ -70,7 +58,9 @@ def test_retention_deletes_old_events_of_that_project_only(tmp_path: Path) -> No
         changed = _patch(server, {"retention_days": 30})
         assert changed.status_code == 200 and changed.json()["retention_days"] == 30
 
-        usage = _poll(lambda: _usage(server), lambda u: u["retention_last_run_at"] is not None)
+        usage = poll(
+            lambda: _usage(server), lambda u: u["retention_last_run_at"] is not None, timeout=30
+        )
         assert usage["retention_last_deleted"] == 2 and usage["events"] == 2
         assert usage["oldest_event"].startswith((NOW - timedelta(days=20)).strftime("%Y-%m-%d"))
         assert sorted(e["event"] for e in server.events()) == ["recent", "today"]
@@ -108,7 +98,7 @@ def test_redacted_properties_are_removed_from_later_events_and_persons(tmp_path:
         _send(server, [event("after")])
         server.wait_ingested(2)
 
-        _poll(lambda: len(server.events()), lambda n: n == 2)
+        poll(lambda: len(server.events()), lambda n: n == 2, timeout=30)
         stored = {e["distinct_id"]: e for e in server.events()}
         assert stored["before"]["properties"]["email"] == "before@example.com"
         assert "$ip" in stored["before"]["properties"]

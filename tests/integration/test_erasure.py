@@ -4,16 +4,14 @@ finds a trace of them, and every other person's counts stay as they were."""
 
 from __future__ import annotations
 
-import time
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from server import TOKEN, Server
+from server import TOKEN, Server, poll
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 ALICE_IDS = ["XYZ", "alice@example.com", "alice-laptop"]
@@ -38,16 +36,6 @@ def _event(name: str, distinct_id: str, minutes_ago: int, **properties: Any) -> 
 def _send(server: Server, events: list[dict[str, Any]]) -> None:
     response = httpx.post(server.url + "/batch/", json={"api_key": TOKEN, "batch": events})
     assert response.status_code == 200, response.text
-
-
-def _poll(read: Callable[[], Any], done: Callable[[Any], bool], timeout: float = 60) -> Any:
-    deadline = time.monotonic() + timeout
-    value = read()
-    while not done(value):
-        assert time.monotonic() < deadline, f"timed out; last: {value}"
-        time.sleep(0.1)
-        value = read()
-    return value
 
 
 def _hogql(server: Server, sql: str) -> list[list[Any]]:
@@ -140,7 +128,7 @@ def test_erasure_leaves_no_trace_and_others_unchanged(tmp_path: Path) -> None:
     ).start()
     try:
         alice_uuids = _dataset(server)
-        _poll(lambda: server.status(), lambda s: s["received"] == 13 and s["queued"] == 0)
+        poll(lambda: server.status(), lambda s: s["received"] == 13 and s["queued"] == 0)
         assert server.status()["buffered"] >= 1  # alice's backend sign-up (and carol's)
         alice = _person_id(server, "XYZ")
         assert alice is not None and _person_id(server, "alice-laptop") == alice
@@ -157,7 +145,7 @@ def test_erasure_leaves_no_trace_and_others_unchanged(tmp_path: Path) -> None:
 
         # Alice's erasure, while one more of her events waits in the intake log.
         pause.touch()
-        _poll(lambda: server.status(), lambda s: s["paused"])
+        poll(lambda: server.status(), lambda s: s["paused"])
         late = _event("$pageview", "alice-laptop", 1, **{"$device_id": "alice-laptop"})
         _send(server, [late])
         with server.api() as client:
@@ -167,18 +155,18 @@ def test_erasure_leaves_no_trace_and_others_unchanged(tmp_path: Path) -> None:
         assert response.status_code == 202, response.text
         job = response.json()
         assert job["delete_events"] is True and job["persons"] == 1
-        job = _poll(lambda: _job(server, job["id"]), lambda j: j["phase"] == "draining")
+        job = poll(lambda: _job(server, job["id"]), lambda j: j["phase"] == "draining")
         assert job["distinct_ids"] == 3 and job["events_deleted"] >= 6
 
         # A restart in the middle: the job goes on, and still drops the late event.
         server.kill()
         server.start()
         pause.unlink()
-        job = _poll(lambda: _job(server, job["id"]), lambda j: j["status"] == "done")
+        job = poll(lambda: _job(server, job["id"]), lambda j: j["status"] == "done")
         assert job["progress"] == 1.0 and job["error"] is None
 
         # The buffer lets the others' held events go (carol's purchase waited for no one).
-        status = _poll(lambda: server.status(), lambda s: s["buffered"] == 0, timeout=90)
+        status = poll(lambda: server.status(), lambda s: s["buffered"] == 0, timeout=90)
         assert status["discarded"].get("person_erased", 0) >= 1
 
         # No trace of alice anywhere.
@@ -220,13 +208,13 @@ def test_erasure_leaves_no_trace_and_others_unchanged(tmp_path: Path) -> None:
         # A new event of an erased distinct id makes a new person, with only that event.
         fresh = _event("$pageview", "alice@example.com", 0, **{"$device_id": "alice@example.com"})
         _send(server, [fresh])
-        _poll(lambda: _person_id(server, "alice@example.com"), lambda p: p is not None)
+        poll(lambda: _person_id(server, "alice@example.com"), lambda p: p is not None)
         with server.api() as client:
             person = client.get(
                 "/api/projects/1/persons/", params={"distinct_id": "alice@example.com"}
             ).json()["results"][0]
         assert person["distinct_ids"] == ["alice@example.com"] and person["properties"] == {}
-        stored = _poll(lambda: server.events(personId=person["id"]), lambda found: found != [])
+        stored = poll(lambda: server.events(personId=person["id"]), lambda found: found != [])
         assert [e["uuid"] for e in stored] == [fresh["uuid"]]
     finally:
         server.stop()
@@ -245,7 +233,7 @@ def test_bulk_delete_by_property_and_refusals(tmp_path: Path) -> None:
                 for n, plan in enumerate(["trial", "pro", "trial", "free", "trial"])
             ],
         )
-        _poll(lambda: [_person_id(server, f"user-{n}") for n in range(5)], lambda p: None not in p)
+        poll(lambda: [_person_id(server, f"user-{n}") for n in range(5)], lambda p: None not in p)
         other_project, _, other_key = server.create_project("Other")
         victim = _person_id(server, "user-0")
         with server.api(other_key) as client:
@@ -307,7 +295,7 @@ def test_bulk_delete_by_property_and_refusals(tmp_path: Path) -> None:
             assert response.status_code == 202, response.text
             job = response.json()
             assert job["persons"] == 2 and job["delete_events"] is False
-        job = _poll(lambda: _job(server, job["id"]), lambda j: j["status"] == "done")
+        job = poll(lambda: _job(server, job["id"]), lambda j: j["status"] == "done")
         assert job["distinct_ids"] == 2 and job["events_deleted"] == 0
         left = [n for n in range(5) if _person_id(server, f"user-{n}") is not None]
         assert left == [1, 3, 4]
@@ -329,14 +317,14 @@ def test_bulk_delete_of_hundreds_with_their_events(tmp_path: Path) -> None:
             for n in range(240)
         ]
         _send(server, events)
-        _poll(lambda: len(server.events()), lambda n: n == 240)
+        poll(lambda: len(server.events()), lambda n: n == 240)
         with server.api() as client:
             response = client.post(
                 "/api/projects/1/persons/bulk_delete/",
                 json={"properties": [{"key": "cohort", "value": "a"}], "delete_events": True},
             )
         assert response.status_code == 202, response.text
-        job = _poll(lambda: _job(server, response.json()["id"]), lambda j: j["status"] == "done")
+        job = poll(lambda: _job(server, response.json()["id"]), lambda j: j["status"] == "done")
         assert (job["persons"], job["distinct_ids"], job["events_deleted"]) == (230, 230, 230)
         assert sorted(e["distinct_id"] for e in server.events()) == [
             f"bulk-{n}" for n in sorted(range(230, 240), key=str)

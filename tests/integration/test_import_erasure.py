@@ -7,9 +7,7 @@ project's "discard client IP data", and records its run and the job in the audit
 from __future__ import annotations
 
 import json
-import time
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,7 +15,7 @@ from typing import Any
 import httpx
 from import_data import hedgerow, import_files
 
-from server import TOKEN, Server
+from server import TOKEN, Server, poll
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -35,16 +33,6 @@ def _event(name: str, distinct_id: str, minutes_ago: int, **properties: Any) -> 
 def _send(server: Server, events: list[dict[str, Any]]) -> None:
     response = httpx.post(server.url + "/batch/", json={"api_key": TOKEN, "batch": events})
     assert response.status_code == 200, response.text
-
-
-def _poll(read: Callable[[], Any], done: Callable[[Any], bool], timeout: float = 60) -> Any:
-    deadline = time.monotonic() + timeout
-    value = read()
-    while not done(value):
-        assert time.monotonic() < deadline, f"timed out; last: {value}"
-        time.sleep(0.1)
-        value = read()
-    return value
 
 
 def _sql(server: Server, sql: str) -> list[list[Any]]:
@@ -78,8 +66,8 @@ def test_an_import_finishes_the_erasure_a_stopped_server_left(tmp_path: Path) ->
     source.write_text("".join(json.dumps(e) + "\n" for e in (bob_again, carl)))
     try:
         _send(server, [_event("$pageview", "alice", 30), bob])
-        _poll(lambda: _count(server, "SELECT count() FROM events"), lambda n: n == 2)
-        [alice] = _poll(lambda: _persons(server, "alice"), lambda found: len(found) == 1)
+        poll(lambda: _count(server, "SELECT count() FROM events"), lambda n: n == 2)
+        [alice] = poll(lambda: _persons(server, "alice"), lambda found: len(found) == 1)
         with server.api() as client:
             changed = client.patch("/api/projects/1/", json={"anonymize_ips": True})
             assert changed.status_code == 200, changed.text
@@ -87,16 +75,16 @@ def test_an_import_finishes_the_erasure_a_stopped_server_left(tmp_path: Path) ->
         # Alice's erasure, while one more of her events (captured before it) waits in the
         # intake log: the job stays in its draining phase as long as ingestion is paused.
         pause.touch()
-        _poll(server.status, lambda s: s["paused"])
+        poll(server.status, lambda s: s["paused"])
         _send(server, [_event("$pageview", "alice", 1)])
-        _poll(server.status, lambda s: s["queued"] == 1)
+        poll(server.status, lambda s: s["queued"] == 1)
         with server.api() as client:
             answer = client.delete(
                 f"/api/projects/1/persons/{alice['id']}/", params={"delete_events": "true"}
             )
             assert answer.status_code == 202, answer.text
             job_url = f"/api/projects/1/erasures/{answer.json()['id']}/"
-            job = _poll(lambda: client.get(job_url).json(), lambda j: j["phase"] == "draining")
+            job = poll(lambda: client.get(job_url).json(), lambda j: j["phase"] == "draining")
 
         # Beside the running server the import refuses, names the alternatives, stores nothing.
         refused = hedgerow("import", str(source), "--project", "1",
