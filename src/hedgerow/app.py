@@ -68,6 +68,7 @@ from hedgerow.store.events import QueryFailed, QueryLimits
 from hedgerow.store.upgrades import upgrade_stores
 from hedgerow.web.app_routes import app_routes
 from hedgerow.web.routes import web_routes
+from hedgerow.web_analytics.daily_chore import WebDailyChore
 
 log = logging.getLogger(__name__)
 
@@ -101,8 +102,10 @@ class Components:
     erasure: ErasureRunner
     retention: RetentionRunner
     audit_log: AuditLog
+    web_daily: WebDailyChore  # builds the web analytics pre-aggregate
 
     def close(self) -> None:
+        self.web_daily.stop()
         self.retention.stop()
         self.erasure.stop()
         self.worker.stop()
@@ -214,6 +217,7 @@ def build_components(settings: Settings) -> Components:
         erasure,
         retention,
         audit_log,
+        WebDailyChore(catalog, events, settings.storage.web_aggregate_interval),
     )
 
 
@@ -378,6 +382,7 @@ def create_app(components: Components, *, capture_and_ingest: bool = True) -> St
             components.worker.start()
             components.erasure.start()
             components.retention.start()
+            components.web_daily.start()
         try:
             yield
         finally:
