@@ -1,7 +1,7 @@
 """Every query of the `/web` screen on 10M events, each beside hand-written ClickHouse SQL
 over the raw events doing the same work, in one run; and the pre-aggregate's build time.
 
-The data: `--generate N` makes a web dataset of N events in --data-dir (`bench/web_data.py`:
+The data: `--generate N` makes a web dataset of N events in --data-dir (`bench/web_generate.py`:
 sessions with paths, hosts, referrers, UTM values, devices and places over the 90 days
 before now, so today is a partial day), or an existing `bench/analytics.py` directory is
 read (it lacks paths, referrers, UTM values and places). Opening a directory writes to it:
@@ -47,7 +47,7 @@ from hedgerow.store.schema import DATABASE, quote_string, text_form_expression
 from hedgerow.store.web_daily_schema import forget_days
 from hedgerow.web_analytics.daily_chore import WebDailyBuilder
 from insights import load_average, timed, wait_for_mutations
-from web_data import generate
+from web_generate import generate
 
 EV = f"{DATABASE}.events"
 DAYS = 7
