@@ -344,6 +344,11 @@ class ChdbEventStore:
             elapsed = time.monotonic() - began
             log_slow_query(log, self._limits, elapsed, sql, statistics, failed)
 
+    def _export_sql(self, sql: str, settings: Mapping[str, SettingValue] | None) -> str:
+        """An export's statement: only the memory limit holds (no row, byte or time limit)."""
+        limits = {k: v for k, v in self._limit_settings.items() if k == "max_memory_usage"}
+        return sql + settings_clause({**limits, **(settings or {})})
+
     def stream(
         self,
         sql: str,
@@ -354,8 +359,7 @@ class ChdbEventStore:
     ) -> Iterator[bytes]:
         """chDB's streaming query: a block at a time, so an export of any size keeps only a
         block or so in memory. The connection stays checked out until the stream ends."""
-        limits = {k: v for k, v in self._limit_settings.items() if k == "max_memory_usage"}
-        sql += settings_clause({**limits, **(settings or {})})
+        sql = self._export_sql(sql, settings)
         conn = self._checkout()
         result = None
         try:

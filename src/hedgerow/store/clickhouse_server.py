@@ -26,7 +26,7 @@ import clickhouse_connect
 import pyarrow as pa
 from clickhouse_connect.driver.exceptions import ClickHouseError
 
-from hedgerow.store.chdb import ChdbEventStore, settings_clause
+from hedgerow.store.chdb import ChdbEventStore
 from hedgerow.store.chdb_limits import LIMIT_ERRORS
 from hedgerow.store.events import QueryFailed, QueryLimits, SettingValue
 from hedgerow.store.insert_rows import Statement
@@ -96,8 +96,7 @@ class ClickHouseServerEventStore(ChdbEventStore):
         """The server's streamed HTTP response, a chunk at a time (an export of any size
         keeps a chunk in memory); closing the generator closes the response, which makes the
         server cancel the query."""
-        limits = {k: v for k, v in self._limit_settings.items() if k == "max_memory_usage"}
-        sql += settings_clause({**limits, **(settings or {})})
+        sql = self._export_sql(sql, settings)
         try:
             response = self._client.raw_stream(sql, parameters=_bound(params), fmt=output)
         except ClickHouseError as exc:
