@@ -395,11 +395,13 @@ def create_app(components: Components, *, capture_and_ingest: bool = True) -> St
             components.worker.start()
             components.erasure.start()
             components.retention.start()
+        api.definitions.start_keeping_up()
         try:
             yield
         finally:
             if helpers is not None:
                 await helpers.close()
+            api.definitions.stop()
             components.close()
 
     # `hedgerow backup` finds the server by its control file (written once it listens).

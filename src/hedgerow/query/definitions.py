@@ -16,6 +16,14 @@ minutes, scan the five minutes' million events first; once that took longer than
 timeout it failed, started again on the next request with more to scan, and never caught
 up: a core busy for good and every such query timing out.)
 
+A server keeps up without requests (`start_keeping_up`): every few seconds it scans the parts
+inserted since, so parts are known before ClickHouse merges them. A merged part is then the
+sum of known parts, with no scan; one made from a part never scanned has to be scanned whole.
+Left to requests (the soak's SQL query every five minutes), the merges of those minutes had
+made parts of up to millions of rows, each scanned whole again once it took in a part not
+yet scanned: 0.9-3.8 million rows and 0.8-3.2 GB read a statement, 10-30 s, the memory of
+the largest of them kept by ClickHouse's allocator (docs/benchmarks.md, session 11).
+
 Person properties come from the persons table (current properties; `volume` counts persons),
 computed at most every few seconds.
 
@@ -44,6 +52,8 @@ SCAN_ROWS = 300_000  # rows of new parts read by one statement
 SYNC_SCAN_ROWS = 200_000  # more unscanned rows than this: SQL typing does not wait for them
 PERSON_CACHE_SECONDS = 5.0
 SKIPPED_KEYS = ("$set", "$set_once", "$unset", "$groups")
+KEEP_UP_SECONDS = 5.0  # how often a server scans new parts without a request
+BACKGROUND_SCAN_SECONDS = 600  # a scan nobody waits for is not held to the API's time limit
 
 _DATE = (
     r"^(\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)?)?"
@@ -124,6 +134,28 @@ class Definitions:
         self._parts: dict[PartKey, _Part] = {}
         self._persons: dict[int, tuple[float, TeamStats]] = {}
         self._background: threading.Thread | None = None
+        self._keeper: threading.Thread | None = None
+        self._stop = threading.Event()
+
+    def start_keeping_up(self, interval: float = KEEP_UP_SECONDS) -> None:
+        """Scan new parts every `interval` seconds from now on, without requests."""
+
+        def run() -> None:
+            while not self._stop.wait(interval):
+                try:
+                    with self._lock:
+                        self._refresh(background=True)
+                except Exception:
+                    log.warning("definitions: a scan of new parts failed", exc_info=True)
+
+        self._keeper = threading.Thread(target=run, name="definitions-keeper", daemon=True)
+        self._keeper.start()
+
+    def stop(self) -> None:
+        """Stop keeping up (before the store closes)."""
+        self._stop.set()
+        if self._keeper is not None:
+            self._keeper.join(BACKGROUND_SCAN_SECONDS)
 
     # -- events ----------------------------------------------------------------------
 
@@ -157,16 +189,17 @@ class Definitions:
             def run() -> None:
                 try:
                     with self._lock:
-                        self._refresh()
+                        self._refresh(background=True)
                 except Exception:
                     log.warning("definitions: the background scan failed", exc_info=True)
 
             self._background = threading.Thread(target=run, name="definitions", daemon=True)
             self._background.start()
 
-    def _refresh(self, most: int | None = None) -> bool:
+    def _refresh(self, most: int | None = None, *, background: bool = False) -> bool:
         """Bring the parts up to date; with `most`, only if at most that many rows need a
-        scan (False when more do, and nothing was scanned)."""
+        scan (False when more do, and nothing was scanned). A `background` scan may take
+        longer than the API's query time limit."""
         active = self.store.query(
             "SELECT name, partition_id, min_block_number, max_block_number, rows "
             "FROM system.parts WHERE database = {db:String} AND table = 'events' AND active",
@@ -197,12 +230,14 @@ class Definitions:
             return False
         try:
             for chunk in _chunks(to_scan, SCAN_ROWS):
-                kept.update(self._scan(chunk))
+                kept.update(self._scan(chunk, background))
         finally:
             self._parts = kept  # what was scanned is kept, even when a later chunk failed
         return True
 
-    def _scan(self, parts: dict[str, tuple[str, int, int, int]]) -> dict[PartKey, _Part]:
+    def _scan(
+        self, parts: dict[str, tuple[str, int, int, int]], background: bool = False
+    ) -> dict[PartKey, _Part]:
         if not parts:
             return {}
         names = ", ".join(quote_string(name) for name in parts)
@@ -218,7 +253,9 @@ class Definitions:
             ") ARRAY JOIN items AS item GROUP BY _part, team_id, source, name, kind"
         )
         found: dict[str, dict[int, TeamStats]] = {}
-        for part, team, source, name, kind, count, first, last in self.store.query(sql).rows:
+        limits = {"max_execution_time": BACKGROUND_SCAN_SECONDS} if background else None
+        counted = self.store.query(sql, settings=limits).rows
+        for part, team, source, name, kind, count, first, last in counted:
             stats = found.setdefault(part, {}).setdefault(int(team), {})
             stats.setdefault((source, name), Stat()).add(int(count), first, last, kind)
         scanned = {}

@@ -109,3 +109,43 @@ def test_sql_typing_does_not_wait_for_a_large_scan(
     assert defs.property_types(1)[("event", "plan")] == "String"
     assert len(scans) == 1  # scanned once, in the background
     del store.query
+
+
+def _known_rows(defs: Definitions) -> int:
+    return sum(part.rows for part in defs._parts.values())
+
+
+def test_a_server_keeps_up_so_merged_parts_need_no_scan(store: ChdbEventStore) -> None:
+    """Parts scanned as they arrive, with no request, make the part a merge makes of them a
+    sum of known parts. Left to requests, a merge of unscanned parts is scanned whole (in
+    the soak: parts of millions of rows, 10-30 s a statement)."""
+    defs = Definitions(store)
+    original, limits = store.query, []
+
+    def spy(sql: str, params: Any = None, **options: Any) -> Any:
+        if "_part IN" in sql:
+            limits.append(options.get("settings"))
+        return original(sql, params, **options)
+
+    store.query = spy  # type: ignore[method-assign]
+    defs.start_keeping_up(0.05)
+    try:
+        for key in ("a", "b", "c"):
+            _insert(store, key, 1)
+        deadline = time.monotonic() + 30
+        while _known_rows(defs) < 30:  # scanned without a request
+            assert time.monotonic() < deadline, "new parts were not scanned"
+            time.sleep(0.05)
+        assert limits and all(
+            s == {"max_execution_time": definitions.BACKGROUND_SCAN_SECONDS} for s in limits
+        )
+        del store.query
+        scans = _scans(store)
+        store._execute("OPTIMIZE TABLE hedgerow.events FINAL")
+        stats = defs.event_stats(1)
+        assert [len(p.teams) for p in defs._parts.values()] == [1]  # one merged part
+    finally:
+        defs.stop()
+    assert scans == []  # the merged part is the sum of the parts the keeper scanned
+    assert {name for source, name in stats if source == "event"} == {"a", "b", "c"}
+    assert stats[("", "bought")].volume == 30
