@@ -5,10 +5,15 @@ Each round drains the same events with each variant, in rotating order, on a fre
 directory: `off` (no GeoIP database, the store keeping no sessions), `on` (the shipped GeoIP
 database, sessions buffered and written every 5 s), and `per-batch` (on, but the sessions
 written with each batch, as before the buffer); `sessions` and `geoip` turn on one of the
-two (not run unless named in `--variants`). The events are appended to the intake log
+two, and `on-every-set` is `on` with GeoIP's person operations added to every event, also
+those of persons who already have the values (as before session 11), not run unless named
+in `--variants`. The events are appended to the intake log
 as capture would have (not timed), then the worker drains them (`advance` until nothing is
 left, then the last batch settles and the sessions are written); the rate is events over
-that time. The bot flag runs in every variant (it has no switch).
+that time. The bot flag runs in every variant (it has no switch). Beside the rate, the CPU
+time per event: of the whole process (every thread: the worker's, the insert thread's,
+chDB's) and of the worker thread alone (the steps and persons); on a machine shared with
+other work, CPU time scatters less than elapsed time.
 
 Events: web sessions of 1-12 events with ~22 properties as posthog-js sends them
 (`sessions_ingest.py`'s generator), `--sessions-per-hour` starting each hour (busy by
@@ -34,6 +39,7 @@ import statistics
 import tempfile
 import time
 import zlib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -44,10 +50,11 @@ from geoip import BROWSERS, public_ips
 from hedgerow.app import build_components
 from hedgerow.capture.normalize import normalize_request
 from hedgerow.geoip.database import open_geoip
+from hedgerow.ingestion.steps.geoip import geoip_step
 from hedgerow.settings import Settings
 from sessions_ingest import generate
 
-VARIANTS = ("off", "on", "per-batch", "sessions", "geoip")
+VARIANTS = ("off", "on", "per-batch", "sessions", "geoip", "on-every-set")
 
 
 def capture_events(count: int, per_hour: int) -> list[dict[str, Any]]:
@@ -82,13 +89,22 @@ def intake_payloads(events: list[dict[str, Any]], size: int = 500) -> list[tuple
     return payloads
 
 
+@dataclass(frozen=True)
+class Drained:
+    """One drain's elapsed seconds and CPU seconds (the process's, the worker thread's)."""
+
+    seconds: float
+    process_cpu: float
+    worker_cpu: float
+
+
 def drain(
     variant: str,
     payloads: list[tuple[int, bytes]],
     batch_size: int | None,
     profiler: cProfile.Profile | None = None,
-) -> float:
-    """Seconds the worker takes to ingest every payload with `variant`."""
+) -> Drained:
+    """The time the worker takes to ingest every payload with `variant`."""
     with tempfile.TemporaryDirectory(prefix="hedgerow-web-ingest-") as tmp:
         env = {
             "HEDGEROW_DATA_DIR": str(Path(tmp) / "data"),
@@ -106,16 +122,26 @@ def drain(
         store.keep_sessions = variant not in ("off", "geoip")
         if variant == "per-batch":
             store.sessions.flush_seconds = 0.0
+        if variant == "on-every-set":
+            geoip = open_geoip("")
+            assert geoip is not None
+            steps = components.worker.steps
+            steps[[name for name, _ in steps].index("geoip")] = ("geoip", geoip_step(geoip))
         for count, payload in payloads:
             components.intake.append_blocking(components.project.id, count, payload)
         worker = components.worker
         if profiler is not None:
             profiler.enable()
         started = time.perf_counter()
+        process_cpu, worker_cpu = time.process_time(), time.thread_time()
         while worker.advance():
             pass
         worker.settle()
-        took = time.perf_counter() - started
+        took = Drained(
+            time.perf_counter() - started,
+            time.process_time() - process_cpu,
+            time.thread_time() - worker_cpu,
+        )
         if profiler is not None:
             profiler.disable()
         components.close()
@@ -142,22 +168,34 @@ def main() -> None:
     print(f"GeoIP cache: {hit_rate:.1%} of {len(records):,} lookups answered from it")
     if args.profile:
         profiler = cProfile.Profile()
-        took = drain(args.profile, payloads, args.batch_size, profiler)
+        took = drain(args.profile, payloads, args.batch_size, profiler).seconds
         print(f"{args.profile}: {args.events / took:,.0f} events/s under the profiler")
         pstats.Stats(profiler).sort_stats("tottime").print_stats(40)
         return
     load_before = os.getloadavg()
-    seconds: dict[str, list[float]] = {v: [] for v in variants}
+    runs: dict[str, list[Drained]] = {v: [] for v in variants}
     for round_ in range(args.rounds):
         order = variants[round_ % len(variants) :] + variants[: round_ % len(variants)]
         for variant in order:
-            seconds[variant].append(drain(variant, payloads, args.batch_size))
-            rate = args.events / seconds[variant][-1]
-            print(f"round {round_ + 1} {variant}: {rate:,.0f} events/s", flush=True)
+            runs[variant].append(drain(variant, payloads, args.batch_size))
+            run = runs[variant][-1]
+            print(
+                f"round {round_ + 1} {variant}: {args.events / run.seconds:,.0f} events/s, "
+                f"CPU {run.process_cpu / args.events * 1e6:.0f} µs/event (worker "
+                f"{run.worker_cpu / args.events * 1e6:.0f}), load {os.getloadavg()[0]:.1f}",
+                flush=True,
+            )
     load_after = os.getloadavg()
+    seconds = {v: [r.seconds for r in runs[v]] for v in variants}
     rows = []
     for variant in variants:
         ratios = [off / t for t, off in zip(seconds[variant], seconds["off"], strict=True)]
+        cpu = [r.process_cpu / args.events * 1e6 for r in runs[variant]]
+        worker_cpu = [r.worker_cpu / args.events * 1e6 for r in runs[variant]]
+        cpu_ratios = [
+            off.process_cpu / r.process_cpu
+            for r, off in zip(runs[variant], runs["off"], strict=True)
+        ]
         rows.append(
             [
                 variant,
@@ -166,6 +204,8 @@ def main() -> None:
                 f"{median(ratios):.3f}",
                 f"{min(ratios):.3f}-{max(ratios):.3f}",
                 f"{statistics.pstdev(ratios):.3f}",
+                f"{median(cpu):.0f} ({median(worker_cpu):.0f})",
+                f"{median(cpu_ratios):.3f}",
             ]
         )
     sessions = len({r["properties"]["$session_id"] for r in records})
@@ -177,12 +217,18 @@ def main() -> None:
         f"{', '.join(f'{x:.2f}' for x in load_after)} after."
     )
     headers = ["variant", "events/s (median)", "per round", "rate / off (median of rounds)"]
-    headers += ["range", "std dev"]
+    headers += ["range", "std dev", "CPU µs/event (worker thread)", "CPU: off / variant"]
     report(
         "web_ingest",
         "Ingestion with sessions and GeoIP on against both off (bench/web_ingest.py)",
         [setup, md_table(headers, rows)],
-        {"args": vars(args), "seconds": seconds, "load": [load_before, load_after]},
+        {
+            "args": vars(args),
+            "seconds": seconds,
+            "process_cpu": {v: [r.process_cpu for r in runs[v]] for v in variants},
+            "worker_cpu": {v: [r.worker_cpu for r in runs[v]] for v in variants},
+            "load": [load_before, load_after],
+        },
     )
 
 

@@ -190,3 +190,35 @@ def test_cookieless_events_keep_their_location_and_bot_flag(server: Server) -> N
         assert "$ip" not in event["properties"] and "$raw_user_agent" not in event["properties"]
         assert _geoip_of(event["properties"]) == expected_geoip(IPS[2])
     assert sorted(e["properties"].get("$virt_is_bot") is True for e in stored) == [False, True]
+
+
+def test_a_returning_visitor_keeps_every_location_and_its_person(server: Server) -> None:
+    """Events of a person who already has the location get it as before, but carry no
+    person operations for it (they would change nothing); a move to another place, and the
+    move back, carry them again. The person ends with the latest place and the first."""
+    home, away = IPS[0], IPS[1]
+    sent = [(home, "first"), (home, "same batch"), (home, "next batch"), (away, "moved")]
+    sent += [(home, "back"), (home, "stayed")]
+    before = server.status()["received"]
+    for batch in (sent[:2], sent[2:]):
+        events = [
+            {"event": f"visit {name}", "distinct_id": "returning", "properties": {"$ip": ip}}
+            for ip, name in batch
+        ]
+        before += len(events)
+        _send(server, events)
+        server.wait_ingested(before)
+    stored = {e["event"]: e["properties"] for e in server.events() if e["event"][:6] == "visit "}
+    assert len(stored) == len(sent)
+    with_operations = []
+    for ip, name in sent:
+        properties = stored[f"visit {name}"]
+        assert _geoip_of(properties) == expected_geoip(ip), name
+        if _geoip_of(properties.get("$set", {})):
+            with_operations.append(name)
+            assert _geoip_of(properties["$set"]) == expected_geoip(ip)
+    assert with_operations == ["first", "moved", "back"]
+    person = _person(server, "returning")
+    initial = {"$initial_" + k[1:]: v for k, v in expected_geoip(home).items()}
+    assert _geoip_of(person, "$initial_geoip_") == initial
+    assert _geoip_of(person) == expected_geoip(home)

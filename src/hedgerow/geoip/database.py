@@ -5,13 +5,13 @@ Two record layouts are read: GeoIP2 City (MaxMind's GeoLite2 and DB-IP's own mmd
 ip-location-db packages (`country_code`, `state1`, `city`, `latitude`, ...). Fields a file
 lacks are filled from the country table where that is a fact about the country (its name
 and continent), and left out otherwise. Private, loopback, reserved and malformed addresses
-are not looked up. Answers are cached per address (a bounded cache, emptied when full); the
-addresses of one place share one answer, so an address costs the cache about 100 bytes.
+are not looked up (`addresses.py`). Answers are cached per address (a bounded cache, emptied
+when full); the addresses of one place share one answer, so an address costs the cache about
+100 bytes.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import time
 from collections.abc import Sequence
@@ -21,6 +21,7 @@ from typing import Any, Protocol
 
 import maxminddb
 
+from hedgerow.geoip.addresses import global_address
 from hedgerow.geoip.countries import Country, CountryTable
 from hedgerow.settings import SettingsError
 
@@ -84,6 +85,11 @@ class GeoDatabase:
     @classmethod
     def open(cls, paths: Sequence[Path], countries: CountryTable) -> GeoDatabase:
         database = cls([maxminddb.open_database(str(path)) for path in paths], countries)
+        if not all(is_c_reader(reader) for reader in database.readers):
+            log.warning(
+                "GeoIP: maxminddb's C extension is missing (install a maxminddb wheel built "
+                "with it); the pure Python reader looks addresses up about ten times slower"
+            )
         log.info(
             "GeoIP database: %s",
             ", ".join(
@@ -119,20 +125,13 @@ class GeoDatabase:
         return location
 
     def _lookup(self, ip: str) -> Location | None:
-        try:
-            address = ipaddress.ip_address(ip.strip())
-        except ValueError:
+        address = global_address(ip)
+        if address is None:
             return None
-        mapped = getattr(address, "ipv4_mapped", None)
-        if mapped is not None:  # ::ffff:1.2.3.4 is 1.2.3.4
-            address = mapped
-        if not address.is_global:
-            return None
-        text = str(address)  # the C reader parses a string faster than it converts an object
         for reader, ipv4_only in zip(self.readers, self._ipv4_only, strict=True):
-            if ipv4_only and address.version == 6:
+            if ipv4_only and ":" in address:
                 continue
-            record = reader.get(text)
+            record = reader.get(address)
             if isinstance(record, dict) and record:
                 found = self.fields_of(record)
                 if found:
@@ -168,6 +167,12 @@ FLAT_FIELDS = (
 )
 EVENT_KEYS = {field: f"$geoip_{field}" for field in FIELDS}
 INITIAL_KEYS = {field: f"$initial_geoip_{field}" for field in FIELDS}
+
+
+def is_c_reader(reader: object) -> bool:
+    """Whether `reader` is maxminddb's C extension (memory-mapped, `MODE_MMAP_EXT`), which
+    `open_database` picks when it is installed."""
+    return type(reader).__module__ == "maxminddb.extension"
 
 
 def location_of(found: dict[str, Any], provided: Sequence[str] = FIELDS) -> Location:

@@ -150,7 +150,7 @@ class IngestionWorker:
         # hashes them into the visitor's id and removes them) and `redact` can drop them.
         self.steps: list[tuple[str, Step]] = [
             ("validate", validate_step()),
-            *([("geoip", geoip_step(geoip))] if geoip is not None else []),
+            *([("geoip", geoip_step(geoip, persons))] if geoip is not None else []),
             *([("bots", bots_step(bots))] if bots is not None else []),
         ]
         if cookieless is not None and project_modes is not None:

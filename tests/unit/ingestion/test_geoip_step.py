@@ -1,11 +1,14 @@
 """The `geoip` step sets what the database found on the event and on the person (`$set`,
 with nulls for the other fields, and `$set_once`), replacing what was there; it leaves
 events alone that disable GeoIP, have no address or one the database does not place;
-personless events get no person operations. The database reads both record layouts,
-places no private address, and caches one answer per place."""
+personless events get no person operations, nor do events whose person has the values
+(which changes no event's location and no person). The database reads both record
+layouts, places no private address, and caches one answer per place."""
 
 from __future__ import annotations
 
+import copy
+import random
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -14,13 +17,24 @@ import pytest
 
 from hedgerow.event import IngestEvent
 from hedgerow.geoip.countries import Country, CountryTable
-from hedgerow.geoip.database import FIELDS, GeoDatabase, Location, location_of, open_geoip
-from hedgerow.ingestion.pipeline import OK
+from hedgerow.geoip.database import (
+    FIELDS,
+    GeoDatabase,
+    Location,
+    is_c_reader,
+    location_of,
+    open_geoip,
+)
+from hedgerow.ingestion.pipeline import OK, WarningSink
 from hedgerow.ingestion.steps.geoip import geoip_step
+from hedgerow.ingestion.steps.initial_properties import initial_properties_step
+from hedgerow.ingestion.steps.person import person_step
+from hedgerow.persons.sqlite import SqlitePersonStore
 from hedgerow.settings import SettingsError
 
 PARIS = {"country_code": "FR", "country_name": "France", "city_name": "Paris", "latitude": 48.85}
 COUNTRIES = CountryTable({"FR": Country("France", "EU", "Europe")})
+NOW = "2026-12-07 10:00:00.000000"
 
 
 class FakeLocator:
@@ -35,8 +49,7 @@ class FakeLocator:
 
 
 def _event(name: str = "$pageview", **properties: Any) -> IngestEvent:
-    now = "2026-12-07 10:00:00.000000"
-    return IngestEvent(1, "u", name, "alice", dict(properties), now, now)
+    return IngestEvent(1, "u", name, "alice", dict(properties), NOW, NOW)
 
 
 def _nulls(prefix: str) -> dict[str, Any]:
@@ -193,6 +206,17 @@ def test_addresses_of_one_place_share_one_answer() -> None:
     assert len({id(a.properties) for a in answers if a is not None}) == 1
 
 
+def test_the_shipped_database_is_read_by_the_c_reader() -> None:
+    """The C extension looks an address up several times faster than the pure Python
+    reader `open_database` falls back to without it."""
+    database = open_geoip("")
+    assert database is not None, "no GeoIP database: run make"
+    assert len(database.readers) == 2
+    assert all(is_c_reader(reader) for reader in database.readers)
+    paris = database.locate("81.2.69.142")
+    assert paris is not None and paris.properties["$geoip_country_code"] == "GB"
+
+
 def test_the_setting_turns_geoip_off_or_refuses_a_missing_file(tmp_path: Path) -> None:
     assert open_geoip("off") is None
     with pytest.raises(SettingsError, match="no file at"):
@@ -200,3 +224,122 @@ def test_the_setting_turns_geoip_off_or_refuses_a_missing_file(tmp_path: Path) -
     (tmp_path / "broken.mmdb").write_bytes(b"not a database")
     with pytest.raises(SettingsError, match="cannot read it"):
         open_geoip(str(tmp_path / "broken.mmdb"))
+
+
+LYON = {"country_code": "FR", "country_name": "France", "city_name": "Lyon", "latitude": 45.76}
+
+
+def _person_operations_of(event: IngestEvent) -> dict[str, Any]:
+    return {k: event.properties.get(k) for k in ("$set", "$set_once") if k in event.properties}
+
+
+def test_a_person_who_has_the_location_gets_no_person_operations(tmp_path: Path) -> None:
+    """Its event still gets the location; the operations are added again as soon as the
+    person lacks a value, or the event sets one of those keys itself, or may change whose
+    person it is."""
+    persons = SqlitePersonStore(tmp_path / "persons.sqlite3")
+    locator = FakeLocator({"203.0.113.9": PARIS, "198.51.100.7": LYON})
+    steps = [geoip_step(locator, persons), person_step(persons, WarningSink())]
+
+    def run(distinct_id: str, ip: str, name: str = "$pageview", **more: Any) -> IngestEvent:
+        event = IngestEvent(1, "u", name, distinct_id, {"$ip": ip, **more}, NOW, NOW)
+        for step in steps:
+            assert step(event) is OK
+        return event
+
+    with persons.transaction():
+        first = run("alice", "203.0.113.9")
+        again = run("alice", "203.0.113.9")
+        moved = run("alice", "198.51.100.7")
+        back = run("alice", "203.0.113.9")
+        again_back = run("alice", "203.0.113.9", plan="pro")
+        own = run("alice", "203.0.113.9", **{"$set": {"$geoip_city_name": "Nice"}})
+        identify = run("alice", "203.0.113.9", "$identify", **{"$anon_distinct_id": "anon"})
+        cookieless = run("alice", "203.0.113.9", **{"$cookieless_mode": True})
+        other = run("bob", "203.0.113.9")
+    with_operations = (first, moved, back, own, identify, cookieless, other)
+    for event in with_operations:
+        assert "$geoip_city_name" in _person_operations_of(event).get("$set", {}), event
+    for event in (again, again_back):
+        assert _person_operations_of(event) == {}
+    for event in (first, again, back, again_back, identify, cookieless, other):
+        assert event.properties["$geoip_city_name"] == "Paris"
+    assert own.properties["$set"]["$geoip_city_name"] == "Paris"  # GeoIP's value wins
+    person = persons.get_by_distinct_id(1, "alice")
+    assert person is not None
+    assert person.properties["$geoip_city_name"] == "Paris"
+    assert person.properties["$initial_geoip_city_name"] == "Paris"
+    persons.close()
+
+
+def test_leaving_out_operations_changes_no_person_and_no_event(tmp_path: Path) -> None:
+    """The same random events through `geoip`, `initial_properties` and `person`, once
+    with every event's operations (no person lookup) and once leaving them out where the
+    person has the values: every event's location and person snapshot, and every person,
+    come out the same; only events of persons who had the values lose operations."""
+    rng = random.Random(11)
+    places = {
+        "203.0.113.9": PARIS,
+        "198.51.100.7": LYON,
+        "192.0.2.1": {"country_code": "FR", "country_name": "France"},
+    }
+    names = ["$pageview", "$pageview", "$pageview", "$identify", "$snapshot", "signup"]
+    ips = [*places, "10.0.0.1"]
+    ids = ["alice", "bob", "carol", "anon-1", "anon-2"]
+
+    usual = {distinct_id: rng.choice(ips[:3]) for distinct_id in ids}  # mostly one place
+
+    def random_event(n: int) -> IngestEvent:
+        name = rng.choice(names)
+        distinct_id = rng.choice(ids)
+        ip = usual[distinct_id] if rng.random() < 0.8 else rng.choice(ips)
+        properties: dict[str, Any] = {"$ip": ip, "$browser": "Firefox"}
+        if name == "$identify":
+            properties["$anon_distinct_id"] = rng.choice(ids)
+        roll = rng.random()
+        if roll < 0.1:
+            properties["$set"] = {"$geoip_city_name": "Nice", "plan": "pro"}
+        elif roll < 0.2:
+            properties["$set_once"] = {"$initial_geoip_country_code": "SE"}
+        elif roll < 0.25:
+            properties["$unset"] = ["$geoip_city_name", "$initial_geoip_city_name"]
+        elif roll < 0.3:
+            properties["$process_person_profile"] = False
+        elif roll < 0.35:
+            properties["$geoip_disable"] = True
+        return IngestEvent(1, f"u{n}", name, distinct_id, properties, NOW, NOW)
+
+    sent = [random_event(n) for n in range(600)]
+    outcomes = []
+    for lookup in (False, True):
+        persons = SqlitePersonStore(tmp_path / f"persons-{lookup}.sqlite3")
+        steps = [
+            geoip_step(FakeLocator(places), persons if lookup else None),
+            initial_properties_step(),
+            person_step(persons, WarningSink()),
+        ]
+        events = [copy.deepcopy(event) for event in sent]
+        for start in range(0, len(events), 100):  # batches: persons come from the store
+            with persons.transaction():
+                for event in events[start : start + 100]:
+                    for step in steps:
+                        if step(event) is not OK:
+                            break
+        final = {d: persons.get_by_distinct_id(1, d) for d in ids}
+        outcomes.append(
+            (
+                [(e.person_id, e.person_properties, _geoip_of(e.properties)) for e in events],
+                {d: (p.id, p.properties) if p else None for d, p in final.items()},
+                [_person_operations_of(e) for e in events],
+            )
+        )
+        persons.close()
+    (every_event, every_person, full), (same_events, same_persons, lean) = outcomes
+    assert same_events == every_event
+    assert same_persons == every_person
+    left_out = sum(a != b for a, b in zip(full, lean, strict=True))
+    assert left_out > 100  # most events of a known person at a known place
+
+
+def _geoip_of(properties: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in properties.items() if k.startswith("$geoip_")}

@@ -243,3 +243,19 @@ def test_null_operation_is_replaced_and_malformed_one_left_alone() -> None:
     properties = _lift({"$browser": "Chrome", "$set": None, "$set_once": "oops"})
     assert properties["$set"] == {"$browser": "Chrome"}
     assert properties["$set_once"] == "oops"
+
+
+def test_lifted_properties_are_added_after_the_events_own_in_order() -> None:
+    """An event whose `$set` / `$set_once` another step filled (GeoIP) keeps those keys
+    first and gets the lifted ones after them, in the list's order; a key the event sets
+    itself keeps its place and value."""
+    geoip = {"$geoip_city_name": "Paris", "$geoip_country_code": "FR"}
+    lifted = _lift({"$browser": "Chrome", "$os": "iOS", "$set": dict(geoip), "$set_once": {"a": 1}})
+    assert list(lifted["$set"].items()) == [*geoip.items(), ("$browser", "Chrome"), ("$os", "iOS")]
+    assert list(lifted["$set_once"].items()) == [
+        ("a", 1),
+        ("$initial_browser", "Chrome"),
+        ("$initial_os", "iOS"),
+    ]
+    overlapping = _lift({"$browser": "Chrome", "$os": "iOS", "$set": {"$os": None, "b": 2}})
+    assert list(overlapping["$set"].items()) == [("$os", None), ("b", 2), ("$browser", "Chrome")]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import random
 from pathlib import Path
 from typing import Any
 
@@ -129,3 +130,44 @@ def test_noisy_changes_alone_are_not_written(tmp_path: Path) -> None:
     assert written.properties == {"$current_url": "/c", "plan": "pro"}
     other.close()
     store.close()
+
+
+def _reference_operations(current: dict[str, Any], properties: dict[str, Any]) -> set[str]:
+    """PostHog's rules key by key: `$set_once` adds what is missing, `$set` writes what
+    differs, `$unset` removes."""
+    changed: set[str] = set()
+    for key, value in (properties.get("$set_once") or {}).items():
+        if key not in current:
+            current[key] = value
+            changed.add(key)
+    for key, value in (properties.get("$set") or {}).items():
+        if key not in current or current[key] != value:
+            current[key] = value
+            changed.add(key)
+    for key in properties.get("$unset") or []:
+        if key in current:
+            del current[key]
+            changed.add(key)
+    return changed
+
+
+def test_operations_match_the_rules_key_by_key_in_order() -> None:
+    """The shortcuts (nothing new, everything new) change the same keys, to the same values,
+    in the same order, as applying each key on its own; random persons and operations over
+    a few keys, so that every mix of new, equal and different keys occurs."""
+    rng = random.Random(19)
+    keys = ["$geoip_city_name", "$initial_geoip_city_name", "$browser", "plan", "email"]
+
+    def values() -> dict[str, Any]:
+        chosen = rng.sample(keys, rng.randrange(len(keys) + 1))
+        return {key: rng.choice([None, 1, "a", "b", [1], {"x": 1}]) for key in chosen}
+
+    for _ in range(3000):
+        person = values()
+        operations: dict[str, Any] = {"$set_once": values(), "$set": values()}
+        if rng.random() < 0.2:
+            operations["$unset"] = rng.sample(keys, 2)
+        expected = dict(person)
+        expected_changed = _reference_operations(expected, operations)
+        changed = apply_property_operations(person, operations)
+        assert (list(person.items()), changed) == (list(expected.items()), expected_changed)

@@ -115,5 +115,8 @@ def _add_missing(properties: dict[str, Any], operation: str, additions: dict[str
     if current is None:
         properties[operation] = dict(additions)
     elif isinstance(current, dict):
+        if current.keys().isdisjoint(additions):  # the usual case (GeoIP's keys), in C
+            current.update(additions)
+            return
         for key, value in additions.items():
             current.setdefault(key, value)

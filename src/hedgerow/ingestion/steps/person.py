@@ -54,20 +54,29 @@ def apply_property_operations(current: dict[str, Any], properties: dict[str, Any
     """Apply `$set_once`, `$set` then `$unset` from event properties; return the keys changed.
 
     Most events of a known person change nothing (the same `$initial_*` and device
-    properties every time): that case is answered by comparing dictionary views in C."""
+    properties every time): that case is answered by comparing dictionary views in C; so is
+    a new person's first event, whose keys are all new."""
     changed: set[str] = set()
     set_once = properties.get("$set_once")
     if isinstance(set_once, dict) and not set_once.keys() <= current.keys():
-        for key, value in set_once.items():
-            if key not in current:
-                current[key] = value
-                changed.add(key)
+        if current.keys().isdisjoint(set_once):  # a new person's first event: all new, in C
+            current.update(set_once)
+            changed.update(set_once)
+        else:
+            for key, value in set_once.items():
+                if key not in current:
+                    current[key] = value
+                    changed.add(key)
     set_ = properties.get("$set")
     if isinstance(set_, dict) and not set_.items() <= current.items():
-        for key, value in set_.items():
-            if key not in current or current[key] != value:
-                current[key] = value
-                changed.add(key)
+        if current.keys().isdisjoint(set_):
+            current.update(set_)
+            changed.update(set_)
+        else:
+            for key, value in set_.items():
+                if key not in current or current[key] != value:
+                    current[key] = value
+                    changed.add(key)
     unset = properties.get("$unset")
     keys = list(unset) if isinstance(unset, list | dict) else []
     for key in keys:
