@@ -12,7 +12,8 @@ window the server's count must equal the source's, or the migration stops.
 The person mirror, the overrides and the sessions (Replacing- and AggregatingMergeTree
 tables, without a deduplication window) are cut into windows by a hash of their sorting
 key, and counted as their merges leave them (FINAL: one row per key), since either side may
-have merged more; a window found in part on the server is deleted there and copied again.
+have merged more; a window found in part on the server is deleted there and copied again
+(a window of sessions found there at all: see `SESSIONS`).
 The sessions' aggregate states are copied as they are (not built again from the events:
 sessions whose events were partly deleted are gone whole, as on the installation), and the
 sessions' watermark is recorded after them (`SessionWriter.mark_written`), so the server's
@@ -45,6 +46,11 @@ OTHER_TABLES = {
     "person_distinct_ids": "team_id, distinct_id",
     "sessions": "team_id, session_id",
 }
+# The server's store, when a resumed migration opens it, aggregates the sessions of the events
+# copied since it was last opened (its crash recovery, `session_writer.py`): partial states
+# of whole sessions, which a count cannot tell from the copied ones, so a window of sessions
+# found on the server is always replaced.
+SESSIONS = "sessions"
 
 
 class MigrationFailed(RuntimeError):
@@ -91,12 +97,14 @@ def _copy_window(
     table: str,
     condition: str,
     token: str | None,
+    *,
+    replace: bool = False,
 ) -> int:
-    """Copy the rows of `condition` unless the server has them all; return how many rows
-    the window has."""
+    """Copy the rows of `condition` unless the server has them all (with `replace`, rows
+    found there are always deleted and copied again); return how many rows the window has."""
     expected = count_rows(source, table, condition)
     present = count_rows(target, table, condition)
-    if present == expected:
+    if present == expected and not replace:
         return expected
     if present and token is None:  # no deduplication: start the window again
         target.run(f"DELETE FROM {DATABASE}.{table} WHERE {condition}")
@@ -165,7 +173,8 @@ def copy_other_tables(
         start, parts = checkpoint.event_tables[table]
         for part in range(start, parts):
             condition = "1" if parts == 1 else f"cityHash64({key}) % {parts} = {part}"
-            progress.advance(_copy_window(source, target, table, condition, None))
+            copied = _copy_window(source, target, table, condition, None, replace=table == SESSIONS)
+            progress.advance(copied)
             checkpoint.event_tables[table] = [part + 1, parts]
             save()
     _copy_marks(source, target)
