@@ -72,7 +72,7 @@ def main() -> None:
     data = args.work_dir / "data"
     shutil.rmtree(args.work_dir, ignore_errors=True)
     args.work_dir.mkdir(parents=True)
-    shutil.copytree(args.data_dir, data)
+    shutil.copytree(args.data_dir, data, symlinks=True)  # as `cp -a`: chDB links its metadata
     open_source(data).close()  # upgrades, if any, before the clock starts
     postgres = PostgresServer(durable=True).start()
     clickhouse = ClickHouseServer().start()

@@ -67,9 +67,11 @@ def open_source(data_dir: Path) -> EmbeddedSource:
     except RuntimeError as exc:
         if "EmbeddedServer" not in str(exc):
             raise
+        first_line = str(exc).strip().splitlines()[0]
         raise MigrationRefused(
-            f"another process (hedgerow serve, ingest, web, import or migrate) has {data_dir}'s "
-            "event store open: stop it, then run the migration."
+            f"{data_dir}'s event store cannot be opened ({first_line}): most likely another "
+            "process (hedgerow serve, ingest, web, import or migrate) has it open: stop it, "
+            "then run the migration."
         ) from exc
     try:
         persons = SqlitePersonStore(data_dir / PERSONS_FILE)
