@@ -2,11 +2,15 @@
 ClickHouse server started for the run, beside a reference copy of the same events measured
 in the same run.
 
-    python bench/migrate_to_servers.py --data-dir /work/bench-data/events-10m \\
-        --work-dir /work/bench-data/<name>-migrate [--window-rows 100000]
+    python bench/migrate_to_servers.py --work-dir /work/bench-data/<name>-migrate \\
+        (--data-dir /work/bench-data/events-10m | --events 200000) [--window-rows 100000]
 
 `--data-dir` is COPIED into `--work-dir` first (the source is never opened in place) and
-opened once before timing (an older dataset's stores upgrade then). The servers are the
+opened once before timing (an older dataset's stores upgrade then: the 10M dataset's
+upgrade grew past 13 GB of memory on the 23 GB machine and was stopped). `--events N` makes
+an installation instead: `hedgerow project create`, then `hedgerow import` of N events of
+N/10 users (pageviews, an `$identify` per user merging an anonymous id, purchases) over 30
+days. The servers are the
 tests' throwaway ones (tests/postgres_server.py with fsync on, tests/clickhouse_server.py),
 on the same disk and cores as the migration.
 
@@ -20,11 +24,14 @@ both sides and the checkpoint.
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import shutil
 import subprocess
 import sys
 import time
+import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -63,16 +70,54 @@ def _reference_copy(data: Path, url: str) -> tuple[int, float]:
     return rows, seconds
 
 
+def _generated(data: Path, events: int) -> None:
+    """An embedded installation of `events` events, made through `hedgerow import`."""
+    hedgerow = [sys.executable, "-m", "hedgerow"]
+    made = subprocess.run(
+        [*hedgerow, "project", "create", "--name", "Bench", "--data-dir", str(data)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    found = re.search(r"project id:\s+(\d+)", made)
+    assert found, made
+    users, start = max(1, events // 10), datetime(2026, 11, 1, tzinfo=UTC)
+    source = data.parent / "events.jsonl"
+    with source.open("w") as out:
+        for i in range(events):
+            user, kind = i % users, (i // users) % 10
+            row: dict[str, Any] = {
+                "uuid": str(uuid.uuid4()),
+                "event": "$pageview" if kind < 7 else ("$identify" if kind == 7 else "bought"),
+                "distinct_id": f"anon-{user}" if kind < 4 else f"user-{user}",
+                "timestamp": (start + timedelta(seconds=i * 2_592_000 // events)).isoformat(),
+                "properties": {"$session_id": f"s-{user}-{kind // 4}", "n": i},
+            }
+            if kind == 7:
+                row["properties"]["$anon_distinct_id"] = f"anon-{user}"
+            out.write(json.dumps(row) + "\n")
+    subprocess.run(
+        [*hedgerow, "import", str(source), "--project", found.group(1), "--data-dir", str(data)],
+        check=True,
+        capture_output=True,
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--data-dir", type=Path, required=True)
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--data-dir", type=Path)
+    source.add_argument("--events", type=int)
     parser.add_argument("--work-dir", type=Path, required=True)
     parser.add_argument("--window-rows", type=int, default=100_000)
     args = parser.parse_args()
     data = args.work_dir / "data"
     shutil.rmtree(args.work_dir, ignore_errors=True)
     args.work_dir.mkdir(parents=True)
-    shutil.copytree(args.data_dir, data, symlinks=True)  # as `cp -a`: chDB links its metadata
+    if args.data_dir:
+        shutil.copytree(args.data_dir, data, symlinks=True)  # as `cp -a`: chDB links metadata
+    else:
+        _generated(data, args.events)
     open_source(data).close()  # upgrades, if any, before the clock starts
     postgres = PostgresServer(durable=True).start()
     clickhouse = ClickHouseServer().start()
@@ -110,7 +155,8 @@ def main() -> None:
     )
     ratio = events_seconds / reference_seconds
     sections = [
-        f"Source: a copy of {args.data_dir}; windows of {args.window_rows:,} rows.",
+        f"Source: {args.data_dir or f'{args.events:,} events imported'}; windows of "
+        f"{args.window_rows:,} rows.",
         md_table(["phase", "rows", "seconds", "rows/s"], rows),
         f"Events phase / reference: **{ratio:.2f}x** the time.",
     ]
