@@ -4,7 +4,8 @@ action; an insight) is moved onto a real PostgreSQL and a ClickHouse server by a
 killed half way (SIGKILL) and run again; `serve` on the servers, with an empty data
 directory of its own, then gives the same answers through the public API as the embedded
 installation gave, which is itself unchanged. A migration run again changes nothing, a
-target that holds data is refused, and so is a data directory a server has open."""
+target that holds data is refused, and so is a data directory a server has open. The events
+alone can move too, the persons staying in the data directory."""
 
 from __future__ import annotations
 
@@ -242,3 +243,27 @@ def test_an_embedded_installation_moves_onto_the_servers(
         assert _answers(embedded, action, insight) == before
     finally:
         embedded.stop()
+
+
+def test_the_events_alone_move_and_the_persons_stay_in_the_data_directory(
+    tmp_path: Path, clickhouse_url: str, clickhouse_server: ClickHouseServer
+) -> None:
+    data = tmp_path / "data"
+    embedded = Server(data, **NO_SQUASH).start()
+    try:
+        sent = _fill(embedded)
+        action, insight = _save_action_and_insight(embedded)
+        before = _answers(embedded, action, insight)
+    finally:
+        embedded.stop()
+    command = [sys.executable, "-m", "hedgerow", "migrate", "--to", "--data-dir", str(data)]
+    command += ["--events-url", clickhouse_url, "--no-progress"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "persons:" not in done.stdout and "app tables:" not in done.stdout  # not moved
+    assert _stored(clickhouse_server).strip() == f"{sent},{sent}"
+    on_server = Server(data, HEDGEROW_EVENTS_URL=clickhouse_url, **NO_SQUASH).start()
+    try:
+        assert _answers(on_server, action, insight) == before
+    finally:
+        on_server.stop()
