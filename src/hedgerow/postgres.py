@@ -80,12 +80,12 @@ def open_pool(url: str, size: int, name: str) -> Pool:
 def _refusal(url: str, exc: Exception) -> str:
     first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return (
-        f"cannot connect to PostgreSQL at {_without_password(url)} ({first_line}): check "
+        f"cannot connect to PostgreSQL at {without_password(url)} ({first_line}): check "
         "the URL, that the server runs and accepts this user, and that the database exists."
     )
 
 
-def _without_password(url: str) -> str:
+def without_password(url: str) -> str:
     """The URL as it may be logged."""
     scheme, sep, rest = url.partition("://")
     if "@" not in rest:

@@ -5,6 +5,9 @@ Every process applies them at start too, under an advisory lock; this command le
 deployment do it as a step of its own (before starting new versions of the processes, or
 with a role allowed to create tables while the processes run with one that is not).
 The embedded stores (SQLite, chDB) upgrade themselves when opened: nothing to do for them.
+
+`hedgerow migrate --to` moves an embedded installation onto the servers instead
+(`hedgerow.migration`).
 """
 
 from __future__ import annotations
@@ -21,6 +24,10 @@ def run_migrate(args: argparse.Namespace) -> int:
     except SettingsError as exc:
         print(f"hedgerow: {exc}", file=sys.stderr)
         return 2
+    if args.to:
+        from hedgerow.migration.command import run_migrate_to
+
+        return run_migrate_to(settings, args.window_rows, no_progress=args.no_progress)
     url = settings.persons.persons_url
     if not url:
         print(
@@ -57,7 +64,22 @@ def add_migrate_command(commands: argparse._SubParsersAction[argparse.ArgumentPa
     command = commands.add_parser(
         "migrate",
         help="Apply the PostgreSQL schema migrations of --persons-url (persons and the app's "
-        "tables) and exit; every process also applies them at start.",
+        "tables) and exit; every process also applies them at start. With --to: move the "
+        "embedded installation of --data-dir onto the servers.",
     )
+    command.add_argument(
+        "--to",
+        action="store_true",
+        help="Copy the embedded installation of --data-dir (stopped) onto the servers of "
+        "--persons-url (app tables, persons) and/or --events-url (events), resumably.",
+    )
+    command.add_argument(
+        "--window-rows",
+        type=int,
+        default=None,
+        help="With --to: rows copied per window, each committed and checkpointed (default "
+        "100000; a resumed migration keeps the windows it planned).",
+    )
+    command.add_argument("--no-progress", action="store_true", help="Print no progress bars.")
     add_arguments(command)
     command.set_defaults(func=run_migrate)

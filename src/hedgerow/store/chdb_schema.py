@@ -19,13 +19,13 @@ from hedgerow.store.events import QueryResult
 from hedgerow.store.schema import (
     DATABASE,
     FIRST_SEEN,
-    OVERRIDE_MAP,
     OVERRIDES,
     events_ddl,
     first_seen_projection_ddl,
     index_map_ddl,
     lightweight_delete_mode_ddl,
     override_map_ddl,
+    override_map_fill_sql,
     overrides_ddl,
     person_mirror_ddl,
     quote_string,
@@ -74,11 +74,7 @@ def finish_schema(execute: Execute, select: Select) -> None:
     _build_sessions(execute, select)
     execute(override_map_ddl())
     execute(index_map_ddl())
-    execute(
-        f"INSERT INTO {DATABASE}.{OVERRIDE_MAP} (team_id, old_person_id, person_id, version) "
-        f"SELECT team_id, old_person_id, argMax(person_id, version), max(version) "
-        f"FROM {DATABASE}.{OVERRIDES} GROUP BY team_id, old_person_id"
-    )
+    execute(override_map_fill_sql())
     for ddl in person_mirror_ddl():
         execute(ddl)
 

@@ -85,6 +85,14 @@ class ClickHouseServerEventStore(ChdbEventStore):
         except ClickHouseError as exc:
             _raise_failed(exc)
 
+    def insert_formatted(self, statement: str, data: bytes) -> None:
+        """Run an INSERT whose rows are `data`, in the format its FORMAT clause names (a
+        migration's copy of another store's rows, in ClickHouse's Native format)."""
+        try:
+            self._client.command(statement, data=data)
+        except ClickHouseError as exc:
+            _raise_failed(exc)
+
     def stream(
         self,
         sql: str,

@@ -169,6 +169,16 @@ SETTINGS join_any_take_last_row = 1, persistent = 0
 """
 
 
+def override_map_fill_sql() -> str:
+    """The override map filled from the durable overrides (when a store opens, and after a
+    migration copied them in): each old person's latest override."""
+    return (
+        f"INSERT INTO {DATABASE}.{OVERRIDE_MAP} (team_id, old_person_id, person_id, version) "
+        f"SELECT team_id, old_person_id, argMax(person_id, version), max(version) "
+        f"FROM {DATABASE}.{OVERRIDES} GROUP BY team_id, old_person_id"
+    )
+
+
 # Each event's person after merges: the map's person for its stored `person_id`, if any.
 EFFECTIVE_PERSON_ID = (
     f"ifNull(joinGetOrNull('{DATABASE}.{OVERRIDE_MAP}', 'person_id', person_id), person_id)"

@@ -112,6 +112,13 @@ class SessionWriter:
         if self._unmarked and (final or time.monotonic() - self._marked_at >= MARK_SECONDS):
             self._mark(self._events_block())  # the buffer is empty: every part is written
 
+    def mark_written(self) -> None:
+        """Record that the sessions of every stored event are in the table: for events and
+        sessions copied in around the store (`hedgerow migrate --to`), which the next start
+        must not aggregate again."""
+        with self.lock:
+            self._mark(self._events_block())
+
     def _events_block(self) -> int:
         rows = self._select(
             "SELECT max(max_block_number) FROM system.parts "
