@@ -226,12 +226,12 @@ def cases(env: QueryEnv, hand: HandSql, host: str) -> list[Case]:
 @contextlib.contextmanager
 def raw_path() -> Iterator[None]:
     """The web runners with the pre-aggregate left unread (what they did before it)."""
-    saved = web_overview.daily_plan, web_stats_table.daily_plan
-    web_overview.daily_plan = web_stats_table.daily_plan = lambda scope: None
+    saved = web_overview.from_days, web_stats_table.from_days
+    web_overview.from_days = web_stats_table.from_days = lambda scope, answer: None
     try:
         yield
     finally:
-        web_overview.daily_plan, web_stats_table.daily_plan = saved
+        web_overview.from_days, web_stats_table.from_days = saved
 
 
 def build(store: ChdbEventStore, data: dict[str, Any]) -> None:

@@ -6,7 +6,9 @@ filter, bots left out. Path cleaning is applied to the rows' values. The days th
 pre-aggregate lists are read from `web_daily`; the others in the range (today, a day built
 again after late events) are made from the raw events by the same SELECT that builds them
 (`web_daily_rows.py`), and both are merged. Anything else, or a range with no listed day,
-goes to the raw path (`web_scope.py`), which is also the tests' reference.
+goes to the raw path (`web_scope.py`), which is also the tests' reference. The listing is
+read before the statement and checked after it (`from_days`): a day taken out or built
+again meanwhile makes the answer again.
 
 Visitors: the persons' bitmaps of the rows kept are merged (`groupBitmapMerge`), exact;
 persons merged since the rows were built are counted once through the override map, as the
@@ -15,8 +17,10 @@ raw path counts them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, time, timedelta
+from typing import TypeVar
 
 from hedgerow.query.core import Compiler
 from hedgerow.query.web_daily_rows import ENTRY, ONE_DAY, rows_sql
@@ -25,6 +29,8 @@ from hedgerow.store.schema import DATABASE, INDEX_MAP, PERSON_KEY
 from hedgerow.store.web_daily_schema import WEB_DAILY, WEB_DAILY_DAYS
 
 LAST_MOMENT = time(23, 59, 59, 999999)
+T = TypeVar("T")
+ATTEMPTS = 3  # answers made again when the days read changed meanwhile, then the raw path
 # `ROW_COLUMNS` as stored (read as `t_*`), with the types `rows_sql` gives them (UNION ALL)
 STORED = (
     "kind AS t_kind, day, session_day, host, first_host, value, views AS t_views, persons, "
@@ -78,6 +84,21 @@ class DailyPlan:
         )
         return f"({' OR '.join(terms)}) AND {host}"
 
+    def still_listed(self) -> bool:
+        """Whether every build read is still listed: then none of its rows was deleted
+        before the statement read them (rows go only after their build left the listing:
+        erasure, retention and the squash take days out at once, a rebuild's former rows go
+        minutes later)."""
+        if not self.covered:
+            return True
+        c = self.scope.compiler
+        builds = ", ".join(f"(toDate('{d}'), {int(b)})" for d, b in self.covered.items())
+        found = c.env.store.query(
+            f"SELECT uniqExact(day, build) FROM {WEB_DAILY_DAYS} "
+            f"WHERE team_id = {int(c.env.team_id)} AND (day, build) IN ({builds})"
+        ).rows
+        return int(found[0][0]) == len(self.covered)
+
     def in_current(self) -> str:
         start = self.scope.current.start.date().isoformat()
         return f"session_day >= toDate({self.scope.compiler.params.string(start)})"
@@ -127,6 +148,21 @@ def _runs(days: list[date]) -> list[tuple[date, date]]:
         else:
             runs.append((day, day))
     return runs
+
+
+def from_days(scope: WebScope, answer: Callable[[DailyPlan], T]) -> T | None:
+    """`answer` from the pre-aggregate, or None for the raw path. The listing is read
+    before the statement runs: when a build read is no longer listed once it has run (a day
+    taken out or built again meanwhile), the rows may have gone first, so the answer is made
+    again from the listing as it is then (a few times, then from the raw events)."""
+    for _ in range(ATTEMPTS):
+        plan = daily_plan(scope)
+        if plan is None:
+            return None
+        found = answer(plan)
+        if plan.still_listed():
+            return found
+    return None
 
 
 def daily_plan(scope: WebScope) -> DailyPlan | None:

@@ -16,7 +16,7 @@ from typing import Any
 
 from hedgerow.query.core import QueryEnv
 from hedgerow.query.web_daily_answers import overview_items, overview_values
-from hedgerow.query.web_daily_read import daily_plan
+from hedgerow.query.web_daily_read import from_days
 from hedgerow.query.web_scope import WebScope
 
 # key, kind, whether a rise is bad (PostHog's item fields)
@@ -69,11 +69,10 @@ def _change(value: float | None, previous: float | None) -> int | None:
 
 def run_web_overview_query(env: QueryEnv, query: dict[str, Any]) -> dict[str, Any]:
     scope = WebScope.of(env, query, compare_default=True)
-    plan = daily_plan(scope)
-    if plan is None:
+    found = from_days(scope, overview_values)
+    if found is None:
         values, before = _periods(scope)
     else:
-        found = overview_values(plan)
         values = overview_items(found[True])
         before = overview_items(found[False]) if scope.previous else [None] * len(ITEMS)
     results = [
@@ -92,6 +91,6 @@ def run_web_overview_query(env: QueryEnv, query: dict[str, Any]) -> dict[str, An
         **scope.range_json(),
         "timezone": env.timezone,
         "hasMore": False,
-        "usedPreAggregatedTables": plan is not None,
+        "usedPreAggregatedTables": found is not None,
         "is_cached": False,
     }

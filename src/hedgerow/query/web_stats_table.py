@@ -20,7 +20,7 @@ from typing import Any
 from hedgerow.errors import BadRequest
 from hedgerow.query.core import QueryEnv
 from hedgerow.query.web_daily_answers import table_sql
-from hedgerow.query.web_daily_read import daily_plan
+from hedgerow.query.web_daily_read import DailyPlan, from_days
 from hedgerow.query.web_filters import cleaned_path_sql
 from hedgerow.query.web_scope import BREAKDOWNS, WebScope
 
@@ -102,13 +102,17 @@ def run_web_stats_table_query(env: QueryEnv, query: dict[str, Any]) -> dict[str,
     bounce = bool(query.get("includeBounceRate")) and breakdown in BOUNCE_BREAKDOWNS
     scope = WebScope.of(env, query, compare_default=False)
     cleaning = bool(query.get("doPathCleaning"))
-    plan = daily_plan(scope)
-    if plan is None:
-        sql = _statement(scope, breakdown, bounce, cleaning)
-    else:
-        rules = env.path_cleaning if cleaning and breakdown in PATH_BREAKDOWNS else ()
+    rules = env.path_cleaning if cleaning and breakdown in PATH_BREAKDOWNS else ()
+
+    def from_plan(plan: DailyPlan) -> list[Any]:
         sql = table_sql(plan, breakdown, bounce, rules, breakdown in NULL_SHOWN)
-    found = scope.compiler.run(f"{sql} LIMIT {limit + 1}").rows
+        return list(scope.compiler.run(f"{sql} LIMIT {limit + 1}").rows)
+
+    aggregated = from_days(scope, from_plan)
+    found = aggregated
+    if found is None:
+        sql = _statement(scope, breakdown, bounce, cleaning)
+        found = list(scope.compiler.run(f"{sql} LIMIT {limit + 1}").rows)
     compare = scope.previous is not None
     width = 3 if bounce else 2
     results = []
@@ -125,6 +129,6 @@ def run_web_stats_table_query(env: QueryEnv, query: dict[str, Any]) -> dict[str,
         "limit": limit,
         **scope.range_json(),
         "timezone": env.timezone,
-        "usedPreAggregatedTables": plan is not None,
+        "usedPreAggregatedTables": aggregated is not None,
         "is_cached": False,
     }

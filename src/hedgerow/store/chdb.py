@@ -63,7 +63,7 @@ from hedgerow.store.schema import (
     quote_string,
 )
 from hedgerow.store.session_writer import FLUSH_SECONDS, SessionWriter
-from hedgerow.store.web_daily_schema import forget_days, forget_days_of
+from hedgerow.store.web_daily_schema import days_of, forget_days
 
 log = logging.getLogger(__name__)
 
@@ -187,16 +187,18 @@ class ChdbEventStore:
         for team_id, old, person_id, idx, version in pending:
             by_team.setdefault(int(team_id), []).append((old, person_id, int(idx), int(version)))
         for team_id, rows in by_team.items():
-            # The web pre-aggregate holds the person indexes it was built with: its days of
-            # these persons' events are built again (docs/web-analytics.md): taken out
-            # before the rewrite and again after it (a build may have run in between).
+            # The web pre-aggregate holds the person indexes it was built with, which the
+            # override map turns into the merged ones while the overrides are there. So the
+            # days of these persons' events are taken out once the events are rewritten (a
+            # build during the rewrite read some former indexes) and before the overrides
+            # go: no moment has a listed day with former indexes and no map to read them.
             gone = ", ".join(f"toUUID({quote_string(o)})" for o, _, _, _ in rows)
-            days = forget_days_of(
-                self._select, team_id, f"team_id = {team_id} AND person_id IN ({gone})"
-            )
+            days = days_of(self._select, f"team_id = {team_id} AND person_id IN ({gone})")
             self._rewrite(
                 team_id, "person_id", [(o, p) for o, p, _, _ in rows], [i for _, _, i, _ in rows]
             )
+            if days:
+                forget_days(self._select, team_id, *days)
             # Every version up to the one applied goes; a newer one (written meanwhile) stays.
             olds = ", ".join(quote_string(o) for o, _, _, _ in rows)
             versions = ", ".join(str(v) for _, _, _, v in rows)
@@ -209,8 +211,6 @@ class ChdbEventStore:
                 f"ALTER TABLE {DATABASE}.{OVERRIDE_MAP} DELETE WHERE {applied} "
                 "SETTINGS mutations_sync = 2"
             )
-            if days:
-                forget_days(self._select, team_id, *days)
         if pending:
             self._reload_index_map()
         return len(pending)

@@ -9,9 +9,11 @@ complete, with their build (the rows to read), the time zone they were cut in an
 fingerprint of the events they were built from. A day not listed is read from the raw
 events. The background chore (`hedgerow.web_analytics.daily_chore`) writes both: a day built
 again gets a new build, listed once its rows are in, and the former build's rows are
-deleted minutes later (a query that read the listing before still finds them). Deletes of
-events (erasure, retention) and the squash of merged persons take days out here at once,
-rows and all, under `BUILD_LOCK`, so a build and an invalidation never interleave.
+deleted minutes later. Deletes of events (erasure, retention) and the squash of merged
+persons take days out here at once, rows and all, under `BUILD_LOCK`, so a build and a
+take-out never interleave. Rows of a build are deleted only after the build left the listing,
+so a query that finds the builds it read still listed once its statement ran has read
+them whole (`web_daily_read.from_days` reads again otherwise).
 """
 
 from __future__ import annotations
@@ -76,21 +78,27 @@ def forget_days(run: Callable[[str], Any], team_id: int, first: date, last: date
         run(f"DELETE FROM {WEB_DAILY} WHERE team_id = {team} AND {days}")
 
 
-def forget_days_of(
-    run: Callable[[str], Any], team_id: int, events_where: str
-) -> tuple[date, date] | None:
-    """Take out the days of the events `events_where` selects (before they are deleted or
-    rewritten), widened by a day each side: time zones, and sessions crossing midnight.
-    Returns the days, for the caller to take out again once the events are gone (a build
-    that ran in between read them)."""
+def days_of(run: Callable[[str], Any], events_where: str) -> tuple[date, date] | None:
+    """The days of the events `events_where` selects, widened by a day each side (time
+    zones, and sessions crossing midnight); None when it selects none."""
     found = run(
         "SELECT min(toDate(timestamp)) - 1, max(toDate(timestamp)) + 1, count() "
         f"FROM {DATABASE}.events WHERE {events_where}"
     ).rows
     if not found or not int(found[0][2]):
         return None
-    days = _as_date(found[0][0]), _as_date(found[0][1])
-    forget_days(run, team_id, *days)
+    return _as_date(found[0][0]), _as_date(found[0][1])
+
+
+def forget_days_of(
+    run: Callable[[str], Any], team_id: int, events_where: str
+) -> tuple[date, date] | None:
+    """Take out the days of the events `events_where` selects (`days_of`), before they are
+    deleted. Returns the days, for the caller to take out again once the events are gone
+    (a build that ran in between read them)."""
+    days = days_of(run, events_where)
+    if days is not None:
+        forget_days(run, team_id, *days)
     return days
 
 

@@ -10,6 +10,11 @@ While the day after is today, only its events of sessions also seen on the day c
 yesterday is built again when a session that crossed midnight goes on, not with every new
 visit. Erasure, retention and the squash of merged persons take days out themselves, and
 this chore builds them again. A project whose time zone changed gets every day again.
+
+Before it reads the events of stale days it has the store write its buffered session rows
+(`store/session_writer.py`), so each event the fingerprint counted is read with its
+session. A new build is listed before the former one leaves the listing, so a complete day
+stays listed while it is built again.
 """
 
 from __future__ import annotations
@@ -30,8 +35,8 @@ from hedgerow.store.web_daily_schema import BUILD_LOCK, WEB_DAILY, WEB_DAILY_DAY
 
 log = logging.getLogger(__name__)
 GRACE = timedelta(minutes=15)
-# How long the rows of a day's former build stay after it was built again (longer than a
-# query may run, `--query-timeout`).
+# How long the rows of a day's former build stay after it was built again and listed (a
+# query that read them then still finds them; one that runs longer reads again).
 FORMER_BUILDS_KEPT = timedelta(minutes=10)
 DAYS_PER_STATEMENT = 7
 # Days older than this are not pre-aggregated (a client with a wrong clock can send events
@@ -99,9 +104,9 @@ class WebDailyBuilder:
         return found
 
     def listed(self) -> dict[date, tuple[str, int]]:
-        rows = self.store.run(
-            f"SELECT toString(day), timezone, fingerprint FROM {WEB_DAILY_DAYS} "
-            f"WHERE team_id = {int(self.team_id)}"
+        rows = self.store.run(  # the highest build of a day (two only while one is listed)
+            f"SELECT toString(day), argMax(timezone, build), argMax(fingerprint, build) "
+            f"FROM {WEB_DAILY_DAYS} WHERE team_id = {int(self.team_id)} GROUP BY day"
         ).rows
         return {date.fromisoformat(str(d)): (str(tz), int(fp)) for d, tz, fp in rows}
 
@@ -112,6 +117,12 @@ class WebDailyBuilder:
         for day in sorted(set(listed) - set(wanted)):  # before the first event now
             forget_days(self.store.run, self.team_id, day, day)
         stale = [d for d, fp in sorted(wanted.items()) if listed.get(d) != (self.timezone, fp)]
+        if stale:
+            # Every event counted in `wanted` has its session rows written before the days
+            # are read: the store writes the sessions of the events it inserts only every
+            # few seconds, and a day read in between would lose the page views of those
+            # sessions (the join) under a fingerprint that says it is up to date.
+            self.store.flush_sessions()
         runs: list[list[date]] = []
         for day in stale:
             if runs and runs[-1][-1] + ONE_DAY == day and len(runs[-1]) < DAYS_PER_STATEMENT:
@@ -127,31 +138,41 @@ class WebDailyBuilder:
         c = Compiler(self.env)
         team = int(self.team_id)
         select = rows_sql(c, self.timezone, first, last, KINDS)
-        build = time.time_ns() // 1000
-        built = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
         zone = quote_string(self.timezone)
-        listing = ", ".join(
-            f"({team}, '{d.isoformat()}', {build}, {zone}, {fp}, '{built}')"
-            for d, fp in fingerprints.items()
-        )
         days = f"day >= '{first.isoformat()}' AND day <= '{last.isoformat()}'"
-        with BUILD_LOCK:
+        with BUILD_LOCK:  # numbered inside the lock: a later build has a higher number
+            build = time.time_ns() // 1000
             if any(fingerprints.values()):  # days with no events nearby have no rows
                 self.store.run(
                     f"INSERT INTO {WEB_DAILY} (team_id, build, {ROW_COLUMNS}) "
                     f"SELECT {team}, {build}, {ROW_COLUMNS} FROM ({select})",
                     c.params.values,
                 )
-            self.store.run(f"DELETE FROM {WEB_DAILY_DAYS} WHERE team_id = {team} AND {days}")
+            built = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+            listing = ", ".join(
+                f"({team}, '{d.isoformat()}', {build}, {zone}, {fp}, '{built}')"
+                for d, fp in fingerprints.items()
+            )
+            # The new build is listed before the former one leaves the listing: a query
+            # finds every day listed throughout (the highest build is read).
             self.store.run(f"INSERT INTO {WEB_DAILY_DAYS} VALUES {listing}")
+            self.store.run(
+                f"DELETE FROM {WEB_DAILY_DAYS} WHERE team_id = {team} AND {days} "
+                f"AND build < {build}"
+            )
 
     def drop_former_builds(self) -> None:
-        """Delete the rows of builds no longer listed, once no query can still read them."""
+        """Delete the rows of builds no longer listed, once no query can still read them:
+        `FORMER_BUILDS_KEPT` after the build that replaced them was listed (`built_at`)."""
         team = int(self.team_id)
         before = time.time_ns() // 1000 - int(FORMER_BUILDS_KEPT.total_seconds() * 1e6)
+        cutoff = (datetime.now(UTC) - FORMER_BUILDS_KEPT).strftime("%Y-%m-%d %H:%M:%S.%f")
+        listing = f"{WEB_DAILY_DAYS} WHERE team_id = {team}"
         where = (
-            f"team_id = {team} AND build < {before} AND (day, build) NOT IN "
-            f"(SELECT day, build FROM {WEB_DAILY_DAYS} WHERE team_id = {team})"
+            f"team_id = {team} AND build < {before} "
+            f"AND (day, build) NOT IN (SELECT day, build FROM {listing}) "
+            f"AND day NOT IN (SELECT day FROM {listing} "
+            f"AND built_at >= toDateTime64('{cutoff}', 6, 'UTC'))"
         )
         with BUILD_LOCK:
             found = self.store.run(f"SELECT count() FROM {WEB_DAILY} WHERE {where}").rows
