@@ -3,8 +3,8 @@
 A query is answered here when the pre-aggregate can answer it exactly: whole days in the
 project's time zone (the one the days were built in), no filter but one `$host` (exact)
 filter, bots left out. Path cleaning is applied to the rows' values. The days the
-pre-aggregate lists are read from `web_daily`; the others in the range (today, a day built
-again after late events) are made from the raw events by the same SELECT that builds them
+pre-aggregate lists are read from `web_daily`; the others in the range (today, a day taken
+out and not built again yet) are made from the raw events by the same SELECT that builds them
 (`web_daily_rows.py`), and both are merged. Anything else, or a range with no listed day,
 goes to the raw path (`web_scope.py`), which is also the tests' reference. The listing is
 read before the statement and checked after it (`from_days`): a day taken out or built
