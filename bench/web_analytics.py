@@ -1,46 +1,53 @@
 """Every query of the `/web` screen on 10M events, each beside hand-written ClickHouse SQL
-over the raw events doing the same work, in one run.
+over the raw events doing the same work, in one run; and the pre-aggregate's build time.
 
-Reads a data directory loaded by `bench/analytics.py --load-only` (--data-dir). Opening it
-with the current store writes to it (the sessions table is filled from the stored events
-the first time, and the `first_seen` projection built), so point --data-dir at a copy:
+The data: `--generate N` makes a web dataset of N events in --data-dir (`bench/web_generate.py`:
+sessions with paths, hosts, referrers, UTM values, devices and places over the 90 days
+before now, so today is a partial day), or an existing `bench/analytics.py` directory is
+read (it lacks paths, referrers, UTM values and places). Opening a directory writes to it:
+point --data-dir at your own copy.
 
-    cp -a /work/bench-data/events-10m /tmp/web-10m
-    .venv/bin/python bench/web_analytics.py --data-dir /tmp/web-10m
+    .venv/bin/python bench/web_analytics.py --data-dir /tmp/web-10m --generate 10000000
 
-What that data has: `$pageview` is its most common event (about a quarter of them), with
-`$current_url` (app.example.com, 188 paths, `?ref=<n>`), `$browser`, `$os`, `$device_type`
-and a `$session_id` per person and 6-hour window, over the 90 days before its anchor. It
-has no `$pathname`, no `$referring_domain`, no top-level UTM values (a nested `utm` object)
-and no `$geoip_*`: those tables come out empty or one row, and the time shows the cost of
-reading the events and sessions anyway.
-
-Cases: the tiles (WebOverviewQuery) and every table (WebStatsTableQuery, each breakdownBy,
-`limit` 10, bounce rate on where it applies), over the last 7 days with the previous 7
-days to compare. Hedgerow's runner (SQL built, run, answer shaped; no HTTP) and the hand
-SQL run alternately, one warm-up then --runs runs each; p50 and p95 (nearest rank) and the
-ratio of the p50s. The hand SQL makes each session's start and values from the raw events
-of its window (sessions are taken to last under a day) instead of the sessions table, then
-counts the page views; both answers' current visitors and views are compared row by row.
+First the pre-aggregate is built for every complete day (`WebDailyBuilder.build`, timed),
+and one day is built again (what a late event costs). Cases: the tiles (WebOverviewQuery),
+every table (WebStatsTableQuery, each breakdownBy, `limit` 10, bounce rate where it
+applies), the tiles with a host filter and the visitors-over-time chart (TrendsQuery, daily
+unique persons of page views, bots left out), over the last 7 days (today among them) with
+the 7 before to compare. For each: Hedgerow's runner (SQL built, run, answer shaped; no
+HTTP) reading the pre-aggregate for the complete days and raw events for today, the hand
+SQL, and the runner's raw path (pre-aggregate not read), alternating, one warm-up then
+--runs runs each; p50 and p95 (nearest rank) and the ratio of the p50s. The hand SQL makes
+each session's start and values from the raw events of its window (sessions are taken to
+last under a day) instead of the sessions table, then counts the page views; the answers'
+current visitors and views are compared row by row.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
-from collections.abc import Callable
-from datetime import datetime, timedelta
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from common import ROOT, md_table, percentile, report
+from hedgerow.query import web_overview, web_stats_table
 from hedgerow.query.core import QueryEnv
+from hedgerow.query.trends import run_trends_query
 from hedgerow.query.web_overview import run_web_overview_query
-from hedgerow.query.web_stats_table import BREAKDOWNS, run_web_stats_table_query
+from hedgerow.query.web_scope import BREAKDOWNS
+from hedgerow.query.web_stats_table import run_web_stats_table_query
 from hedgerow.store.chdb import ChdbEventStore
 from hedgerow.store.schema import DATABASE, quote_string, text_form_expression
+from hedgerow.store.web_daily_schema import forget_days
+from hedgerow.web_analytics.daily_chore import WebDailyBuilder
 from insights import load_average, timed, wait_for_mutations
+from web_generate import generate
 
 EV = f"{DATABASE}.events"
 DAYS = 7
@@ -93,10 +100,12 @@ class HandSql:
             f"HAVING start >= {_stamp(self.first)}"
         )
 
-    def page_views(self, value: str) -> str:
+    def page_views(self, value: str, host: str | None = None) -> str:
         """Each page view that counts: its session, person, value and period."""
         flag = self.prop("$virt_is_bot", "e")
         not_bot = f"(position(e.properties, 'virt_is_bot') = 0 OR {flag} != 'true')"
+        if host is not None:
+            not_bot += f" AND {self.prop('$host', 'e')} = {quote_string(host)}"
         return (
             f"SELECT e.person_idx AS person, {value} AS value, s.*, "
             f"e.timestamp >= {_stamp(self.current)} AS in_current "
@@ -106,10 +115,11 @@ class HandSql:
             f"AND (e.timestamp >= {_stamp(self.current)}) = (s.start >= {_stamp(self.current)})"
         )
 
-    def overview(self) -> str:
+    def overview(self, host: str | None = None) -> str:
         per_session = (
             "SELECT sid, in_current, groupUniqArray(person) AS persons, count() AS views, "
-            f"any(duration) AS duration, any(bounce) AS bounce FROM ({self.page_views('1')}) "
+            "any(duration) AS duration, any(bounce) AS bounce "
+            f"FROM ({self.page_views('1', host)}) "
             "GROUP BY sid, in_current"
         )
         return (
@@ -135,16 +145,41 @@ class HandSql:
             "ORDER BY visitors DESC, views DESC, value ASC LIMIT 11"
         )
 
+    def trend(self) -> str:
+        """Daily unique persons of page views (bots left out), both periods."""
+        flag = self.prop("$virt_is_bot")
+        return (
+            "SELECT toDate(timestamp) AS day, uniqExact(person_idx) FROM "
+            f"{EV} WHERE team_id = 1 AND event = '$pageview' "
+            f"AND (position(properties, 'virt_is_bot') = 0 OR {flag} != 'true') "
+            f"AND timestamp >= {_stamp(self.first)} AND timestamp <= {_stamp(self.end)} "
+            "GROUP BY day ORDER BY day"
+        )
+
 
 Case = tuple[str, Callable[[], Any], str, Callable[[Any], list[Any]], Callable[[Any], list[Any]]]
 
 
-def cases(env: QueryEnv, hand: HandSql) -> list[Case]:
+def cases(env: QueryEnv, hand: HandSql, host: str) -> list[Case]:
     date_range = {
         "date_from": hand.current.date().isoformat(),
         "date_to": hand.end.date().isoformat(),
     }
     overview = {"kind": "WebOverviewQuery", "dateRange": date_range}
+    on_host = {
+        **overview,
+        "properties": [{"type": "event", "key": "$host", "operator": "exact", "value": host}],
+    }
+    trend = {
+        "kind": "TrendsQuery",
+        "series": [{"kind": "EventsNode", "event": "$pageview", "math": "dau"}],
+        "interval": "day",
+        "dateRange": date_range,
+        "properties": [
+            {"type": "event", "key": "$virt_is_bot", "operator": "is_not", "value": "true"}
+        ],
+        "compareFilter": {"compare": True},
+    }
     found: list[Case] = [
         (
             "WebOverviewQuery",
@@ -152,7 +187,21 @@ def cases(env: QueryEnv, hand: HandSql) -> list[Case]:
             hand.overview(),
             lambda answer: [item["value"] for item in answer["results"][:3]],
             lambda rows: [int(v) for v in rows[0][:3]],
-        )
+        ),
+        (
+            f"WebOverviewQuery, $host = {host}",
+            lambda: run_web_overview_query(env, on_host),
+            hand.overview(host),
+            lambda answer: [item["value"] for item in answer["results"][:3]],
+            lambda rows: [int(v) for v in rows[0][:3]],
+        ),
+        (
+            "Visitors over time (TrendsQuery)",
+            lambda: run_trends_query(env, trend),
+            hand.trend(),
+            lambda answer: sorted(v for series in answer["results"] for v in series["data"] if v),
+            lambda rows: sorted(int(r[1]) for r in rows),
+        ),
     ]
     for breakdown in BREAKDOWNS:
         query = {
@@ -174,56 +223,115 @@ def cases(env: QueryEnv, hand: HandSql) -> list[Case]:
     return found
 
 
+@contextlib.contextmanager
+def raw_path() -> Iterator[None]:
+    """The web runners with the pre-aggregate left unread (what they did before it)."""
+    saved = web_overview.from_days, web_stats_table.from_days
+    web_overview.from_days = web_stats_table.from_days = lambda scope, answer: None
+    try:
+        yield
+    finally:
+        web_overview.from_days, web_stats_table.from_days = saved
+
+
+def build(store: ChdbEventStore, data: dict[str, Any]) -> None:
+    """Build the pre-aggregate for every complete day, then one day again (a late event)."""
+    builder = WebDailyBuilder(store, 1, "UTC")
+    began = time.perf_counter()
+    days = builder.build()
+    data["build_days"], data["build_s"] = days, time.perf_counter() - began
+    yesterday = datetime.now(UTC).date() - timedelta(days=2)
+    began = time.perf_counter()
+    forget_days(store.run, 1, yesterday, yesterday)
+    builder.build()
+    data["rebuild_one_day_s"] = time.perf_counter() - began
+    print(
+        f"pre-aggregate: {days} days in {data['build_s']:.1f} s, one day again in "
+        f"{data['rebuild_one_day_s']:.2f} s",
+        flush=True,
+    )
+
+
+def _measure(
+    store: ChdbEventStore, case: Case, runs: int
+) -> tuple[list[Any], bool | None, list[float], list[float], list[float]]:
+    name, ours_run, sql, ours_cells, hand_cells = case
+    ours_once, hand_once = ours_cells(ours_run()), hand_cells(store.query(sql).rows)
+    with raw_path():
+        raw_once = ours_cells(ours_run())
+    comparable = name != "InitialChannelType"  # the hand SQL has no channel rules
+    same = ours_once == hand_once == raw_once if comparable else ours_once == raw_once
+    ours: list[float] = []
+    hand_ms: list[float] = []
+    raw: list[float] = []
+    for _ in range(runs):
+        ours.append(timed(ours_run))
+        hand_ms.append(timed(lambda s=sql: store.query(s)))  # type: ignore[misc]
+        with raw_path():
+            raw.append(timed(ours_run))
+    return ours_once, same if comparable else None, ours, hand_ms, raw
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data-dir", type=Path, default=ROOT / "bench/data/analytics-10000000")
+    parser.add_argument("--data-dir", type=Path, default=ROOT / "bench/data/web-10000000")
+    parser.add_argument("--generate", type=int, default=0, help="make N events if none")
+    parser.add_argument("--persons", type=int, default=300_000)
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--only", default="", help="run the cases whose name contains this")
     args = parser.parse_args()
-    meta = json.loads((args.data_dir / "bench-analytics.json").read_text())
+    data: dict[str, Any] = {"cases": []}
+    meta_path = args.data_dir / "bench-web.json"
+    if args.generate and not meta_path.exists():
+        data["generated"] = generate(args.data_dir, args.generate, args.persons)
+    if not meta_path.exists():
+        meta_path = args.data_dir / "bench-analytics.json"
+    meta = json.loads(meta_path.read_text())
+    data["dataset"] = meta
     load_before = load_average()
     store = ChdbEventStore(args.data_dir / "events.chdb")
-    built = wait_for_mutations(store)
+    data["projection_wait_s"] = wait_for_mutations(store)
+    build(store, data)
     env = QueryEnv(store, 1, "UTC")
     anchor = datetime.fromisoformat(meta["anchor"])
     hand = HandSql(store.materialized_columns(), anchor)
     events = int(store.query(f"SELECT count() FROM {EV}").rows[0][0])
     sessions = int(store.query(f"SELECT uniqExact(session_id) FROM {DATABASE}.sessions").rows[0][0])
+    data.update(events=events, sessions=sessions)
+    host = "shop.example.com"
     rows: list[list[Any]] = []
-    data: dict[str, Any] = {"events": events, "sessions": sessions, "cases": []}
-    data["projection_wait_s"] = built
-    for name, ours_run, sql, ours_cells, hand_cells in cases(env, hand):
+    for case in cases(env, hand, host):
+        name = case[0]
         if args.only not in name:
             continue
-        ours_once, hand_once = ours_cells(ours_run()), hand_cells(store.query(sql).rows)
-        comparable = name != "InitialChannelType"  # the hand SQL has no channel rules
-        same = ours_once == hand_once if comparable else None
-        ours, hand_ms = [], []
-        for _ in range(args.runs):
-            ours.append(timed(ours_run))
-            hand_ms.append(timed(lambda s=sql: store.query(s)))  # type: ignore[misc]
-        o50, h50 = percentile(ours, 50), percentile(hand_ms, 50)
-        o95, h95 = percentile(ours, 95), percentile(hand_ms, 95)
-        answers = {True: "same", False: "DIFFERENT", None: "not compared"}[same]
+        once, same, ours, hand_ms, raw = _measure(store, case, args.runs)
+        o50, h50, r50 = (percentile(v, 50) for v in (ours, hand_ms, raw))
+        o95, h95, r95 = (percentile(v, 95) for v in (ours, hand_ms, raw))
+        answers = {True: "same", False: "DIFFERENT", None: "same as raw path"}[same]
         rows.append(
             [
                 name,
                 f"{o50:.0f} / {o95:.0f}",
                 f"{h50:.0f} / {h95:.0f}",
                 f"{o50 / h50:.2f}",
-                f"{len(ours_once)} rows, {answers}",
+                f"{r50:.0f} / {r95:.0f}",
+                f"{len(once)} rows, {answers}",
                 "yes" if o50 < 300 else "no",
             ]
         )
-        data["cases"].append({"name": name, "ours_ms": ours, "hand_ms": hand_ms, "same": same})
+        data["cases"].append(
+            {"name": name, "ours_ms": ours, "hand_ms": hand_ms, "raw_ms": raw, "same": same}
+        )
         print(rows[-1], flush=True)
     page = sum(percentile(c["ours_ms"], 50) for c in data["cases"])
+    hand_page = sum(percentile(c["hand_ms"], 50) for c in data["cases"])
     table = md_table(
         [
             "query",
             "Hedgerow p50 / p95 ms",
             "hand SQL p50 / p95 ms",
             "ratio (p50)",
+            "raw path p50 / p95 ms",
             "answers",
             "under 300 ms",
         ],
@@ -231,12 +339,15 @@ def main() -> None:
     )
     data["load_average"] = {"before": load_before, "after": load_average()}
     notes = [
-        f"{events:,} events, {sessions:,} sessions (`bench/analytics.py` data, anchor "
-        f"{anchor.date()}), the last {DAYS} days and the {DAYS} before; runner in-process (no "
-        f"HTTP), {args.runs} runs each after a warm-up, alternating; load average (1/5/15 "
-        f"min) before {load_before}, after {load_average()} on {os.cpu_count()} cores.",
+        f"{events:,} events, {sessions:,} sessions, the last {DAYS} days (up to "
+        f"{(anchor - timedelta(days=1)).date()}, today) and the {DAYS} before; pre-aggregate "
+        f"built for {data['build_days']} days in {data['build_s']:.1f} s, one day again in "
+        f"{data['rebuild_one_day_s']:.2f} s; runner in-process (no HTTP), {args.runs} runs "
+        f"each after a warm-up, alternating; load average (1/5/15 min) before {load_before}, "
+        f"after {load_average()} on {os.cpu_count()} cores.",
         table,
-        f"Sum of the p50s (every query of the page one after another): {page:.0f} ms.",
+        f"Sum of the p50s (every query of the page one after another): {page:.0f} ms "
+        f"(hand SQL: {hand_page:.0f} ms).",
     ]
     report("web_analytics", "Web analytics (issue 19)", notes, data)
     store.close()

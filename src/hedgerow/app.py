@@ -72,6 +72,7 @@ from hedgerow.store.open_store import event_store_for
 from hedgerow.store.upgrades import upgrade_stores
 from hedgerow.web.app_routes import app_routes
 from hedgerow.web.routes import web_routes
+from hedgerow.web_analytics.daily_chore import WebDailyChore
 
 if TYPE_CHECKING:
     from hedgerow.app_tables.connection import AppTables
@@ -109,8 +110,10 @@ class Components:
     retention: RetentionRunner
     audit_log: AuditLog
     app_tables: AppTables  # where the stores above keep their tables
+    web_daily: WebDailyChore  # builds the web analytics pre-aggregate
 
     def close(self) -> None:
+        self.web_daily.stop()
         self.retention.stop()
         self.erasure.stop()
         self.worker.stop()
@@ -231,6 +234,7 @@ def build_components(settings: Settings) -> Components:
         retention,
         audit_log,
         tables,
+        WebDailyChore(catalog, events, settings.storage.web_aggregate_interval),
     )
 
 
@@ -395,6 +399,7 @@ def create_app(components: Components, *, capture_and_ingest: bool = True) -> St
             components.worker.start()
             components.erasure.start()
             components.retention.start()
+            components.web_daily.start()
         api.definitions.start_keeping_up()
         try:
             yield

@@ -328,6 +328,13 @@ OPTIONS: tuple[Option, ...] = (
         "Seconds between deletions of events past their project's retention period.",
     ),
     Option(
+        "storage",
+        "web_aggregate_interval",
+        _non_negative_float,
+        60.0,
+        "Seconds between builds of the web analytics pre-aggregate's days; 0 turns it off.",
+    ),
+    Option(
         "ingestion",
         "buffer_delay",
         _non_negative_float,

@@ -66,6 +66,7 @@ class StorageSettings:
     events_url: str = ""
     min_free_disk: int = 256 * 1024**2
     retention_interval: float = 3600.0
+    web_aggregate_interval: float = 60.0
 
 
 @dataclass(frozen=True)

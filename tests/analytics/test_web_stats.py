@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
-from web_stats_data import BREAKDOWNS, CLEANING, Oracle, web_events
+from web_stats_data import BREAKDOWNS, CLEANING, Oracle, expected_rows, rounded, web_events
 
 from server import TOKEN, Server
 
@@ -74,49 +74,12 @@ def _table(
     return answer
 
 
-def _expected_rows(
-    oracle: Oracle,
-    breakdown: str,
-    first: date,
-    last: date,
-    properties: list[dict[str, Any]],
-    rules: list[dict[str, str]],
-    include_bots: bool = False,
-) -> list[list[Any]]:
-    length = last - first + DAY
-    now = oracle.table(breakdown, first, last, properties, rules, include_bots)
-    before = oracle.table(breakdown, first - length, last - length, properties, rules, include_bots)
-    shown = [
-        v
-        for v in {**before, **now}
-        if (v is not None or breakdown.startswith("InitialUTM"))
-        and now.get(v, (0, 0))[1] + before.get(v, (0, 0))[1] > 0
-    ]
-    empty = (0, 0, None)
-    rows = []
-    for value in shown:
-        current, previous = now.get(value, empty), before.get(value, empty)
-        row: list[Any] = [value, [current[0], previous[0]], [current[1], previous[1]]]
-        if breakdown in ("Page", "InitialPage"):
-            row.append([current[2], previous[2]])
-        rows.append(row)
-    rows.sort(key=lambda r: (-r[1][0], -r[2][0], r[0] is None, r[0] or ""))
-    return rows
-
-
-def _rounded(value: Any) -> Any:
-    """Rows with their fractions rounded (ClickHouse and Python divide the same integers)."""
-    if isinstance(value, list):
-        return [_rounded(v) for v in value]
-    return round(value, 9) if isinstance(value, float) else value
-
-
 def _check_table(
     sent: dict[str, Any], breakdown: str, first: date, last: date, **extra: Any
 ) -> dict[str, Any]:
     answer = _table(sent, breakdown, first, last, **extra)
     rules = CLEANING if extra.get("doPathCleaning") else []
-    expected = _expected_rows(
+    expected = expected_rows(
         sent["oracle"],
         breakdown,
         first,
@@ -125,7 +88,7 @@ def _check_table(
         rules,
         bool(extra.get("includeBots")),
     )
-    assert _rounded(answer["results"]) == _rounded(expected), (breakdown, first, last, extra)
+    assert rounded(answer["results"]) == rounded(expected), (breakdown, first, last, extra)
     assert answer["hasMore"] is False
     return answer
 
@@ -244,7 +207,7 @@ def test_limit_cuts_the_rows_and_says_there_are_more(sent: dict[str, Any]) -> No
 def test_compare_off_leaves_previous_null(sent: dict[str, Any]) -> None:
     second = sent["days"][1]
     answer = _table(sent, "Browser", second, second, compareFilter={"compare": False})
-    expected = _expected_rows(sent["oracle"], "Browser", second, second, [], [])
+    expected = expected_rows(sent["oracle"], "Browser", second, second, [], [])
     current = [r for r in expected if r[2][0] > 0]
     assert current, "the day has rows"
     assert answer["results"] == [[r[0], [r[1][0], None], [r[2][0], None]] for r in current]

@@ -43,6 +43,7 @@ BREAKDOWNS: dict[str, tuple[str, str]] = {
     "City": ("event", "$geoip_city_name"),
 }
 PATHS = ("Page", "InitialPage", "ExitPage")
+DAY = timedelta(days=1)
 
 
 def web_events(start: datetime) -> list[dict[str, Any]]:
@@ -218,3 +219,40 @@ class Oracle:
             rate = sum(bounces) / len(bounces) if bounces else None
             table[value] = (len(persons.get(value, ())), counts.get(value, 0), rate)
         return table
+
+
+def expected_rows(
+    oracle: Oracle,
+    breakdown: str,
+    first: date,
+    last: date,
+    properties: list[dict[str, Any]],
+    rules: list[dict[str, str]],
+    include_bots: bool = False,
+) -> list[list[Any]]:
+    length = last - first + DAY
+    now = oracle.table(breakdown, first, last, properties, rules, include_bots)
+    before = oracle.table(breakdown, first - length, last - length, properties, rules, include_bots)
+    shown = [
+        v
+        for v in {**before, **now}
+        if (v is not None or breakdown.startswith("InitialUTM"))
+        and now.get(v, (0, 0))[1] + before.get(v, (0, 0))[1] > 0
+    ]
+    empty = (0, 0, None)
+    rows = []
+    for value in shown:
+        current, previous = now.get(value, empty), before.get(value, empty)
+        row: list[Any] = [value, [current[0], previous[0]], [current[1], previous[1]]]
+        if breakdown in ("Page", "InitialPage"):
+            row.append([current[2], previous[2]])
+        rows.append(row)
+    rows.sort(key=lambda r: (-r[1][0], -r[2][0], r[0] is None, r[0] or ""))
+    return rows
+
+
+def rounded(value: Any) -> Any:
+    """Rows with their fractions rounded (ClickHouse and Python divide the same integers)."""
+    if isinstance(value, list):
+        return [rounded(v) for v in value]
+    return round(value, 9) if isinstance(value, float) else value

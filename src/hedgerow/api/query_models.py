@@ -29,7 +29,7 @@ from hedgerow.query.timerange import INTERVALS
 from hedgerow.query.trends import BREAKDOWN_TYPES
 from hedgerow.query.trends_series import MATHS
 from hedgerow.query.web_filters import WEB_FILTER_TYPES, WEB_OPERATORS
-from hedgerow.query.web_stats_table import BREAKDOWNS
+from hedgerow.query.web_scope import BREAKDOWNS
 from hedgerow.query.web_stats_table import DEFAULT_LIMIT as WEB_DEFAULT_LIMIT
 from hedgerow.query.web_stats_table import MAX_LIMIT as WEB_MAX_LIMIT
 

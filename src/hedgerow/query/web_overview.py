@@ -6,7 +6,8 @@ its session started in. `visitors` are their distinct persons, `views` their num
 `sessions` the sessions they belong to, `session duration` those sessions' mean duration in
 seconds and `bounce rate` the percentage of them that bounced (duration and bounce are the
 whole session's, from the sessions table; docs/web-analytics.md). `compareFilter.compare`
-(default true, as PostHog's tiles) adds the previous period of the same length.
+(default true, as PostHog's tiles) adds the previous period of the same length. Whole days
+without filters (but a host) are answered from the pre-aggregate (web_daily_read.py).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from __future__ import annotations
 from typing import Any
 
 from hedgerow.query.core import QueryEnv
+from hedgerow.query.web_daily_answers import overview_items, overview_values
+from hedgerow.query.web_daily_read import from_days
 from hedgerow.query.web_scope import WebScope
 
 # key, kind, whether a rise is bad (PostHog's item fields)
@@ -66,7 +69,12 @@ def _change(value: float | None, previous: float | None) -> int | None:
 
 def run_web_overview_query(env: QueryEnv, query: dict[str, Any]) -> dict[str, Any]:
     scope = WebScope.of(env, query, compare_default=True)
-    values, before = _periods(scope)
+    found = from_days(scope, overview_values)
+    if found is None:
+        values, before = _periods(scope)
+    else:
+        values = overview_items(found[True])
+        before = overview_items(found[False]) if scope.previous else [None] * len(ITEMS)
     results = [
         {
             "key": key,
@@ -83,5 +91,6 @@ def run_web_overview_query(env: QueryEnv, query: dict[str, Any]) -> dict[str, An
         **scope.range_json(),
         "timezone": env.timezone,
         "hasMore": False,
+        "usedPreAggregatedTables": found is not None,
         "is_cached": False,
     }

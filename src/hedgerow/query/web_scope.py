@@ -33,6 +33,24 @@ from hedgerow.query.web_filters import (
 )
 from hedgerow.store.schema import EVENTS_TABLE
 
+# breakdownBy -> where its value is read ('event' or 'session') and the key there
+BREAKDOWNS: dict[str, tuple[str, str]] = {
+    "Page": ("event", "$pathname"),
+    "InitialPage": ("session", "$entry_pathname"),
+    "ExitPage": ("session", "$end_pathname"),
+    "InitialReferringDomain": ("session", "$entry_referring_domain"),
+    "InitialChannelType": ("session", "$channel_type"),
+    "InitialUTMSource": ("session", "$entry_utm_source"),
+    "InitialUTMMedium": ("session", "$entry_utm_medium"),
+    "InitialUTMCampaign": ("session", "$entry_utm_campaign"),
+    "DeviceType": ("event", "$device_type"),
+    "Browser": ("event", "$browser"),
+    "OS": ("event", "$os"),
+    "Country": ("event", "$geoip_country_code"),
+    "Region": ("event", "$geoip_subdivision_1_name"),
+    "City": ("event", "$geoip_city_name"),
+}
+
 
 @dataclass
 class WebScope:

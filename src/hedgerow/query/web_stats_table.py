@@ -9,7 +9,8 @@ Page and InitialPage rows have the bounce rate of the sessions that **entered** 
 path (for Page, of the sessions with a page view that matches the filters other than
 `$pathname` ones, as PostHog's). `doPathCleaning` rewrites paths with the project's
 `path_cleaning_filters` first. Rows: visitors, then views, descending, then the value; an
-empty value is `null`, shown only for the UTM breakdowns (as PostHog's tables).
+empty value is `null`, shown only for the UTM breakdowns (as PostHog's tables). Whole days
+without filters (but a host) are answered from the pre-aggregate (web_daily_read.py).
 """
 
 from __future__ import annotations
@@ -18,26 +19,11 @@ from typing import Any
 
 from hedgerow.errors import BadRequest
 from hedgerow.query.core import QueryEnv
+from hedgerow.query.web_daily_answers import table_sql
+from hedgerow.query.web_daily_read import DailyPlan, from_days
 from hedgerow.query.web_filters import cleaned_path_sql
-from hedgerow.query.web_scope import WebScope
+from hedgerow.query.web_scope import BREAKDOWNS, WebScope
 
-# breakdownBy -> where its value is read ('event' or 'session') and the key there
-BREAKDOWNS: dict[str, tuple[str, str]] = {
-    "Page": ("event", "$pathname"),
-    "InitialPage": ("session", "$entry_pathname"),
-    "ExitPage": ("session", "$end_pathname"),
-    "InitialReferringDomain": ("session", "$entry_referring_domain"),
-    "InitialChannelType": ("session", "$channel_type"),
-    "InitialUTMSource": ("session", "$entry_utm_source"),
-    "InitialUTMMedium": ("session", "$entry_utm_medium"),
-    "InitialUTMCampaign": ("session", "$entry_utm_campaign"),
-    "DeviceType": ("event", "$device_type"),
-    "Browser": ("event", "$browser"),
-    "OS": ("event", "$os"),
-    "Country": ("event", "$geoip_country_code"),
-    "Region": ("event", "$geoip_subdivision_1_name"),
-    "City": ("event", "$geoip_city_name"),
-}
 PATH_BREAKDOWNS = ("Page", "InitialPage", "ExitPage")
 BOUNCE_BREAKDOWNS = ("Page", "InitialPage")
 NULL_SHOWN = ("InitialUTMSource", "InitialUTMMedium", "InitialUTMCampaign")
@@ -115,8 +101,18 @@ def run_web_stats_table_query(env: QueryEnv, query: dict[str, Any]) -> dict[str,
     limit = _limit(query)
     bounce = bool(query.get("includeBounceRate")) and breakdown in BOUNCE_BREAKDOWNS
     scope = WebScope.of(env, query, compare_default=False)
-    sql = _statement(scope, breakdown, bounce, bool(query.get("doPathCleaning")))
-    found = scope.compiler.run(f"{sql} LIMIT {limit + 1}").rows
+    cleaning = bool(query.get("doPathCleaning"))
+    rules = env.path_cleaning if cleaning and breakdown in PATH_BREAKDOWNS else ()
+
+    def from_plan(plan: DailyPlan) -> list[Any]:
+        sql = table_sql(plan, breakdown, bounce, rules, breakdown in NULL_SHOWN)
+        return list(scope.compiler.run(f"{sql} LIMIT {limit + 1}").rows)
+
+    aggregated = from_days(scope, from_plan)
+    found = aggregated
+    if found is None:
+        sql = _statement(scope, breakdown, bounce, cleaning)
+        found = list(scope.compiler.run(f"{sql} LIMIT {limit + 1}").rows)
     compare = scope.previous is not None
     width = 3 if bounce else 2
     results = []
@@ -133,5 +129,6 @@ def run_web_stats_table_query(env: QueryEnv, query: dict[str, Any]) -> dict[str,
         "limit": limit,
         **scope.range_json(),
         "timezone": env.timezone,
+        "usedPreAggregatedTables": aggregated is not None,
         "is_cached": False,
     }

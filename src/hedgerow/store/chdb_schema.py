@@ -4,8 +4,8 @@ Two steps around the one migration that needs the store itself (overrides once k
 distinct id are applied to the events by `ChdbEventStore`): `create_schema` makes the
 tables that migration reads and writes, `finish_schema` adds what later versions brought
 (the first-seen projection, lightweight deletes, the sessions table, the
-override and index maps, the person mirror). Steps that rewrite stored data run once and
-leave a mark in the `migrations` table.
+override and index maps, the person mirror, the web analytics pre-aggregate). Steps that
+rewrite stored data run once and leave a mark in the `migrations` table.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from hedgerow.store.sessions_schema import (
     sessions_backfill_sql,
     sessions_table_ddl,
 )
+from hedgerow.store.web_daily_schema import web_daily_ddl
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +76,7 @@ def finish_schema(execute: Execute, select: Select) -> None:
     execute(override_map_ddl())
     execute(index_map_ddl())
     execute(override_map_fill_sql())
-    for ddl in person_mirror_ddl():
+    for ddl in [*person_mirror_ddl(), *web_daily_ddl()]:
         execute(ddl)
 
 

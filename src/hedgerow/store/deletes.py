@@ -11,7 +11,9 @@ table's `first_seen` projection is rebuilt for the parts a delete touches (the t
 
 The sessions table (kept by the store's inserts, never on deletes) loses the
 sessions of the events deleted, first: each whole session that has any of them, so no entry
-URL, referrer or UTM value of an erased person or of an expired visit stays behind.
+URL, referrer or UTM value of an erased person or of an expired visit stays behind. The web
+analytics pre-aggregate loses the days of the events deleted (`web_daily_schema.py`), also
+first; the background chore builds them again from what is left.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from dataclasses import dataclass
 from hedgerow.store.chdb import ChdbEventStore
 from hedgerow.store.schema import DATABASE, OVERRIDE_MAP, OVERRIDES, quote_string
 from hedgerow.store.sessions_schema import SESSIONS_TABLE
+from hedgerow.store.web_daily_schema import forget_days, forget_days_of
 
 
 @dataclass(frozen=True)
@@ -72,8 +75,11 @@ def delete_person_events(store: ChdbEventStore, rows: PersonRows, partition: str
         ).rows[0][0]
     )
     if count:
+        days = forget_days_of(store.run, rows.team_id, f"_partition_id = {part} AND {where}")
         _delete_sessions(store, rows.team_id, f"_partition_id = {part} AND {where}")
         store.run(f"DELETE FROM {DATABASE}.events IN PARTITION {part} WHERE {where}")
+        if days:
+            forget_days(store.run, rows.team_id, *days)
     return count
 
 
@@ -118,6 +124,9 @@ def delete_older_than(store: ChdbEventStore, team_id: int, cutoff: str) -> int:
     where = f"team_id = {int(team_id)} AND timestamp < toDateTime64({quote_string(cutoff)}, 6)"
     count = int(store.run(f"SELECT count() FROM {DATABASE}.events WHERE {where}").rows[0][0])
     if count:
+        days = forget_days_of(store.run, team_id, where)
         _delete_sessions(store, team_id, where)
         store.run(f"DELETE FROM {DATABASE}.events WHERE {where}")
+        if days:
+            forget_days(store.run, team_id, *days)
     return count
