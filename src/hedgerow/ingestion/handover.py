@@ -53,8 +53,9 @@ def stored_already(events: EventStore, batch: Sequence[IngestEvent]) -> set[tupl
             chunk = uuids[start : start + LOOKUP_CHUNK]
             result = events.query(
                 f"SELECT DISTINCT toString(uuid) FROM {DATABASE}.events "
-                "WHERE team_id = {team:Int64} AND has({uuids:Array(String)}, toString(uuid))",
-                {"team": team_id, "uuids": chunk},
+                "WHERE team_id = {team:Int64} "
+                "AND has(splitByChar(',', {uuids:String}), toString(uuid))",
+                {"team": team_id, "uuids": ",".join(chunk)},  # chDB binds no arrays
             )
             found.update((team_id, sent[str(row[0])]) for row in result.rows if row[0] in sent)
     return found
