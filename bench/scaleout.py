@@ -14,8 +14,10 @@ one worker with embedded stores (SQLite persons, chDB events), then one and two 
 persons on PostgreSQL and events on a ClickHouse server (the tests' throwaway servers).
 Where the time goes: the CPU seconds each process used during the drain.
 
-Every figure is beside its reference from the same run, as a ratio. The machine is shared
-(2 cores, other engineers' work): the ratios, not the rates, are what to read.
+Not run yet (written at the end of issue 17's partitioning step; no figures in
+docs/benchmarks.md come from it). Every figure is beside its reference from the same run,
+as a ratio. The machine is shared (2 cores, other engineers' work): the ratios, not the
+rates, are what to read.
 """
 
 from __future__ import annotations

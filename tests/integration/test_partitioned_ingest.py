@@ -120,6 +120,22 @@ def _identify_pairs(capture: Server, owners: dict[int, str], count: int) -> list
     return pairs
 
 
+def _burst(capture: Server, partitions: list[int]) -> list[str]:
+    """3,000 events of distinct ids in these partitions, in requests of 500: their uuids."""
+    ids = [d for d in (f"burst-{n}" for n in range(2000)) if _partition(d) in partitions]
+    sent: list[str] = []
+    with httpx.Client(timeout=30) as http:
+        for start in range(0, 3000, 500):
+            batch = [
+                {"event": "burst", "distinct_id": ids[n % len(ids)], "uuid": str(uuid.uuid4())}
+                for n in range(start, start + 500)
+            ]
+            body = {"api_key": TOKEN, "batch": batch}
+            assert http.post(capture.url + "/batch/", json=body).status_code == 200
+            sent += [e["uuid"] for e in batch]
+    return sent
+
+
 def _assert_stored_once(web: Server, acked: list[str]) -> None:
     """Every acknowledged event is stored (waiting for ingestion), none twice."""
     deadline = time.monotonic() + 90
@@ -147,7 +163,7 @@ def test_two_workers_one_killed_under_load(
     stored exactly once, and the merged persons hold, read back through `hedgerow web`."""
     env = _server_env(nats_server, postgres_url, clickhouse_url)
     first = Ingest(tmp_path / "worker-a", env).start()
-    _wait_owners(nats_server.url, 1)  # all twelve its own
+    first_id = _wait_owners(nats_server.url, 1)[0]  # all twelve its own
     captures = [
         Server(tmp_path / f"capture-{n}", command="capture", **env).start() for n in range(2)
     ]
@@ -155,14 +171,19 @@ def test_two_workers_one_killed_under_load(
     second: Ingest | None = None
     try:
         with Load([c.url for c in captures]) as load:
-            second = Ingest(tmp_path / "worker-b", env).start()
+            # The second worker takes small batches: a burst for its partitions keeps a
+            # few in hand, and it is killed once part of the burst is stored.
+            second = Ingest(tmp_path / "worker-b", {**env, "HEDGEROW_BATCH_SIZE": "100"})
+            second.start()
             shared = _wait_owners(nats_server.url, 2)
             assert sorted(Counter(shared.values()).values()) == [6, 6]
             pairs = _identify_pairs(captures[0], shared, 4)
             before = len(load.acked)
-            deadline = time.monotonic() + 30
-            while len(load.acked) < before + 400:  # the second worker has work in hand
-                assert time.monotonic() < deadline
+            burst = _burst(captures[1], [p for p, o in shared.items() if o != first_id])
+            load.acked.extend(burst)
+            deadline = time.monotonic() + 60
+            while not 0 < len(set(burst) & set(_stored(web))) < len(burst) / 2:
+                assert time.monotonic() < deadline, "the burst was never half stored"
                 time.sleep(0.05)
             assert second.stop(signal.SIGKILL) == -signal.SIGKILL
             deadline = time.monotonic() + 30
@@ -202,17 +223,18 @@ def test_a_paused_worker_is_fenced(
     event is stored once."""
     env = _server_env(nats_server, postgres_url, clickhouse_url)
     first = Ingest(tmp_path / "worker-a", env).start()
-    _wait_owners(nats_server.url, 1)
+    first_id = _wait_owners(nats_server.url, 1)[0]
     capture = Server(tmp_path / "capture", command="capture", **env).start()
     web = Server(tmp_path / "web", command="web", **env).start()
-    second = Ingest(tmp_path / "worker-b", env).start()
+    second = Ingest(tmp_path / "worker-b", {**env, "HEDGEROW_BATCH_SIZE": "100"}).start()
     try:
-        _wait_owners(nats_server.url, 2)
+        shared = _wait_owners(nats_server.url, 2)
         with Load([capture.url]) as load:
-            before = len(load.acked)
-            deadline = time.monotonic() + 30
-            while len(load.acked) < before + 400:
-                assert time.monotonic() < deadline
+            burst = _burst(capture, [p for p, o in shared.items() if o != first_id])
+            load.acked.extend(burst)
+            deadline = time.monotonic() + 60
+            while not 0 < len(set(burst) & set(_stored(web))) < len(burst) / 2:
+                assert time.monotonic() < deadline, "the burst was never half stored"
                 time.sleep(0.05)
             assert second.process is not None
             second.process.send_signal(signal.SIGSTOP)
