@@ -50,6 +50,7 @@ from hedgerow.insights.dashboards import DashboardStore
 from hedgerow.insights.schema import SavedDb
 from hedgerow.insights.store import InsightStore
 from hedgerow.insights.templates import start_project
+from hedgerow.intake.consumers import PartitionedConsumer, embedded_worker_id
 from hedgerow.intake.jetstream import JetStreamIntakeLog, StreamLimits
 from hedgerow.intake.log import IntakeLog
 from hedgerow.intake.pressure import DiskSpace
@@ -177,8 +178,9 @@ def build_components(settings: Settings) -> Components:
     cookieless = CookielessStore(
         data_dir / "cookieless.sqlite3", clock, settings.ingestion.cookieless_max_lag
     )
+    worker_intake, handover = partitioned(settings, intake)
     worker = IngestionWorker(
-        intake,
+        worker_intake,
         state,
         persons,
         events,
@@ -192,6 +194,7 @@ def build_components(settings: Settings) -> Components:
         bots=BotDetector(),
         cookieless=cookieless,
         project_modes=lambda pid: _cookieless_mode(catalog, pid),
+        handover=handover,
     )
     result_cache = ResultCache(query.query_cache_seconds)
     erasure = ErasureRunner(
@@ -238,6 +241,19 @@ def build_components(settings: Settings) -> Components:
     )
 
 
+def partitioned(
+    settings: Settings, intake: IntakeLog
+) -> tuple[IntakeLog, PartitionedConsumer | None]:
+    """The worker's view of the intake: on JetStream, the partitions it holds (it joins the
+    other workers when it starts); the embedded log as it is."""
+    if not isinstance(intake, JetStreamIntakeLog):
+        return intake, None
+    embedded = not (settings.persons.persons_url and settings.storage.events_url)
+    worker_id = embedded_worker_id(settings.storage.data_dir) if embedded else None
+    consumer = PartitionedConsumer(intake, embedded=embedded, worker_id=worker_id)
+    return consumer, consumer
+
+
 def build_person_stores(settings: Settings) -> tuple[PersonStore, GroupStore]:
     """SQLite in the data directory, or PostgreSQL when `--persons-url` names a server."""
     persons = settings.persons
@@ -270,7 +286,12 @@ def build_intake(settings: Settings) -> IntakeLog:
             max_bytes=intake.intake_stream_max_bytes,
             replicas=intake.intake_stream_replicas,
         )
-        return JetStreamIntakeLog(intake.intake_url, limits=limits, max_lag=intake.intake_max_lag)
+        return JetStreamIntakeLog(
+            intake.intake_url,
+            limits=limits,
+            max_lag=intake.intake_max_lag,
+            partitions=intake.intake_partitions,
+        )
     data_dir = settings.storage.data_dir
     return SqliteIntakeLog(
         data_dir / "intake.sqlite3",

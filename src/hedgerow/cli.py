@@ -414,12 +414,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=_serve)
     capture = commands.add_parser(
         "capture",
-        help="Run capture only (needs --intake-url): many may run, beside one `ingest` or `serve`.",
+        help="Run capture only (needs --intake-url): many may run, beside `ingest` or `serve`.",
     )
     add_arguments(capture)
     capture.set_defaults(func=_capture)
     ingest = commands.add_parser(
-        "ingest", help="Run ingestion only (needs --intake-url), with no HTTP server."
+        "ingest",
+        help="Run an ingestion worker only (needs --intake-url), with no HTTP server; several "
+        "share the work with --persons-url and --events-url.",
     )
     add_arguments(ingest)
     ingest.set_defaults(func=_ingest)

@@ -3,9 +3,11 @@
 
 `hedgerow serve` runs capture, ingestion and the query API in one process. With the intake
 log on NATS JetStream (`--intake-url`) capture can run apart: any number of `hedgerow capture`
-processes take events and publish them to the stream, and one process consumes it: `hedgerow
-ingest` (ingestion only) or `hedgerow serve` (ingestion, the query API and the web app).
-The embedded intake log belongs to one process, so both commands need `--intake-url`.
+processes take events and publish them to the stream. Ingestion workers (`hedgerow ingest`,
+or the worker of `hedgerow serve`) share the stream's partitions (`intake/consumers.py`):
+one with embedded stores, or any number with persons on PostgreSQL and events on a
+ClickHouse server. The embedded intake log belongs to one process, so both commands need
+`--intake-url`.
 
 What holds today: capture reads project tokens from the app tables: `meta.sqlite3` in
 `--data-dir` (SQLite allows readers in other processes), or PostgreSQL with `--persons-url`
@@ -140,7 +142,11 @@ def run_ingest(settings: Settings) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    components.worker.start()
+    try:
+        components.worker.start()  # joins the other workers, or refuses (WorkerRefused)
+    except BaseException:
+        components.close()
+        raise
     lines = [
         f"Hedgerow is ingesting from {settings.intake.intake_url}",
         f"  data directory:  {settings.storage.data_dir.resolve()}",

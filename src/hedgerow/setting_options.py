@@ -408,6 +408,14 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option(
         "intake",
+        "intake_partitions",
+        _positive_int,
+        12,
+        "JetStream only: partitions of the intake stream (fixed once it is in use); at most "
+        "this many ingestion workers share it.",
+    ),
+    Option(
+        "intake",
         "intake_max_backlog",
         _positive_int,
         5_000_000,

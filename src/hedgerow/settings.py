@@ -87,6 +87,7 @@ class IntakeSettings:
     intake_stream_replicas: int = 1
     intake_max_backlog: int = 5_000_000
     intake_max_lag: float = 300.0
+    intake_partitions: int = 12
 
 
 @dataclass(frozen=True)

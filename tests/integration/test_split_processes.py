@@ -16,10 +16,11 @@ from pathlib import Path
 import httpx
 from posthog import Posthog
 
+from ingest_process import Ingest
 from nats_server import NatsServer
 
 from readback import all_rows
-from server import API_KEY, TOKEN, Server
+from server import TOKEN, Server
 
 
 def _batch(*uuids: str) -> dict[str, object]:
@@ -29,39 +30,6 @@ def _batch(*uuids: str) -> dict[str, object]:
 
 def _stored(server: Server) -> Counter[str]:
     return Counter({u: n for u, n in all_rows(server, ["uuid", "count()"], orderBy=["uuid ASC"])})
-
-
-class Ingest:
-    """`hedgerow ingest`: no HTTP; started when it says so."""
-
-    def __init__(self, data_dir: Path, env: dict[str, str]) -> None:
-        self.log_path = data_dir.parent / "ingest.log"
-        self.env = {
-            **os.environ,
-            "HEDGEROW_DATA_DIR": str(data_dir),
-            "HEDGEROW_PROJECT_TOKEN": TOKEN,
-            "HEDGEROW_API_KEY": API_KEY,
-            "HEDGEROW_BUFFER_DELAY": "0",
-            **env,
-        }
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> Ingest:
-        self.log_path.write_bytes(b"")
-        log = open(self.log_path, "ab")  # noqa: SIM115 - kept open for the child
-        command = [sys.executable, "-m", "hedgerow", "ingest"]
-        self.process = subprocess.Popen(command, env=self.env, stdout=log, stderr=log)
-        deadline = time.monotonic() + 60
-        while b"is ingesting" not in self.log_path.read_bytes():
-            assert self.process.poll() is None, self.log_path.read_text()[-3000:]
-            assert time.monotonic() < deadline, "hedgerow ingest did not start"
-            time.sleep(0.1)
-        return self
-
-    def stop(self, sig: int = signal.SIGTERM) -> int:
-        assert self.process is not None
-        self.process.send_signal(sig)
-        return self.process.wait(60)
 
 
 def test_two_capture_processes_beside_serve(nats_server: NatsServer, tmp_path: Path) -> None:

@@ -38,6 +38,7 @@ import orjson
 
 from hedgerow.cookieless.store import CookielessStore
 from hedgerow.event import IngestEvent
+from hedgerow.ingestion.handover import Handover, stored_already
 from hedgerow.ingestion.outcomes import DiscardReason
 from hedgerow.ingestion.pipeline import Drop, Step, Warning, WarningSink, run_steps
 from hedgerow.ingestion.state import Buffered, IngestionState
@@ -72,6 +73,7 @@ class _Batch:
     entries: list[IntakeEntry]
     released: list[tuple[int, int, bytes]]  # (buffer id, project, record)
     after: int
+    scope: str = ""  # the partitions read and their offsets (`Handover.scope`)
 
     @property
     def first(self) -> int:
@@ -88,7 +90,8 @@ class _Batch:
     @property
     def token(self) -> str:
         """The store's deduplication token: the same batch replayed gets the same one."""
-        token = f"intake-{self.first}-{self.last}"
+        token = f"intake-{self.scope}-" if self.scope else "intake-"
+        token += f"{self.first}-{self.last}"
         if self.released:
             ids = self.released_ids
             token += f"-buffer-{min(ids)}-{max(ids)}-{len(ids)}"
@@ -126,8 +129,10 @@ class IngestionWorker:
         bots: BotDetector | None = None,
         cookieless: CookielessStore | None = None,
         project_modes: ProjectModes | None = None,
+        handover: Handover | None = None,
     ) -> None:
         self.intake = intake
+        self.handover = handover  # several workers share the intake (`handover.py`)
         self.state = state
         self.persons = persons
         self.events = events
@@ -175,6 +180,8 @@ class IngestionWorker:
     # -- lifecycle -----------------------------------------------------------------------
 
     def start(self) -> None:
+        if self.handover is not None:
+            self.handover.start(self.between_batches)
         self._thread = threading.Thread(target=self._loop, name="ingestion", daemon=True)
         self._thread.start()
 
@@ -184,6 +191,8 @@ class IngestionWorker:
         if self._thread is not None:
             self._thread.join(timeout)
         self._inserter.shutdown(wait=True)
+        if self.handover is not None and self._thread is not None:
+            self.handover.close()
 
     def wake(self) -> None:
         self._wake.set()
@@ -301,6 +310,8 @@ class IngestionWorker:
         events followed by new intake entries."""
         if previous is not None:
             after, excluded = previous.batch.last, previous.batch.released_ids
+        elif self.handover is not None:  # read again from the offsets, never replayed here
+            excluded, after = [], self.intake.committed(CONSUMER)
         else:
             excluded = []
             after = self.intake.committed(CONSUMER)
@@ -324,10 +335,11 @@ class IngestionWorker:
         released = (
             self.state.due(time.time(), self.batch_size, excluded) if self.buffer_delay > 0 else []
         )
+        scope = self.handover.scope() if self.handover is not None else ""
         entries = self.intake.read(CONSUMER, max(1, self.batch_size - len(released)), after=after)
         if not entries and not released:
             return None
-        return _Batch(entries, released, after)
+        return _Batch(entries, released, after, scope)
 
     def _advance(self) -> int:
         previous = self._inflight
@@ -347,6 +359,8 @@ class IngestionWorker:
             self._forget_held(event)
         events = released + self._decode(batch.entries, counts, drops)
         in_flight = set(previous.stored) if previous is not None else set()
+        if self.handover is not None and self.handover.may_be_stored(batch.entries):
+            in_flight |= stored_already(self.events, events)  # a previous owner's
         events = self._drop_duplicates(events, drops, in_flight)
         self.warnings.items.clear()
         with self.persons.transaction(), self.groups.transaction():
@@ -428,6 +442,8 @@ class IngestionWorker:
     def _store_batch(
         self, events: Sequence[IngestEvent], token: str, overrides: Sequence[Override]
     ) -> None:
+        if self.handover is not None:
+            self.handover.fence()
         self.events.insert(events, token)
         if overrides:
             self.events.insert_overrides(overrides)

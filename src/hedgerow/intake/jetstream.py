@@ -1,17 +1,23 @@
 """The intake log on NATS JetStream (`--intake-url nats://host:port`).
 
-One stream, `HEDGEROW_INTAKE`, holds one message per accepted capture request on the subject
-`hedgerow.intake.<team_id>.<event count>`; its stream sequence is the entry's offset. Capture
-answers 200 only after JetStream's PubAck, and each publish carries a `Nats-Msg-Id` made from
-the team and the events' uuids, so a client's retry of the same events (or a publish resent
-after a reconnect) within the stream's duplicate window is stored once.
+One stream, `HEDGEROW_INTAKE`, holds one message per partition part of an accepted capture
+request on the subject `hedgerow.intake.<partition>.<team_id>.<event count>` (`partitions.py`:
+a request's events are split by a stable hash of project and distinct id); its stream
+sequence is the entry's offset. Capture answers 200 only after JetStream's PubAck of every
+part, and each publish carries a `Nats-Msg-Id` made from the team and the part's events'
+uuids, so a client's retry of the same events (or a publish resent after a reconnect) within
+the stream's duplicate window is stored once, part by part. The partition count is recorded
+in the config bucket `hedgerow_intake_config` by the first process; one started with another
+count refuses (`PartitionsMismatch`). Ingestion workers share the partitions by leases
+(`consumers.py`).
 
-Consumer offsets live in the KV bucket `hedgerow_intake_offsets` (one key per consumer,
-written on commit); after a commit the stream is purged below the lowest committed offset,
-so the stream holds exactly the backlog and its limits (`max_msgs`, `max_bytes`, discard
-policy `new`) make a full stream refuse publishes: capture answers 503 `intake_full`. Reads
-use an ephemeral pull consumer without acknowledgements that starts at the requested offset
-and is kept while reads follow on from each other.
+Consumer offsets live in the KV bucket `hedgerow_intake_offsets` (one key per consumer, or
+per partition of a partitioned consumer), written on commit; after a commit the stream is
+purged below the lowest committed offset, so the stream holds exactly the backlog and its
+limits (`max_msgs`, `max_bytes`, discard policy `new`) make a full stream refuse publishes:
+capture answers 503 `intake_full`. Reads use an ephemeral pull consumer without
+acknowledgements that starts at the requested offset and is kept while reads follow on from
+each other.
 
 nats-py is asyncio-only: the client lives on its own event-loop thread (`LoopThread`);
 capture awaits its futures, the ingestion worker blocks on them.
@@ -41,6 +47,7 @@ from hedgerow.errors import PayloadTooLarge
 from hedgerow.intake.jetstream_cursor import Cursor
 from hedgerow.intake.log import Backlog, IntakeEntry
 from hedgerow.intake.loop_thread import LoopThread
+from hedgerow.intake.partitions import DEFAULT_PARTITIONS, split_payload
 from hedgerow.intake.pressure import ingestion_lagging, intake_unavailable, stream_full
 
 log = logging.getLogger(__name__)
@@ -50,6 +57,7 @@ T = TypeVar("T")
 STREAM = "HEDGEROW_INTAKE"
 SUBJECT_PREFIX = "hedgerow.intake"
 OFFSETS_BUCKET = "hedgerow_intake_offsets"
+CONFIG_BUCKET = "hedgerow_intake_config"
 REFRESH_SECONDS = 0.5  # how often the cached stream state (for backpressure) is read
 CALL_TIMEOUT = 10.0  # the longest a synchronous caller waits for NATS
 START_ATTEMPTS = 4  # connection attempts, 0.5 s apart, before the server refuses to start
@@ -76,6 +84,10 @@ class IntakeUnreachable(RuntimeError):
     """NATS could not be reached when the log was opened."""
 
 
+class PartitionsMismatch(IntakeUnreachable):
+    """The stream was set up with another partition count than this process's."""
+
+
 def message_id(team_id: int, payload: bytes) -> str:
     """The same events (by uuid) for the same team give the same id: a retry is a duplicate."""
     uuids = _UUID.findall(payload)
@@ -83,8 +95,8 @@ def message_id(team_id: int, payload: bytes) -> str:
     return f"{team_id}-{digest[:40]}"
 
 
-def subject(team_id: int, count: int) -> str:
-    return f"{SUBJECT_PREFIX}.{team_id}.{count}"
+def subject(team_id: int, count: int, partition: int = 0) -> str:
+    return f"{SUBJECT_PREFIX}.{partition}.{team_id}.{count}"
 
 
 class JetStreamIntakeLog:
@@ -95,8 +107,10 @@ class JetStreamIntakeLog:
         limits: StreamLimits | None = None,
         max_lag: float | None = None,
         publish_timeout: float = 5.0,
+        partitions: int = DEFAULT_PARTITIONS,
     ) -> None:
         self.url = url
+        self.partitions = partitions
         self.limits = limits or StreamLimits()
         self.max_lag = max_lag
         self.publish_timeout = publish_timeout
@@ -108,6 +122,9 @@ class JetStreamIntakeLog:
         self._thread = LoopThread("intake-nats")
         try:
             self._call(self._open(), timeout=30)
+        except PartitionsMismatch:
+            self._thread.stop()
+            raise
         except Exception as exc:
             self._thread.stop()
             raise IntakeUnreachable(
@@ -132,6 +149,7 @@ class JetStreamIntakeLog:
         self._nc.options["max_reconnect_attempts"] = -1  # once running: reconnect for ever
         self._js: JetStreamContext = self._nc.jetstream(timeout=5)
         await self._ensure_stream()
+        await self._check_partitions()
         self._kv: KeyValue = await self._offsets_bucket()
         with contextlib.suppress(nats.js.errors.NoKeysError):
             for key in await self._kv.keys():
@@ -162,6 +180,30 @@ class JetStreamIntakeLog:
             await self._js.add_stream(config)
         else:  # limits changed in the settings apply to the existing stream
             await self._js.update_stream(config)
+
+    async def _check_partitions(self) -> None:
+        """Record the partition count on first use; refuse another one afterwards."""
+        try:
+            config = await self._js.key_value(CONFIG_BUCKET)
+        except nats.js.errors.BucketNotFoundError:
+            config = await self._js.create_key_value(
+                bucket=CONFIG_BUCKET,
+                history=1,
+                storage=api.StorageType.FILE,
+                replicas=self.limits.replicas,
+            )
+        self._config: KeyValue = config
+        with contextlib.suppress(nats.js.errors.KeyWrongLastSequenceError):
+            await config.create("partitions", str(self.partitions).encode())
+        recorded = int((await config.get("partitions")).value or b"0")
+        if recorded != self.partitions:
+            await self._nc.close()
+            raise PartitionsMismatch(
+                f"The intake stream at {self.url} is split into {recorded} partitions and this "
+                f"process was started with {self.partitions}: start every process with "
+                f"--intake-partitions {recorded} (HEDGEROW_INTAKE_PARTITIONS). The count is "
+                "fixed once the stream is in use: a person's events must stay in one partition."
+            )
 
     async def _offsets_bucket(self) -> KeyValue:
         try:
@@ -247,20 +289,29 @@ class JetStreamIntakeLog:
                 "fewer events per request, or raise max_payload in nats-server's configuration.",
                 code="intake_entry_too_large",
             )
-        future = self._thread.submit(self._publish(team_id, count, payload))
+        parts = split_payload(team_id, count, payload, self.partitions)
+        future = self._thread.submit(self._publish_parts(team_id, parts))
         return await asyncio.wrap_future(future)
 
     def append_blocking(self, team_id: int, count: int, payload: bytes) -> int:
         """The same as `append`, for callers outside an event loop (tests, tools)."""
         return asyncio.run(self.append(team_id, count, payload))
 
-    async def _publish(self, team_id: int, count: int, payload: bytes) -> int:
+    async def _publish_parts(self, team_id: int, parts: dict[int, tuple[int, bytes]]) -> int:
+        """Publish every part at once; the last offset once all are acknowledged. A part that
+        fails fails the request: the client's retry stores the parts already taken once."""
+        offsets = await asyncio.gather(
+            *(self._publish(team_id, n, body, p) for p, (n, body) in parts.items())
+        )
+        return max(offsets)
+
+    async def _publish(self, team_id: int, count: int, payload: bytes, partition: int = 0) -> int:
         if not self._nc.is_connected:  # a publish now would wait in the reconnect buffer
             raise intake_unavailable(f"NATS at {self.url} is unreachable")
         headers = {"Nats-Msg-Id": message_id(team_id, payload)}
         try:
             ack = await self._js.publish(
-                subject(team_id, count),
+                subject(team_id, count, partition),
                 payload,
                 timeout=self.publish_timeout,
                 stream=STREAM,
@@ -303,6 +354,10 @@ class JetStreamIntakeLog:
             await cursor.close()
 
     def committed(self, consumer: str) -> int:
+        """The consumer's committed offset; for a partitioned consumer (`consumers.py`) the
+        lowest of its partitions', read afresh (other processes write them)."""
+        if f"{consumer}.p0" in self._written:
+            return self._call(self._partitioned_committed(consumer))
         with self._lock:
             if consumer in self._written or consumer in self._requested:
                 return max(self._written.get(consumer, 0), self._requested.get(consumer, 0))
@@ -311,6 +366,12 @@ class JetStreamIntakeLog:
         with self._lock:
             self._written[consumer] = max(stored, self._written.get(consumer, 0))
             return max(self._written[consumer], self._requested.get(consumer, 0))
+
+    async def _partitioned_committed(self, consumer: str) -> int:
+        keys = [f"{consumer}.p{n}" for n in range(self.partitions)]
+        await self.reload_offsets(keys)
+        with self._lock:
+            return min(self._written.get(key, 0) for key in keys)
 
     async def _read_committed(self, consumer: str) -> int:
         try:
@@ -338,7 +399,52 @@ class JetStreamIntakeLog:
             with self._lock:
                 self._written[consumer] = offset
                 low = min(self._written.values())
-            await self._js.purge_stream(STREAM, seq=low + 1)  # keeps offsets > low
+            if low > 0:  # nats-server 2.9 takes a purge up to sequence 1 for "purge all"
+                await self._js.purge_stream(STREAM, seq=low + 1)  # keeps offsets > low
+
+    # -- for a partitioned consumer (`consumers.py`) -----------------------------------------
+
+    def call(self, coro: Coroutine[Any, Any, T], timeout: float = CALL_TIMEOUT) -> T:
+        """Run a coroutine on the log's event loop and wait for its result."""
+        return self._call(coro, timeout)
+
+    @property
+    def jetstream(self) -> JetStreamContext:
+        return self._js
+
+    @property
+    def offsets(self) -> KeyValue:
+        """The offsets bucket (a partitioned consumer writes it by compare-and-set)."""
+        return self._kv
+
+    @property
+    def config(self) -> KeyValue:
+        return self._config
+
+    async def note_offsets(self, written: dict[str, int]) -> None:
+        """Offsets a partitioned consumer has written: purge what every consumer handled."""
+        async with self._commit_lock:
+            with self._lock:
+                for key, offset in written.items():
+                    self._written[key] = max(offset, self._written.get(key, 0))
+                low = min(self._written.values())
+            if low > 0:  # nats-server 2.9 takes a purge up to sequence 1 for "purge all"
+                await self._js.purge_stream(STREAM, seq=low + 1)
+
+    async def reload_offsets(self, keys: list[str]) -> None:
+        """Read these offsets again (other processes commit them)."""
+        for key in keys:
+            with contextlib.suppress(nats.js.errors.KeyNotFoundError):
+                entry = await self._kv.get(key)
+                with self._lock:
+                    offset = int(entry.value or b"0")
+                    self._written[key] = max(offset, self._written.get(key, 0))
+
+    def forget(self, consumer: str) -> None:
+        """A consumer that is gone (its offset no longer holds back the purge)."""
+        with self._lock:
+            self._written.pop(consumer, None)
+            self._requested.pop(consumer, None)
 
     def head(self) -> int:
         """The offset of the last entry appended (0: none yet): the stream's last sequence."""
@@ -356,17 +462,22 @@ class JetStreamIntakeLog:
             raise intake_unavailable(f"NATS at {self.url} did not answer: {exc!r}") from exc
 
     async def _backlog(self, team_id: int | None) -> Backlog:
-        """Events per subject (the count is the subject's last token) of what is not yet
-        purged, and the time of the first such entry."""
+        """Events per subject (the count is the subject's last token, the project the one
+        before) of what is not yet purged, and the time of the first such entry."""
         with self._lock:
             low = min(self._written.values(), default=0)
-        wanted = f"{SUBJECT_PREFIX}.{'*' if team_id is None else team_id}.*"
-        info = await self._js.stream_info(STREAM, subjects_filter=wanted)
-        subjects = info.state.subjects or {}
+        everything = f"{SUBJECT_PREFIX}.>"
+        info = await self._js.stream_info(STREAM, subjects_filter=everything)
+        subjects = {
+            name: n
+            for name, n in (info.state.subjects or {}).items()
+            if team_id is None or name.split(".")[-2] == str(team_id)
+        }
         events = sum(int(name.rsplit(".", 1)[1]) * n for name, n in subjects.items())
         oldest = None
         if subjects:
             start = max(info.state.first_seq, low + 1)
+            wanted = everything if team_id is None else f"{SUBJECT_PREFIX}.*.{team_id}.*"
             with contextlib.suppress(nats.js.errors.NotFoundError):
                 first = await self._js.get_msg(STREAM, start, subject=wanted, next=True)
                 oldest = first.time.timestamp() if first.time else None

@@ -18,6 +18,7 @@ import nats.errors
 from nats.js import JetStreamContext, api
 
 from hedgerow.intake.log import IntakeEntry
+from hedgerow.intake.partitions import partition_of_subject
 
 log = logging.getLogger(__name__)
 
@@ -69,10 +70,18 @@ class Cursor:
                 taken = self._take(max_events, until)
                 await self.close()
                 return taken
-            for message in messages:
-                entry = entry_of(message)
+            for entry in sorted((entry_of(m) for m in messages), key=lambda e: e.offset):
+                if entry.offset <= self._delivered:
+                    continue  # delivered twice
+                if entry.offset > max(self._delivered + 1, info.state.first_seq):
+                    # Offsets are contiguous above the first kept one: a message the consumer
+                    # counts as delivered never reached this fetch (a late reply to an earlier
+                    # pull). Go on from the last one in order, with a new consumer.
+                    await self._resubscribe(self._delivered)
+                    info = await self._js.stream_info(self._stream)  # maybe purged since
+                    break
                 self._ahead.append(entry)
-                self._delivered = max(self._delivered, entry.offset)
+                self._delivered = entry.offset
                 total += entry.count
         return self._take(max_events, until)
 
@@ -93,6 +102,14 @@ class Cursor:
 
     async def _restart(self, after: int) -> None:
         await self.close()
+        await self._resubscribe(after)
+        self._returned = self._delivered = after
+
+    async def _resubscribe(self, after: int) -> None:
+        """A new consumer starting after `after` (what was read ahead is kept)."""
+        ahead = self._ahead
+        await self.close()
+        self._ahead = ahead
         config = api.ConsumerConfig(
             deliver_policy=api.DeliverPolicy.BY_START_SEQUENCE,
             opt_start_seq=after + 1,
@@ -101,7 +118,6 @@ class Cursor:
             mem_storage=True,
         )
         self._sub = await self._js.pull_subscribe(self._subject, stream=self._stream, config=config)
-        self._returned = self._delivered = after
 
     async def close(self) -> None:
         sub, self._sub = self._sub, None
@@ -116,9 +132,15 @@ class Cursor:
 
 
 def entry_of(message: nats.aio.msg.Msg) -> IntakeEntry:
-    """The entry a stream message is: subject `<prefix>.<team_id>.<count>`."""
+    """The entry a stream message is: subject `<prefix>.<partition>.<team_id>.<count>` (or
+    `<prefix>.<team_id>.<count>` from before partitions: partition 0)."""
     _, team, count = message.subject.rsplit(".", 2)
     meta = message.metadata
     return IntakeEntry(
-        meta.sequence.stream, int(team), int(count), message.data, meta.timestamp.timestamp()
+        meta.sequence.stream,
+        int(team),
+        int(count),
+        message.data,
+        meta.timestamp.timestamp(),
+        partition_of_subject(message.subject) or 0,
     )

@@ -18,6 +18,7 @@ class IntakeEntry:
     count: int
     payload: bytes
     appended_at: float
+    partition: int = 0  # JetStream: the partition of its events' distinct ids (`partitions.py`)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,77 @@
+"""`hedgerow ingest` as a process of its own (no HTTP: started when it says so), and what
+the JetStream intake records about the ingestion workers sharing it."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nats
+import nats.js.errors
+
+from server import API_KEY, TOKEN
+
+
+class Ingest:
+    def __init__(self, data_dir: Path, env: dict[str, str]) -> None:
+        self.log_path = data_dir.parent / f"{data_dir.name}-ingest.log"
+        self.env = {
+            **os.environ,
+            "HEDGEROW_DATA_DIR": str(data_dir),
+            "HEDGEROW_PROJECT_TOKEN": TOKEN,
+            "HEDGEROW_API_KEY": API_KEY,
+            "HEDGEROW_BUFFER_DELAY": "0",
+            **env,
+        }
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> Ingest:
+        self.log_path.write_bytes(b"")
+        log = open(self.log_path, "ab")  # noqa: SIM115 - kept open for the child
+        command = [sys.executable, "-m", "hedgerow", "ingest"]
+        self.process = subprocess.Popen(command, env=self.env, stdout=log, stderr=log)
+        deadline = time.monotonic() + 60
+        while b"is ingesting" not in self.log_path.read_bytes():
+            assert self.process.poll() is None, self.log_path.read_text()[-3000:]
+            assert time.monotonic() < deadline, "hedgerow ingest did not start"
+            time.sleep(0.1)
+        return self
+
+    def stop(self, sig: int = signal.SIGTERM) -> int:
+        assert self.process is not None
+        self.process.send_signal(sig)
+        return self.process.wait(60)
+
+
+def partition_owners(nats_url: str) -> dict[int, str]:
+    """Partition -> the worker holding its lease, read from the leases bucket."""
+
+    async def read() -> dict[int, str]:
+        nc = await nats.connect(nats_url)
+        try:
+            kv = await nc.jetstream().key_value("hedgerow_intake_leases")
+            try:
+                keys = await kv.keys()
+            except nats.js.errors.NoKeysError:
+                return {}
+            owners: dict[int, str] = {}
+            for key in keys:
+                if key.startswith("partition."):
+                    try:
+                        entry = await kv.get(key)
+                    except nats.js.errors.KeyNotFoundError:
+                        continue
+                    owners[int(key.split(".")[1])] = (entry.value or b"").decode()
+            return owners
+        finally:
+            await nc.close()
+
+    try:
+        return asyncio.run(read())
+    except nats.js.errors.BucketNotFoundError:
+        return {}
