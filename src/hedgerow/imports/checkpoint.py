@@ -16,6 +16,7 @@ from pathlib import Path
 
 import orjson
 
+from hedgerow.durable_file import replace_durably
 from hedgerow.imports.rows import Rejection
 
 IDENTITY_BYTES = 1 << 20
@@ -57,13 +58,7 @@ class CheckpointFile:
 
     def save(self, checkpoint: Checkpoint) -> None:
         """Written whole to a temporary file, made durable, then renamed over the old one."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        partial = self.path.with_name(self.path.name + ".partial")
-        with partial.open("wb") as out:
-            out.write(orjson.dumps(asdict(checkpoint)))
-            out.flush()
-            os.fsync(out.fileno())
-        partial.replace(self.path)
+        replace_durably(self.path, orjson.dumps(asdict(checkpoint)))
 
 
 class RejectsReport:

@@ -13,12 +13,13 @@ refused rather than continued into them.
 
 from __future__ import annotations
 
-import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import orjson
+
+from hedgerow.durable_file import replace_durably
 
 CHECKPOINT_FILE = "migrate-to-servers.json"
 
@@ -54,9 +55,4 @@ class CheckpointFile:
         return Checkpoint(**raw)
 
     def save(self, checkpoint: Checkpoint) -> None:
-        partial = self.path.with_name(self.path.name + ".partial")
-        with partial.open("wb") as out:
-            out.write(orjson.dumps(asdict(checkpoint)))
-            out.flush()
-            os.fsync(out.fileno())
-        partial.replace(self.path)
+        replace_durably(self.path, orjson.dumps(asdict(checkpoint)))
