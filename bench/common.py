@@ -269,6 +269,21 @@ def own_cpu_seconds() -> float:
     return usage.user + usage.system
 
 
+def server_environment(data_dir: Path, port: int, **env: str) -> dict[str, str]:
+    """The environment of a `hedgerow` process of the benchmarks: this one's, with the data
+    directory, port, the benchmarks' token and key, no event buffer delay, and `env`."""
+    return {
+        **os.environ,
+        "HEDGEROW_DATA_DIR": str(data_dir),
+        "HEDGEROW_HOST": "127.0.0.1",
+        "HEDGEROW_PORT": str(port),
+        "HEDGEROW_PROJECT_TOKEN": TOKEN,
+        "HEDGEROW_API_KEY": API_KEY,
+        "HEDGEROW_BUFFER_DELAY": "0",
+        **env,
+    }
+
+
 class Server:
     """`python -m hedgerow serve` on 127.0.0.1 with its own temporary data directory (or
     `data_dir`, kept afterwards)."""
@@ -283,16 +298,7 @@ class Server:
         self.process: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> Server:
-        env = {
-            **os.environ,
-            "HEDGEROW_DATA_DIR": str(self.data_dir),
-            "HEDGEROW_HOST": "127.0.0.1",
-            "HEDGEROW_PORT": str(self.port),
-            "HEDGEROW_PROJECT_TOKEN": TOKEN,
-            "HEDGEROW_API_KEY": API_KEY,
-            "HEDGEROW_BUFFER_DELAY": "0",
-            **self.env,
-        }
+        env = server_environment(self.data_dir, self.port, **self.env)
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "hedgerow", "serve"],

@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -40,15 +39,14 @@ import orjson
 
 from capture import LUA, wrk
 from common import (
-    API_KEY,
     ROOT,
-    TOKEN,
     EventFactory,
     Server,
     batch_body,
     free_port,
     md_table,
     report,
+    server_environment,
     tree_cpu_seconds,
 )
 from jetstream import JetStreamServer
@@ -67,15 +65,7 @@ class Process:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = data_dir.parent / f"{data_dir.name}-{command}-{self.port}.log"
-        full = {
-            **os.environ,
-            "HEDGEROW_DATA_DIR": str(data_dir),
-            "HEDGEROW_PORT": str(self.port),
-            "HEDGEROW_PROJECT_TOKEN": TOKEN,
-            "HEDGEROW_API_KEY": API_KEY,
-            "HEDGEROW_BUFFER_DELAY": "0",
-            **env,
-        }
+        full = server_environment(data_dir, self.port, **env)
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "hedgerow", command], env=full, stdout=log, stderr=log
