@@ -142,11 +142,7 @@ class Definitions:
 
         def run() -> None:
             while not self._stop.wait(interval):
-                try:
-                    with self._lock:
-                        self._refresh(background=True)
-                except Exception:
-                    log.warning("definitions: a scan of new parts failed", exc_info=True)
+                self._background_refresh()
 
         self._keeper = threading.Thread(target=run, name="definitions-keeper", daemon=True)
         self._keeper.start()
@@ -186,15 +182,18 @@ class Definitions:
             if self._background is not None and self._background.is_alive():
                 return
 
-            def run() -> None:
-                try:
-                    with self._lock:
-                        self._refresh(background=True)
-                except Exception:
-                    log.warning("definitions: the background scan failed", exc_info=True)
-
-            self._background = threading.Thread(target=run, name="definitions", daemon=True)
+            self._background = threading.Thread(
+                target=self._background_refresh, name="definitions", daemon=True
+            )
             self._background.start()
+
+    def _background_refresh(self) -> None:
+        """A scan nobody waits for: a failure is logged, and the next one resumes."""
+        try:
+            with self._lock:
+                self._refresh(background=True)
+        except Exception:
+            log.warning("definitions: a background scan of new parts failed", exc_info=True)
 
     def _refresh(self, most: int | None = None, *, background: bool = False) -> bool:
         """Bring the parts up to date; with `most`, only if at most that many rows need a
