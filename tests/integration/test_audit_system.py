@@ -79,9 +79,11 @@ def test_sign_out_and_the_servers_own_jobs_are_recorded(tmp_path: Path) -> None:
         assert retention["is_system"] and retention["item_id"] == "1"
         assert retention["detail"]["events_deleted"] == 2
         assert retention["detail"]["retention_days"] == 30
-        assert retention["detail"]["cutoff"].startswith(
-            (NOW - timedelta(days=30)).strftime("%Y-%m-%d")
-        )
+        # The cutoff is the run's own "now" less 30 days: between this test's start and now
+        # (a day-prefix comparison would fail for a run that crosses UTC midnight).
+        cutoff = datetime.fromisoformat(retention["detail"]["cutoff"]).replace(tzinfo=UTC)
+        earliest = NOW - timedelta(days=30, seconds=1)
+        assert earliest <= cutoff <= datetime.now(UTC) - timedelta(days=30), cutoff
 
         # Erasure: the request is the caller's `person_erased`, its end the system's entry.
         with server.api() as client:
