@@ -32,7 +32,7 @@ from server import TOKEN
 PARTITIONS = 12  # the default
 BATCH = 20
 RETRY_PAUSE = 0.1
-IDENTIFY_EVERY = 4  # sender 0 sends an identify step after this many batches
+IDENTIFY_EVERY = 2  # sender 0 sends an identify step after this many batches
 
 
 def partition(distinct_id: str, team_id: int = 1) -> int:
