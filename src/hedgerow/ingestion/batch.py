@@ -17,9 +17,9 @@ from typing import Any
 import orjson
 
 from hedgerow.event import IngestEvent
+from hedgerow.ingestion.bookkeeping import Buffered, Released
 from hedgerow.ingestion.outcomes import DiscardReason
 from hedgerow.ingestion.pipeline import Drop, Warning
-from hedgerow.ingestion.state import Buffered
 from hedgerow.intake.log import IntakeEntry
 from hedgerow.persons.identity import IDENTITY_EVENTS, other_id
 
@@ -33,7 +33,7 @@ class Batch:
     """Intake entries after offset `after`, preceded by events released from the buffer."""
 
     entries: list[IntakeEntry]
-    released: list[tuple[int, int, bytes]]  # (buffer id, project, record)
+    released: list[Released]
     after: int
     scope: str = ""  # the partitions read and their offsets (`Handover.scope`)
 
@@ -47,7 +47,12 @@ class Batch:
 
     @property
     def released_ids(self) -> list[int]:
-        return [row[0] for row in self.released]
+        return [row.id for row in self.released]
+
+    @property
+    def released_again(self) -> bool:
+        """Whether some released events were taken before: they may be stored already."""
+        return any(row.again for row in self.released)
 
     @property
     def token(self) -> str:
@@ -74,16 +79,23 @@ class InFlight:
 
 
 def decode_entries(
-    entries: Sequence[IntakeEntry], counts: Counts, drops: list[tuple[IngestEvent, Drop]]
+    entries: Sequence[IntakeEntry],
+    counts: Counts,
+    drops: list[tuple[IngestEvent, Drop]],
+    partitions: dict[tuple[int, str], int],
 ) -> list[IngestEvent]:
-    """The events of intake entries, each counted as received; an unreadable entry's events
-    are dropped as invalid records."""
+    """The events of intake entries, each counted as received, and the partition of each
+    (project, uuid) in `partitions`; an unreadable entry's events are dropped as invalid
+    records."""
     events: list[IngestEvent] = []
     for entry in entries:
         counts[(entry.team_id, "received", "")] += entry.count
         try:
             records: list[dict[str, Any]] = orjson.loads(entry.payload)
-            events.extend(IngestEvent.from_intake(entry.team_id, r) for r in records)
+            decoded = [IngestEvent.from_intake(entry.team_id, r) for r in records]
+            for event in decoded:
+                partitions.setdefault((event.team_id, event.uuid), entry.partition)
+            events.extend(decoded)
         except (orjson.JSONDecodeError, KeyError, TypeError) as exc:
             log.error("intake entry %s unreadable: %s", entry.offset, exc)
             placeholder = IngestEvent(entry.team_id, "", "", "", {}, "", "")

@@ -14,7 +14,10 @@ has committed person changes without being done, and the record names it.
 
 With several workers sharing the intake stream (`handover`), a batch interrupted by a crash
 is not replayed from this worker's record: the next owner of its partitions reads it again
-(`handover.py`).
+(`handover.py`). The buffer's held events, the counts and the warnings are then `shared`
+(`postgres_bookkeeping.py`), written before the batch is recorded done; a worker releases
+the due events of the partitions it holds, and reads the buffer's index of those partitions
+again whenever they change.
 """
 
 from __future__ import annotations
@@ -28,11 +31,13 @@ import orjson
 
 from hedgerow.event import IngestEvent
 from hedgerow.ingestion.batch import Batch, Counts, InFlight, decode_entries, distinct_ids_of
+from hedgerow.ingestion.bookkeeping import Bookkeeping, Buffered
 from hedgerow.ingestion.handover import Handover, stored_already
 from hedgerow.ingestion.outcomes import DiscardReason
 from hedgerow.ingestion.person_mirror import PersonMirror
 from hedgerow.ingestion.pipeline import Drop, Step, Warning, WarningSink, run_steps
-from hedgerow.ingestion.state import Buffered, IngestionState
+from hedgerow.ingestion.postgres_bookkeeping import PostgresBookkeeping
+from hedgerow.ingestion.state import IngestionState
 from hedgerow.ingestion.steps.buffer import BufferIndex
 from hedgerow.intake.log import IntakeLog
 from hedgerow.persons.groups import GroupStore
@@ -48,6 +53,8 @@ class BatchLoop:
     intake: IntakeLog
     handover: Handover | None
     state: IngestionState
+    shared: PostgresBookkeeping | None  # several workers' bookkeeping (else in `state`)
+    bookkeeping: Bookkeeping  # `shared`, or `state`
     persons: PersonStore
     events: EventStore
     groups: GroupStore
@@ -59,6 +66,7 @@ class BatchLoop:
     mirror: PersonMirror
     _inserter: ThreadPoolExecutor
     _inflight: InFlight | None
+    _indexed_partitions: frozenset[int] | None  # those `buffer_index` was read for
 
     def run_once(self) -> int:
         """Process the next batch to the end; return how many events it held (0: none)."""
@@ -94,8 +102,19 @@ class BatchLoop:
         """After a failure: the batch in flight (if any) is replayed from its record, and the
         buffer's in-memory index is read again from what is recorded."""
         self._inflight = None
+        self.reload_buffer_index()
+
+    def held_partitions(self) -> frozenset[int] | None:
+        """The intake partitions this worker holds (None: a worker alone, all of them)."""
+        return self.handover.held_partitions() if self.handover is not None else None
+
+    def reload_buffer_index(self) -> None:
+        """Read the buffer's index again, for the partitions held now. Only with no batch in
+        flight (after a failure, or between batches once the partitions held changed)."""
+        held = self.held_partitions()
+        self._indexed_partitions = held
         self.buffer_index.clear()
-        self.buffer_index.update(self.state.buffer_index())
+        self.buffer_index.update(self.bookkeeping.buffer_index(held))
 
     def _next_batch(self, previous: InFlight | None) -> Batch | None:
         """What to process next: after the batch in flight, the entries following it; with
@@ -126,7 +145,9 @@ class BatchLoop:
                 self.intake.commit(CONSUMER, pending.last_offset, wait=False)  # lost in a crash
                 after = pending.last_offset
         released = (
-            self.state.due(time.time(), self.batch_size, excluded) if self.buffer_delay > 0 else []
+            self.bookkeeping.due(time.time(), self.batch_size, excluded, self.held_partitions())
+            if self.buffer_delay > 0
+            else []
         )
         scope = self.handover.scope() if self.handover is not None else ""
         entries = self.intake.read(CONSUMER, max(1, self.batch_size - len(released)), after=after)
@@ -145,16 +166,20 @@ class BatchLoop:
         counts: Counts = Counter()
         drops: list[tuple[IngestEvent, Drop]] = []
         released = [
-            IngestEvent.from_intake(team_id, orjson.loads(record), released=True)
-            for _, team_id, record in batch.released
+            IngestEvent.from_intake(row.team_id, orjson.loads(row.record), released=True)
+            for row in batch.released
         ]
         for event in released:  # they run first: later events of their ids need not wait
             self._forget_held(event)
-        events = released + decode_entries(batch.entries, counts, drops)
+        partitions: dict[tuple[int, str], int] = {}
+        read = decode_entries(batch.entries, counts, drops, partitions)
         in_flight = set(previous.stored) if previous is not None else set()
-        if self.handover is not None and self.handover.may_be_stored(batch.entries):
-            in_flight |= stored_already(self.events, events)  # a previous owner's
-        events = self._drop_duplicates(events, drops, in_flight)
+        if self.handover is not None and (
+            self.handover.may_be_stored(batch.entries) or batch.released_again
+        ):
+            in_flight |= stored_already(self.events, released + read)  # a previous owner's
+            read = self._skip_held(read)
+        events = self._drop_duplicates(released + read, drops, in_flight)
         self.warnings.items.clear()
         with self.persons.transaction(), self.groups.transaction():
             self.persons.prefetch(distinct_ids_of(events))
@@ -180,7 +205,14 @@ class BatchLoop:
             if drop.reason is not DiscardReason.PERSON_ERASED:  # counted, naming no event
                 warnings.append(Warning(event.team_id, drop.reason.value, event.uuid, drop.details))
         held = [
-            Buffered(e.team_id, e.uuid, e.distinct_id, delay.until, orjson.dumps(e.to_record()))
+            Buffered(
+                e.team_id,
+                e.uuid,
+                e.distinct_id,
+                delay.until,
+                orjson.dumps(e.to_record()),
+                partitions.get((e.team_id, e.uuid), 0),
+            )
             for e, delay in outcome.delayed
         ]
         self._inflight = InFlight(
@@ -201,17 +233,31 @@ class BatchLoop:
         inflight.inserted.result()
         if inflight.outbox_up_to is not None:
             self.persons.clear_overrides(inflight.outbox_up_to)
-        self.state.finish_batch(
-            inflight.stored,
-            inflight.counts,
-            inflight.warnings,
-            buffered=inflight.held,
-            released=inflight.batch.released_ids,
-        )
+        released = inflight.batch.released_ids
+        if self.shared is None:  # all in one transaction, with the batch recorded done
+            self.state.finish_batch(
+                inflight.stored,
+                inflight.counts,
+                inflight.warnings,
+                buffered=inflight.held,
+                released=released,
+            )
+        else:  # what every worker shares first: a batch recorded done has it written
+            self.shared.record_batch(
+                inflight.counts, inflight.warnings, buffered=inflight.held, released=released
+            )
+            self.state.finish_batch(inflight.stored, Counter(), [])
         if inflight.batch.entries:
             # Not waited for: the batch is recorded as done above, so a commit lost in a
             # crash is redone at the next start (`_next_batch`).
             self.intake.commit(CONSUMER, inflight.batch.last, wait=False)
+
+    def _skip_held(self, events: list[IngestEvent]) -> list[IngestEvent]:
+        """Events read again that the buffer already holds (a previous owner held them back
+        and died before committing the offset): they are released from there, not held
+        twice."""
+        held = self.bookkeeping.held_already([(e.team_id, e.uuid) for e in events])
+        return [e for e in events if (e.team_id, e.uuid) not in held] if held else events
 
     def _forget_held(self, event: IngestEvent) -> None:
         key = (event.team_id, event.distinct_id)

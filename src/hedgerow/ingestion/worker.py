@@ -25,9 +25,11 @@ from typing import Any
 from hedgerow.cookieless.store import CookielessStore
 from hedgerow.ingestion.batch import InFlight
 from hedgerow.ingestion.batch_loop import CONSUMER, BatchLoop
+from hedgerow.ingestion.bookkeeping import Bookkeeping
 from hedgerow.ingestion.handover import Handover
 from hedgerow.ingestion.person_mirror import PersonMirror
 from hedgerow.ingestion.pipeline import Step, WarningSink
+from hedgerow.ingestion.postgres_bookkeeping import PostgresBookkeeping
 from hedgerow.ingestion.state import IngestionState
 from hedgerow.ingestion.steps.bots import BotDetector, bots_step
 from hedgerow.ingestion.steps.buffer import BufferIndex, buffer_step
@@ -71,10 +73,13 @@ class IngestionWorker(BatchLoop):
         cookieless: CookielessStore | None = None,
         project_modes: ProjectModes | None = None,
         handover: Handover | None = None,
+        shared: PostgresBookkeeping | None = None,
     ) -> None:
         self.intake = intake
         self.handover = handover  # several workers share the intake (`handover.py`)
         self.state = state
+        self.shared = shared  # the bookkeeping of several workers (`postgres_bookkeeping.py`)
+        self.bookkeeping: Bookkeeping = shared if shared is not None else state
         self.persons = persons
         self.events = events
         self.batch_size = batch_size
@@ -84,7 +89,9 @@ class IngestionWorker(BatchLoop):
         self.groups = groups
         self.buffer_delay = buffer_delay
         self._inflight: InFlight | None = None
-        self.buffer_index: BufferIndex = state.buffer_index()
+        self.buffer_index: BufferIndex = {}
+        self._indexed_partitions: frozenset[int] | None = None
+        self.reload_buffer_index()
         self.tombstones: Tombstones = {}  # erasures in progress (`steps/erased.py`)
         self.redactions: Redactions = redactions if redactions is not None else {}
         self._chores: queue.SimpleQueue[tuple[Callable[[], Any], Future[Any]]] = queue.SimpleQueue()
@@ -160,6 +167,8 @@ class IngestionWorker(BatchLoop):
                 done.set_result(chore())
             except BaseException as exc:
                 done.set_exception(exc)
+        if self.held_partitions() != self._indexed_partitions:  # a rebalance moved some
+            self.reload_buffer_index()
 
     def _pause_requested(self) -> bool:
         return self.pause_file is not None and os.path.exists(self.pause_file)
@@ -222,11 +231,11 @@ class IngestionWorker(BatchLoop):
 
     def status(self, team_id: int) -> dict[str, Any]:
         backlog = self.intake.backlog(team_id)
-        outcomes = self.state.outcomes(team_id)
+        outcomes = self.bookkeeping.outcomes(team_id)
         lag = 0.0
         if backlog.oldest_appended_at is not None:
             lag = max(0.0, time.time() - backlog.oldest_appended_at)
-        buffered, oldest, next_due = self.state.buffer_status(team_id)
+        buffered, oldest, next_due = self.bookkeeping.buffer_status(team_id)
         now = time.time()
         return {
             "queued": backlog.events,
