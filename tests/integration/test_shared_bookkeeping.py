@@ -21,7 +21,7 @@ from ingest_process import Ingest, partition_owners
 from nats_server import NatsServer
 
 from readback import all_rows
-from server import TOKEN, Server
+from server import TOKEN, Server, poll
 
 PARTITIONS = 12
 PERSONLESS_IDENTIFY = "invalid_event_when_process_person_profile_is_false"
@@ -122,10 +122,7 @@ def test_counts_and_warnings_of_both_workers_are_answered_together(
     assert truncated == 12 and discarded == 6
 
     web = installation.web
-    deadline = time.monotonic() + 60
-    while (status := web.status())["received"] < len(sent) or status["queued"]:
-        assert time.monotonic() < deadline, status
-        time.sleep(0.1)
+    status = poll(web.status, lambda s: s["processed"] >= len(sent) - discarded)
     assert status["received"] == len(sent)
     assert status["processed"] == len(sent) - discarded
     assert status["discarded"] == {PERSONLESS_IDENTIFY: discarded}
@@ -168,10 +165,11 @@ def test_buffered_events_of_a_killed_worker_are_released_by_the_other(
             _send(
                 setup.capture, [{"event": "signed up", "distinct_id": user, "uuid": held[user][0]}]
             )
-        deadline = time.monotonic() + 30
-        while (status := setup.web.status())["buffered"] < len(users) or status["queued"]:
-            assert time.monotonic() < deadline, status
-            time.sleep(0.05)
+        status = poll(
+            setup.web.status,
+            lambda s: s["buffered"] >= len(users) and s["processed"] >= len(anons),
+            timeout=30,
+        )
         assert status["processed"] == len(anons)  # the signups wait, in b's partitions
 
         assert setup.b.stop(signal.SIGKILL) == -signal.SIGKILL

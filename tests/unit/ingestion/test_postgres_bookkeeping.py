@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from hedgerow.ingestion.bookkeeping import Buffered
 from hedgerow.ingestion.pipeline import Warning
-from hedgerow.ingestion.postgres_bookkeeping import PostgresBookkeeping
+from hedgerow.ingestion.postgres_bookkeeping import PostgresBookkeeping, adopt_local_buffer
+from hedgerow.ingestion.state import IngestionState
+from hedgerow.intake.partitions import partition_of
 
 NOW = 1_800_000_000.0
 
@@ -95,3 +98,23 @@ def test_held_events_belong_to_their_partitions(
     assert a.buffer_index() == {(1, "carol"): (1, NOW + 100)}
     assert b.erase(1, ["carol"]) == 1
     assert a.buffer_status(1) == (0, None, None)
+
+
+def test_events_held_by_an_earlier_version_move_into_the_shared_buffer(
+    two: tuple[PostgresBookkeeping, PostgresBookkeeping], tmp_path: Path
+) -> None:
+    """A worker of an earlier version held events back in its `ingestion.sqlite3`: at start
+    they move into the shared buffer, under the partition of their distinct id."""
+    shared, _ = two
+    state = IngestionState(tmp_path / "ingestion.sqlite3")
+    state.finish_batch([], Counter(), [], buffered=[_held("old", "dan", NOW + 1, 0)])
+    assert adopt_local_buffer(state, shared, 12) == 1
+    assert state.buffered_events() == []
+    assert adopt_local_buffer(state, shared, 12) == 0
+    partition = partition_of(1, "dan", 12)
+    assert partition != 0  # what the local file's events are read as
+    assert shared.buffer_index({partition}) == {(1, "dan"): (1, NOW + 1)}
+    assert [r.record for r in shared.due(NOW + 1, 10, partitions={partition})] == [
+        b'{"uuid":"old"}'
+    ]
+    state.close()
