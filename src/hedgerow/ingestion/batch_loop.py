@@ -67,6 +67,7 @@ class BatchLoop:
     _inserter: ThreadPoolExecutor
     _inflight: InFlight | None
     _indexed_partitions: frozenset[int] | None  # those `buffer_index` was read for
+    _index_stale: bool  # `buffer_index` must be read again before the next batch
 
     def run_once(self) -> int:
         """Process the next batch to the end; return how many events it held (0: none)."""
@@ -100,9 +101,10 @@ class BatchLoop:
 
     def _abandon(self) -> None:
         """After a failure: the batch in flight (if any) is replayed from its record, and the
-        buffer's in-memory index is read again from what is recorded."""
+        buffer's in-memory index is read again from what is recorded (before the next batch:
+        what failed may be the store it is read from)."""
         self._inflight = None
-        self.reload_buffer_index()
+        self._index_stale = True
 
     def held_partitions(self) -> frozenset[int] | None:
         """The intake partitions this worker holds (None: a worker alone, all of them)."""
@@ -110,11 +112,13 @@ class BatchLoop:
 
     def reload_buffer_index(self) -> None:
         """Read the buffer's index again, for the partitions held now. Only with no batch in
-        flight (after a failure, or between batches once the partitions held changed)."""
+        flight: the index also holds what the batch in flight holds back, not yet recorded."""
         held = self.held_partitions()
-        self._indexed_partitions = held
+        rows = self.bookkeeping.buffer_index(held)
         self.buffer_index.clear()
-        self.buffer_index.update(self.bookkeeping.buffer_index(held))
+        self.buffer_index.update(rows)
+        self._indexed_partitions = held
+        self._index_stale = False
 
     def _next_batch(self, previous: InFlight | None) -> Batch | None:
         """What to process next: after the batch in flight, the entries following it; with
@@ -158,6 +162,8 @@ class BatchLoop:
     def _advance(self) -> int:
         previous = self._inflight
         if previous is None:
+            if self._index_stale or self.held_partitions() != self._indexed_partitions:
+                self.reload_buffer_index()  # after a failure, or a rebalance moved partitions
             self._publish_left_overrides()
         batch = self._next_batch(previous)
         if batch is None:

@@ -91,6 +91,7 @@ class IngestionWorker(BatchLoop):
         self._inflight: InFlight | None = None
         self.buffer_index: BufferIndex = {}
         self._indexed_partitions: frozenset[int] | None = None
+        self._index_stale = False
         self.reload_buffer_index()
         self.tombstones: Tombstones = {}  # erasures in progress (`steps/erased.py`)
         self.redactions: Redactions = redactions if redactions is not None else {}
@@ -167,8 +168,6 @@ class IngestionWorker(BatchLoop):
                 done.set_result(chore())
             except BaseException as exc:
                 done.set_exception(exc)
-        if self.held_partitions() != self._indexed_partitions:  # a rebalance moved some
-            self.reload_buffer_index()
 
     def _pause_requested(self) -> bool:
         return self.pause_file is not None and os.path.exists(self.pause_file)
