@@ -81,6 +81,21 @@ class Installation:
                 worker.stop()
 
 
+def _first_seen(web: Server, wanted: set[str], timeout: float = 60) -> dict[str, float]:
+    """When each of these uuids was first seen stored (polled until all are)."""
+    first_seen: dict[str, float] = {}
+    deadline = time.monotonic() + timeout
+    while set(first_seen) != wanted:
+        assert time.monotonic() < deadline, f"never stored: {wanted - set(first_seen)}"
+        rows = all_rows(web, ["uuid"], orderBy=["uuid ASC"])
+        now = time.time()
+        for (stored,) in rows:
+            if stored in wanted:
+                first_seen.setdefault(stored, now)
+        time.sleep(0.2)
+    return first_seen
+
+
 @pytest.fixture()
 def servers(nats_server: NatsServer, postgres_url: str, clickhouse_url: str) -> dict[str, str]:
     return {
@@ -180,17 +195,7 @@ def test_buffered_events_of_a_killed_worker_are_released_by_the_other(
                 [{"event": "$identify", "distinct_id": user, "properties": properties}],
             )
 
-        first_seen: dict[str, float] = {}
-        wanted = {u for u, _ in held.values()}
-        deadline = time.monotonic() + 60
-        while set(first_seen) != wanted:
-            assert time.monotonic() < deadline, f"never stored: {wanted - set(first_seen)}"
-            rows = all_rows(setup.web, ["uuid"], orderBy=["uuid ASC"])
-            now = time.time()
-            for (stored,) in rows:
-                if stored in wanted:
-                    first_seen.setdefault(stored, now)
-            time.sleep(0.2)
+        first_seen = _first_seen(setup.web, {u for u, _ in held.values()})
         for event_uuid, sent_at in held.values():  # not released before their due time
             assert first_seen[event_uuid] >= sent_at + delay
 
@@ -204,3 +209,38 @@ def test_buffered_events_of_a_killed_worker_are_released_by_the_other(
         assert status["person_overrides"] == 0  # each waited for its merge
     finally:
         setup.close()
+
+
+def test_buffered_events_survive_a_restart_of_every_process(
+    servers: dict[str, str], tmp_path: Path
+) -> None:
+    """Every Hedgerow process is killed while events are held back; a new worker, in a new
+    data directory, releases them at their due time, each once."""
+    delay = 6.0
+    env = {**servers, "HEDGEROW_BUFFER_DELAY": str(delay)}
+    worker = Ingest(tmp_path / "worker", env).start()
+    _wait_owners(servers["HEDGEROW_INTAKE_URL"], 1)
+    capture = Server(tmp_path / "capture", command="capture", **env).start()
+    web = Server(tmp_path / "web", command="web", **env).start()
+    sent: dict[str, float] = {}
+    for n in range(3):
+        event_uuid = str(uuid.uuid4())
+        sent[event_uuid] = time.time()
+        _send(capture, [{"event": "signed up", "distinct_id": f"late-{n}", "uuid": event_uuid}])
+    poll(web.status, lambda s: s["buffered"] == len(sent), timeout=30)
+    worker.stop(signal.SIGKILL)
+    capture.stop(signal.SIGKILL)
+    web.stop(signal.SIGKILL)
+
+    worker = Ingest(tmp_path / "another-worker", env).start()
+    web = Server(tmp_path / "another-web", command="web", **env).start()
+    try:
+        first_seen = _first_seen(web, set(sent))
+        for event_uuid, sent_at in sent.items():
+            assert first_seen[event_uuid] >= sent_at + delay
+        stored = Counter(u for (u,) in all_rows(web, ["uuid"], orderBy=["uuid ASC"]))
+        assert stored == Counter(dict.fromkeys(sent, 1))
+        assert web.status()["buffered"] == 0
+    finally:
+        web.stop()
+        worker.stop()
