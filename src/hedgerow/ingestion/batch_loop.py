@@ -249,6 +249,8 @@ class BatchLoop:
                 released=released,
             )
         else:  # what every worker shares first: a batch recorded done has it written
+            if self.handover is not None:  # not for partitions another worker may hold now
+                self.handover.fence()
             self.shared.record_batch(
                 inflight.counts, inflight.warnings, buffered=inflight.held, released=released
             )
