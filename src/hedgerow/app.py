@@ -42,6 +42,7 @@ from hedgerow.clock import clock_from_setting
 from hedgerow.cookieless.store import CookielessStore
 from hedgerow.errors import HedgerowError
 from hedgerow.geoip.database import open_geoip
+from hedgerow.ingestion.postgres_bookkeeping import PostgresBookkeeping, adopt_local_buffer
 from hedgerow.ingestion.state import IngestionState
 from hedgerow.ingestion.steps.bots import BotDetector
 from hedgerow.ingestion.steps.redact import redacted_keys
@@ -124,6 +125,8 @@ class Components:
         self.personal_keys.close()
         self.intake.close()
         self.worker.state.close()
+        if self.worker.shared is not None:
+            self.worker.shared.close()
         if self.worker.cookieless is not None:
             self.worker.cookieless.close()
         self.persons.close()
@@ -179,6 +182,9 @@ def build_components(settings: Settings) -> Components:
         data_dir / "cookieless.sqlite3", clock, settings.ingestion.cookieless_max_lag
     )
     worker_intake, handover = partitioned(settings, intake)
+    shared = shared_bookkeeping(settings)
+    if shared is not None and isinstance(intake, JetStreamIntakeLog):  # an earlier version's
+        adopt_local_buffer(state, shared, intake.partitions)
     worker = IngestionWorker(
         worker_intake,
         state,
@@ -195,6 +201,7 @@ def build_components(settings: Settings) -> Components:
         cookieless=cookieless,
         project_modes=lambda pid: _cookieless_mode(catalog, pid),
         handover=handover,
+        shared=shared,
     )
     result_cache = ResultCache(query.query_cache_seconds)
     erasure = ErasureRunner(
@@ -252,6 +259,17 @@ def partitioned(
     worker_id = embedded_worker_id(settings.storage.data_dir) if embedded else None
     consumer = PartitionedConsumer(intake, embedded=embedded, worker_id=worker_id)
     return consumer, consumer
+
+
+def shared_bookkeeping(settings: Settings) -> PostgresBookkeeping | None:
+    """The ingestion bookkeeping of several workers (the event buffer, counts, warnings) in
+    PostgreSQL beside the persons, when the intake is a JetStream stream that workers share;
+    else None: the worker keeps it in `ingestion.sqlite3`. Every process of an installation
+    (`serve`, `ingest`, `web`) decides alike from the same URLs."""
+    url = settings.persons.persons_url
+    if not (url and settings.intake.intake_url):
+        return None
+    return PostgresBookkeeping(url)
 
 
 def build_person_stores(settings: Settings) -> tuple[PersonStore, GroupStore]:

@@ -133,7 +133,7 @@ def test_migrate_applies_the_schema_once(postgres_url: str) -> None:
     outputs = [process.communicate(timeout=120) for process in (first, second)]
     assert [first.returncode, second.returncode] == [0, 0], outputs
     printed = "".join(out for out, _ in outputs)
-    for component, versions in (("persons", 2), ("app", 1)):
+    for component, versions in (("persons", 2), ("app", 1), ("ingestion", 1)):
         # one process applied them all, the other found nothing to do
         assert printed.count(f"{component}: {versions} migration(s) applied") == 1, printed
         assert printed.count(f"{component}: 0 migration(s) applied") == 1, printed
@@ -141,7 +141,7 @@ def test_migrate_applies_the_schema_once(postgres_url: str) -> None:
         postgres_url,
         "SELECT component, version FROM hedgerow_migrations ORDER BY component, version",
     )
-    assert recorded == [("app", 1), ("persons", 1), ("persons", 2)]
+    assert recorded == [("app", 1), ("ingestion", 1), ("persons", 1), ("persons", 2)]
     organizations = _rows(postgres_url, "SELECT id, name FROM organizations")
     assert organizations == [(1, "Default organization")]
 

@@ -39,12 +39,13 @@ def _iso(moment: datetime) -> str:
 @dataclass
 class WarningsApi:
     catalog: ProjectCatalog
-    worker: IngestionWorker  # its `state` holds the warnings
+    worker: IngestionWorker  # its `bookkeeping` holds the warnings (of every worker)
 
     async def warnings(self, request: Request) -> Response:
         project = project_for(request, self.catalog)
         params = params_of(request, WarningsParams)
-        found = self.worker.state.warnings(project.id, params.limit, params.offset, params.type)
+        bookkeeping = self.worker.bookkeeping
+        found = bookkeeping.warnings(project.id, params.limit, params.offset, params.type)
         return _json(WarningList(results=[IngestionWarning(**w) for w in found]))
 
     async def summary(self, request: Request) -> Response:
@@ -53,8 +54,8 @@ class WarningsApi:
         since = window_start(now, project.timezone).timestamp()
 
         def read() -> WarningSummary:
-            totals = self.worker.state.warning_totals(project.id)
-            buckets = self.worker.state.warning_buckets(project.id, since, BUCKET_SECONDS)
+            totals = self.worker.bookkeeping.warning_totals(project.id)
+            buckets = self.worker.bookkeeping.warning_buckets(project.id, since, BUCKET_SECONDS)
             return WarningSummary(
                 days=DAYS,
                 timezone=project.timezone,

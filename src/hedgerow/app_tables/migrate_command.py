@@ -1,5 +1,5 @@
-"""`hedgerow migrate`: apply the PostgreSQL schema migrations (persons, groups and the app
-tables) of `--persons-url`, and exit.
+"""`hedgerow migrate`: apply the PostgreSQL schema migrations (persons, groups, the app
+tables and the ingestion bookkeeping several workers share) of `--persons-url`, and exit.
 
 Every process applies them at start too, under an advisory lock; this command lets a
 deployment do it as a step of its own (before starting new versions of the processes, or
@@ -37,6 +37,7 @@ def run_migrate(args: argparse.Namespace) -> int:
         )
         return 0
     from hedgerow.app_tables import postgres_schema as app_schema
+    from hedgerow.ingestion import postgres_bookkeeping as ingestion_schema
     from hedgerow.persons import postgres_schema as persons_schema
     from hedgerow.postgres import PostgresUnavailable, migrate, open_pool
 
@@ -49,6 +50,7 @@ def run_migrate(args: argparse.Namespace) -> int:
         for component, migrations in (
             (persons_schema.COMPONENT, persons_schema.MIGRATIONS),
             (app_schema.COMPONENT, app_schema.MIGRATIONS),
+            (ingestion_schema.COMPONENT, ingestion_schema.MIGRATIONS),
         ):
             applied = migrate(pool, component, migrations)
             print(
@@ -63,9 +65,9 @@ def run_migrate(args: argparse.Namespace) -> int:
 def add_migrate_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     command = commands.add_parser(
         "migrate",
-        help="Apply the PostgreSQL schema migrations of --persons-url (persons and the app's "
-        "tables) and exit; every process also applies them at start. With --to: move the "
-        "embedded installation of --data-dir onto the servers.",
+        help="Apply the PostgreSQL schema migrations of --persons-url (persons, the app's "
+        "tables, the ingestion bookkeeping) and exit; every process also applies them at "
+        "start. With --to: move the embedded installation of --data-dir onto the servers.",
     )
     command.add_argument(
         "--to",

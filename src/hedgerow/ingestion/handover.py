@@ -5,6 +5,8 @@ interrupted by a crash from its own record (another worker may hold those partit
 the next owner reads them again from the committed offsets. Events it reads that a previous
 owner may already have stored are looked up by uuid in the event store and dropped as
 duplicates; every batch's store deduplication token names the partitions it was read from.
+The event buffer's held events belong to partitions too (`postgres_bookkeeping.py`): a worker
+releases those of the partitions it holds.
 """
 
 from __future__ import annotations
@@ -39,6 +41,10 @@ class Handover(Protocol):
         ...
 
     def may_be_stored(self, entries: list[IntakeEntry]) -> bool: ...
+
+    def held_partitions(self) -> frozenset[int]:
+        """The partitions this worker holds now (they change only between batches)."""
+        ...
 
 
 def stored_already(events: EventStore, batch: Sequence[IngestEvent]) -> set[tuple[int, str]]:

@@ -9,6 +9,12 @@
 - `buffer`: events the event buffer holds back, with the time each is due; an event is
   buffered once (unique uuid per project), and leaves the table in the transaction that
   records it stored.
+
+The last three are the bookkeeping every worker of an installation shares (`bookkeeping.py`):
+with several workers they are in PostgreSQL instead (`postgres_bookkeeping.py`) and stay
+empty here. One worker keeps them here, where the batch's record is written with them in one
+transaction; so the partitions of `Bookkeeping`'s methods are ignored (that worker holds
+them all).
 """
 
 from __future__ import annotations
@@ -17,13 +23,14 @@ import sqlite3
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import orjson
 
+from hedgerow.ingestion.bookkeeping import Buffered, BufferIndexRows, Released
 from hedgerow.ingestion.pipeline import Warning
 from hedgerow.sqlite_rows import insert_rows
 
@@ -35,15 +42,6 @@ class PendingBatch:
     buffer_ids: list[int]
     done: bool
     after_offset: int | None  # the intake offset before it (None: recorded before it was kept)
-
-
-@dataclass(frozen=True)
-class Buffered:
-    team_id: int
-    uuid: str
-    distinct_id: str
-    release_at: float
-    record: bytes
 
 
 _SCHEMA = """
@@ -132,10 +130,14 @@ class IngestionState:
     # -- the event buffer ------------------------------------------------------------------
 
     def due(
-        self, now: float, limit: int, exclude: Sequence[int] = ()
-    ) -> list[tuple[int, int, bytes]]:
-        """(buffer id, project, record) of held events due by `now`, oldest first, except
-        those `exclude` names (released by a batch not yet recorded)."""
+        self,
+        now: float,
+        limit: int,
+        exclude: Sequence[int] = (),
+        partitions: Collection[int] | None = None,
+    ) -> list[Released]:
+        """Held events due by `now`, oldest first, except those `exclude` names (released by
+        a batch not yet recorded)."""
         with self._lock:
             rows = self._conn.execute(
                 "SELECT id, team_id, record FROM buffer WHERE release_at <= ? "
@@ -143,18 +145,45 @@ class IngestionState:
                 "ORDER BY release_at, id LIMIT ?",
                 (now, orjson.dumps(list(exclude)).decode(), limit),
             ).fetchall()
-        return [(int(r[0]), int(r[1]), bytes(r[2])) for r in rows]
+        return [Released(int(r[0]), int(r[1]), bytes(r[2])) for r in rows]
 
-    def buffered_rows(self, ids: Sequence[int]) -> list[tuple[int, int, bytes]]:
+    def buffered_rows(self, ids: Sequence[int]) -> list[Released]:
         with self._lock:
             rows = self._conn.execute(
                 f"SELECT id, team_id, record FROM buffer WHERE id IN ({','.join('?' * len(ids))}) "
                 "ORDER BY release_at, id",
                 tuple(ids),
             ).fetchall()
-        return [(int(r[0]), int(r[1]), bytes(r[2])) for r in rows]
+        return [Released(int(r[0]), int(r[1]), bytes(r[2])) for r in rows]
 
-    def buffer_index(self) -> dict[tuple[int, str], tuple[int, float]]:
+    def held_already(self, keys: Sequence[tuple[int, str]]) -> set[tuple[int, str]]:
+        """The (project, uuid) among `keys` that the buffer holds."""
+        found: set[tuple[int, str]] = set()
+        with self._lock:
+            for start in range(0, len(keys), 400):
+                chunk = keys[start : start + 400]
+                marks = ",".join(["(?, ?)"] * len(chunk))
+                rows = self._conn.execute(
+                    f"SELECT team_id, uuid FROM buffer WHERE (team_id, uuid) IN ({marks})",
+                    [value for key in chunk for value in key],
+                ).fetchall()
+                found.update((int(t), str(u)) for t, u in rows)
+        return found
+
+    def buffered_events(self) -> list[Buffered]:
+        """Every held event (to hand them to the bookkeeping several workers share,
+        `postgres_bookkeeping.adopt_local_buffer`); partition 0 for all."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT team_id, uuid, distinct_id, release_at, record FROM buffer ORDER BY id"
+            ).fetchall()
+        return [Buffered(int(t), str(u), str(d), float(r), bytes(b)) for t, u, d, r, b in rows]
+
+    def forget_buffered(self) -> None:
+        with self._lock:
+            self._conn.execute("DELETE FROM buffer")
+
+    def buffer_index(self, partitions: Collection[int] | None = None) -> BufferIndexRows:
         """(project, distinct_id) -> (events held, latest release time), to keep order."""
         with self._lock:
             rows = self._conn.execute(

@@ -319,6 +319,9 @@ class PartitionedConsumer:
         """Whether some of these entries may have been stored by a previous owner."""
         return any(e.offset <= self._suspect.get(e.partition, 0) for e in entries)
 
+    def held_partitions(self) -> frozenset[int]:
+        return frozenset(self._offsets)
+
     def committed(self, consumer: str) -> int:
         return min((c for c, _ in self._offsets.values()), default=0)
 

@@ -184,7 +184,7 @@ class ErasureRunner:
         self._set_tombstones(job, entries)
         dids = [d for e in entries for d in e["distinct_ids"]]
         drop = job.delete_events
-        self.worker.state.erase(team_id, dids, drop_buffered=drop)
+        self.worker.bookkeeping.erase(team_id, dids, drop_buffered=drop)
         for did in dids if drop else ():
             self.worker.buffer_index.pop((team_id, did), None)
         deletes.erase_person_rows(
@@ -237,7 +237,7 @@ class ErasureRunner:
         for index in range(int(plan["steps_done"]), len(steps)):
             partition, rows = steps[index]
             uuids = deletes.event_uuids(self.events, rows, partition)
-            self.worker.state.erase(job.team_id, [], uuids)
+            self.worker.bookkeeping.erase(job.team_id, [], uuids)
             job.events_deleted += deletes.delete_person_events(self.events, rows, partition)
             plan["steps_done"] = index + 1
             job.progress = 0.1 + 0.85 * (index + 1) / len(steps)
