@@ -38,6 +38,9 @@ class LapsingLeases:
     def may_be_stored(self, entries: list[IntakeEntry]) -> bool:
         return False
 
+    def held_partitions(self) -> frozenset[int]:
+        return frozenset(range(12))
+
 
 def test_no_person_change_commits_past_the_lease_deadline(workers: Workers) -> None:
     leases = LapsingLeases()
