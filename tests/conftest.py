@@ -12,11 +12,44 @@ sys.path.insert(0, str(Path(__file__).parent))
 from clickhouse_server import ClickHouseServer
 from nats_server import NatsServer
 
+import server as server_module
 from postgres_server import PostgresServer
 from server import Server
 
 if TYPE_CHECKING:
     from hedgerow.app_tables.connection import AppTables
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--configuration",
+        choices=["embedded", "cluster"],
+        default="embedded",
+        help="What the tests' servers are: one `hedgerow serve` (embedded), or the split "
+        "processes of tests/cluster_processes.py on nats-server, PostgreSQL and ClickHouse "
+        "(cluster: two capture, two ingest, one web behind a router).",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    server_module.CONFIGURATION = config.getoption("configuration")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """In cluster mode: tests marked `embedded_only` (they look inside one process's data
+    directory) are skipped, with the marker's reason."""
+    if config.getoption("configuration") != "cluster":
+        return
+    for item in items:
+        for marker in item.iter_markers("embedded_only"):
+            item.add_marker(pytest.mark.skip(reason=f"embedded only: {marker.args[0]}"))
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if server_module.CONFIGURATION == "cluster":
+        from cluster_processes import stop_shared_servers
+
+        stop_shared_servers()
 
 
 @pytest.fixture(scope="session")

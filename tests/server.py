@@ -18,6 +18,11 @@ import httpx
 TOKEN = "phc_test_token_1"
 API_KEY = "phx_test_key_1"
 
+# What `Server(...)` of `hedgerow serve` starts: "embedded" (one process), or "cluster"
+# (`pytest --configuration=cluster`, set by conftest.py): the split processes of
+# cluster_processes.py, behind the same interface, so the suites run unchanged on either.
+CONFIGURATION = "embedded"
+
 
 def poll(read: Callable[[], Any], done: Callable[[Any], bool], timeout: float = 60) -> Any:
     """`read()` again every 0.1 s until `done` holds for its value (which is returned);
@@ -38,6 +43,15 @@ def free_port() -> int:
 
 
 class Server:
+    def __new__(
+        cls, data_dir: Path, *, port: int | None = None, command: str = "serve", **env: str
+    ) -> Server:
+        if cls is Server and command == "serve" and CONFIGURATION == "cluster":
+            from cluster_processes import Cluster
+
+            return super().__new__(Cluster)
+        return super().__new__(cls)
+
     def __init__(
         self, data_dir: Path, *, port: int | None = None, command: str = "serve", **env: str
     ) -> None:
