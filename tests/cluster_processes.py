@@ -17,15 +17,17 @@ handed (emptied) to the next cluster that needs one, since a listener takes seco
 from __future__ import annotations
 
 import signal
-from collections.abc import Callable
+import sqlite3
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from clickhouse_server import ClickHouseServer
 from cluster_router import Router
-from ingest_process import Ingest
+from ingest_process import Ingest, partition_owners
 from nats_server import NatsServer
 
 from postgres_server import PostgresServer
@@ -33,6 +35,8 @@ from server import API_KEY, TOKEN, Server, poll
 
 CAPTURE_PROCESSES = 2
 INGEST_PROCESSES = 2
+PARTITIONS = 12  # the default --intake-partitions
+T = TypeVar("T")
 MAX_CONNECTIONS = 400  # five processes with three pools each, several clusters at once
 
 
@@ -124,6 +128,15 @@ class Cluster(Server):
         assert not installation.running, f"a cluster already runs on {self.data_dir}"
         self.data_dir.mkdir(parents=True, exist_ok=True)
         installation.running = True
+        try:
+            self._start_processes(timeout)
+        except BaseException:
+            self.stop(signal.SIGKILL)
+            raise
+        return self
+
+    def _start_processes(self, timeout: float) -> None:
+        installation = self.installation
         installation.nats.start()
         SHARED.take_clickhouse(installation)
         env = self._process_env()
@@ -138,14 +151,20 @@ class Cluster(Server):
         self.ingests = [Ingest(self.data_dir / f"ingest-{n}", env) for n in range(INGEST_PROCESSES)]
         starts: list[Callable[[], object]] = [c.start for c in self.captures]
         starts += [i.start for i in self.ingests]
-        with ThreadPoolExecutor(len(starts)) as pool:
-            for started in [pool.submit(start) for start in starts]:
-                started.result()
+        _all_at_once(starts)
+        # Both workers ingest: wait until they share the partitions (a worker joining takes
+        # its share within seconds), or the first could take every event of a short test.
+        pids = {i.process.pid for i in self.ingests if i.process is not None}
+
+        def shared(owners: dict[int, str]) -> bool:  # worker ids: host-pid-random
+            holders = {int(owner.split("-")[-2]) for owner in owners.values()}
+            return len(owners) == PARTITIONS and holders == pids
+
+        poll(lambda: partition_owners(installation.nats.url), shared, timeout)
         self.router = Router(self.port, [c.port for c in self.captures], self.web.port).start()
-        return self
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
-        """Stop every Hedgerow process (with `sig`: SIGKILL kills them all at once) and the
+        """Stop every Hedgerow process at once (with `sig`: SIGKILL kills them all) and the
         router; the servers keep the data for the next start. The first non-zero exit status,
         or 0."""
         if self.router is not None:
@@ -154,7 +173,7 @@ class Cluster(Server):
         processes: list[Server | Ingest] = [*self.captures, *self.ingests]
         if self.web is not None:
             processes.append(self.web)
-        codes = [_stop(p, sig) for p in processes]
+        codes = _all_at_once([partial(_stop, p, sig) for p in processes])
         self.web, self.captures, self.ingests, self.process = None, [], [], None
         self.installation.nats.stop()
         self.installation.running = False
@@ -176,18 +195,35 @@ class Cluster(Server):
 
     def received(self, project: int) -> int:
         """Events of `project` the ingestion workers have received, summed over them."""
-        from hedgerow.ingestion.state import IngestionState
+        return sum(self.received_by(n, project) for n in range(INGEST_PROCESSES))
 
-        total = 0
-        for n in range(INGEST_PROCESSES):
-            path = self.data_dir / f"ingest-{n}" / "ingestion.sqlite3"
-            if path.exists():
-                state = IngestionState(path)
-                try:
-                    total += int(state.outcomes(project)["received"])
-                finally:
-                    state.close()
-        return total
+    def received_by(self, worker: int, project: int) -> int:
+        """Events of `project` ingestion worker number `worker` has received: its count in
+        its data directory (`outcomes` of ingestion.sqlite3), read beside it."""
+        path = self.data_dir / f"ingest-{worker}" / "ingestion.sqlite3"
+        if not path.exists():
+            return 0
+        conn = sqlite3.connect(path, timeout=30)
+        try:
+            (count,) = conn.execute(
+                "SELECT coalesce(sum(count), 0) FROM outcomes"
+                " WHERE team_id = ? AND outcome = 'received'",
+                (project,),
+            ).fetchone()
+            return int(count)
+        except sqlite3.OperationalError:  # its tables not made yet
+            return 0
+        finally:
+            conn.close()
+
+
+def _all_at_once(calls: Sequence[Callable[[], T]]) -> list[T]:
+    """Each call in a thread of its own; their results (the first exception is raised)."""
+    if not calls:
+        return []
+    with ThreadPoolExecutor(len(calls)) as pool:
+        futures = [pool.submit(call) for call in calls]
+        return [future.result() for future in futures]
 
 
 def _stop(process: Server | Ingest, sig: int) -> int:
