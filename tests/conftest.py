@@ -37,19 +37,24 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """In cluster mode: tests marked `embedded_only` (they look inside one process's data
-    directory) are skipped, with the marker's reason."""
+    directory) are skipped, and those marked `cluster_defect` (a known defect of the split
+    processes, named in the marker) are expected to fail and not run, each with the
+    marker's reason."""
     if config.getoption("configuration") != "cluster":
         return
     for item in items:
         for marker in item.iter_markers("embedded_only"):
             item.add_marker(pytest.mark.skip(reason=f"embedded only: {marker.args[0]}"))
+        for marker in item.iter_markers("cluster_defect"):
+            reason = f"defect of the split processes: {marker.args[0]}"
+            item.add_marker(pytest.mark.xfail(run=False, reason=reason))
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    if server_module.CONFIGURATION == "cluster":
-        from cluster_processes import stop_shared_servers
-
-        stop_shared_servers()
+    """Stop the servers the clusters of the run shared (if any cluster was made)."""
+    clusters = sys.modules.get("cluster_processes")
+    if clusters is not None:
+        clusters.stop_shared_servers()
 
 
 @pytest.fixture(scope="session")
