@@ -43,6 +43,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if config.getoption("configuration") != "cluster":
         return
     for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and "sqlite" in callspec.params.values():  # app_backends
+            item.add_marker(
+                pytest.mark.skip(
+                    reason="embedded only: the cluster keeps its app tables on PostgreSQL, "
+                    "so this is the same run as the postgres one"
+                )
+            )
         for marker in item.iter_markers("embedded_only"):
             item.add_marker(pytest.mark.skip(reason=f"embedded only: {marker.args[0]}"))
         for marker in item.iter_markers("cluster_defect"):
