@@ -22,6 +22,12 @@ API_KEY = "phx_test_key_1"
 # (`pytest --configuration=cluster`, set by conftest.py): the split processes of
 # cluster_processes.py, behind the same interface, so the suites run unchanged on either.
 CONFIGURATION = "embedded"
+# Why tests marked `cluster_defect` with it fail on the split processes (not yet fixed).
+PER_WORKER_COUNTS = (
+    "the ingestion status (received, processed, discarded, buffered) and the ingestion "
+    "warnings are kept per worker in its data directory, and `hedgerow web` answers none of "
+    "the workers' (docs/deploy.md, limits of this step; engineer buffer17 works on it)"
+)
 
 
 def poll(read: Callable[[], Any], done: Callable[[Any], bool], timeout: float = 60) -> Any:
