@@ -86,7 +86,7 @@ serve: $(STAMP) frontend geoip
 
 # The end-to-end suites run a second time against the split processes (issue 17): two
 # `hedgerow capture`, two `hedgerow ingest` and `hedgerow web` on nats-server, PostgreSQL and
-# ClickHouse, behind a router (tests/cluster_processes.py; docs/deploy.md, "Testing").
+# ClickHouse, behind a router (tests/split_server.py; docs/deploy.md, "Testing").
 CLUSTER_SUITES := tests/integration/test_capture_protocol.py \
 	tests/integration/test_posthog_python.py tests/integration/test_posthog_node.py \
 	tests/compat/test_recorded_requests.py tests/integration/test_identity_scenario.py \

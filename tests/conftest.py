@@ -26,7 +26,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         choices=["embedded", "cluster"],
         default="embedded",
         help="What the tests' servers are: one `hedgerow serve` (embedded), or the split "
-        "processes of tests/cluster_processes.py on nats-server, PostgreSQL and ClickHouse "
+        "processes of tests/split_server.py on nats-server, PostgreSQL and ClickHouse "
         "(cluster: two capture, two ingest, one web behind a router).",
     )
 
@@ -60,7 +60,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """Stop the servers the clusters of the run shared (if any cluster was made)."""
-    clusters = sys.modules.get("cluster_processes")
+    clusters = sys.modules.get("split_server")
     if clusters is not None:
         clusters.stop_shared_servers()
 

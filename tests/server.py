@@ -20,7 +20,7 @@ API_KEY = "phx_test_key_1"
 
 # What `Server(...)` of `hedgerow serve` starts: "embedded" (one process), or "cluster"
 # (`pytest --configuration=cluster`, set by conftest.py): the split processes of
-# cluster_processes.py, behind the same interface, so the suites run unchanged on either.
+# split_server.py, behind the same interface, so the suites run unchanged on either.
 CONFIGURATION = "embedded"
 # Why tests marked `cluster_defect` with it fail on the split processes (not yet fixed).
 PER_WORKER_COUNTS = (
@@ -53,9 +53,9 @@ class Server:
         cls, data_dir: Path, *, port: int | None = None, command: str = "serve", **env: str
     ) -> Server:
         if cls is Server and command == "serve" and CONFIGURATION == "cluster":
-            from cluster_processes import Cluster
+            from split_server import SplitServer
 
-            return super().__new__(Cluster)
+            return super().__new__(SplitServer)
         return super().__new__(cls)
 
     def __init__(

@@ -1,4 +1,4 @@
-"""The cluster the suites run on with `--configuration=cluster` (tests/cluster_processes.py)
+"""The cluster the suites run on with `--configuration=cluster` (tests/split_server.py)
 is what it claims: the router sends every capture path to the capture processes, both of
 them, and the rest to `hedgerow web`; both ingestion workers take part; every event sent
 through the router is stored once."""
@@ -13,9 +13,9 @@ from types import SimpleNamespace
 
 import httpx
 
-from cluster_processes import INGEST_PROCESSES, Cluster
 from cluster_router import is_capture_path
 from ingest_process import partition_owners
+from split_server import INGEST_PROCESSES, SplitServer
 
 from readback import all_rows
 from server import TOKEN
@@ -41,7 +41,7 @@ def test_the_router_sends_every_capture_route_to_capture() -> None:
 
 
 def test_capture_and_ingestion_are_shared_by_two_processes_each(tmp_path: Path) -> None:
-    cluster = Cluster(tmp_path / "data").start()
+    cluster = SplitServer(tmp_path / "data").start()
     try:
         assert cluster.router is not None and len(cluster.captures) == 2
         rng = random.Random(7)

@@ -1,4 +1,4 @@
-"""A split installation standing where a `Server` stands: the suites run against it
+"""A split installation standing where a `Server` stands (`SplitServer`): the suites run against it
 unchanged with `pytest --configuration=cluster` (tests/conftest.py).
 
 One cluster is a nats-server with JetStream of its own, a database of the run's PostgreSQL
@@ -97,7 +97,7 @@ class SharedServers:
 SHARED = SharedServers()
 
 
-class Cluster(Server):
+class SplitServer(Server):
     """`Server`'s interface (url, api(), status(), wait_ingested(), query(), events(),
     create_project(), start(), stop(), kill()) over the split processes."""
 
@@ -123,7 +123,7 @@ class Cluster(Server):
             "HEDGEROW_EVENTS_URL": self.installation.clickhouse.url,
         }
 
-    def start(self, timeout: float = 60) -> Cluster:
+    def start(self, timeout: float = 60) -> SplitServer:
         installation = self.installation
         assert not installation.running, f"a cluster already runs on {self.data_dir}"
         self.data_dir.mkdir(parents=True, exist_ok=True)
