@@ -50,24 +50,56 @@ class Ingest:
 
 def partition_owners(nats_url: str) -> dict[int, str]:
     """Partition -> the worker holding its lease, read from the leases bucket."""
+    return _by_partition(nats_url, "hedgerow_intake_leases", "partition.")
+
+
+def recorded_owners(nats_url: str) -> dict[int, str]:
+    """Partition -> the worker that took it and has not handed it back cleanly, as the
+    workers record it in the intake's config bucket (empty values left out)."""
+    owners = _by_partition(nats_url, "hedgerow_intake_config", "owner.p")
+    return {partition: owner for partition, owner in owners.items() if owner}
+
+
+def committed_offsets(nats_url: str) -> dict[int, int]:
+    """Partition -> the offset the ingestion workers committed for it."""
+    offsets = _by_partition(nats_url, "hedgerow_intake_offsets", "ingestion.p")
+    return {partition: int(offset or 0) for partition, offset in offsets.items()}
+
+
+def stream_head(nats_url: str) -> int:
+    """The intake stream's last sequence: the offset of the last entry appended."""
+
+    async def read() -> int:
+        nc = await nats.connect(nats_url)
+        try:
+            info = await nc.jetstream().stream_info("HEDGEROW_INTAKE")
+            return int(info.state.last_seq)
+        finally:
+            await nc.close()
+
+    return asyncio.run(read())
+
+
+def _by_partition(nats_url: str, bucket: str, prefix: str) -> dict[int, str]:
+    """The values of a bucket's keys `<prefix><partition>`."""
 
     async def read() -> dict[int, str]:
         nc = await nats.connect(nats_url)
         try:
-            kv = await nc.jetstream().key_value("hedgerow_intake_leases")
+            kv = await nc.jetstream().key_value(bucket)
             try:
                 keys = await kv.keys()
             except nats.js.errors.NoKeysError:
                 return {}
-            owners: dict[int, str] = {}
+            found: dict[int, str] = {}
             for key in keys:
-                if key.startswith("partition."):
+                if key.startswith(prefix):
                     try:
                         entry = await kv.get(key)
                     except nats.js.errors.KeyNotFoundError:
                         continue
-                    owners[int(key.split(".")[1])] = (entry.value or b"").decode()
-            return owners
+                    found[int(key.removeprefix(prefix))] = (entry.value or b"").decode()
+            return found
         finally:
             await nc.close()
 

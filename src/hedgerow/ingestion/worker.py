@@ -369,6 +369,8 @@ class IngestionWorker:
             if previous is not None:  # done before this batch's person changes commit
                 self._inflight = None
                 self._finish(previous)
+            if self.handover is not None:  # no person writes once the leases may be gone
+                self.handover.fence()
             self.state.start_batch(batch.first, batch.last, batch.released_ids, after=batch.after)
             # The event insert (and the overrides the batch's merges wrote to the outbox) run
             # while the person writes commit and the next batch's steps run: both wait mostly

@@ -1,14 +1,8 @@
 """The intake log on NATS JetStream (`--intake-url nats://host:port`).
 
-One stream, `HEDGEROW_INTAKE`, holds one message per partition part of an accepted capture
-request on the subject `hedgerow.intake.<partition>.<team_id>.<event count>` (`partitions.py`:
-a request's events are split by a stable hash of project and distinct id); its stream
-sequence is the entry's offset. Capture answers 200 only after JetStream's PubAck of every
-part, and each publish carries a `Nats-Msg-Id` made from the team and the part's events'
-uuids, so a client's retry of the same events (or a publish resent after a reconnect) within
-the stream's duplicate window is stored once, part by part. The partition count is recorded
-in the config bucket `hedgerow_intake_config` by the first process; one started with another
-count refuses (`PartitionsMismatch`). Ingestion workers share the partitions by leases
+One stream, `HEDGEROW_INTAKE`, and its buckets (`jetstream_stream.py`) hold one message per
+partition part of an accepted capture request (`jetstream_publish.py`); a message's stream
+sequence is the entry's offset. Ingestion workers share the partitions by leases
 (`consumers.py`).
 
 Consumer offsets live in the KV bucket `hedgerow_intake_offsets` (one key per consumer, or
@@ -17,7 +11,7 @@ purged below the lowest committed offset, so the stream holds exactly the backlo
 limits (`max_msgs`, `max_bytes`, discard policy `new`) make a full stream refuse publishes:
 capture answers 503 `intake_full`. Reads use an ephemeral pull consumer without
 acknowledgements that starts at the requested offset and is kept while reads follow on from
-each other.
+each other (`jetstream_cursor.py`).
 
 nats-py is asyncio-only: the client lives on its own event-loop thread (`LoopThread`);
 capture awaits its futures, the ingestion worker blocks on them.
@@ -27,9 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import logging
-import re
 import threading
 import time
 from collections.abc import Coroutine
@@ -40,37 +32,45 @@ import nats
 import nats.errors
 import nats.js.errors
 from nats.aio.client import Client
-from nats.js import JetStreamContext, api
+from nats.js import JetStreamContext
 from nats.js.kv import KeyValue
 
-from hedgerow.errors import PayloadTooLarge
+from hedgerow.errors import PayloadTooLarge, ServiceUnavailable
 from hedgerow.intake.jetstream_cursor import Cursor
+from hedgerow.intake.jetstream_publish import Publisher, message_id, subject
+from hedgerow.intake.jetstream_stream import (
+    CONFIG_BUCKET,
+    OFFSETS_BUCKET,
+    STREAM,
+    SUBJECT_PREFIX,
+    IntakeUnreachable,
+    PartitionsMismatch,
+    StreamLimits,
+    check_partitions,
+    ensure_stream,
+    open_bucket,
+)
 from hedgerow.intake.log import Backlog, IntakeEntry
 from hedgerow.intake.loop_thread import LoopThread
 from hedgerow.intake.partitions import DEFAULT_PARTITIONS, split_payload
 from hedgerow.intake.pressure import ingestion_lagging, intake_unavailable, stream_full
 
+__all__ = [
+    "IntakeUnreachable",
+    "JetStreamIntakeLog",
+    "PartitionsMismatch",
+    "StreamLimits",
+    "message_id",
+    "subject",
+]
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-STREAM = "HEDGEROW_INTAKE"
-SUBJECT_PREFIX = "hedgerow.intake"
-OFFSETS_BUCKET = "hedgerow_intake_offsets"
-CONFIG_BUCKET = "hedgerow_intake_config"
 REFRESH_SECONDS = 0.5  # how often the cached stream state (for backpressure) is read
 CALL_TIMEOUT = 10.0  # the longest a synchronous caller waits for NATS
 START_ATTEMPTS = 4  # connection attempts, 0.5 s apart, before the server refuses to start
-_UUID = re.compile(rb'"uuid"\s*:\s*"([^"]{1,64})"')
-
-
-@dataclass(frozen=True)
-class StreamLimits:
-    max_msgs: int = 1_000_000
-    max_bytes: int = 1024**3
-    max_age: float = 0.0  # seconds; 0 keeps entries until they are committed
-    duplicate_window: float = 120.0
-    replicas: int = 1
 
 
 @dataclass(frozen=True)
@@ -78,25 +78,6 @@ class _StreamStatus:
     messages: int = 0
     bytes: int = 0
     oldest: float | None = None
-
-
-class IntakeUnreachable(RuntimeError):
-    """NATS could not be reached when the log was opened."""
-
-
-class PartitionsMismatch(IntakeUnreachable):
-    """The stream was set up with another partition count than this process's."""
-
-
-def message_id(team_id: int, payload: bytes) -> str:
-    """The same events (by uuid) for the same team give the same id: a retry is a duplicate."""
-    uuids = _UUID.findall(payload)
-    digest = hashlib.sha256(b"\0".join(uuids) if uuids else payload).hexdigest()
-    return f"{team_id}-{digest[:40]}"
-
-
-def subject(team_id: int, count: int, partition: int = 0) -> str:
-    return f"{SUBJECT_PREFIX}.{partition}.{team_id}.{count}"
 
 
 class JetStreamIntakeLog:
@@ -149,9 +130,17 @@ class JetStreamIntakeLog:
         )
         self._nc.options["max_reconnect_attempts"] = -1  # once running: reconnect for ever
         self._js: JetStreamContext = self._nc.jetstream(timeout=5)
-        await self._ensure_stream()
-        await self._check_partitions()
-        self._kv: KeyValue = await self._offsets_bucket()
+        await ensure_stream(self._js, self.limits)
+        self._config: KeyValue = await open_bucket(self._js, CONFIG_BUCKET, self.limits.replicas)
+        try:
+            await check_partitions(self._config, self.url, self.partitions)
+        except PartitionsMismatch:
+            await self._nc.close()
+            raise
+        self._kv: KeyValue = await open_bucket(self._js, OFFSETS_BUCKET, self.limits.replicas)
+        self._publisher = Publisher(
+            self._js, self.url, self.publish_timeout, self._connected, self._stream_full
+        )
         with contextlib.suppress(nats.js.errors.NoKeysError):
             for key in await self._kv.keys():
                 entry = await self._kv.get(key)
@@ -160,62 +149,6 @@ class JetStreamIntakeLog:
         self._commit_lock = asyncio.Lock()
         await self._refresh()
         self._refresher = asyncio.get_running_loop().create_task(self._refresh_loop())
-
-    async def _ensure_stream(self) -> None:
-        config = api.StreamConfig(
-            name=STREAM,
-            subjects=[f"{SUBJECT_PREFIX}.>"],
-            retention=api.RetentionPolicy.LIMITS,
-            discard=api.DiscardPolicy.NEW,
-            storage=api.StorageType.FILE,
-            max_msgs=self.limits.max_msgs,
-            max_bytes=self.limits.max_bytes,
-            max_age=self.limits.max_age,
-            max_msg_size=-1,
-            duplicate_window=self.limits.duplicate_window,
-            num_replicas=self.limits.replicas,
-        )
-        try:
-            await self._js.stream_info(STREAM)
-        except nats.js.errors.NotFoundError:
-            await self._js.add_stream(config)
-        else:  # limits changed in the settings apply to the existing stream
-            await self._js.update_stream(config)
-
-    async def _check_partitions(self) -> None:
-        """Record the partition count on first use; refuse another one afterwards."""
-        try:
-            config = await self._js.key_value(CONFIG_BUCKET)
-        except nats.js.errors.BucketNotFoundError:
-            config = await self._js.create_key_value(
-                bucket=CONFIG_BUCKET,
-                history=1,
-                storage=api.StorageType.FILE,
-                replicas=self.limits.replicas,
-            )
-        self._config: KeyValue = config
-        with contextlib.suppress(nats.js.errors.KeyWrongLastSequenceError):
-            await config.create("partitions", str(self.partitions).encode())
-        recorded = int((await config.get("partitions")).value or b"0")
-        if recorded != self.partitions:
-            await self._nc.close()
-            raise PartitionsMismatch(
-                f"The intake stream at {self.url} is split into {recorded} partitions and this "
-                f"process was started with {self.partitions}: start every process with "
-                f"--intake-partitions {recorded} (HEDGEROW_INTAKE_PARTITIONS). The count is "
-                "fixed once the stream is in use: a person's events must stay in one partition."
-            )
-
-    async def _offsets_bucket(self) -> KeyValue:
-        try:
-            return await self._js.key_value(OFFSETS_BUCKET)
-        except nats.js.errors.BucketNotFoundError:
-            return await self._js.create_key_value(
-                bucket=OFFSETS_BUCKET,
-                history=1,
-                storage=api.StorageType.FILE,
-                replicas=self.limits.replicas,
-            )
 
     async def _disconnected(self) -> None:
         if self._closing:
@@ -246,7 +179,7 @@ class JetStreamIntakeLog:
         status = self._status
         limits = self.limits
         if status.messages >= limits.max_msgs or status.bytes >= limits.max_bytes:
-            raise stream_full(status.messages, status.bytes, limits.max_msgs, limits.max_bytes)
+            raise self._stream_full()
         if self.max_lag is not None and status.oldest is not None:
             lag = time.time() - status.oldest
             if lag > self.max_lag:
@@ -291,47 +224,16 @@ class JetStreamIntakeLog:
                 code="intake_entry_too_large",
             )
         parts = split_payload(team_id, count, payload, self.partitions)
-        future = self._thread.submit(self._publish_parts(team_id, parts))
+        future = self._thread.submit(self._publisher.publish_parts(team_id, parts))
         return await asyncio.wrap_future(future)
 
     def append_blocking(self, team_id: int, count: int, payload: bytes) -> int:
         """The same as `append`, for callers outside an event loop (tests, tools)."""
         return asyncio.run(self.append(team_id, count, payload))
 
-    async def _publish_parts(self, team_id: int, parts: dict[int, tuple[int, bytes]]) -> int:
-        """Publish every part at once; the last offset once all are acknowledged. A part that
-        fails fails the request: the client's retry stores the parts already taken once."""
-        offsets = await asyncio.gather(
-            *(self._publish(team_id, n, body, p) for p, (n, body) in parts.items())
-        )
-        return max(offsets)
-
-    async def _publish(self, team_id: int, count: int, payload: bytes, partition: int = 0) -> int:
-        if not self._nc.is_connected:  # a publish now would wait in the reconnect buffer
-            raise intake_unavailable(f"NATS at {self.url} is unreachable")
-        headers = {"Nats-Msg-Id": message_id(team_id, payload)}
-        try:
-            ack = await self._js.publish(
-                subject(team_id, count, partition),
-                payload,
-                timeout=self.publish_timeout,
-                stream=STREAM,
-                headers=headers,
-            )
-        except nats.js.errors.APIError as exc:
-            description = (exc.description or "").lower()
-            if "maximum messages" in description or "maximum bytes" in description:
-                status = self._status
-                limits = self.limits
-                raise stream_full(
-                    status.messages, status.bytes, limits.max_msgs, limits.max_bytes
-                ) from exc
-            raise intake_unavailable(f"JetStream refused the publish: {exc}") from exc
-        except (TimeoutError, nats.errors.Error) as exc:
-            raise intake_unavailable(
-                f"no acknowledgement from NATS at {self.url}: {exc!r}"
-            ) from exc
-        return int(ack.seq)
+    def _stream_full(self) -> ServiceUnavailable:
+        status, limits = self._status, self.limits
+        return stream_full(status.messages, status.bytes, limits.max_msgs, limits.max_bytes)
 
     # -- consuming -----------------------------------------------------------------------
 
