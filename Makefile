@@ -84,11 +84,21 @@ endif
 serve: $(STAMP) frontend geoip
 	exec $(BIN)/hedgerow serve
 
+# The end-to-end suites run a second time against the split processes (issue 17): two
+# `hedgerow capture`, two `hedgerow ingest` and `hedgerow web` on nats-server, PostgreSQL and
+# ClickHouse, behind a router (tests/split_server.py; docs/deploy.md, "Testing").
+CLUSTER_SUITES := tests/integration/test_capture_protocol.py \
+	tests/integration/test_posthog_python.py tests/integration/test_posthog_node.py \
+	tests/compat/test_recorded_requests.py tests/integration/test_identity_scenario.py \
+	tests/integration/test_event_buffer.py tests/integration/test_person_properties.py \
+	tests/analytics
+
 test: $(STAMP) $(NODE_STAMP) $(CHROMIUM) $(NATS_SERVER) postgresql frontend frontend-check geoip
 	$(BIN)/ruff check src tests bench sdk/python
 	$(BIN)/ruff format --check src tests bench sdk/python
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q -p no:cacheprovider
+	$(BIN)/python -m pytest -q -p no:cacheprovider --configuration=cluster $(CLUSTER_SUITES)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench sdk/python

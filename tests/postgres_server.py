@@ -46,8 +46,11 @@ def _as_cluster_user() -> dict[str, Any]:
 
 
 class PostgresServer:
-    def __init__(self, *, port: int | None = None, durable: bool = False) -> None:
+    def __init__(
+        self, *, port: int | None = None, durable: bool = False, max_connections: int = 100
+    ) -> None:
         """`durable`: fsync on, as a real server runs (benchmarks); tests go without."""
+        self.max_connections = max_connections
         # A directory the cluster user can write: /tmp, not pytest's (root-owned) tmp_path.
         self.root = Path(tempfile.mkdtemp(prefix="hedgerow-pg-"))
         self.data_dir = self.root / "data"
@@ -80,7 +83,7 @@ class PostgresServer:
             "-c",
             f"unix_socket_directories={self.root}",
         ]
-        command += ["-c", "max_connections=100", "-c", "shared_buffers=128MB"]
+        command += ["-c", f"max_connections={self.max_connections}", "-c", "shared_buffers=128MB"]
         if not self.durable:
             command += ["-c", "fsync=off", "-c", "synchronous_commit=off"]
         self.process = subprocess.Popen(

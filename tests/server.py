@@ -18,6 +18,17 @@ import httpx
 TOKEN = "phc_test_token_1"
 API_KEY = "phx_test_key_1"
 
+# What `Server(...)` of `hedgerow serve` starts: "embedded" (one process), or "cluster"
+# (`pytest --configuration=cluster`, set by conftest.py): the split processes of
+# split_server.py, behind the same interface, so the suites run unchanged on either.
+CONFIGURATION = "embedded"
+# Why tests marked `cluster_defect` with it fail on the split processes (not yet fixed).
+PER_WORKER_COUNTS = (
+    "the ingestion status (received, processed, discarded, buffered) and the ingestion "
+    "warnings are kept per worker in its data directory, and `hedgerow web` answers none of "
+    "the workers' (docs/deploy.md, limits of this step; engineer buffer17 works on it)"
+)
+
 
 def poll(read: Callable[[], Any], done: Callable[[Any], bool], timeout: float = 60) -> Any:
     """`read()` again every 0.1 s until `done` holds for its value (which is returned);
@@ -38,6 +49,15 @@ def free_port() -> int:
 
 
 class Server:
+    def __new__(
+        cls, data_dir: Path, *, port: int | None = None, command: str = "serve", **env: str
+    ) -> Server:
+        if cls is Server and command == "serve" and CONFIGURATION == "cluster":
+            from split_server import SplitServer
+
+            return super().__new__(SplitServer)
+        return super().__new__(cls)
+
     def __init__(
         self, data_dir: Path, *, port: int | None = None, command: str = "serve", **env: str
     ) -> None:

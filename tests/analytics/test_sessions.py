@@ -115,6 +115,7 @@ def test_sessions_are_in_the_sql_schema(sent: dict[str, Any]) -> None:
     assert "Bool" in types["$is_bounce"]
 
 
+@pytest.mark.embedded_only("removes the sessions table from events.chdb, the embedded store")
 def test_a_store_from_before_sessions_gets_them_at_start(sent: dict[str, Any]) -> None:
     """Stop the server, remove the sessions table and its mark as a store from before them
     has none (in a process of its own: chDB opens one store per process), and

@@ -18,6 +18,12 @@ from web_stats_data import BREAKDOWNS, CLEANING, DAY, Oracle, expected_rows, rou
 
 from server import TOKEN, Server, poll
 
+# Fails on the split processes, by reading (not run there: its fixture alone would wait 180 s).
+pytestmark = pytest.mark.cluster_defect(
+    "no process of a split installation runs the web analytics pre-aggregate chore, retention "
+    "or erasure jobs: `hedgerow web` starts none of them (create_app without capture) and "
+    "`hedgerow ingest` starts only its worker (processes.run_ingest)"
+)
 HOST = {"key": "$host", "value": "docs.site.io", "type": "event", "operator": "exact"}
 # (first, last) days ago: old days only (two ranges), days with today, today alone, a week
 # (compare: the days before, reaching into the first dataset)

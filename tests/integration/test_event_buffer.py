@@ -11,10 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from posthog import Posthog
 
 from readback import unique
-from server import TOKEN, Server
+from server import PER_WORKER_COUNTS, TOKEN, Server
 
 DELAY = 2.0
 
@@ -52,6 +53,7 @@ def _balanced(status: dict[str, Any]) -> bool:
     )
 
 
+@pytest.mark.cluster_defect(PER_WORKER_COUNTS)
 def test_scenario_with_buffer_lands_every_event_on_one_person(tmp_path: Path) -> None:
     server = Server(tmp_path / "data", HEDGEROW_BUFFER_DELAY=str(DELAY)).start()
     try:
@@ -87,6 +89,7 @@ def test_scenario_with_buffer_lands_every_event_on_one_person(tmp_path: Path) ->
         server.stop()
 
 
+@pytest.mark.cluster_defect(PER_WORKER_COUNTS)
 def test_buffered_events_survive_kill_and_keep_their_order(tmp_path: Path) -> None:
     delay = 3.0
     data = tmp_path / "data"
@@ -121,6 +124,7 @@ def test_buffered_events_survive_kill_and_keep_their_order(tmp_path: Path) -> No
         server.stop()
 
 
+@pytest.mark.cluster_defect(PER_WORKER_COUNTS)
 def test_known_and_anonymous_users_are_not_held(tmp_path: Path) -> None:
     server = Server(tmp_path / "data", HEDGEROW_BUFFER_DELAY="30").start()
     try:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from readback import unique, wait_for_person
-from server import TOKEN, Server
+from server import PER_WORKER_COUNTS, TOKEN, Server
 
 
 def _batch(server: Server, events: list[dict[str, object]]) -> None:
@@ -61,6 +62,7 @@ def test_set_once_set_unset_in_order_and_initial_properties_stick(server: Server
     assert properties["$initial_utm_source"] == "news"
 
 
+@pytest.mark.cluster_defect(PER_WORKER_COUNTS)
 def test_groups_fill_their_slots_in_order_of_first_appearance(fresh_server: Server) -> None:
     def event(name: str, groups: dict[str, str]) -> dict[str, object]:
         return {"event": name, "distinct_id": "g-user", "properties": {"$groups": groups}}

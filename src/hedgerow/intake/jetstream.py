@@ -98,6 +98,7 @@ class JetStreamIntakeLog:
         self._lock = threading.Lock()
         self._requested: dict[str, int] = {}  # commits asked for (maybe not written yet)
         self._written: dict[str, int] = {}  # commits stored in the KV bucket
+        self._purged_below = 0  # the stream was purged up to this offset (of `_written`)
         self._status = _StreamStatus()
         self._closing = False
         self._thread = LoopThread("intake-nats")
@@ -325,22 +326,33 @@ class JetStreamIntakeLog:
 
     async def note_offsets(self, written: dict[str, int]) -> None:
         """Offsets a partitioned consumer has written: purge what every consumer handled."""
-        async with self._commit_lock:
-            with self._lock:
-                for key, offset in written.items():
-                    self._written[key] = max(offset, self._written.get(key, 0))
-                low = min(self._written.values())
-            if low > 0:  # nats-server 2.9 takes a purge up to sequence 1 for "purge all"
-                await self._js.purge_stream(STREAM, seq=low + 1)
+        with self._lock:
+            for key, offset in written.items():
+                self._written[key] = max(offset, self._written.get(key, 0))
+        await self._purge_handled()
 
     async def reload_offsets(self, keys: list[str]) -> None:
-        """Read these offsets again (other processes commit them)."""
+        """Read these offsets again (other processes commit them), and purge what every
+        consumer has handled by now. Several workers each purge after their own commits by
+        the others' offsets they knew then, so the last commit of a burst may leave entries
+        the others had handled meanwhile: this purge (every second, from the heartbeat)
+        takes them, and the stream (and `queued`) is empty once all is handled."""
         for key in keys:
             with contextlib.suppress(nats.js.errors.KeyNotFoundError):
                 entry = await self._kv.get(key)
                 with self._lock:
                     offset = int(entry.value or b"0")
                     self._written[key] = max(offset, self._written.get(key, 0))
+        await self._purge_handled()
+
+    async def _purge_handled(self) -> None:
+        """Purge the stream below the lowest offset known, once per rise of it."""
+        async with self._commit_lock:
+            with self._lock:
+                low = min(self._written.values(), default=0)
+            if low > self._purged_below:  # nats-server 2.9 takes a purge to 1 as "purge all"
+                await self._js.purge_stream(STREAM, seq=low + 1)
+                self._purged_below = low
 
     def forget(self, consumer: str) -> None:
         """A consumer that is gone (its offset no longer holds back the purge)."""
