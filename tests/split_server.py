@@ -17,7 +17,6 @@ handed (emptied) to the next cluster that needs one, since a listener takes seco
 from __future__ import annotations
 
 import signal
-import sqlite3
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -182,39 +181,15 @@ class SplitServer(Server):
     def wait_ingested(
         self, received: int, project: int = 1, timeout: float = 30, key: str = API_KEY
     ) -> dict[str, Any]:
-        """Poll until the workers have handled `received` events and the stream holds none
-        (`queued`, from the API): the API status then. `received` is counted in the workers'
-        data directories, since the API of `hedgerow web` does not see it (docs/deploy.md:
-        ingestion counts are per worker)."""
+        """Poll until the workers have handled `received` events and the stream holds none:
+        the API status then (`hedgerow web` answers the counts of every worker together,
+        kept in PostgreSQL: docs/deploy.md)."""
 
         def done(status: dict[str, Any]) -> bool:
-            return status["queued"] == 0 and self.received(project) >= received
+            return status["queued"] == 0 and int(status["received"]) >= received
 
         result: dict[str, Any] = poll(lambda: self.status(project, key), done, timeout)
         return result
-
-    def received(self, project: int) -> int:
-        """Events of `project` the ingestion workers have received, summed over them."""
-        return sum(self.received_by(n, project) for n in range(INGEST_PROCESSES))
-
-    def received_by(self, worker: int, project: int) -> int:
-        """Events of `project` ingestion worker number `worker` has received: its count in
-        its data directory (`outcomes` of ingestion.sqlite3), read beside it."""
-        path = self.data_dir / f"ingest-{worker}" / "ingestion.sqlite3"
-        if not path.exists():
-            return 0
-        conn = sqlite3.connect(path, timeout=30)
-        try:
-            (count,) = conn.execute(
-                "SELECT coalesce(sum(count), 0) FROM outcomes"
-                " WHERE team_id = ? AND outcome = 'received'",
-                (project,),
-            ).fetchone()
-            return int(count)
-        except sqlite3.OperationalError:  # its tables not made yet
-            return 0
-        finally:
-            conn.close()
 
 
 def _all_at_once(calls: Sequence[Callable[[], T]]) -> list[T]:
