@@ -40,7 +40,14 @@ def peak_resident_mib() -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("store", type=Path, help="events.chdb of a copy of an old store")
+    parser.add_argument(
+        "--window-events", type=int, default=0, help="the backfill's window (default: its own)"
+    )
     args = parser.parse_args()
+    if args.window_events:  # code from before the windows has no such module
+        from hedgerow.store import sessions_backfill
+
+        sessions_backfill.WINDOW_EVENTS = args.window_events
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     load = os.getloadavg()
     before = peak_resident_mib()

@@ -4,15 +4,16 @@ where it stopped when a start was interrupted.
 
 Why windows. Aggregating every stored event at once (one INSERT ... SELECT ... GROUP BY
 session) holds the aggregation states of all the store's sessions in memory until the end:
-about 1.3 KB a session, past 12 GB on a store of ten million events with as many sessions
-(docs/benchmarks.md, "Opening a store from before the sessions table"). Here the number of
-events of each hour is read first (the timestamp column only), consecutive hours are packed
-into windows of about `WINDOW_EVENTS` events, and each window's sessions are aggregated and
-inserted on their own, so the states held are those of one window. A session whose events
-fall in two windows gets a row from each: the table's rows are partial states, which its
-merges and every query combine per session (`sessions_schema.py`), as they combine the rows
-that ingestion writes batch by batch. As a safety net for an hour larger than a window, each
-window's aggregation spills to disk past `SPILL_BYTES` (`max_bytes_before_external_group_by`).
+several KB a session, 2.5 GiB over the process's own on a million events and past 12 GiB
+on ten million (docs/benchmarks.md, "Opening a store from before the sessions table").
+Here the number of events of each hour is read first (the timestamp column only),
+consecutive hours are packed into windows of about `WINDOW_EVENTS` events, and each
+window's sessions are aggregated and inserted on their own, so the states held are those
+of one window. A session whose events fall in two windows gets a row from each: the
+table's rows are partial states, which its merges and every query combine per session
+(`sessions_schema.py`), as they combine the rows that ingestion writes batch by batch. As a
+safety net for an hour larger than a window, each window's aggregation spills to disk past
+`SPILL_BYTES` (`max_bytes_before_external_group_by`).
 
 Resuming. After each window, the end of the time it covered is recorded in
 `sessions_backfill`; a start interrupted half-way goes on from the last end recorded. A
@@ -41,9 +42,10 @@ Execute = Callable[[str], Any]
 Select = Callable[[str], QueryResult]
 
 PROGRESS_TABLE = f"{DATABASE}.sessions_backfill"
-# Events a window aggregates at most (unless one hour holds more): with about one session
-# an event, about 0.7 GB of states (docs/benchmarks.md).
-WINDOW_EVENTS = 500_000
+# Events a window aggregates (at least, but the last window; an hour with more is a window
+# alone): about 0.8 GiB over the process's own at one session per two events, where one
+# statement over a million events took 2.5 GiB (docs/benchmarks.md).
+WINDOW_EVENTS = 250_000
 # A window's aggregation state beyond this goes to disk (ClickHouse's external GROUP BY).
 SPILL_BYTES = 1 << 30
 _HOUR_MICROS = 3_600_000_000
