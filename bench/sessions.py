@@ -4,7 +4,9 @@ stored events). What keeping sessions costs at insert: `bench/sessions_ingest.py
 Events are generated in ClickHouse (page views and autocaptures of sessions of ~8 events
 with URLs, referrers, UTM values and devices, as hedgerow.js sends them) and inserted into
 the events table in batches of `--batch` rows (SQL inserts: no sessions kept), then the
-sessions table is built from them as a store from before it is. Run it on a quiet machine:
+sessions table is built from them as a store from before it is (`sessions_backfill.py`, in
+windows of time). Its memory on a large old store: `bench/sessions_upgrade.py`. Run it on
+a quiet machine:
 
     .venv/bin/python bench/sessions.py [--events 1000000] [--batch 5000]
 """
@@ -18,7 +20,7 @@ from pathlib import Path
 
 from hedgerow.store.chdb import ChdbEventStore
 from hedgerow.store.schema import DATABASE
-from hedgerow.store.sessions_schema import SESSIONS_TABLE, sessions_backfill_sql
+from hedgerow.store.sessions_backfill import backfill_sessions, forget_progress
 
 PROPERTIES = (
     "concat('{\"$session_id\":\"s', toString(intDiv(number, 8)), '\",'"
@@ -53,10 +55,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         store = ChdbEventStore(Path(tmp) / "events.chdb")
         inserted = insert_batches(store, args.events, args.batch)
-        store._execute(f"TRUNCATE TABLE {SESSIONS_TABLE}")
         started = time.perf_counter()
-        store._execute(sessions_backfill_sql())
+        backfill_sessions(store._execute, store._select)  # empties the table first
         backfill = time.perf_counter() - started
+        forget_progress(store._execute)
         store.close()
     print(f"insert (events only): {inserted * per_million:.1f} s per million events")
     print(f"backfill: {backfill * per_million:.1f} s per million stored events")

@@ -15,6 +15,8 @@ import pytest
 from analytics_data import Event, Project, generate, matches, send
 from insights_reference import Intervals, lifecycle, retention, stickiness, weighted_mean
 
+from server_now import asked_now
+
 from server import Server
 
 ZONE = "America/New_York"
@@ -204,19 +206,6 @@ RETENTION_CASES = [
 def test_retention_cells(main: Project, period: str, kind: str, days: int, total: int) -> None:
     last = _today() - timedelta(days=1)
     first = last - timedelta(days=days)
-    answer = main.query(
-        {
-            "kind": "RetentionQuery",
-            "retentionFilter": {
-                "targetEntity": {"id": "$pageview", "type": "events", "properties": NOT_SAFARI},
-                "returningEntity": {"id": "purchase", "type": "events"},
-                "retentionType": kind,
-                "period": period,
-                "totalIntervals": total,
-            },
-            "dateRange": _range(first, last),
-        }
-    )
     span = Intervals(first, last, period.lower(), TZ)
     cells = retention(
         main.events,
@@ -226,10 +215,23 @@ def test_retention_cells(main: Project, period: str, kind: str, days: int, total
         total,
         kind == "retention_first_time",
     ).get("", {})
+    query = {
+        "kind": "RetentionQuery",
+        "retentionFilter": {
+            "targetEntity": {"id": "$pageview", "type": "events", "properties": NOT_SAFARI},
+            "returningEntity": {"id": "purchase", "type": "events"},
+            "retentionType": kind,
+            "period": period,
+            "totalIntervals": total,
+        },
+        "dateRange": _range(first, last),
+    }
+    # The means count the periods over when the server answered: that instant's.
+    answer, expected = asked_now(
+        lambda: main.query(query), lambda now: weighted_mean(cells, span, total, now)
+    )
     _check_rows(answer["results"], cells, span, total)
-    means = answer["means"][0]["data"]
-    expected = weighted_mean(cells, span, total, datetime.now(UTC))
-    assert means == pytest.approx(expected)
+    assert answer["means"][0]["data"] == pytest.approx(expected)
     assert sum(cells.values()) > sum(cells.get((c, 0), 0) for c in range(span.size))
 
 
@@ -251,21 +253,20 @@ def test_retention_last_intervals_and_breakdown(main: Project) -> None:
     """No `date_from`: the last `totalIntervals` weeks; broken down by a person property,
     with the same event as start and return, filtered globally."""
     total = 9
-    answer = main.query(
-        {
-            "kind": "RetentionQuery",
-            "retentionFilter": {
-                "targetEntity": {"id": "$pageview", "type": "events"},
-                "returningEntity": {"id": "$pageview", "type": "events"},
-                "period": "Week",
-                "totalIntervals": total,
-                "meanRetentionCalculation": "simple",
-            },
-            "properties": NOT_SAFARI,
-            "breakdownFilter": {"breakdown": "tier", "breakdown_type": "person"},
-        }
-    )
-    today = _today()
+    query = {
+        "kind": "RetentionQuery",
+        "retentionFilter": {
+            "targetEntity": {"id": "$pageview", "type": "events"},
+            "returningEntity": {"id": "$pageview", "type": "events"},
+            "period": "Week",
+            "totalIntervals": total,
+            "meanRetentionCalculation": "simple",
+        },
+        "properties": NOT_SAFARI,
+        "breakdownFilter": {"breakdown": "tier", "breakdown_type": "person"},
+    }
+    # The weeks end with the server's today when it answered.
+    answer, today = asked_now(lambda: main.query(query), lambda now: now.astimezone(TZ).date())
     sunday = today - timedelta(days=(today.weekday() + 1) % 7)
     span = Intervals(sunday - timedelta(weeks=total - 1), today, "week", TZ)
     match = _is("$pageview", NOT_SAFARI)

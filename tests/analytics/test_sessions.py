@@ -1,7 +1,8 @@
 """The `sessions` table, kept at ingestion: for a generated dataset sent through capture,
 every row read through the query API equals the oracle's computation over what was sent;
 the table joins from `events` on `$session_id`; another project's sessions stay out; and a
-store from before the table gets its sessions from its stored events when it starts."""
+store from before the table gets its sessions from its stored events when it starts, also
+when the first start was killed half-way through that backfill."""
 
 from __future__ import annotations
 
@@ -135,3 +136,66 @@ def test_a_store_from_before_sessions_gets_them_at_start(sent: dict[str, Any]) -
     subprocess.run([sys.executable, "-c", script, str(store)], check=True)
     server.start()
     assert read_sessions(server) == before
+
+
+# Opens the store in the old shape with windows of 10 events, and dies (no cleanup, as a
+# killed process) once the third window's rows are in and before its end is recorded.
+_CRASHING_UPGRADE = """
+import os, sys
+from pathlib import Path
+from hedgerow.store import sessions_backfill
+from hedgerow.store.chdb import ChdbEventStore
+sessions_backfill.WINDOW_EVENTS = 10
+original, inserted = sessions_backfill.insert_window, []
+def insert_then_die(execute, window):
+    original(execute, window)
+    inserted.append(window)
+    if len(inserted) == 3:
+        os._exit(17)
+sessions_backfill.insert_window = insert_then_die
+ChdbEventStore(Path(sys.argv[1]))
+"""
+# What the store holds after the crash: windows recorded, sessions, and the mark.
+_HALF_WAY = """
+import chdb, sys
+conn = chdb.connect(sys.argv[1])
+for sql in ("SELECT count() FROM hedgerow.sessions_backfill",
+            "SELECT uniqExact(session_id) FROM hedgerow.sessions",
+            "SELECT count() FROM hedgerow.migrations WHERE name = 'sessions'"):
+    print(conn.query(sql, "CSV").bytes().decode().strip())
+conn.close()
+"""
+
+
+def test_an_upgrade_killed_half_way_through_the_backfill_finishes_at_the_next_start(
+    sent: dict[str, Any],
+) -> None:
+    """The store in the shape from before the sessions table; its upgrade dies in the middle
+    of the backfill; the next start goes on from the last window recorded, and every session
+    is there once, equal to the oracle's."""
+    server: Server = sent["server"]
+    server.stop()
+    store = str(sent["data"] / "events.chdb")
+    script = (
+        "import chdb, sys\n"
+        "conn = chdb.connect(sys.argv[1])\n"
+        "for table in ('sessions', 'sessions_written'):\n"
+        "    conn.query(f'DROP TABLE IF EXISTS hedgerow.{table}')\n"
+        "conn.query(\"DELETE FROM hedgerow.migrations WHERE name = 'sessions'\")\n"
+        "conn.close()\n"
+    )
+    subprocess.run([sys.executable, "-c", script, store], check=True)
+    crashed = subprocess.run([sys.executable, "-c", _CRASHING_UPGRADE, store])
+    assert crashed.returncode == 17
+    found = subprocess.run(
+        [sys.executable, "-c", _HALF_WAY, store], check=True, capture_output=True, text=True
+    )
+    windows, sessions, marked = (int(line) for line in found.stdout.split())
+    expected = expected_sessions(sent["events"])
+    assert windows == 2 and 0 < sessions < len(expected) and marked == 0
+    logged = server.log_path.stat().st_size
+    server.start()
+    got = read_sessions(server)
+    assert got == expected
+    assert sql(server, "SELECT count() FROM sessions")["results"] == [[len(expected)]]
+    assert b"resuming the sessions backfill from" in server.log_path.read_bytes()[logged:]

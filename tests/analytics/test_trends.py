@@ -21,6 +21,8 @@ from analytics_data import (
     trend,
 )
 
+from server_now import asked_now
+
 from server import API_KEY, TOKEN, Server
 
 ZONES = {"utc": "UTC", "new_york": "America/New_York", "kolkata": "Asia/Kolkata"}
@@ -448,21 +450,30 @@ def test_formulas(data: Dataset) -> None:
 
 
 def test_relative_date_range(data: Dataset) -> None:
-    answer = data.query(
-        "kolkata",
-        {
-            "kind": "TrendsQuery",
-            "series": [{"event": "$pageview"}],
-            "dateRange": {"date_from": "-30d"},
-        },
-    )
-    today = data.today("kolkata")
-    days, expected = trend(
-        [e for e in data.events if e.event == "$pageview"],
-        first=today - timedelta(days=30),
-        last=today,
-        interval="day",
-        tz=ZoneInfo("Asia/Kolkata"),
+    tz = ZoneInfo("Asia/Kolkata")
+
+    def expected_on(now: datetime) -> tuple[list[str], dict[Any, list[float]]]:
+        """The server's -30d: the 30 days before its today and today (not the fixture's,
+        once the run crossed midnight in Kolkata)."""
+        today = now.astimezone(tz).date()
+        return trend(
+            [e for e in data.events if e.event == "$pageview"],
+            first=today - timedelta(days=30),
+            last=today,
+            interval="day",
+            tz=tz,
+        )
+
+    answer, (days, expected) = asked_now(
+        lambda: data.query(
+            "kolkata",
+            {
+                "kind": "TrendsQuery",
+                "series": [{"event": "$pageview"}],
+                "dateRange": {"date_from": "-30d"},
+            },
+        ),
+        expected_on,
     )
     result = answer["results"][0]
     assert result["days"] == days and result["data"] == expected[None]

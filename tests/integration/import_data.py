@@ -17,6 +17,13 @@ import httpx
 from server import TOKEN, Server
 
 START = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=9)
+# The days the readings cover, fixed by the data (a relative range would move between the
+# source's readings and the copy's once the run crosses midnight): the 14 days before the
+# day the data was made, and that day.
+DAYS = {
+    "date_from": (START - timedelta(days=5)).date().isoformat(),
+    "date_to": (START + timedelta(days=9)).date().isoformat(),
+}
 
 
 def generated_events(users: int = 30) -> list[dict[str, Any]]:
@@ -104,7 +111,7 @@ def readings(server: Server) -> dict[str, Any]:
             for name in ("$pageview", "signed up", "purchased")
             for math in ("total", "dau")
         ],
-        "dateRange": {"date_from": "-14d"},
+        "dateRange": DAYS,
     }
     funnel = {
         "kind": "FunnelsQuery",
@@ -112,7 +119,7 @@ def readings(server: Server) -> dict[str, Any]:
             {"kind": "EventsNode", "event": name}
             for name in ("$pageview", "signed up", "purchased")
         ],
-        "dateRange": {"date_from": "-14d"},
+        "dateRange": DAYS,
     }
     with server.api() as client:
         answer = client.get("/api/projects/1/persons/", params={"limit": 1000})

@@ -33,6 +33,14 @@ DAYS = 10
 CHECKPOINT = "migrate-to-servers.json"
 # Squashing off: the merges' overrides stay in the override tables the migration copies.
 NO_SQUASH = {"HEDGEROW_SQUASH_INTERVAL": "0"}
+# The events' times count back from NOW, and the trends cover fixed days around them: the
+# answers before and after a migration are compared, and a relative range (`-12d`) would
+# move between the two once the run crosses midnight.
+NOW = datetime.now(UTC).replace(microsecond=0)
+SPAN = {
+    "date_from": (NOW - timedelta(days=DAYS + 2)).date().isoformat(),
+    "date_to": NOW.date().isoformat(),
+}
 TRENDS = {
     "kind": "TrendsQuery",
     "series": [
@@ -40,12 +48,12 @@ TRENDS = {
         {"kind": "EventsNode", "event": "bought", "math": "dau"},
     ],
     "interval": "day",
-    "dateRange": {"date_from": f"-{DAYS + 2}d"},
+    "dateRange": SPAN,
 }
 
 
 def _at(days_ago: int, second: int) -> str:
-    moment = datetime.now(UTC).replace(microsecond=0) - timedelta(days=days_ago, hours=1)
+    moment = NOW - timedelta(days=days_ago, hours=1)
     return (moment + timedelta(seconds=second)).isoformat()
 
 
@@ -112,7 +120,7 @@ def _answers(server: Server, action: int, insight: int) -> dict[str, Any]:
     action_trend = {
         "kind": "TrendsQuery",
         "series": [{"kind": "ActionsNode", "id": action, "math": "dau"}],
-        "dateRange": {"date_from": f"-{DAYS + 2}d"},
+        "dateRange": SPAN,
     }
     events = (
         "SELECT uuid, event, distinct_id, person_id, timestamp FROM events ORDER BY uuid LIMIT 1000"

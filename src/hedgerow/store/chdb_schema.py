@@ -30,12 +30,8 @@ from hedgerow.store.schema import (
     person_mirror_ddl,
     quote_string,
 )
-from hedgerow.store.sessions_schema import (
-    SESSIONS_TABLE,
-    SESSIONS_VIEW,
-    sessions_backfill_sql,
-    sessions_table_ddl,
-)
+from hedgerow.store.sessions_backfill import backfill_sessions, forget_progress
+from hedgerow.store.sessions_schema import SESSIONS_VIEW, sessions_table_ddl
 from hedgerow.store.web_daily_schema import web_daily_ddl
 
 log = logging.getLogger(__name__)
@@ -101,14 +97,15 @@ def _add_first_seen_projection(execute: Execute, select: Select) -> None:
 def _build_sessions(execute: Execute, select: Select) -> None:
     """Create the sessions table (the store's inserts keep it) and drop the materialized
     view that kept it before (its rows stay: same states); a store from before the table
-    gets its sessions from its stored events, once. Nothing inserts while the store opens,
-    so a start interrupted before the mark redoes the backfill from empty."""
+    gets its sessions from its stored events, once, in windows of time (memory bounded),
+    and a start interrupted before the mark goes on from the last window done
+    (`sessions_backfill.py`)."""
     execute(sessions_table_ddl())
     execute(f"DROP VIEW IF EXISTS {SESSIONS_VIEW}")
     if _done(select, _SESSIONS):
         return
     started = time.monotonic()
-    execute(f"TRUNCATE TABLE {SESSIONS_TABLE}")
-    execute(sessions_backfill_sql())
+    backfill_sessions(execute, select)
     _mark_done(execute, _SESSIONS)
+    forget_progress(execute)
     log.info("sessions built from stored events in %.1f s", time.monotonic() - started)
