@@ -7,6 +7,7 @@ and take the raw path."""
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -20,6 +21,8 @@ from web_stats_data import BREAKDOWNS, CLEANING, DAY, Oracle, expected_rows, rou
 from server import TOKEN, Server, poll
 
 HOST = {"key": "$host", "value": "docs.site.io", "type": "event", "operator": "exact"}
+NOT_A_BOT = {"type": "event", "key": "$virt_is_bot", "operator": "is_not", "value": "true"}
+NO_OP = {"type": "event", "key": "$virt_is_bot", "operator": "is_not", "value": "no"}
 # (first, last) days ago: old days only (two ranges), days with today, today alone, a week
 # (compare: the days before, reaching into the first dataset)
 RANGES = [(4, 3), (5, 3), (2, 0), (0, 0), (6, 0)]
@@ -53,6 +56,20 @@ def _until_now(events: list[dict[str, Any]], now: datetime) -> list[dict[str, An
     ]
 
 
+def _sessionless(now: datetime) -> list[dict[str, Any]]:
+    """Page views without a session (not in the tiles and tables; in visitors over time)."""
+    return [
+        {
+            "event": "$pageview",
+            "distinct_id": f"no-session-{days}",
+            "uuid": str(uuid.uuid4()),
+            "timestamp": (now - timedelta(days=days, minutes=5)).isoformat(),
+            "properties": {"$pathname": "/", "$host": "docs.site.io"},
+        }
+        for days in (0, 1, 3)
+    ]
+
+
 def _send(server: Server, events: list[dict[str, Any]]) -> None:
     for i in range(0, len(events), 50):
         body = {"api_key": TOKEN, "batch": events[i : i + 50]}
@@ -68,7 +85,7 @@ def sent(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     now = datetime.now(UTC).replace(microsecond=0)
     old = web_events(now - timedelta(days=5))  # three complete days
     recent = _until_now(_renamed(web_events(now - timedelta(hours=50)), "recent"), now)
-    events = old + recent
+    events = old + recent + _sessionless(now)
     _send(server, events)
     server.wait_ingested(len(events))
     state = {"server": server, "events": events, "oracle": Oracle(events), "today": now.date()}
@@ -163,6 +180,60 @@ def test_path_cleaning_applies_to_the_pre_aggregated_paths(sent: dict[str, Any])
             api.patch("/api/projects/1/", json={"path_cleaning_filters": []})
 
 
+def _chart(
+    sent: dict[str, Any], first: date, last: date, interval: str, properties: list[Any]
+) -> dict[str, Any]:
+    """The visitors-over-time TrendsQuery as the /web screen sends it (webQueries.ts)."""
+    query = {
+        "kind": "TrendsQuery",
+        "series": [
+            {"kind": "EventsNode", "event": "$pageview", "math": "dau", "custom_name": "Visitors"}
+        ],
+        "interval": interval,
+        "dateRange": {"date_from": first.isoformat(), "date_to": last.isoformat()},
+        "properties": [*properties, NOT_A_BOT],
+        "compareFilter": {"compare": True},
+        "trendsFilter": {"display": "ActionsLineGraph"},
+    }
+    answer: dict[str, Any] = sent["server"].query(query)
+    return answer
+
+
+def _chart_expected(oracle: Oracle, result: dict[str, Any], end: str, host: str | None) -> Any:
+    """Each interval's visitors by the oracle: from the interval's first day to the day
+    before the next one's (the last one to the end of its range)."""
+    starts = [date.fromisoformat(day) for day in result["days"]]
+    ends = [later - DAY for later in starts[1:]] + [date.fromisoformat(end[:10])]
+    return [len(oracle.visitors(a, b, host)) for a, b in zip(starts, ends, strict=True)]
+
+
+def _chart_mismatches(sent: dict[str, Any]) -> list[Any]:
+    """Visitors over time (days over every range, weeks, months; all sites and one), each
+    from the pre-aggregate, against the oracle and against the raw TrendsQuery (a filter that
+    changes nothing makes it one the pre-aggregate does not answer)."""
+    oracle: Oracle = sent["oracle"]
+    wrong: list[Any] = []
+    cases = [("day", r) for r in RANGES] + [("week", (20, 0)), ("month", (40, 0))]
+    for (interval, (first_ago, last_ago)), host in itertools.product(cases, [None, HOST]):
+        first, last = _days(sent, first_ago, last_ago)
+        properties = [host] if host else []
+        answer = _chart(sent, first, last, interval, properties)
+        raw = _chart(sent, first, last, interval, [*properties, NO_OP])
+        if not answer.get("usedPreAggregatedTables") or "usedPreAggregatedTables" in raw:
+            wrong.append(("not from the pre-aggregate", interval, first, last, host))
+        ends = [answer["resolved_date_range"], answer["resolved_compare_date_range"]]
+        for result, raw_result, end in zip(answer["results"], raw["results"], ends, strict=True):
+            site = host["value"] if host else None
+            expected = _chart_expected(oracle, result, end["date_to"], site)
+            if not result["data"] == raw_result["data"] == expected:
+                wrong.append((interval, first, last, host, result["data"], raw_result, expected))
+    return wrong
+
+
+def test_visitors_over_time_equal_the_trends_query_and_the_oracle(sent: dict[str, Any]) -> None:
+    assert _chart_mismatches(sent) == []
+
+
 def test_other_filters_and_bots_take_the_raw_path(sent: dict[str, Any]) -> None:
     first, last = _days(sent, 6, 0)
     browser = [{"key": "$browser", "value": "Chrome", "type": "event", "operator": "exact"}]
@@ -190,6 +261,7 @@ def _settled(sent: dict[str, Any]) -> None:
     of the listing)."""
     _built(sent)
     assert _mismatches(sent, [], aggregated=False, ranges=FEW) == []
+    assert _chart_mismatches(sent) == []
 
 
 def test_late_events_are_counted_once_their_day_is_built_again(sent: dict[str, Any]) -> None:

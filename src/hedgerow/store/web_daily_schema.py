@@ -33,7 +33,7 @@ WEB_DAILY_DAYS = f"{DATABASE}.web_daily_days"
 BUILD_LOCK = threading.RLock()
 # The format of the rows a build writes: a day listed with another one (built by an earlier
 # version, without some kind of row) is built again and read from the raw events until then.
-ROWS_FORMAT = 1
+ROWS_FORMAT = 2  # 2: the `pageviews` rows (visitors over time)
 
 
 def web_daily_ddl() -> list[str]:
