@@ -12,12 +12,13 @@ page views, those of the day before (whose was a session's first page view), and
 sessions active since then, whose events reach back at most a day (sessions last under a
 day). The fingerprint is of those events, read in one statement by the primary key:
 
-- their number;
-- the highest block number of the parts that hold them: ClickHouse numbers each insert's
-  part above every earlier one, and a merge keeps the highest of its parts', so an event
-  inserted since the build raises it and a merge does not change it;
-- the highest mutation version of those parts: a delete or an update rewrites parts under
-  a new version (erasure, retention and the squash also take the days out themselves).
+- their number and the sum of their uuids' hashes: an event inserted or deleted since the
+  build changes them, and a merge of parts (which ClickHouse does all the time) does not;
+- the highest mutation version of the parts that hold them: an update rewrites parts under
+  a new version (erasure, retention and the squash of merged persons also take the days out
+  themselves). A merge of a part with a version and a part inserted after it can change
+  this without changing an event: the day is then made from the raw events until the
+  chore's next run, right but slower.
 """
 
 from __future__ import annotations
@@ -42,27 +43,29 @@ def _stamp(moment: datetime) -> str:
     return f"toDateTime64('{moment.strftime('%Y-%m-%d %H:%M:%S.%f')}', 6, 'UTC')"
 
 
-def _versions(part: str) -> tuple[int, int]:
-    """The highest block number and the mutation version in a part's name
+def _mutation(part: str) -> int:
+    """The mutation version in a part's name
     (`<partition>_<min block>_<max block>_<level>[_<mutation>]`)."""
     fields = part.split("_")
-    return int(fields[2]), int(fields[4]) if len(fields) > 4 else 0
+    return int(fields[4]) if len(fields) > 4 else 0
 
 
-def _mix(count: int, block: int, mutation: int) -> int:
-    return ((count * 1_000_003 + block) * 1_000_003 + mutation) & MASK
+def _mix(*values: int) -> int:
+    found = 0
+    for value in values:
+        found = (found * 1_000_003 + value) & MASK
+    return found
 
 
-def _fingerprint(parts: list[tuple[str, int]]) -> int:
-    count = sum(n for _, n in parts)
+def _fingerprint(parts: list[tuple[str, int, int]]) -> int:
+    """Of the (part name, events, sum of their uuids' hashes) that hold the day's events."""
+    count = sum(n for _, n, _ in parts)
+    hashes = sum(h for _, _, h in parts) & MASK
     try:
-        versions = [_versions(part) for part, _ in parts]
+        mutation = max((_mutation(part) for part, _, _ in parts), default=0)
     except (IndexError, ValueError):  # a name of another form: any change of part changes it
-        names = ",".join(sorted(part for part, _ in parts)).encode()
-        return _mix(count, zlib.crc32(names), 0)
-    block = max((b for b, _ in versions), default=0)
-    mutation = max((m for _, m in versions), default=0)
-    return _mix(count, block, mutation)
+        mutation = zlib.crc32(",".join(sorted(part for part, _, _ in parts)).encode())
+    return _mix(count, hashes, mutation)
 
 
 def fingerprints(
@@ -72,13 +75,19 @@ def fingerprints(
     if not days:
         return {}
     starts = {day: since(day, timezone) for day in days}
-    counts = ", ".join(f"countIf(timestamp >= {_stamp(s)})" for s in starts.values())
+    measures = ", ".join(
+        f"countIf(timestamp >= {_stamp(s)}), sumIf(cityHash64(uuid), timestamp >= {_stamp(s)})"
+        for s in starts.values()
+    )
     rows = store.query(
-        f"SELECT _part, {counts} FROM {EVENTS_TABLE} WHERE team_id = {int(team_id)} "
+        f"SELECT _part, {measures} FROM {EVENTS_TABLE} WHERE team_id = {int(team_id)} "
         f"AND timestamp >= {_stamp(min(starts.values()))} GROUP BY _part"
     ).rows
     found = {}
     for n, day in enumerate(starts):
-        parts = [(str(row[0]), int(row[1 + n])) for row in rows if int(row[1 + n])]
+        count, hashes = 1 + 2 * n, 2 + 2 * n
+        parts = [
+            (str(row[0]), int(row[count]), int(row[hashes])) for row in rows if int(row[count])
+        ]
         found[day] = _fingerprint(parts)
     return found

@@ -105,9 +105,10 @@ class WebDailyBuilder:
             last -= ONE_DAY
         return last
 
-    def wanted(self, now: datetime) -> dict[date, int]:
-        """Each complete day from the project's first event on, with its fingerprint."""
-        counts = self._day_counts()
+    def wanted(self, now: datetime, counts: dict[date, int] | None = None) -> dict[date, int]:
+        """Each complete day from the project's first event on, with its fingerprint
+        (`counts`: the project's events per day, when read already)."""
+        counts = self._day_counts() if counts is None else counts
         if not counts:
             return {}
         last = self.last_complete(now)
@@ -121,9 +122,9 @@ class WebDailyBuilder:
             day += ONE_DAY
         return found
 
-    def provisional(self, now: datetime) -> list[date]:
+    def provisional(self, now: datetime, counts: dict[date, int]) -> list[date]:
         """The days after the last complete one, to today (none before a first event)."""
-        if not self._day_counts():
+        if not counts:
             return []
         day, today = self.last_complete(now) + ONE_DAY, now.astimezone(self.env.tz).date()
         found = []
@@ -147,8 +148,9 @@ class WebDailyBuilder:
         """Build the project's missing and stale days, complete and provisional; returns how
         many were built."""
         now = now or datetime.now(UTC)
-        wanted = self.wanted(now)
-        upcoming = self.provisional(now)
+        counts = self._day_counts()
+        wanted = self.wanted(now, counts)
+        upcoming = self.provisional(now, counts)
         listed = self.listed()
         for day in sorted(set(listed) - set(wanted) - set(upcoming)):  # before the first event
             forget_days(self.store.run, self.team_id, day, day)
