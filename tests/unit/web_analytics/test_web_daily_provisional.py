@@ -1,8 +1,9 @@
 """Today as a provisional day of the web pre-aggregate (the chore's clock fixed at noon):
 read while no event came since the chore built it, made from the raw events as soon as one
 did (today's, or one of the day before that changes a session of today), and read again
-once the chore built it again; built right while the sessions of its events are still in
-the store's buffer. Every answer equals the tiles computed here from the events sent."""
+once the chore built it again (a merge of parts changes nothing); built right while the
+sessions of its events are still in the store's buffer. Every answer equals the tiles
+computed here from the events sent."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from web_daily_events import NOW, SENT, TODAY, TODAYS_A, expected, tiles, visit
+from web_daily_events import DAYS, NOW, SENT, TODAY, TODAYS_A, expected, tiles, visit
 
 from hedgerow.store.chdb import ChdbEventStore
+from hedgerow.store.schema import DATABASE
 from hedgerow.web_analytics.daily_chore import WebDailyBuilder
 
 YESTERDAY = TODAY - timedelta(days=1)
@@ -73,3 +75,19 @@ def test_a_provisional_day_built_while_its_sessions_are_buffered_counts_them(
     store.insert(later, "later")  # sessions buffered (written hourly here)
     WebDailyBuilder(store, 1, "UTC").build(NOW)
     assert tiles(store, TODAY, TODAY) == (expected([*SENT, *later], TODAY, TODAY), True)
+
+
+def test_a_merge_of_parts_leaves_today_read_from_its_build(store: ChdbEventStore) -> None:
+    """ClickHouse merges parts all the time: a part that holds none of the events today
+    depends on, merged with the one that does, changes no event of today's."""
+    old = visit(DAYS[0], 20, "d", 1)
+    store.insert(old, "old")  # a second part, of May 2 only
+    store.flush_sessions()
+    WebDailyBuilder(store, 1, "UTC").build(NOW)
+    store.run(f"OPTIMIZE TABLE {DATABASE}.events FINAL")
+    parts = store.run(
+        "SELECT count() FROM system.parts "
+        f"WHERE database = '{DATABASE}' AND table = 'events' AND active"
+    ).rows
+    assert int(parts[0][0]) == 1
+    assert tiles(store, TODAY, TODAY) == (expected([*SENT, *old], TODAY, TODAY), True)
