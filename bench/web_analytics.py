@@ -56,6 +56,7 @@ from hedgerow.store.schema import (
     text_form_expression,
 )
 from hedgerow.store.web_daily_schema import forget_days
+from hedgerow.web_analytics import daily_chore
 from hedgerow.web_analytics.daily_chore import WebDailyBuilder
 from insights import load_average, timed, wait_for_mutations
 from web_generate import generate
@@ -268,6 +269,13 @@ def build(store: ChdbEventStore, data: dict[str, Any], made: datetime) -> None:
         forget_days(store.run, 1, day, day)
         builder.build(made)
         data[name] = time.perf_counter() - began
+    # What the chore does ten minutes later: the builds replaced (an earlier rows format's,
+    # the day built again) leave the listing with their rows.
+    kept, daily_chore.FORMER_BUILDS_KEPT = daily_chore.FORMER_BUILDS_KEPT, timedelta(0)
+    try:
+        builder.drop_former_builds()
+    finally:
+        daily_chore.FORMER_BUILDS_KEPT = kept
     print(
         f"pre-aggregate: {days} days in {data['build_s']:.1f} s, one day again in "
         f"{data['rebuild_one_day_s']:.2f} s, the provisional day again in "

@@ -188,31 +188,32 @@ class WebDailyBuilder:
         return len(stale)
 
     def _build_days(
-        self, first: date, last: date, fingerprints: dict[date, int], provisional: bool
+        self, first: date, last: date, listing: dict[date, int], provisional: bool
     ) -> None:
+        """Build the days `first` to `last` and list them (day -> fingerprint)."""
         c = Compiler(self.env)
         team = int(self.team_id)
         select = rows_sql(c, self.timezone, first, last, KINDS)
         zone = quote_string(self.timezone)
         with BUILD_LOCK:  # numbered inside the lock: a later build has a higher number
             build = time.time_ns() // 1000
-            if provisional or any(fingerprints.values()):  # no events nearby: no rows
+            if provisional or any(listing.values()):  # no events nearby: no rows
                 self.store.run(
                     f"INSERT INTO {WEB_DAILY} (team_id, build, {ROW_COLUMNS}) "
                     f"SELECT {team}, {build}, {ROW_COLUMNS} FROM ({select})",
                     c.params.values,
                 )
             built = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-            listing = ", ".join(
+            values = ", ".join(
                 f"({team}, '{d.isoformat()}', {build}, {zone}, {fp}, '{built}', "
                 f"{int(provisional)}, {ROWS_FORMAT})"
-                for d, fp in fingerprints.items()
+                for d, fp in listing.items()
             )
             # Listed beside the former build, which stays listed for a while (a query reads
             # the highest build, and finds every day listed throughout).
             self.store.run(
                 f"INSERT INTO {WEB_DAILY_DAYS} (team_id, day, build, timezone, fingerprint, "
-                f"built_at, provisional, rows_format) VALUES {listing}"
+                f"built_at, provisional, rows_format) VALUES {values}"
             )
 
     def drop_former_builds(self) -> None:
