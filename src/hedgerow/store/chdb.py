@@ -471,7 +471,10 @@ class ChdbEventStore:
         added = [key for key in keys if key not in self._materialized]
         for key in added:
             column = quote_identifier(self.materialize(key))
-            self._execute(f"ALTER TABLE {DATABASE}.events MATERIALIZE COLUMN {column}")
+            self._execute(  # chDB waits for a mutation unless told not to
+                f"ALTER TABLE {DATABASE}.events MATERIALIZE COLUMN {column} "
+                "SETTINGS mutations_sync = 0"
+            )
         return added
 
     def healthy(self) -> bool:
