@@ -1,5 +1,6 @@
 """Every query of the `/web` screen on 10M events, each beside hand-written ClickHouse SQL
-over the raw events doing the same work, in one run; and the pre-aggregate's build time.
+over the raw events doing the same work, in one run; the whole page as the browser loads it;
+and the pre-aggregate's build time.
 
 The data: `--generate N` makes a web dataset of N events in --data-dir (`bench/web_generate.py`:
 sessions with paths, hosts, referrers, UTM values, devices and places over the 90 days
@@ -9,18 +10,23 @@ point --data-dir at your own copy.
 
     .venv/bin/python bench/web_analytics.py --data-dir /tmp/web-10m --generate 10000000
 
-First the pre-aggregate is built for every complete day (`WebDailyBuilder.build`, timed),
-and one day is built again (what a late event costs). Cases: the tiles (WebOverviewQuery),
-every table (WebStatsTableQuery, each breakdownBy, `limit` 10, bounce rate where it
-applies), the tiles with a host filter and the visitors-over-time chart (TrendsQuery, daily
-unique persons of page views, bots left out), over the last 7 days (today among them) with
-the 7 before to compare. For each: Hedgerow's runner (SQL built, run, answer shaped; no
-HTTP) reading the pre-aggregate for the complete days and raw events for today, the hand
-SQL, and the runner's raw path (pre-aggregate not read), alternating, one warm-up then
---runs runs each; p50 and p95 (nearest rank) and the ratio of the p50s. The hand SQL makes
-each session's start and values from the raw events of its window (sessions are taken to
-last under a day) instead of the sessions table, then counts the page views; the answers'
-current visitors and views are compared row by row.
+A store from before the bot flag's column gets it first, as the server's start would
+(`add_materialized_columns`), and the background mutation that fills it is waited for
+(timed). Then the pre-aggregate is built as the chore would at the dataset's moment (when
+it was `made`): every complete day, and the dataset's last day as a provisional day (timed);
+then one complete day is built again (what a late event costs) and the provisional day
+again (what the chore pays each interval while events come). Cases: the tiles
+(WebOverviewQuery), every table (WebStatsTableQuery, each breakdownBy, `limit` 10, bounce
+rate where it applies), the tiles with a host filter and the visitors-over-time chart
+(TrendsQuery, daily unique persons of page views, bots left out), over the last 7 days (the
+provisional day among them) with the 7 before to compare. For each: Hedgerow's runner (SQL
+built, run, answer shaped; no HTTP) reading the pre-aggregate, the hand SQL, and the
+runner's raw path (pre-aggregate not read), alternating, one warm-up then --runs runs each;
+p50 and p95 (nearest rank) and the ratio of the p50s. The hand SQL makes each session's
+start and values from the raw events of its window (sessions are taken to last under a
+day) instead of the sessions table, then counts the page views; the answers' current
+visitors and views are compared row by row. Last, the whole page (`web_page.py`: the
+requests of its default state, three in flight), --runs times each way, alternating.
 """
 
 from __future__ import annotations
@@ -31,23 +37,30 @@ import json
 import os
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from common import ROOT, md_table, percentile, report
-from hedgerow.query import web_overview, web_stats_table
+from hedgerow.query import trends_series, web_overview, web_stats_table
 from hedgerow.query.core import QueryEnv
 from hedgerow.query.trends import run_trends_query
 from hedgerow.query.web_overview import run_web_overview_query
 from hedgerow.query.web_scope import BREAKDOWNS
 from hedgerow.query.web_stats_table import run_web_stats_table_query
 from hedgerow.store.chdb import ChdbEventStore
-from hedgerow.store.schema import DATABASE, quote_string, text_form_expression
+from hedgerow.store.schema import (
+    DATABASE,
+    DEFAULT_MATERIALIZED,
+    quote_string,
+    text_form_expression,
+)
 from hedgerow.store.web_daily_schema import forget_days
+from hedgerow.web_analytics import daily_chore
 from hedgerow.web_analytics.daily_chore import WebDailyBuilder
 from insights import load_average, timed, wait_for_mutations
 from web_generate import generate
+from web_page import page_ms, page_requests
 
 EV = f"{DATABASE}.events"
 DAYS = 7
@@ -100,10 +113,17 @@ class HandSql:
             f"HAVING start >= {_stamp(self.first)}"
         )
 
+    def not_bot(self, table: str = "") -> str:
+        """Not a bot's page view: the flag's column, else a substring test before the JSON."""
+        flag = self.prop("$virt_is_bot", table)
+        if "$virt_is_bot" in self.materialized:
+            return f"{flag} != 'true'"
+        prefix = f"{table}." if table else ""
+        return f"(position({prefix}properties, 'virt_is_bot') = 0 OR {flag} != 'true')"
+
     def page_views(self, value: str, host: str | None = None) -> str:
         """Each page view that counts: its session, person, value and period."""
-        flag = self.prop("$virt_is_bot", "e")
-        not_bot = f"(position(e.properties, 'virt_is_bot') = 0 OR {flag} != 'true')"
+        not_bot = self.not_bot("e")
         if host is not None:
             not_bot += f" AND {self.prop('$host', 'e')} = {quote_string(host)}"
         return (
@@ -147,11 +167,9 @@ class HandSql:
 
     def trend(self) -> str:
         """Daily unique persons of page views (bots left out), both periods."""
-        flag = self.prop("$virt_is_bot")
         return (
             "SELECT toDate(timestamp) AS day, uniqExact(person_idx) FROM "
-            f"{EV} WHERE team_id = 1 AND event = '$pageview' "
-            f"AND (position(properties, 'virt_is_bot') = 0 OR {flag} != 'true') "
+            f"{EV} WHERE team_id = 1 AND event = '$pageview' AND {self.not_bot()} "
             f"AND timestamp >= {_stamp(self.first)} AND timestamp <= {_stamp(self.end)} "
             "GROUP BY day ORDER BY day"
         )
@@ -226,28 +244,42 @@ def cases(env: QueryEnv, hand: HandSql, host: str) -> list[Case]:
 @contextlib.contextmanager
 def raw_path() -> Iterator[None]:
     """The web runners with the pre-aggregate left unread (what they did before it)."""
-    saved = web_overview.from_days, web_stats_table.from_days
+    saved = web_overview.from_days, web_stats_table.from_days, trends_series.daily_visitors
     web_overview.from_days = web_stats_table.from_days = lambda scope, answer: None
+    trends_series.daily_visitors = lambda env, node, filters, tr: None
     try:
         yield
     finally:
-        web_overview.from_days, web_stats_table.from_days = saved
+        web_overview.from_days, web_stats_table.from_days, trends_series.daily_visitors = saved
 
 
-def build(store: ChdbEventStore, data: dict[str, Any]) -> None:
-    """Build the pre-aggregate for every complete day, then one day again (a late event)."""
+def build(store: ChdbEventStore, data: dict[str, Any], made: datetime) -> None:
+    """Build the pre-aggregate as the chore would when the data was `made`: every complete
+    day and that day as a provisional one; then one complete day again (a late event), and
+    the provisional day again (events came)."""
     builder = WebDailyBuilder(store, 1, "UTC")
     began = time.perf_counter()
-    days = builder.build()
+    days = builder.build(made)
     data["build_days"], data["build_s"] = days, time.perf_counter() - began
-    yesterday = datetime.now(UTC).date() - timedelta(days=2)
-    began = time.perf_counter()
-    forget_days(store.run, 1, yesterday, yesterday)
-    builder.build()
-    data["rebuild_one_day_s"] = time.perf_counter() - began
+    for name, day in (
+        ("rebuild_one_day_s", (made - timedelta(days=2)).date()),
+        ("rebuild_provisional_day_s", made.date()),
+    ):
+        began = time.perf_counter()
+        forget_days(store.run, 1, day, day)
+        builder.build(made)
+        data[name] = time.perf_counter() - began
+    # What the chore does ten minutes later: the builds replaced (an earlier rows format's,
+    # the day built again) leave the listing with their rows.
+    kept, daily_chore.FORMER_BUILDS_KEPT = daily_chore.FORMER_BUILDS_KEPT, timedelta(0)
+    try:
+        builder.drop_former_builds()
+    finally:
+        daily_chore.FORMER_BUILDS_KEPT = kept
     print(
         f"pre-aggregate: {days} days in {data['build_s']:.1f} s, one day again in "
-        f"{data['rebuild_one_day_s']:.2f} s",
+        f"{data['rebuild_one_day_s']:.2f} s, the provisional day again in "
+        f"{data['rebuild_provisional_day_s']:.2f} s",
         flush=True,
     )
 
@@ -290,10 +322,12 @@ def main() -> None:
     data["dataset"] = meta
     load_before = load_average()
     store = ChdbEventStore(args.data_dir / "events.chdb")
-    data["projection_wait_s"] = wait_for_mutations(store)
-    build(store, data)
-    env = QueryEnv(store, 1, "UTC")
+    data["columns_added"] = store.add_materialized_columns(DEFAULT_MATERIALIZED)
+    data["mutations_wait_s"] = wait_for_mutations(store, timeout=3600)
+    print(f"columns added: {data['columns_added']}, mutations {data['mutations_wait_s']:.0f} s")
     anchor = datetime.fromisoformat(meta["anchor"])
+    build(store, data, datetime.fromisoformat(meta.get("made", meta["anchor"])))
+    env = QueryEnv(store, 1, "UTC")
     hand = HandSql(store.materialized_columns(), anchor)
     events = int(store.query(f"SELECT count() FROM {EV}").rows[0][0])
     sessions = int(store.query(f"SELECT uniqExact(session_id) FROM {DATABASE}.sessions").rows[0][0])
@@ -325,6 +359,23 @@ def main() -> None:
         print(rows[-1], flush=True)
     page = sum(percentile(c["ours_ms"], 50) for c in data["cases"])
     hand_page = sum(percentile(c["hand_ms"], 50) for c in data["cases"])
+    date_range = {
+        "date_from": hand.current.date().isoformat(),
+        "date_to": hand.end.date().isoformat(),
+    }
+    requests = page_requests(env, date_range)
+    page_ms(requests)  # warm-up
+    whole: dict[str, list[float]] = {"pre-aggregate": [], "raw path": []}
+    for _ in range(args.runs):
+        whole["pre-aggregate"].append(page_ms(requests))
+        with raw_path():
+            whole["raw path"].append(page_ms(requests))
+    data["page_ms"] = whole
+    page_rows = [
+        [way, f"{percentile(ms, 50):.0f} / {percentile(ms, 95):.0f}", len(requests)]
+        for way, ms in whole.items()
+    ]
+    print(page_rows, flush=True)
     table = md_table(
         [
             "query",
@@ -342,12 +393,18 @@ def main() -> None:
         f"{events:,} events, {sessions:,} sessions, the last {DAYS} days (up to "
         f"{(anchor - timedelta(days=1)).date()}, today) and the {DAYS} before; pre-aggregate "
         f"built for {data['build_days']} days in {data['build_s']:.1f} s, one day again in "
-        f"{data['rebuild_one_day_s']:.2f} s; runner in-process (no HTTP), {args.runs} runs "
+        f"{data['rebuild_one_day_s']:.2f} s, the provisional day again in "
+        f"{data['rebuild_provisional_day_s']:.2f} s; columns added {data['columns_added']} "
+        f"(mutations waited {data['mutations_wait_s']:.0f} s); runner in-process (no HTTP), "
+        f"{args.runs} runs "
         f"each after a warm-up, alternating; load average (1/5/15 min) before {load_before}, "
         f"after {load_average()} on {os.cpu_count()} cores.",
         table,
         f"Sum of the p50s (every query of the page one after another): {page:.0f} ms "
         f"(hand SQL: {hand_page:.0f} ms).",
+        "The whole page as it loads (`web_page.py`: its requests three in flight, from the "
+        "first request to the last answer):",
+        md_table(["way", "page p50 / p95 ms", "requests"], page_rows),
     ]
     report("web_analytics", "Web analytics (issue 19)", notes, data)
     store.close()

@@ -7,7 +7,9 @@ database, sessions buffered and written every 5 s), and `per-batch` (on, but the
 written with each batch, as before the buffer); `sessions` and `geoip` turn on one of the
 two, and `on-every-set` is `on` with GeoIP's person operations added to every event, also
 those of persons who already have the values (as before session 11), not run unless named
-in `--variants`. The events are appended to the intake log
+in `--variants`. A variant name ending in `-without-bot-column` is that variant with the
+materialized column of the bot flag (`mat_$virt_is_bot`) dropped before the drain: what the
+column costs the insert. The events are appended to the intake log
 as capture would have (not timed), then the worker drains them (`advance` until nothing is
 left, then the last batch settles and the sessions are written); the rate is events over
 that time. The bot flag runs in every variant (it has no switch). Beside the rate, the CPU
@@ -52,9 +54,11 @@ from hedgerow.capture.normalize import normalize_request
 from hedgerow.geoip.database import open_geoip
 from hedgerow.ingestion.steps.geoip import geoip_step
 from hedgerow.settings import Settings
+from hedgerow.store.schema import DATABASE, materialized_column, quote_identifier
 from sessions_ingest import generate
 
 VARIANTS = ("off", "on", "per-batch", "sessions", "geoip", "on-every-set")
+WITHOUT_BOT_COLUMN = "-without-bot-column"
 
 
 def capture_events(count: int, per_hour: int) -> list[dict[str, Any]]:
@@ -105,6 +109,8 @@ def drain(
     profiler: cProfile.Profile | None = None,
 ) -> Drained:
     """The time the worker takes to ingest every payload with `variant`."""
+    without_bot_column = variant.endswith(WITHOUT_BOT_COLUMN)
+    variant = variant.removesuffix(WITHOUT_BOT_COLUMN)
     with tempfile.TemporaryDirectory(prefix="hedgerow-web-ingest-") as tmp:
         env = {
             "HEDGEROW_DATA_DIR": str(Path(tmp) / "data"),
@@ -122,6 +128,9 @@ def drain(
         store.keep_sessions = variant not in ("off", "geoip")
         if variant == "per-batch":
             store.sessions.flush_seconds = 0.0
+        if without_bot_column:
+            column = quote_identifier(materialized_column("$virt_is_bot"))
+            store.run(f"ALTER TABLE {DATABASE}.events DROP COLUMN {column}")
         if variant == "on-every-set":
             geoip = open_geoip("")
             assert geoip is not None
@@ -154,8 +163,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--batch-size", type=int, default=None, help="the server's default")
     parser.add_argument("--sessions-per-hour", type=int, default=50_000)
-    parser.add_argument("--variants", default="off,on,per-batch", help=", ".join(VARIANTS))
-    parser.add_argument("--profile", choices=VARIANTS, default=None)
+    parser.add_argument(
+        "--variants",
+        default="off,on,per-batch",
+        help=f"{', '.join(VARIANTS)}; each also with {WITHOUT_BOT_COLUMN}",
+    )
+    parser.add_argument("--profile", default=None, help="a variant")
     args = parser.parse_args()
     variants = args.variants.split(",")
     records = capture_events(args.events, args.sessions_per_hour)

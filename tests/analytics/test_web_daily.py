@@ -1,11 +1,13 @@
-"""The web analytics pre-aggregate: once the background chore has built the complete days,
-every tile and table row (each breakdownBy, many date ranges with and without today,
-compare on, a host filter, path cleaning) answered from it equals the oracle's computation
-over what was sent, and still does after late events, an erasure and a retention drop;
-queries it cannot answer say so and take the raw path."""
+"""The web analytics pre-aggregate: once the background chore has built the days (the
+complete ones, and today as a provisional day), every tile and table row (each
+breakdownBy, many date ranges with and without today, compare on, a host filter, path
+cleaning) answered from it equals the oracle's computation over what was sent, and still
+does after late events, an erasure and a retention drop; queries it cannot answer say so
+and take the raw path."""
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -25,6 +27,8 @@ pytestmark = pytest.mark.cluster_defect(
     "`hedgerow ingest` starts only its worker (processes.run_ingest)"
 )
 HOST = {"key": "$host", "value": "docs.site.io", "type": "event", "operator": "exact"}
+NOT_A_BOT = {"type": "event", "key": "$virt_is_bot", "operator": "is_not", "value": "true"}
+NO_OP = {"type": "event", "key": "$virt_is_bot", "operator": "is_not", "value": "no"}
 # (first, last) days ago: old days only (two ranges), days with today, today alone, a week
 # (compare: the days before, reaching into the first dataset)
 RANGES = [(4, 3), (5, 3), (2, 0), (0, 0), (6, 0)]
@@ -58,6 +62,20 @@ def _until_now(events: list[dict[str, Any]], now: datetime) -> list[dict[str, An
     ]
 
 
+def _sessionless(now: datetime) -> list[dict[str, Any]]:
+    """Page views without a session (not in the tiles and tables; in visitors over time)."""
+    return [
+        {
+            "event": "$pageview",
+            "distinct_id": f"no-session-{days}",
+            "uuid": str(uuid.uuid4()),
+            "timestamp": (now - timedelta(days=days, minutes=5)).isoformat(),
+            "properties": {"$pathname": "/", "$host": "docs.site.io"},
+        }
+        for days in (0, 1, 3)
+    ]
+
+
 def _send(server: Server, events: list[dict[str, Any]]) -> None:
     for i in range(0, len(events), 50):
         body = {"api_key": TOKEN, "batch": events[i : i + 50]}
@@ -73,7 +91,7 @@ def sent(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     now = datetime.now(UTC).replace(microsecond=0)
     old = web_events(now - timedelta(days=5))  # three complete days
     recent = _until_now(_renamed(web_events(now - timedelta(hours=50)), "recent"), now)
-    events = old + recent
+    events = old + recent + _sessionless(now)
     _send(server, events)
     server.wait_ingested(len(events))
     state = {"server": server, "events": events, "oracle": Oracle(events), "today": now.date()}
@@ -119,7 +137,7 @@ def _mismatches(
     **extra: Any,
 ) -> list[Any]:
     """Each range (days ago), the tiles and each table against the oracle: what differs
-    (and, with `aggregated`, a range of complete days not read from the pre-aggregate)."""
+    (and, with `aggregated`, a range not read from the pre-aggregate)."""
     oracle: Oracle = sent["oracle"]
     rules = CLEANING if extra.get("doPathCleaning") else []
     wrong: list[Any] = []
@@ -131,7 +149,7 @@ def _mismatches(
         got = [[item["value"], item["previous"]] for item in answer["results"]]
         if rounded(got) != rounded([list(p) for p in zip(now, before, strict=True)]):
             wrong.append(("overview", first, last, got, now, before))
-        if aggregated and not answer["usedPreAggregatedTables"] and last < sent["today"] - DAY:
+        if aggregated and not answer["usedPreAggregatedTables"]:
             wrong.append(("overview not from the pre-aggregate", first, last))
         for breakdown in breakdowns:
             table = _table(sent, breakdown, first, last, properties=properties, **extra)
@@ -141,18 +159,12 @@ def _mismatches(
     return wrong
 
 
-def test_the_chore_builds_complete_days_only(sent: dict[str, Any]) -> None:
-    # Today as the server sees it when it answers (the fixture's day is complete once the
-    # module's run crosses midnight, and the chore builds it).
-    today = _overview(
-        sent,
-        *_days(sent, 0, 0),
-        dateRange={"date_from": "dStart"},
-        compareFilter={"compare": False},
-    )
-    assert today["usedPreAggregatedTables"] is False  # no complete day in the range
-    week = _overview(sent, *_days(sent, 6, 0))
-    assert week["usedPreAggregatedTables"] is True and week["results"][0]["value"] > 0
+def test_today_is_read_from_its_provisional_day(sent: dict[str, Any]) -> None:
+    first, last = _days(sent, 0, 0)
+    today = _overview(sent, first, last, compareFilter={"compare": False})
+    assert today["usedPreAggregatedTables"] is True  # no complete day in the range
+    expected = sent["oracle"].overview(first, last, [])
+    assert rounded([item["value"] for item in today["results"]]) == rounded(expected)
 
 
 def test_every_answer_equals_the_oracle(sent: dict[str, Any]) -> None:
@@ -176,6 +188,64 @@ def test_path_cleaning_applies_to_the_pre_aggregated_paths(sent: dict[str, Any])
             api.patch("/api/projects/1/", json={"path_cleaning_filters": []})
 
 
+def _chart(
+    sent: dict[str, Any], first: date, last: date, interval: str, properties: list[Any]
+) -> dict[str, Any]:
+    """The visitors-over-time TrendsQuery as the /web screen sends it (webQueries.ts)."""
+    query = {
+        "kind": "TrendsQuery",
+        "series": [
+            {"kind": "EventsNode", "event": "$pageview", "math": "dau", "custom_name": "Visitors"}
+        ],
+        "interval": interval,
+        "dateRange": {"date_from": first.isoformat(), "date_to": last.isoformat()},
+        "properties": [*properties, NOT_A_BOT],
+        "compareFilter": {"compare": True},
+        "trendsFilter": {"display": "ActionsLineGraph"},
+    }
+    with sent["server"].api() as client:  # never a cached result (TrendsQuery's are)
+        body = {"query": query, "refresh": "force_blocking"}
+        response = client.post("/api/projects/1/query/", json=body)
+    response.raise_for_status()
+    answer: dict[str, Any] = response.json()
+    return answer
+
+
+def _chart_expected(oracle: Oracle, result: dict[str, Any], end: str, host: str | None) -> Any:
+    """Each interval's visitors by the oracle: from the interval's first day to the day
+    before the next one's (the last one to the end of its range)."""
+    starts = [date.fromisoformat(day) for day in result["days"]]
+    ends = [later - DAY for later in starts[1:]] + [date.fromisoformat(end[:10])]
+    return [len(oracle.visitors(a, b, host)) for a, b in zip(starts, ends, strict=True)]
+
+
+def _chart_mismatches(sent: dict[str, Any]) -> list[Any]:
+    """Visitors over time (days over every range, weeks, months; all sites and one), each
+    from the pre-aggregate, against the oracle and against the raw TrendsQuery (a filter that
+    changes nothing makes it one the pre-aggregate does not answer)."""
+    oracle: Oracle = sent["oracle"]
+    wrong: list[Any] = []
+    cases = [("day", r) for r in RANGES] + [("week", (20, 0)), ("month", (40, 0))]
+    for (interval, (first_ago, last_ago)), host in itertools.product(cases, [None, HOST]):
+        first, last = _days(sent, first_ago, last_ago)
+        properties = [host] if host else []
+        answer = _chart(sent, first, last, interval, properties)
+        raw = _chart(sent, first, last, interval, [*properties, NO_OP])
+        if not answer.get("usedPreAggregatedTables") or "usedPreAggregatedTables" in raw:
+            wrong.append(("not from the pre-aggregate", interval, first, last, host))
+        ends = [answer["resolved_date_range"], answer["resolved_compare_date_range"]]
+        for result, raw_result, end in zip(answer["results"], raw["results"], ends, strict=True):
+            site = host["value"] if host else None
+            expected = _chart_expected(oracle, result, end["date_to"], site)
+            if not result["data"] == raw_result["data"] == expected:
+                wrong.append((interval, first, last, host, result["data"], raw_result, expected))
+    return wrong
+
+
+def test_visitors_over_time_equal_the_trends_query_and_the_oracle(sent: dict[str, Any]) -> None:
+    assert _chart_mismatches(sent) == []
+
+
 def test_other_filters_and_bots_take_the_raw_path(sent: dict[str, Any]) -> None:
     first, last = _days(sent, 6, 0)
     browser = [{"key": "$browser", "value": "Chrome", "type": "event", "operator": "exact"}]
@@ -191,9 +261,9 @@ def _refresh(sent: dict[str, Any], events: list[dict[str, Any]]) -> None:
 
 
 def _built(sent: dict[str, Any]) -> None:
-    """Wait for the chore: until every range's tiles equal the oracle's and those of
-    complete days are read from the pre-aggregate (a day stays stale until it is built
-    again; days taken out are read raw until then)."""
+    """Wait for the chore: until every range's tiles equal the oracle's and are read from
+    the pre-aggregate (a complete day stays stale until it is built again; days taken out,
+    and today once an event came, are read raw until then)."""
     poll(lambda: _mismatches(sent, [], breakdowns=()), lambda wrong: wrong == [], timeout=180)
 
 
@@ -203,6 +273,7 @@ def _settled(sent: dict[str, Any]) -> None:
     of the listing)."""
     _built(sent)
     assert _mismatches(sent, [], aggregated=False, ranges=FEW) == []
+    assert _chart_mismatches(sent) == []
 
 
 def test_late_events_are_counted_once_their_day_is_built_again(sent: dict[str, Any]) -> None:

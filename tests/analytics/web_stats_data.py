@@ -164,6 +164,18 @@ class Oracle:
                 found.append((e, row))
         return found
 
+    def visitors(self, first: date, last: date, host: str | None = None) -> set[str]:
+        """What the visitors-over-time TrendsQuery counts: the persons of the page views on
+        the UTC days `first` to `last`, with a session or without, not a bot's, on `host`."""
+        return {
+            e["distinct_id"]
+            for e in self.events
+            if e["event"] == "$pageview"
+            and e["properties"].get("$virt_is_bot") is not True
+            and (host is None or e["properties"].get("$host") == host)
+            and first <= datetime.fromisoformat(e["timestamp"]).date() <= last
+        }
+
     def overview(
         self, first: date, last: date, properties: list[dict[str, Any]], include_bots: bool = False
     ) -> list[float | None]:

@@ -50,11 +50,13 @@ def run_trends_query(env: QueryEnv, query: dict[str, Any]) -> dict[str, Any]:
 
     results: list[dict[str, Any]] = []
     periods = [("current", current)] + ([("previous", previous)] if previous else [])
+    pre_aggregated = False
     for compare_label, time_range in periods:
         data = [
             compute_series(env, node, filters, time_range, breakdown, whole=whole)
             for node in series
         ]
+        pre_aggregated = pre_aggregated or any(found.pre_aggregated for found in data)
         axis = _Axis(time_range)
         if whole:
             axis.keys, axis.days, axis.labels = [""], [], []
@@ -80,6 +82,8 @@ def run_trends_query(env: QueryEnv, query: dict[str, Any]) -> dict[str, Any]:
     }
     if previous:
         response["resolved_compare_date_range"] = previous.as_json()
+    if pre_aggregated:  # the web analytics chart's series (`web_daily_trend.py`)
+        response["usedPreAggregatedTables"] = True
     return response
 
 

@@ -22,6 +22,7 @@ from typing import Any
 from hedgerow.errors import BadRequest
 from hedgerow.query.core import Compiler, QueryEnv
 from hedgerow.query.timerange import TimeRange, bucket_of_unit_sql, unit_sql
+from hedgerow.query.web_daily_trend import daily_visitors
 from hedgerow.store.schema import EVENTS_TABLE
 
 NULL_VALUE = "$$_posthog_breakdown_null_$$"
@@ -49,6 +50,7 @@ class SeriesData:
 
     values: dict[str | None, dict[str, float]] = field(default_factory=dict)
     order: list[str | None] = field(default_factory=list)
+    pre_aggregated: bool = False  # read from the web analytics pre-aggregate
 
 
 def series_math(node: dict[str, Any]) -> str:
@@ -131,11 +133,18 @@ def compute_series(
     *,
     whole: bool = False,
 ) -> SeriesData:
-    """Per interval; or with `whole`, one value over the whole range (bucket key `""`)."""
+    """Per interval; or with `whole`, one value over the whole range (bucket key `""`). The
+    `/web` chart's series (daily unique persons of page views, bots left out) is read from
+    the web analytics pre-aggregate when it can be (`web_daily_trend.py`)."""
     s = _SeriesSql(env, node, filters, tr)
     data = SeriesData()
     data.order, group = breakdown_group(s, breakdown)
-    if whole:
+    found = None
+    if breakdown is None and not whole and not s.rolling:
+        found = daily_visitors(env, node, filters, tr)
+    if found is not None:
+        rows, data.pre_aggregated = found, True
+    elif whole:
         rows = s.run(
             f"SELECT '' AS bucket, {group} AS bv, {s.aggregate(ranking=s.math in ACTIVE_DAYS)} "
             f"AS value FROM {EVENTS_TABLE} WHERE {s.range_where()} GROUP BY bv"

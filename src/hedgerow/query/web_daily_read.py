@@ -3,12 +3,14 @@
 A query is answered here when the pre-aggregate can answer it exactly: whole days in the
 project's time zone (the one the days were built in), no filter but one `$host` (exact)
 filter, bots left out. Path cleaning is applied to the rows' values. The days the
-pre-aggregate lists are read from `web_daily`; the others in the range (today, a day taken
-out and not built again yet) are made from the raw events by the same SELECT that builds them
-(`web_daily_rows.py`), and both are merged. Anything else, or a range with no listed day,
-goes to the raw path (`web_scope.py`), which is also the tests' reference. The listing is
-read before the statement and checked after it (`from_days`): a day taken out or built
-again meanwhile makes the answer again.
+pre-aggregate lists are read from `web_daily` (a provisional day only while its fingerprint
+holds: `web_daily_fresh.py`); the others in the range (a provisional day events came for
+since it was built, a day taken out and not built again yet) are made from the raw events
+by the same SELECT that builds them (`web_daily_rows.py`), and both are merged. Anything
+else, or a range with no listed day, goes to the raw path (`web_scope.py`), which is also
+the tests' reference. The listing is read before the statement and checked after it
+(`from_days`): a day taken out meanwhile (or a build replaced minutes ago that left the
+listing) makes the answer again.
 
 Visitors: the persons' bitmaps of the rows kept are merged (`groupBitmapMerge`), exact;
 persons merged since the rows were built are counted once through the override map, as the
@@ -23,10 +25,11 @@ from datetime import date, time, timedelta
 from typing import TypeVar
 
 from hedgerow.query.core import Compiler
+from hedgerow.query.web_daily_fresh import fingerprints
 from hedgerow.query.web_daily_rows import ENTRY, ONE_DAY, rows_sql
 from hedgerow.query.web_scope import WebScope
 from hedgerow.store.schema import DATABASE, INDEX_MAP, PERSON_KEY
-from hedgerow.store.web_daily_schema import WEB_DAILY, WEB_DAILY_DAYS
+from hedgerow.store.web_daily_schema import ROWS_FORMAT, WEB_DAILY, WEB_DAILY_DAYS
 
 LAST_MOMENT = time(23, 59, 59, 999999)
 T = TypeVar("T")
@@ -87,8 +90,8 @@ class DailyPlan:
     def still_listed(self) -> bool:
         """Whether every build read is still listed: then none of its rows was deleted
         before the statement read them (rows go only after their build left the listing:
-        erasure, retention and the squash take days out at once, a rebuild's former rows go
-        minutes later)."""
+        erasure, retention and the squash take days out at once; a build replaced by a newer
+        one leaves the listing minutes later, and its rows after that)."""
         if not self.covered:
             return True
         c = self.scope.compiler
@@ -153,8 +156,8 @@ def _runs(days: list[date]) -> list[tuple[date, date]]:
 def from_days(scope: WebScope, answer: Callable[[DailyPlan], T]) -> T | None:
     """`answer` from the pre-aggregate, or None for the raw path. The listing is read
     before the statement runs: when a build read is no longer listed once it has run (a day
-    taken out or built again meanwhile), the rows may have gone first, so the answer is made
-    again from the listing as it is then (a few times, then from the raw events)."""
+    taken out meanwhile, or a replaced build gone), the rows may have gone first, so the
+    answer is made again from the listing as it is then (a few times, then raw)."""
     for _ in range(ATTEMPTS):
         plan = daily_plan(scope)
         if plan is None:
@@ -170,17 +173,35 @@ def daily_plan(scope: WebScope) -> DailyPlan | None:
     allowed, host = _host(scope)
     if not allowed or scope.include_bots or not _whole_days(scope):
         return None
-    c = scope.compiler
+    covered = listed_days(scope.compiler, scope.first.start.date(), scope.current.end.date())
+    if not covered:
+        return None
     first, last = scope.first.start.date(), scope.current.end.date()
+    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    return DailyPlan(scope, host, covered, _runs([d for d in days if d not in covered]))
+
+
+def listed_days(c: Compiler, first: date, last: date) -> dict[date, int]:
+    """The days from `first` to `last` the pre-aggregate can answer, with the build to
+    read: listed in the project's time zone and the current rows format, and, when
+    provisional, still with the events they were built from."""
     listed = c.env.store.query(
-        f"SELECT toString(day), max(build) FROM {WEB_DAILY_DAYS} "
+        f"SELECT toString(day), max(build), argMax(provisional, build), "
+        f"argMax(fingerprint, build) FROM {WEB_DAILY_DAYS} "
         f"WHERE team_id = {int(c.env.team_id)} AND timezone = {{tz:String}} "
+        f"AND rows_format = {ROWS_FORMAT} "
         f"AND day >= toDate('{first.isoformat()}') AND day <= toDate('{last.isoformat()}') "
         "GROUP BY day",
         {"tz": c.env.timezone},
     ).rows
-    covered = {date.fromisoformat(str(day)): int(build) for day, build in listed}
-    if not covered:
-        return None
-    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
-    return DailyPlan(scope, host, covered, _runs([d for d in days if d not in covered]))
+    covered = {date.fromisoformat(str(day)): int(build) for day, build, _, _ in listed}
+    provisional = {
+        date.fromisoformat(str(day)): int(fingerprint)
+        for day, _, is_provisional, fingerprint in listed
+        if int(is_provisional)
+    }
+    now = fingerprints(c.env.store, c.env.team_id, c.env.timezone, list(provisional))
+    for day, fingerprint in provisional.items():
+        if now[day] != fingerprint:  # events came (or went) since it was built: made raw
+            del covered[day]
+    return covered

@@ -17,6 +17,10 @@ One SELECT, in three steps:
    bitmap of their stored person index, and for `entry` rows the sessions, bounces and
    summed durations.
 
+A fourth kind, `pageviews`, is not about sessions: per day and host, the persons of every
+page view that is not a bot's, with or without a session, for the visitors-over-time chart
+(a TrendsQuery of daily unique persons, `web_daily_trend.py`).
+
 A page view is filed under its own day and its session's start day, so that a query for any
 whole days can keep the page views that count in a period (both days in it:
 docs/web-analytics.md#what-the-numbers-count). A session is filed once per host, under the
@@ -38,8 +42,8 @@ from hedgerow.query.web_filters import not_bot_sql
 from hedgerow.query.web_scope import BREAKDOWNS
 from hedgerow.store.schema import EVENTS_TABLE
 
-OVERVIEW, ENTRY = "", "entry"
-KINDS = (OVERVIEW, ENTRY, *BREAKDOWNS)
+OVERVIEW, ENTRY, PAGEVIEWS = "", "entry", "pageviews"
+KINDS = (OVERVIEW, ENTRY, PAGEVIEWS, *BREAKDOWNS)
 ROW_COLUMNS = (
     "kind, day, session_day, host, first_host, value, views, persons, sessions, bounces, duration"
 )
@@ -53,6 +57,40 @@ def local_midnight_utc(day: date, timezone: str) -> datetime:
 def rows_sql(c: Compiler, timezone: str, first: date, last: date, kinds: Sequence[str]) -> str:
     """`ROW_COLUMNS` for the page views of the days `first` to `last` (the project's time
     zone) and the sessions whose first page view on a host is in them, `kinds` only."""
+    parts = []
+    if PAGEVIEWS in kinds:
+        parts.append(pageviews_sql(c, timezone, first, last))
+    if others := [kind for kind in kinds if kind != PAGEVIEWS]:
+        parts.append(_session_rows_sql(c, timezone, first, last, others))
+    return " UNION ALL ".join(f"SELECT * FROM ({part})" for part in parts)
+
+
+def pageviews_sql(c: Compiler, timezone: str, first: date, last: date) -> str:
+    """The `pageviews` rows of the days: per day and host, the page views that are not a
+    bot's and their persons (the session day is the day)."""
+    tz = c.params.string(timezone)
+    since = local_midnight_utc(first, timezone)
+    until = local_midnight_utc(last + ONE_DAY, timezone) - timedelta(microseconds=1)
+    where = [
+        c.team(),
+        "event = '$pageview'",
+        *c.between(since, until),
+        not_bot_sql(c.reader, c.reader.materialized),
+    ]
+    return (
+        f"SELECT {c.params.string(PAGEVIEWS)} AS kind, toDate(timestamp, {tz}) AS day, "
+        f"day AS session_day, {c.reader.text('event', '$host')} AS host, "
+        "toUInt8(0) AS first_host, '' AS value, count() AS views, "
+        "groupBitmapState(person_idx) AS persons, toUInt64(0) AS sessions, "
+        "toUInt64(0) AS bounces, toInt64(0) AS duration "
+        f"FROM {EVENTS_TABLE} WHERE {' AND '.join(where)} GROUP BY day, host"
+    )
+
+
+def _session_rows_sql(
+    c: Compiler, timezone: str, first: date, last: date, kinds: Sequence[str]
+) -> str:
+    """The rows of the other kinds (page views joined with their sessions)."""
     tz = c.params.string(timezone)
     # Session rows need the page views of the day before (was the first one on the host
     # then?); page view rows only their own days.

@@ -60,6 +60,7 @@ from hedgerow.store.schema import (
     OVERRIDES,
     materialized_column,
     materialized_ddl,
+    quote_identifier,
     quote_string,
 )
 from hedgerow.store.session_writer import FLUSH_SECONDS, SessionWriter
@@ -460,6 +461,21 @@ class ChdbEventStore:
 
     def materialized_columns(self) -> dict[str, str]:
         return dict(self._materialized)
+
+    def add_materialized_columns(self, keys: Sequence[str]) -> list[str]:
+        """Give a store from before them the columns of `keys` (those it lacks): an ALTER
+        that rewrites no part (a part stored before computes the column when read, from the
+        JSON), then a background mutation that writes the column into those parts, as a
+        new insert would have (queries are right meanwhile, only slower). Returns the keys
+        added."""
+        added = [key for key in keys if key not in self._materialized]
+        for key in added:
+            column = quote_identifier(self.materialize(key))
+            self._execute(  # chDB waits for a mutation unless told not to
+                f"ALTER TABLE {DATABASE}.events MATERIALIZE COLUMN {column} "
+                "SETTINGS mutations_sync = 0"
+            )
+        return added
 
     def healthy(self) -> bool:
         try:

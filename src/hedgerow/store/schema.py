@@ -3,7 +3,8 @@
 `properties` keeps the original JSON text so that events round-trip exactly. Hot keys get a
 `mat_<key>` String column computed at insert time (the value's text form, '' when absent or
 null), which filters read instead of parsing the JSON; adding one later with ALTER does not
-rewrite stored parts: old parts compute it when read until they merge.
+rewrite stored parts: old parts compute it when read until they merge (or a background
+mutation writes it into them: `ChdbEventStore.add_materialized_columns`).
 """
 
 from __future__ import annotations
@@ -32,7 +33,12 @@ DEFAULT_MATERIALIZED = (
     "$referring_domain",
     "$lib",
     "$screen_width",
+    "$virt_is_bot",  # the web queries leave bots out (query/web_filters.py)
 )
+# Keys few events have: their column is computed from the JSON only for events whose text
+# holds the key's name (a substring search), not by parsing every event's properties at
+# insert. (`properties` is JSON as orjson writes it: keys are never escaped.)
+RARE_KEYS = {"$virt_is_bot": "virt_is_bot"}
 
 
 def quote_identifier(name: str) -> str:
@@ -62,10 +68,11 @@ def text_form_expression(json_column: str, key_sql: str) -> str:
 
 
 def materialized_ddl(key: str) -> str:
-    return (
-        f"{quote_identifier(materialized_column(key))} String "
-        f"MATERIALIZED {text_form_expression('properties', quote_string(key))}"
-    )
+    expression = text_form_expression("properties", quote_string(key))
+    if key in RARE_KEYS:
+        needle = quote_string(RARE_KEYS[key])
+        expression = f"if(position(properties, {needle}) = 0, '', {expression})"
+    return f"{quote_identifier(materialized_column(key))} String MATERIALIZED {expression}"
 
 
 def events_ddl() -> str:

@@ -11,6 +11,7 @@ import time
 
 from hedgerow.persons.store import PersonStore
 from hedgerow.store.chdb import ChdbEventStore
+from hedgerow.store.schema import DEFAULT_MATERIALIZED
 
 log = logging.getLogger(__name__)
 
@@ -28,3 +29,8 @@ def upgrade_stores(persons: PersonStore, events: ChdbEventStore) -> None:
         log.info("rewriting stored events with their person index ...")
         events.fill_person_indexes(indexes)
         log.info("person indexes written in %.1f s", time.monotonic() - started)
+    # Last: the rewrites above wait for their mutations, which would wait for this one.
+    if added := events.add_materialized_columns(DEFAULT_MATERIALIZED):
+        # Columns a later version materializes (`$virt_is_bot`): added without rewriting
+        # the stored events; a background mutation fills them into the stored parts.
+        log.info("materialized columns added: %s (filled in the background)", ", ".join(added))

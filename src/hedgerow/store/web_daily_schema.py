@@ -5,15 +5,18 @@
 `web_daily` holds the rows, an AggregatingMergeTree keyed by project, kind, day (the page
 view's day, or the day of a session's first page view, in the project's time zone), build,
 the session's start day, host and value. `web_daily_days` lists the days whose rows are
-complete, with their build (the rows to read), the time zone they were cut in and a
-fingerprint of the events they were built from. A day not listed is read from the raw
-events. The background chore (`hedgerow.web_analytics.daily_chore`) writes both: a day built
-again gets a new build, listed once its rows are in, and the former build's rows are
-deleted minutes later. Deletes of events (erasure, retention) and the squash of merged
-persons take days out here at once, rows and all, under `BUILD_LOCK`, so a build and a
-take-out never interleave. Rows of a build are deleted only after the build left the listing,
-so a query that finds the builds it read still listed once its statement ran has read
-them whole (`web_daily_read.from_days` reads again otherwise).
+complete, with their build (the rows to read), the time zone they were cut in, a
+fingerprint of the events they were built from, whether the day is provisional (not over
+yet: read only while its fingerprint still holds, `query/web_daily_fresh.py`) and the
+format of the rows (days of an earlier format are neither read nor kept). A day not listed
+is read from the raw events. The background chore (`hedgerow.web_analytics.daily_chore`)
+writes both: a day built again gets a new build, listed once its rows are in; the former
+build stays listed (a query reads the highest) until some minutes after it was replaced,
+then leaves the listing, and its rows go with it. Deletes of events (erasure, retention)
+and the squash of merged persons take days out here at once, rows and all, under
+`BUILD_LOCK`, so a build and a take-out never interleave. Rows of a build are deleted only
+after the build left the listing, so a query that finds the builds it read still listed
+once its statement ran has read them whole (`web_daily_read.from_days` reads again otherwise).
 """
 
 from __future__ import annotations
@@ -28,6 +31,9 @@ from hedgerow.store.schema import DATABASE
 WEB_DAILY = f"{DATABASE}.web_daily"
 WEB_DAILY_DAYS = f"{DATABASE}.web_daily_days"
 BUILD_LOCK = threading.RLock()
+# The format of the rows a build writes: a day listed with another one (built by an earlier
+# version, without some kind of row) is built again and read from the raw events until then.
+ROWS_FORMAT = 2  # 2: the `pageviews` rows (visitors over time)
 
 
 def web_daily_ddl() -> list[str]:
@@ -59,11 +65,16 @@ CREATE TABLE IF NOT EXISTS {WEB_DAILY_DAYS} (
     build UInt64,
     timezone String,
     fingerprint UInt64,
-    built_at DateTime64(6, 'UTC')
+    built_at DateTime64(6, 'UTC'),
+    provisional UInt8 DEFAULT 0,
+    rows_format UInt32 DEFAULT 0
 )
 ENGINE = MergeTree
 ORDER BY (team_id, day)
 """,
+        # listings of stores from before provisional days and formats
+        f"ALTER TABLE {WEB_DAILY_DAYS} ADD COLUMN IF NOT EXISTS provisional UInt8 DEFAULT 0",
+        f"ALTER TABLE {WEB_DAILY_DAYS} ADD COLUMN IF NOT EXISTS rows_format UInt32 DEFAULT 0",
     ]
 
 
