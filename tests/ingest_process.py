@@ -48,6 +48,17 @@ class Ingest:
         return self.process.wait(60)
 
 
+def wait_owners(nats_url: str, workers: int, partitions: int = 12) -> dict[int, str]:
+    """The leases once all `partitions` are held, by exactly `workers` workers."""
+    deadline = time.monotonic() + 60
+    while True:
+        owners = partition_owners(nats_url)
+        if len(owners) == partitions and len(set(owners.values())) == workers:
+            return owners
+        assert time.monotonic() < deadline, f"partitions never shared by {workers}: {owners}"
+        time.sleep(0.2)
+
+
 def partition_owners(nats_url: str) -> dict[int, str]:
     """Partition -> the worker holding its lease, read from the leases bucket."""
     return _by_partition(nats_url, "hedgerow_intake_leases", "partition.")

@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 
-from ingest_process import Ingest, partition_owners
+from ingest_process import Ingest, wait_owners
 from nats_server import NatsServer
 
 from readback import all_rows
@@ -31,17 +31,6 @@ PARTITIONS = 12  # the default
 
 def _stored(server: Server) -> Counter[str]:
     return Counter({u: n for u, n in all_rows(server, ["uuid", "count()"], orderBy=["uuid ASC"])})
-
-
-def _wait_owners(nats_url: str, workers: int) -> dict[int, str]:
-    """The leases once all partitions are held, by exactly `workers` workers."""
-    deadline = time.monotonic() + 60
-    while True:
-        owners = partition_owners(nats_url)
-        if len(owners) == PARTITIONS and len(set(owners.values())) == workers:
-            return owners
-        assert time.monotonic() < deadline, f"partitions never shared by {workers}: {owners}"
-        time.sleep(0.2)
 
 
 class Load:
@@ -163,7 +152,7 @@ def test_two_workers_one_killed_under_load(
     stored exactly once, and the merged persons hold, read back through `hedgerow web`."""
     env = _server_env(nats_server, postgres_url, clickhouse_url)
     first = Ingest(tmp_path / "worker-a", env).start()
-    first_id = _wait_owners(nats_server.url, 1)[0]  # all twelve its own
+    first_id = wait_owners(nats_server.url, 1)[0]  # all twelve its own
     captures = [
         Server(tmp_path / f"capture-{n}", command="capture", **env).start() for n in range(2)
     ]
@@ -175,7 +164,7 @@ def test_two_workers_one_killed_under_load(
             # few in hand, and it is killed once part of the burst is stored.
             second = Ingest(tmp_path / "worker-b", {**env, "HEDGEROW_BATCH_SIZE": "100"})
             second.start()
-            shared = _wait_owners(nats_server.url, 2)
+            shared = wait_owners(nats_server.url, 2)
             assert sorted(Counter(shared.values()).values()) == [6, 6]
             pairs = _identify_pairs(captures[0], shared, 4)
             before = len(load.acked)
@@ -190,7 +179,7 @@ def test_two_workers_one_killed_under_load(
             while len(load.acked) < before + 1200:  # load goes on while no one has its part
                 assert time.monotonic() < deadline
                 time.sleep(0.05)
-            _wait_owners(nats_server.url, 1)  # the survivor took every partition
+            wait_owners(nats_server.url, 1)  # the survivor took every partition
         assert len(load.acked) > 1500
         _assert_stored_once(web, load.acked)
         rows = all_rows(
@@ -223,12 +212,12 @@ def test_a_paused_worker_is_fenced(
     event is stored once."""
     env = _server_env(nats_server, postgres_url, clickhouse_url)
     first = Ingest(tmp_path / "worker-a", env).start()
-    first_id = _wait_owners(nats_server.url, 1)[0]
+    first_id = wait_owners(nats_server.url, 1)[0]
     capture = Server(tmp_path / "capture", command="capture", **env).start()
     web = Server(tmp_path / "web", command="web", **env).start()
     second = Ingest(tmp_path / "worker-b", {**env, "HEDGEROW_BATCH_SIZE": "100"}).start()
     try:
-        shared = _wait_owners(nats_server.url, 2)
+        shared = wait_owners(nats_server.url, 2)
         with Load([capture.url]) as load:
             burst = _burst(capture, [p for p, o in shared.items() if o != first_id])
             load.acked.extend(burst)
@@ -238,10 +227,10 @@ def test_a_paused_worker_is_fenced(
                 time.sleep(0.05)
             assert second.process is not None
             second.process.send_signal(signal.SIGSTOP)
-            owners = _wait_owners(nats_server.url, 1)  # the first took everything over
+            owners = wait_owners(nats_server.url, 1)  # the first took everything over
             second.process.send_signal(signal.SIGCONT)
             assert second.process.pid not in {int(o.split("-")[-2]) for o in owners.values()}
-            _wait_owners(nats_server.url, 2)  # and gave the second its share back
+            wait_owners(nats_server.url, 2)  # and gave the second its share back
         _assert_stored_once(web, load.acked)
         assert second.process.poll() is None and "was taken over" in second.log_path.read_text()
     finally:

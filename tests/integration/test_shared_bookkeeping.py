@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from ingest_process import Ingest, partition_owners
+from ingest_process import Ingest, wait_owners
 from nats_server import NatsServer
 
 from readback import all_rows
@@ -29,16 +29,6 @@ PERSONLESS_IDENTIFY = "invalid_event_when_process_person_profile_is_false"
 
 def _partition(distinct_id: str) -> int:
     return zlib.crc32(f"1\0{distinct_id}".encode()) % PARTITIONS
-
-
-def _wait_owners(nats_url: str, workers: int) -> dict[int, str]:
-    deadline = time.monotonic() + 60
-    while True:
-        owners = partition_owners(nats_url)
-        if len(owners) == PARTITIONS and len(set(owners.values())) == workers:
-            return owners
-        assert time.monotonic() < deadline, f"partitions never shared by {workers}: {owners}"
-        time.sleep(0.2)
 
 
 def _ids_of(owners: dict[int, str], worker: str, prefix: str, count: int) -> list[str]:
@@ -65,9 +55,9 @@ class Installation:
     def __init__(self, tmp: Path, env: dict[str, str]) -> None:
         self.env = env
         self.a = Ingest(tmp / "worker-a", env).start()
-        self.a_id = _wait_owners(env["HEDGEROW_INTAKE_URL"], 1)[0]
+        self.a_id = wait_owners(env["HEDGEROW_INTAKE_URL"], 1)[0]
         self.b = Ingest(tmp / "worker-b", env).start()
-        self.owners = _wait_owners(env["HEDGEROW_INTAKE_URL"], 2)
+        self.owners = wait_owners(env["HEDGEROW_INTAKE_URL"], 2)
         assert sorted(Counter(self.owners.values()).values()) == [6, 6]
         self.b_id = next(o for o in self.owners.values() if o != self.a_id)
         self.capture = Server(tmp / "capture", command="capture", **env).start()
@@ -219,7 +209,7 @@ def test_buffered_events_survive_a_restart_of_every_process(
     delay = 6.0
     env = {**servers, "HEDGEROW_BUFFER_DELAY": str(delay)}
     worker = Ingest(tmp_path / "worker", env).start()
-    _wait_owners(servers["HEDGEROW_INTAKE_URL"], 1)
+    wait_owners(servers["HEDGEROW_INTAKE_URL"], 1)
     capture = Server(tmp_path / "capture", command="capture", **env).start()
     web = Server(tmp_path / "web", command="web", **env).start()
     sent: dict[str, float] = {}
