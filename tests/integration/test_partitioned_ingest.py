@@ -13,7 +13,6 @@ import sys
 import threading
 import time
 import uuid
-import zlib
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -22,11 +21,10 @@ import httpx
 
 from ingest_process import Ingest, wait_owners
 from nats_server import NatsServer
+from retrying_load import PARTITIONS, partition
 
 from readback import all_rows
 from server import TOKEN, Server
-
-PARTITIONS = 12  # the default
 
 
 def _stored(server: Server) -> Counter[str]:
@@ -79,11 +77,6 @@ class Load:
                     self.acked.extend(e["uuid"] for e in batch)
 
 
-def _partition(distinct_id: str) -> int:
-    """The documented partition of project 1's distinct id (docs/deploy.md)."""
-    return zlib.crc32(f"1\0{distinct_id}".encode()) % PARTITIONS
-
-
 def _identify_pairs(capture: Server, owners: dict[int, str], count: int) -> list[tuple[str, str]]:
     """Anonymous events then `$identify` for `count` users, each anonymous id in a partition
     of another worker than its user id's: (anonymous id, user id)."""
@@ -91,7 +84,7 @@ def _identify_pairs(capture: Server, owners: dict[int, str], count: int) -> list
     with httpx.Client(timeout=10) as http:
         while len(pairs) < count:
             anon, user = f"anon-{uuid.uuid4().hex[:8]}", f"user-{uuid.uuid4().hex[:8]}"
-            if owners[_partition(anon)] == owners[_partition(user)]:
+            if owners[partition(anon)] == owners[partition(user)]:
                 continue
             events: list[dict[str, Any]] = [
                 {"event": "$pageview", "distinct_id": anon},
@@ -111,7 +104,7 @@ def _identify_pairs(capture: Server, owners: dict[int, str], count: int) -> list
 
 def _burst(capture: Server, partitions: list[int]) -> list[str]:
     """3,000 events of distinct ids in these partitions, in requests of 500: their uuids."""
-    ids = [d for d in (f"burst-{n}" for n in range(2000)) if _partition(d) in partitions]
+    ids = [d for d in (f"burst-{n}" for n in range(2000)) if partition(d) in partitions]
     sent: list[str] = []
     with httpx.Client(timeout=30) as http:
         for start in range(0, 3000, 500):

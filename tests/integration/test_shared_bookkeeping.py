@@ -8,7 +8,6 @@ from __future__ import annotations
 import signal
 import time
 import uuid
-import zlib
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,16 +18,12 @@ import pytest
 
 from ingest_process import Ingest, wait_owners
 from nats_server import NatsServer
+from retrying_load import partition
 
 from readback import all_rows
 from server import TOKEN, Server, poll
 
-PARTITIONS = 12
 PERSONLESS_IDENTIFY = "invalid_event_when_process_person_profile_is_false"
-
-
-def _partition(distinct_id: str) -> int:
-    return zlib.crc32(f"1\0{distinct_id}".encode()) % PARTITIONS
 
 
 def _ids_of(owners: dict[int, str], worker: str, prefix: str, count: int) -> list[str]:
@@ -37,7 +32,7 @@ def _ids_of(owners: dict[int, str], worker: str, prefix: str, count: int) -> lis
     n = 0
     while len(found) < count:
         candidate = f"{prefix}-{n}"
-        if owners[_partition(candidate)] == worker:
+        if owners[partition(candidate)] == worker:
             found.append(candidate)
         n += 1
     return found
